@@ -1,0 +1,298 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "banned.h"
+
+void
+cs_buf_init(struct cs_buf *b)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+cs_buf_release(struct cs_buf *b)
+{
+	free(b->data);
+	cs_buf_init(b);
+}
+
+int
+cs_buf_reserve(struct cs_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (extra > SIZE_MAX - 1 - b->len)
+		return -1;
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2) {
+			cap = need;
+			break;
+		}
+		cap *= 2;
+	}
+	if ((p = realloc(b->data, cap)) == NULL)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+cs_buf_append(struct cs_buf *b, const void *p, size_t n)
+{
+	if (cs_buf_reserve(b, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+cs_buf_append_str(struct cs_buf *b, const char *s)
+{
+	return cs_buf_append(b, s, strlen(s));
+}
+
+int
+cs_buf_append_char(struct cs_buf *b, char c)
+{
+	if (b->len + 1 >= b->cap && cs_buf_reserve(b, 1) == -1)
+		return -1;
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+cs_buf_printf(struct cs_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || cs_buf_reserve(b, (size_t)n) == -1)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int
+cs_buf_append_int(struct cs_buf *b, long long v)
+{
+	char tmp[24];
+	char *p = tmp + sizeof(tmp);
+	unsigned long long u;
+
+	/* Hand-rolled: printf is the slowest part of generating a row. */
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	return cs_buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+cs_buf_truncate(struct cs_buf *b, size_t len)
+{
+	if (len < b->len) {
+		b->len = len;
+		b->data[len] = '\0';
+	}
+}
+
+char *
+cs_buf_detach(struct cs_buf *b, size_t *len)
+{
+	char *p = b->data;
+
+	if (len != NULL)
+		*len = b->len;
+	if (p == NULL)
+		p = calloc(1, 1);
+	cs_buf_init(b);
+	return p;
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* 1 for the bytes that JSON strings must escape. */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	['\\'] = 1,
+};
+
+static size_t
+escape_byte(char *out, unsigned char c)
+{
+	switch (c) {
+	case '"': out[0] = '\\'; out[1] = '"'; return 2;
+	case '\\': out[0] = '\\'; out[1] = '\\'; return 2;
+	case '\n': out[0] = '\\'; out[1] = 'n'; return 2;
+	case '\r': out[0] = '\\'; out[1] = 'r'; return 2;
+	case '\t': out[0] = '\\'; out[1] = 't'; return 2;
+	case '\b': out[0] = '\\'; out[1] = 'b'; return 2;
+	case '\f': out[0] = '\\'; out[1] = 'f'; return 2;
+	default:
+		memcpy(out, "\\u00", 4);
+		out[4] = hexdigits[c >> 4];
+		out[5] = hexdigits[c & 15];
+		return 6;
+	}
+}
+
+int
+cs_buf_append_json_string(struct cs_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, start;
+	char *out;
+
+	/* Worst case: every byte becomes \u00XX. */
+	if (n > (SIZE_MAX - 3) / 6 || cs_buf_reserve(b, n * 6 + 2) == -1)
+		return -1;
+	out = b->data + b->len;
+	*out++ = '"';
+	for (i = start = 0; i < n; i++) {
+		if (!needs_escape[u[i]])
+			continue;
+		memcpy(out, s + start, i - start);
+		out += i - start;
+		out += escape_byte(out, u[i]);
+		start = i + 1;
+	}
+	memcpy(out, s + start, n - start);
+	out += n - start;
+	*out++ = '"';
+	*out = '\0';
+	b->len = (size_t)(out - b->data);
+	return 0;
+}
+
+size_t
+cs_utf8_sequence_length(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xe0 && s[1] < 0xa0)
+			return 0;	/* overlong */
+		if (c == 0xed && s[1] >= 0xa0)
+			return 0;	/* surrogate */
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if (c == 0xf0 && s[1] < 0x90)
+			return 0;	/* overlong */
+		if (c == 0xf4 && s[1] >= 0x90)
+			return 0;	/* above U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+int
+cs_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = cs_utf8_sequence_length(u + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+int
+cs_buf_append_json_string_lossy(struct cs_buf *b, const char *s, size_t n,
+    int *replaced)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	char esc[6];
+
+	if (replaced != NULL)
+		*replaced = 0;
+	if (cs_buf_append_char(b, '"') == -1)
+		return -1;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (needs_escape[u[i]]) {
+				if (cs_buf_append(b, esc, escape_byte(esc, u[i])) == -1)
+					return -1;
+			} else if (cs_buf_append_char(b, s[i]) == -1)
+				return -1;
+			i++;
+		} else if ((k = cs_utf8_sequence_length(u + i, n - i)) != 0) {
+			if (cs_buf_append(b, s + i, k) == -1)
+				return -1;
+			i += k;
+		} else {
+			if (cs_buf_append(b, "\xef\xbf\xbd", 3) == -1)
+				return -1;
+			if (replaced != NULL)
+				*replaced = 1;
+			i++;
+		}
+	}
+	return cs_buf_append_char(b, '"');
+}
+
+int
+cs_buf_append_base64(struct cs_buf *b, const void *p, size_t n)
+{
+	size_t outlen;
+	int written;
+
+	if (n > (size_t)INT_MAX / 4 * 3 - 3)
+		return -1;
+	outlen = (n + 2) / 3 * 4;
+	if (cs_buf_reserve(b, outlen) == -1)
+		return -1;
+	written = EVP_EncodeBlock((unsigned char *)b->data + b->len, p, (int)n);
+	b->len += (size_t)written;
+	b->data[b->len] = '\0';
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * cli.h: what every program does alike: the common options, the exit
+ * statuses, and the checks at the end of a run.
+ *
+ * A program puts CS_CLI_COMMON_LONGOPTS at the end of its long options
+ * (before the terminating zero entry), CS_CLI_COMMON_SHORTOPTS in its short
+ * option string, and passes every option its own switch does not know to
+ * cs_cli_option().
+ *
+ * Ownership: the struct is the caller's; option strings point into argv.
+ */
+#ifndef CS_CLI_H
+#define CS_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "summary.h"
+
+/* Exit statuses, the same for every program (sysexits where they fit). */
+#define CS_EXIT_OK		0
+#define CS_EXIT_USAGE		64	/* EX_USAGE: bad option or argument */
+#define CS_EXIT_REJECTS		65	/* EX_DATAERR: rejects above --max-reject-rate */
+#define CS_EXIT_NOINPUT		66	/* EX_NOINPUT: an input file cannot be read */
+#define CS_EXIT_UNAVAILABLE	69	/* EX_UNAVAILABLE: a service refused for good */
+#define CS_EXIT_SOFTWARE	70	/* EX_SOFTWARE: internal error */
+#define CS_EXIT_OSERR		71	/* EX_OSERR: out of memory, fork failed */
+#define CS_EXIT_CANTCREAT	73	/* EX_CANTCREAT: an output file cannot be written */
+#define CS_EXIT_IOERR		74	/* EX_IOERR: a write to output failed */
+#define CS_EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: a service stayed unavailable; retry later */
+#define CS_EXIT_NOPERM		77	/* EX_NOPERM: access denied */
+#define CS_EXIT_CONFIG		78	/* EX_CONFIG: bad configuration */
+
+enum {
+	CS_OPT_REJECTS = 0x1000,
+	CS_OPT_STATS,
+	CS_OPT_MAX_REJECT_RATE,
+	CS_OPT_MAX_LINE_BYTES,
+	CS_OPT_PROGRESS,
+	CS_OPT_NO_PROGRESS,
+	CS_OPT_FIRST_PROGRAM_OPTION = 0x1100	/* programs number theirs from here */
+};
+
+#define CS_CLI_COMMON_SHORTOPTS "hqV"
+#define CS_CLI_COMMON_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "version", no_argument, NULL, 'V' }, \
+	{ "rejects", required_argument, NULL, CS_OPT_REJECTS }, \
+	{ "stats", required_argument, NULL, CS_OPT_STATS }, \
+	{ "max-reject-rate", required_argument, NULL, CS_OPT_MAX_REJECT_RATE }, \
+	{ "max-line-bytes", required_argument, NULL, CS_OPT_MAX_LINE_BYTES }, \
+	{ "progress", no_argument, NULL, CS_OPT_PROGRESS }, \
+	{ "no-progress", no_argument, NULL, CS_OPT_NO_PROGRESS }
+
+struct cs_cli {
+	const char *prog;		/* "cs-transform" */
+	const char *rejects_path;	/* NULL: standard error */
+	const char *stats_path;		/* NULL: none */
+	double max_reject_rate;		/* 0..1; default 0: any reject fails */
+	size_t max_line_bytes;		/* default CS_NDJSON_DEFAULT_MAX_LINE */
+	int progress;			/* -1 auto (stderr a tty), 0, 1 */
+	int quiet;			/* no summary line */
+	int want_help, want_version;
+};
+
+/* Defaults, and SIGPIPE ignored so that writes see EPIPE. */
+void cs_cli_init(struct cs_cli *c, const char *prog);
+/*
+ * Handle opt if it is a common option: 1 handled, 0 not a common option,
+ * -1 a bad value (e says why; exit CS_EXIT_USAGE).
+ */
+int cs_cli_option(struct cs_cli *c, int opt, const char *arg,
+    struct cs_error *e);
+/* The text of --version: "cs-transform (cs-tools) 0.1.0". */
+const char *cs_cli_version(const struct cs_cli *c);
+/* The common options' lines for usage() and --help. */
+const char *cs_cli_common_usage(void);
+/* CS_EXIT_REJECTS when s->rejected exceeds the allowed rate of s->in, else 0. */
+int cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s);
+/* The exit status that fits an error code (CS_ETEMP -> 75 ...). */
+int cs_cli_exit_status_for(enum cs_err code);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * timeutil.h: RFC 3339 / ISO 8601 timestamps and the UTC hour partitions
+ * of the raw layout.  Times are int64_t microseconds since the Unix epoch,
+ * UTC (the precision of PostgreSQL's timestamptz).
+ *
+ * No allocation; outputs go to caller's buffers of the stated sizes.
+ * Parsers return 0 on success and -1 on anything they do not accept.
+ */
+#ifndef CS_TIMEUTIL_H
+#define CS_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_TIME_BUFSIZE 32	/* enough for any formatted timestamp + NUL */
+
+/*
+ * A full timestamp: YYYY-MM-DD('T'|'t'|' ')HH:MM[:SS[.fraction]] then 'Z',
+ * 'z', +HH:MM, -HH:MM, +HHMM or +HH.  A missing zone is refused (it would
+ * be ambiguous).  Fractions beyond microseconds are truncated.  Leap second
+ * 60 is accepted as 59.999999.
+ */
+int cs_time_parse(const char *s, size_t len, int64_t *usec);
+/*
+ * Also a date or an hour, taken as UTC: "2026-11-24", "2026-11-24T10",
+ * "2026-11-24T10:30", as well as everything cs_time_parse takes.
+ */
+int cs_time_parse_loose(const char *s, size_t len, int64_t *usec);
+/* 2026-11-24T10:15:02.123Z: always milliseconds.  Returns the length. */
+size_t cs_time_format_ms(int64_t usec, char out[CS_TIME_BUFSIZE]);
+/* Milliseconds when the microseconds are 000, else six digits. */
+size_t cs_time_format(int64_t usec, char out[CS_TIME_BUFSIZE]);
+/* "2026/11/24/10/" and "2026/11/24/" (the layout of CONTRACT section 2). */
+size_t cs_time_partition_hour(int64_t usec, char out[CS_TIME_BUFSIZE]);
+size_t cs_time_partition_day(int64_t usec, char out[CS_TIME_BUFSIZE]);
+/* Truncate to the start of the UTC hour / day. */
+int64_t cs_time_floor_hour(int64_t usec);
+int64_t cs_time_floor_day(int64_t usec);
+/* The wall clock, in microseconds. */
+int64_t cs_time_now(void);
+
+#define CS_USEC_PER_SEC		INT64_C(1000000)
+#define CS_USEC_PER_HOUR	(INT64_C(3600) * CS_USEC_PER_SEC)
+#define CS_USEC_PER_DAY		(INT64_C(24) * CS_USEC_PER_HOUR)
+
+#endif

@@ -1,0 +1,1 @@
+# etl: filled in by its issue

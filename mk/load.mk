@@ -1,0 +1,1 @@
+# load: filled in by its issue

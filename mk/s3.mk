@@ -1,0 +1,1 @@
+# s3: filled in by its issue

@@ -1,0 +1,279 @@
+# tests/lib.sh: the shell test harness, sourced by every tests/tNNNN-*.sh.
+#
+# A test file reads like a specification:
+#
+#	. "$top_srcdir/tests/lib.sh"
+#	test_expect_success 'a UUID eventId is kept' '
+#		echo "{...}" | cs-transform >out &&
+#		test_cmp expect out
+#	'
+#	test_done
+#
+# and prints TAP for automake's tap-driver.  Each test file runs in its own
+# scratch directory ($TEST_DIR, removed at the end unless CS_TEST_KEEP is
+# set) and can start its own servers: start_postgres for a throwaway
+# PostgreSQL cluster on a private socket, start_s3rver for s3rver on
+# loopback.  Servers stop when the file ends.  Under CI (CI=true) a missing
+# server program is a failure, never a skip.
+
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+PATH="$top_builddir:$top_srcdir/scripts:$PATH"
+export PATH
+LC_ALL=C.UTF-8
+TZ=UTC
+export LC_ALL TZ
+# Keep the tests away from the caller's AWS and PostgreSQL settings.
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN \
+	AWS_REGION AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
+	PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSERVICE PGSSLMODE 2>/dev/null
+AWS_CONFIG_FILE=/dev/null
+AWS_SHARED_CREDENTIALS_FILE=/dev/null
+AWS_EC2_METADATA_DISABLED=true
+export AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_EC2_METADATA_DISABLED
+
+test_count=0
+test_failures=0
+test_name=$(basename "$0" .sh)
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cs-$test_name.XXXXXX") || exit 99
+export TEST_DIR
+cs_cleanup_hooks=
+
+cs_cleanup() {
+	for hook in $cs_cleanup_hooks; do
+		"$hook" >/dev/null 2>&1
+	done
+	if [ -z "${CS_TEST_KEEP:-}" ]; then
+		rm -rf "$TEST_DIR"
+	else
+		echo "# kept $TEST_DIR" >&2
+	fi
+}
+trap cs_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# at_exit FUNCTION: run FUNCTION when the test file ends.
+at_exit() {
+	cs_cleanup_hooks="$1 $cs_cleanup_hooks"
+}
+
+cd "$TEST_DIR" || exit 99
+
+say() { echo "# $*"; }
+
+# test_expect_success DESCRIPTION SCRIPT: run SCRIPT in a subshell (so
+# that a failing "&&" chain or an exit fails only this test).
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (eval "$2") >"$TEST_DIR/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		test_failures=$((test_failures + 1))
+		echo "not ok $test_count - $1"
+		sed -e 's/^/#   /' "$TEST_DIR/.out" | tail -n 40
+	fi
+}
+
+# test_skip DESCRIPTION REASON
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# test_must_fail [STATUS] COMMAND...: COMMAND must exit non-zero (with
+# STATUS when given as a number) and must not die from a signal.
+test_must_fail() {
+	want=
+	case "$1" in [0-9]*) want=$1; shift ;; esac
+	"$@"
+	got=$?
+	if [ "$got" -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	fi
+	if [ "$got" -gt 128 ] && [ "$got" -ne "${want:-0}" ]; then
+		echo "test_must_fail: '$*' died of signal $((got - 128))" >&2
+		return 1
+	fi
+	if [ -n "$want" ] && [ "$got" -ne "$want" ]; then
+		echo "test_must_fail: '$*' exited $got, want $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_expect_code STATUS COMMAND...
+test_expect_code() {
+	want=$1
+	shift
+	"$@"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "test_expect_code: '$*' exited $got, want $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+# test_cmp EXPECTED ACTUAL: the files are the same; show a diff if not.
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# test_line_count OP N FILE: e.g. test_line_count = 3 out
+test_line_count() {
+	n=$(wc -l <"$3" | tr -d ' ')
+	if ! [ "$n" "$1" "$2" ]; then
+		echo "test_line_count: $3 has $n lines, want $1 $2" >&2
+		return 1
+	fi
+}
+
+# test_grep PATTERN FILE: like grep, but show the file when it fails.
+test_grep() {
+	if ! grep -e "$1" "$2" >/dev/null; then
+		echo "test_grep: '$1' not in $2:" >&2
+		head -n 20 "$2" >&2
+		return 1
+	fi
+}
+
+# json_field FILTER FILE: one jq query, raw output.
+json_field() {
+	"${JQ:-jq}" -r "$1" "$2"
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failures" -ne 0 ]; then
+		echo "# $test_failures of $test_count failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# require_program NAME [WHAT]: skip the whole file when NAME is missing,
+# except under CI, where the file fails.
+require_program() {
+	if ! command -v "$1" >/dev/null 2>&1; then
+		if [ "${CI:-}" = true ]; then
+			echo "Bail out! $1 is not installed (${2:-needed by this test})"
+			exit 1
+		fi
+		echo "1..0 # SKIP $1 is not installed"
+		exit 0
+	fi
+}
+
+# ---------------------------------------------------------------------
+# PostgreSQL: a throwaway cluster on a private Unix socket.
+
+pg_bindir() {
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+		[ -x "$d/initdb" ] && { echo "$d"; return 0; }
+	done
+	command -v initdb >/dev/null 2>&1 && dirname "$(command -v initdb)"
+}
+
+# pg_as_owner CMD...: run CMD as the cluster's owner (postgres refuses to
+# run as root).
+pg_as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+stop_postgres() {
+	[ -n "${PG_DATA:-}" ] || return 0
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop
+}
+
+# start_postgres: initdb, start, and export PGHOST/PGPORT/PGUSER/PGDATABASE
+# so that psql and libpq-based programs find the cluster.
+start_postgres() {
+	PG_BIN=$(pg_bindir)
+	if [ -z "$PG_BIN" ]; then
+		if [ "${CI:-}" = true ]; then
+			echo "Bail out! PostgreSQL server is not installed"
+			exit 1
+		fi
+		echo "1..0 # SKIP PostgreSQL server is not installed"
+		exit 0
+	fi
+	PG_ROOT=$TEST_DIR/pg
+	PG_DATA=$PG_ROOT/data
+	mkdir -p "$PG_ROOT/sock"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R postgres "$PG_ROOT"
+		chmod 755 "$TEST_DIR"
+	fi
+	PG_SUPERUSER=$(id -un)
+	pg_as_owner "$PG_BIN/initdb" -D "$PG_DATA" -U "$PG_SUPERUSER" \
+		--auth=trust -E UTF8 --locale=C.UTF-8 >"$PG_ROOT/initdb.log" 2>&1 || {
+		echo "Bail out! initdb failed"; sed 's/^/# /' "$PG_ROOT/initdb.log"; exit 1; }
+	PGPORT=$((20000 + $$ % 20000))
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/server.log" -w \
+		-o "-c listen_addresses='' -k '$PG_ROOT/sock' -p $PGPORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >/dev/null 2>&1 || {
+		echo "Bail out! PostgreSQL did not start"; sed 's/^/# /' "$PG_ROOT/server.log"; exit 1; }
+	at_exit stop_postgres
+	PGHOST=$PG_ROOT/sock
+	PGUSER=$PG_SUPERUSER
+	PGDATABASE=postgres
+	export PGHOST PGPORT PGUSER PGDATABASE PG_BIN PG_DATA
+}
+
+# ---------------------------------------------------------------------
+# s3rver on loopback.  Sets S3_ENDPOINT (http://127.0.0.1:PORT) and the
+# credentials s3rver accepts.
+
+S3RVER_CMD=${S3RVER:-s3rver}
+
+stop_s3rver() {
+	[ -n "${S3RVER_PID:-}" ] && kill "$S3RVER_PID" 2>/dev/null
+	[ -n "${S3RVER_PID:-}" ] && wait "$S3RVER_PID" 2>/dev/null
+	S3RVER_PID=
+}
+
+# start_s3rver BUCKET...: start s3rver with these buckets created.
+start_s3rver() {
+	require_program "$S3RVER_CMD" "npm install -g s3rver"
+	require_program node
+	S3_DIR=$TEST_DIR/s3rver
+	mkdir -p "$S3_DIR"
+	buckets=
+	for b in "$@"; do
+		buckets="$buckets --configure-bucket $b"
+	done
+	# shellcheck disable=SC2086
+	node --openssl-legacy-provider "$(command -v "$S3RVER_CMD")" \
+		-d "$S3_DIR" -a 127.0.0.1 -p 0 $buckets >"$TEST_DIR/s3rver.log" 2>&1 &
+	S3RVER_PID=$!
+	at_exit stop_s3rver
+	i=0
+	while ! grep -q 'listening on' "$TEST_DIR/s3rver.log" 2>/dev/null; do
+		i=$((i + 1))
+		if [ "$i" -gt 200 ] || ! kill -0 "$S3RVER_PID" 2>/dev/null; then
+			echo "Bail out! s3rver did not start"
+			sed 's/^/# /' "$TEST_DIR/s3rver.log"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	S3_PORT=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$TEST_DIR/s3rver.log" | head -n 1)
+	S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+	AWS_ACCESS_KEY_ID=S3RVER
+	AWS_SECRET_ACCESS_KEY=S3RVER
+	AWS_REGION=us-east-1
+	export S3_ENDPOINT S3_PORT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+}
+
+# awscli ARGS...: Debian's aws command pointed at s3rver.
+awscli() {
+	"${AWS:-/usr/bin/aws}" --endpoint-url "$S3_ENDPOINT" "$@"
+}
