@@ -1,0 +1,1 @@
+# aws: SigV4 signing, credentials, region and endpoint (issue 3)
