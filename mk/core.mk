@@ -3,12 +3,17 @@
 libcs_libcs_a_SOURCES += \
 	libcs/banned.h \
 	libcs/error.c libcs/error.h \
-	libcs/buf.c libcs/buf.h
+	libcs/buf.c libcs/buf.h \
+	libcs/timeutil.c libcs/timeutil.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
 tests_unit_t_buf_LDADD = $(CS_LIBS)
-
 TESTS += tests/unit/t-buf
+
+check_PROGRAMS += tests/unit/t-time
+tests_unit_t_time_SOURCES = tests/unit/t-time.c tests/unit/tap.h
+tests_unit_t_time_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-time
 
 EXTRA_DIST += tests/lib.sh
