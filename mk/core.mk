@@ -4,7 +4,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/banned.h \
 	libcs/error.c libcs/error.h \
 	libcs/buf.c libcs/buf.h \
-	libcs/timeutil.c libcs/timeutil.h
+	libcs/timeutil.c libcs/timeutil.h \
+	libcs/uuid.c libcs/uuid.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
@@ -15,5 +16,10 @@ check_PROGRAMS += tests/unit/t-time
 tests_unit_t_time_SOURCES = tests/unit/t-time.c tests/unit/tap.h
 tests_unit_t_time_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-time
+
+check_PROGRAMS += tests/unit/t-uuid
+tests_unit_t_uuid_SOURCES = tests/unit/t-uuid.c tests/unit/tap.h
+tests_unit_t_uuid_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-uuid
 
 EXTRA_DIST += tests/lib.sh
