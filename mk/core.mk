@@ -5,7 +5,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/error.c libcs/error.h \
 	libcs/buf.c libcs/buf.h \
 	libcs/timeutil.c libcs/timeutil.h \
-	libcs/uuid.c libcs/uuid.h
+	libcs/uuid.c libcs/uuid.h \
+	libcs/ndjson.c libcs/ndjson.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
@@ -21,5 +22,10 @@ check_PROGRAMS += tests/unit/t-uuid
 tests_unit_t_uuid_SOURCES = tests/unit/t-uuid.c tests/unit/tap.h
 tests_unit_t_uuid_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-uuid
+
+check_PROGRAMS += tests/unit/t-ndjson
+tests_unit_t_ndjson_SOURCES = tests/unit/t-ndjson.c tests/unit/tap.h
+tests_unit_t_ndjson_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-ndjson
 
 EXTRA_DIST += tests/lib.sh
