@@ -6,7 +6,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/buf.c libcs/buf.h \
 	libcs/timeutil.c libcs/timeutil.h \
 	libcs/uuid.c libcs/uuid.h \
-	libcs/ndjson.c libcs/ndjson.h
+	libcs/ndjson.c libcs/ndjson.h \
+	libcs/reject.c libcs/reject.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
@@ -27,5 +28,10 @@ check_PROGRAMS += tests/unit/t-ndjson
 tests_unit_t_ndjson_SOURCES = tests/unit/t-ndjson.c tests/unit/tap.h
 tests_unit_t_ndjson_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-ndjson
+
+check_PROGRAMS += tests/unit/t-reject
+tests_unit_t_reject_SOURCES = tests/unit/t-reject.c tests/unit/tap.h
+tests_unit_t_reject_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-reject
 
 EXTRA_DIST += tests/lib.sh
