@@ -7,7 +7,9 @@ libcs_libcs_a_SOURCES += \
 	libcs/timeutil.c libcs/timeutil.h \
 	libcs/uuid.c libcs/uuid.h \
 	libcs/ndjson.c libcs/ndjson.h \
-	libcs/reject.c libcs/reject.h
+	libcs/reject.c libcs/reject.h \
+	libcs/summary.c libcs/summary.h \
+	libcs/cli.c libcs/cli.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
@@ -33,5 +35,15 @@ check_PROGRAMS += tests/unit/t-reject
 tests_unit_t_reject_SOURCES = tests/unit/t-reject.c tests/unit/tap.h
 tests_unit_t_reject_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-reject
+
+check_PROGRAMS += tests/unit/t-summary
+tests_unit_t_summary_SOURCES = tests/unit/t-summary.c tests/unit/tap.h
+tests_unit_t_summary_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-summary
+
+check_PROGRAMS += tests/unit/t-cli
+tests_unit_t_cli_SOURCES = tests/unit/t-cli.c tests/unit/tap.h
+tests_unit_t_cli_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-cli
 
 EXTRA_DIST += tests/lib.sh
