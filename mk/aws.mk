@@ -1,6 +1,8 @@
 # aws: SigV4 signing, credentials, region and endpoint (issue 3)
 libcs_libcs_a_SOURCES += \
 	libcs/sigv4.c libcs/sigv4.h \
+	libcs/awsconf.c libcs/awsconf.h \
+	libcs/awscred.c libcs/awscred.h \
 	libcs/ini.c libcs/ini.h
 
 check_PROGRAMS += tests/unit/t-sigv4
@@ -13,3 +15,8 @@ check_PROGRAMS += tests/unit/t-ini
 tests_unit_t_ini_SOURCES = tests/unit/t-ini.c tests/unit/tap.h
 tests_unit_t_ini_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-ini
+
+check_PROGRAMS += tests/unit/t-awsconf
+tests_unit_t_awsconf_SOURCES = tests/unit/t-awsconf.c tests/unit/tap.h
+tests_unit_t_awsconf_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-awsconf
