@@ -6,7 +6,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/ini.c libcs/ini.h
 
 check_PROGRAMS += tests/unit/t-sigv4
-tests_unit_t_sigv4_SOURCES = tests/unit/t-sigv4.c tests/unit/tap.h
+tests_unit_t_sigv4_SOURCES = tests/unit/t-sigv4.c tests/unit/tap.h \
+	tests/unit/sigv4-case.c tests/unit/sigv4-case.h
 tests_unit_t_sigv4_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-sigv4
 EXTRA_DIST += tests/data/sigv4/aws-s3-examples.txt tests/data/sigv4/aws4-testsuite.txt
