@@ -21,3 +21,12 @@ check_PROGRAMS += tests/unit/t-awsconf
 tests_unit_t_awsconf_SOURCES = tests/unit/t-awsconf.c tests/unit/tap.h
 tests_unit_t_awsconf_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-awsconf
+
+# The botocore comparison: a program that signs case files with libcs.
+check_PROGRAMS += tests/sigv4-sign
+tests_sigv4_sign_SOURCES = tests/sigv4-sign.c \
+	tests/unit/sigv4-case.c tests/unit/sigv4-case.h
+tests_sigv4_sign_LDADD = $(CS_LIBS)
+EXTRA_DIST += tests/sigv4-botocore.py tests/data/sigv4/botocore-cases.txt
+TESTS += tests/t2010-sigv4-botocore.sh
+EXTRA_DIST += tests/t2010-sigv4-botocore.sh

@@ -189,6 +189,8 @@ sigv4_case_input(struct sigv4_case *c, struct cs_sigv4_input *in,
 	in->path = sigv4_case_get(c, "path");
 	in->region = sigv4_case_get(c, "region");
 	in->service = sigv4_case_get(c, "service");
+	if (in->service == NULL)
+		in->service = "s3";
 	in->now = parse_amzdate(sigv4_case_get(c, "date"));
 	in->query = c->q;
 	in->nquery = c->nq;
