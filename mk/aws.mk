@@ -30,3 +30,11 @@ tests_sigv4_sign_LDADD = $(CS_LIBS)
 EXTRA_DIST += tests/sigv4-botocore.py tests/data/sigv4/botocore-cases.txt
 TESTS += tests/t2010-sigv4-botocore.sh
 EXTRA_DIST += tests/t2010-sigv4-botocore.sh
+
+# Credentials: a program that asks as the tools do, and a stand-in for the
+# instance metadata service.
+check_PROGRAMS += tests/aws-creds
+tests_aws_creds_SOURCES = tests/aws-creds.c
+tests_aws_creds_LDADD = $(CS_LIBS)
+TESTS += tests/t2020-aws-credentials.sh
+EXTRA_DIST += tests/t2020-aws-credentials.sh tests/imds-standin.py
