@@ -67,13 +67,23 @@ struct cs_aws_config {
  * chosen for an endpoint whose host is an IP address or "localhost", or when
  * force_path_style.
  *
- * The struct need not be initialised: load sets every member.  On failure
- * it holds nothing to free (release is still safe).  Credentials are not
- * looked for here, so that a file:// endpoint needs none.
+ * The struct need not be initialised: load sets every member (so release
+ * a loaded one before loading it again).  On failure it holds nothing to
+ * free (release is still safe).  Credentials are not looked for here, so
+ * that a file:// endpoint needs none.
  */
 enum cs_err cs_aws_config_load(struct cs_aws_config *c, const char *endpoint,
     int force_path_style, struct cs_error *e);
-/* Current credentials, fetched or refreshed (5 minutes before expiry) as needed. */
+/*
+ * Current credentials, fetched or refreshed (5 minutes before expiry) as
+ * needed.  Cheap when cached: call it before signing each request.  A
+ * fetch or refresh blocks (a few requests to the container or instance
+ * service, each with a 1 s connect timeout), about once an hour with
+ * instance credentials.  When a refresh fails while the cached credentials
+ * are still valid, those are returned and the next attempt waits
+ * CS_AWS_REFRESH_RETRY.  Not thread-safe: one config per thread, or a lock.
+ * Programs should have called curl_global_init() before.
+ */
 enum cs_err cs_aws_config_credentials(struct cs_aws_config *c,
     const struct cs_aws_credentials **out, struct cs_error *e);
 void cs_aws_config_release(struct cs_aws_config *c);

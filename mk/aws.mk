@@ -38,3 +38,5 @@ tests_aws_creds_SOURCES = tests/aws-creds.c
 tests_aws_creds_LDADD = $(CS_LIBS)
 TESTS += tests/t2020-aws-credentials.sh
 EXTRA_DIST += tests/t2020-aws-credentials.sh tests/imds-standin.py
+TESTS += tests/t2030-aws-environment-doc.sh
+EXTRA_DIST += tests/t2030-aws-environment-doc.sh man/aws-environment.inc.txt
