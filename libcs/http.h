@@ -60,6 +60,7 @@ struct cs_http_response {
 	char curl_error[256];		/* curl's message for it, or "" */
 	struct cs_buf body;		/* the body (unless streamed to sink) */
 	int too_large;			/* the body exceeded max_body */
+	uint64_t received;		/* body bytes received (kept, streamed or dropped) */
 	int64_t content_length;		/* -1: not sent */
 	char etag[128];
 	char content_type[128];

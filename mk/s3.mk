@@ -1,1 +1,17 @@
-# s3: filled in by its issue
+# s3: the S3 client in libcs (HTTP engine, S3 operations, the local
+# file:/// backend), cs-s3ls and cs-fetch, their tests and benchmark.
+libcs_libcs_a_SOURCES += \
+	libcs/http.c libcs/http.h \
+	libcs/s3.c libcs/s3.h \
+	libcs/s3xml.c libcs/s3xml.h \
+	libcs/s3local.c libcs/s3local.h
+
+check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
+tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
+tests_unit_t_s3xml_LDADD = $(CS_LIBS)
+tests_unit_t_s3url_SOURCES = tests/unit/t-s3url.c tests/unit/tap.h
+tests_unit_t_s3url_LDADD = $(CS_LIBS)
+tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
+tests_unit_t_s3local_LDADD = $(CS_LIBS)
+
+TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
