@@ -1,1 +1,11 @@
-# transform: filled in by its issue
+# transform: events to warehouse rows (issue 2): libcs/event (the fast JSON
+# path), libcs/transform (the mapping), cs-transform, the corpus generator
+# and the benchmark.
+libcs_libcs_a_SOURCES += \
+	libcs/event.c libcs/event.h
+
+check_PROGRAMS += tests/unit/t-event
+tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
+tests_unit_t_event_LDADD = $(CS_LIBS)
+
+TESTS += tests/unit/t-event
