@@ -4,8 +4,12 @@
 libcs_libcs_a_SOURCES += \
 	libcs/event.c libcs/event.h
 
+# The test corpus generator: tests, the quickstart and the benchmark use it.
+noinst_PROGRAMS += tests/gen-events
+tests_gen_events_SOURCES = tests/gen-events.c
+tests_gen_events_LDADD = $(CS_LIBS)
+
 check_PROGRAMS += tests/unit/t-event
 tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
 tests_unit_t_event_LDADD = $(CS_LIBS)
-
 TESTS += tests/unit/t-event
