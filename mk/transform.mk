@@ -2,7 +2,8 @@
 # path), libcs/transform (the mapping), cs-transform, the corpus generator
 # and the benchmark.
 libcs_libcs_a_SOURCES += \
-	libcs/event.c libcs/event.h
+	libcs/event.c libcs/event.h \
+	libcs/transform.c libcs/transform.h
 
 # The test corpus generator: tests, the quickstart and the benchmark use it.
 noinst_PROGRAMS += tests/gen-events
@@ -13,3 +14,9 @@ check_PROGRAMS += tests/unit/t-event
 tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
 tests_unit_t_event_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-event
+
+check_PROGRAMS += tests/unit/t-transform
+tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
+tests_unit_t_transform_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-transform
+
