@@ -20,3 +20,11 @@ tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
 tests_unit_t_transform_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-transform
 
+bin_PROGRAMS += cs-transform
+cs_transform_SOURCES = cmd/cs-transform.c
+cs_transform_LDADD = $(CS_LIBS)
+
+# The benchmark (scripts/bench/bench-transform) and its yardstick.
+noinst_PROGRAMS += scripts/bench/yajl-parse
+scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
+scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
