@@ -1,1 +1,30 @@
-# transform: filled in by its issue
+# transform: events to warehouse rows (issue 2): libcs/event (the fast JSON
+# path), libcs/transform (the mapping), cs-transform, the corpus generator
+# and the benchmark.
+libcs_libcs_a_SOURCES += \
+	libcs/event.c libcs/event.h \
+	libcs/transform.c libcs/transform.h
+
+# The test corpus generator: tests, the quickstart and the benchmark use it.
+noinst_PROGRAMS += tests/gen-events
+tests_gen_events_SOURCES = tests/gen-events.c
+tests_gen_events_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-event
+tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
+tests_unit_t_event_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-event
+
+check_PROGRAMS += tests/unit/t-transform
+tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
+tests_unit_t_transform_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-transform
+
+bin_PROGRAMS += cs-transform
+cs_transform_SOURCES = cmd/cs-transform.c
+cs_transform_LDADD = $(CS_LIBS)
+
+# The benchmark (scripts/bench/bench-transform) and its yardstick.
+noinst_PROGRAMS += scripts/bench/yajl-parse
+scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
+scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
