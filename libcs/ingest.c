@@ -1,11 +1,12 @@
 /*
  * ingest.c: see ingest.h.
  *
- * The JSON is read with yajl's callback parser through jscan(), a small
- * table-driven capture of a few members by their path: the event's own
- * members (eventName, eventId, _ingest...) and the API Gateway envelope's
- * (body, requestContext.http.sourceIp...).  Nothing is built; captured
- * strings are copied (decoded) into one buffer per scan.
+ * The event's members (eventName, eventId, _ingest...) are read with
+ * libcs/event.h, as cs-transform reads them.  The API Gateway envelope
+ * (body, requestContext.http.sourceIp...) is read with jscan(), a small
+ * table-driven capture of a few members by their path on yajl's callback
+ * parser: nothing is built, captured strings are copied (decoded) into one
+ * buffer per scan.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 #include <zlib.h>
 
 #include "buf.h"
+#include "event.h"
 #include "ingest.h"
 #include "ndjson.h"
 #include "timeutil.h"
@@ -65,7 +67,6 @@ struct jscan {
 	int is_map[J_MAXDEPTH + 1];
 	int pending;		/* field named by the last key, or -1 */
 	int top;		/* type of the top-level value */
-	int keys;		/* members of the top-level object */
 	int nomem;
 };
 
@@ -190,8 +191,6 @@ jcb_map_key(void *ctx, const unsigned char *k, size_t n)
 	int i, parent;
 
 	s->pending = -1;
-	if (s->depth == 1)
-		s->keys++;
 	if (s->tracked != s->depth)
 		return 1;
 	parent = s->container[s->depth];
@@ -261,7 +260,6 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 	s->tracked = 0;
 	s->pending = -1;
 	s->top = JT_ABSENT;
-	s->keys = 0;
 	s->nomem = 0;
 	if ((h = yajl_alloc(&jscan_callbacks, NULL, s)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -301,32 +299,6 @@ jis(const struct jscan *s, const struct jval *v, const char *lit)
 
 /* ------------------------------------------------------------------ */
 /* The event. */
-
-/*
- * The members of an event read here.  The same as libcs/event.h's
- * EVENT_NAME, EVENT_NAME_S, EVENT_ID, EVENT_ID_S, INGEST,
- * INGEST_RECEIVED_AT and INGEST_REQUEST_ID.
- */
-enum {
-	EV_EVENT_NAME,
-	EV_EVENT_NAME_S,
-	EV_EVENT_ID,
-	EV_EVENT_ID_S,
-	EV_INGEST,
-	EV_RECEIVED_AT,
-	EV_REQUEST_ID,
-	EV_NFIELDS
-};
-
-static const struct jfield event_fields[EV_NFIELDS] = {
-	[EV_EVENT_NAME] = { J_ROOT, "eventName", 0 },
-	[EV_EVENT_NAME_S] = { J_ROOT, "event_name", 0 },
-	[EV_EVENT_ID] = { J_ROOT, "eventId", 0 },
-	[EV_EVENT_ID_S] = { J_ROOT, "event_id", 0 },
-	[EV_INGEST] = { J_ROOT, "_ingest", 0 },
-	[EV_RECEIVED_AT] = { EV_INGEST, "receivedAt", 0 },
-	[EV_REQUEST_ID] = { EV_INGEST, "requestId", 0 },
-};
 
 /* The API Gateway HTTP API request event, payload format 2.0. */
 enum {
@@ -400,8 +372,9 @@ struct ivalue {
 struct cs_ingest {
 	struct cs_ingest_config cfg;
 	char *defaults[IG_NMEMBERS];	/* cs_ingest_set_field() */
-	struct jscan ev_scan, ag_scan;
-	struct jval ev[EV_NFIELDS];
+	struct cs_event_parser *parser;
+	struct cs_event ev;
+	struct jscan ag_scan;
 	struct jval ag[AG_NFIELDS];
 	struct cs_buf payload;		/* the decoded body (apigw) */
 	struct cs_buf name;		/* v5 names */
@@ -422,6 +395,11 @@ cs_ingest_new(const struct cs_ingest_config *cfg, struct cs_error *e)
 		ig->cfg.max_event_bytes = CS_NDJSON_DEFAULT_MAX_LINE;
 	if (ig->cfg.clock == NULL)
 		ig->cfg.clock = cs_time_now;
+	if ((ig->parser = cs_event_parser_new()) == NULL) {
+		free(ig);
+		cs_error_set(e, CS_ENOMEM, "out of memory");
+		return NULL;
+	}
 	return ig;
 }
 
@@ -434,7 +412,7 @@ cs_ingest_free(struct cs_ingest *ig)
 		return;
 	for (i = 0; i < IG_NMEMBERS; i++)
 		free(ig->defaults[i]);
-	cs_buf_release(&ig->ev_scan.text);
+	cs_event_parser_free(ig->parser);
 	cs_buf_release(&ig->ag_scan.text);
 	cs_buf_release(&ig->payload);
 	cs_buf_release(&ig->name);
@@ -497,57 +475,43 @@ is_blank(char c)
 static enum cs_err
 check_text(const char *p, size_t n, const char *what, struct cs_error *e)
 {
-	const char *nul;
-	size_t i, k;
+	enum cs_err rc;
+	size_t off;
 
-	if ((nul = memchr(p, '\0', n)) != NULL)
-		return cs_error_set(e, CS_EJSON, "%sNUL byte at byte %zu", what,
-		    (size_t)(nul - p));
-	for (i = 0; i < n; i += k) {
-		if ((unsigned char)p[i] < 0x80) {
-			k = 1;
-			continue;
-		}
-		if ((k = cs_utf8_sequence_length((const unsigned char *)p + i,
-		    n - i)) == 0)
-			return cs_error_set(e, CS_EUTF8,
-			    "%sinvalid UTF-8 at byte %zu", what, i);
-	}
+	if ((rc = cs_text_check(p, n, &off)) != CS_OK)
+		return cs_error_set(e, rc, rc == CS_EUTF8 ?
+		    "%sinvalid UTF-8 at byte %zu" : "%sNUL byte at byte %zu",
+		    what, off);
 	return CS_OK;
 }
 
 /*
- * Check the payload p[0..n) and scan its members into ig->ev.  what
+ * Check the payload p[0..n) and parse its members into ig->ev.  what
  * prefixes the reasons.
  */
 static enum cs_err
 check_payload(struct cs_ingest *ig, const char *p, size_t n, const char *what,
     struct cs_error *e)
 {
-	struct jscan *s = &ig->ev_scan;
-	const struct jval *name;
+	const struct cs_jval *name;
+	struct cs_error pe;
 	enum cs_err rc;
 
 	if (n > ig->cfg.max_event_bytes)
 		return cs_error_set(e, CS_ETOOLONG,
 		    "%sevent is %zu bytes, over the limit of %zu", what, n,
 		    ig->cfg.max_event_bytes);
-	if ((rc = check_text(p, n, what, e)) != CS_OK)
-		return rc;
-	if ((rc = jscan_run(s, event_fields, EV_NFIELDS, ig->ev, p, n, what,
-	    e)) != CS_OK)
-		return rc;
-	if (s->top != JT_OBJECT)
-		return cs_error_set(e, CS_ETYPE, "%sevent is not a JSON object",
-		    what);
-	name = ig->ev[EV_EVENT_NAME].type != JT_ABSENT ?
-	    &ig->ev[EV_EVENT_NAME] : &ig->ev[EV_EVENT_NAME_S];
-	if (name->type == JT_ABSENT)
+	if ((rc = cs_event_parse(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
+		return cs_error_set(e, rc, "%s%s", what, pe.msg);
+	name = ig->ev.f[CS_EV_EVENT_NAME].type != CS_JT_ABSENT ?
+	    &ig->ev.f[CS_EV_EVENT_NAME] : &ig->ev.f[CS_EV_EVENT_NAME_S];
+	if (name->type == CS_JT_ABSENT)
 		return cs_error_set(e, CS_EMISSING, "%seventName is missing",
 		    what);
-	if (name->type != JT_STRING)
+	if (name->type != CS_JT_STRING)
 		return cs_error_set(e, CS_ETYPE, "%s%s is not a string", what,
-		    name == &ig->ev[EV_EVENT_NAME] ? "eventName" : "event_name");
+		    name == &ig->ev.f[CS_EV_EVENT_NAME] ? "eventName" :
+		    "event_name");
 	return CS_OK;
 }
 
@@ -556,23 +520,23 @@ static enum cs_err
 kept_ingest(struct cs_ingest *ig, struct cs_ingest_event *ev,
     struct cs_error *e)
 {
-	const struct jscan *s = &ig->ev_scan;
-	const struct jval *ra = &ig->ev[EV_RECEIVED_AT];
+	const struct cs_jval *ra = &ig->ev.f[CS_EV_INGEST_RECEIVED_AT];
 	char shown[64];
 
-	if (ig->ev[EV_INGEST].type != JT_OBJECT)
+	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_OBJECT)
 		return cs_error_set(e, CS_ETYPE, "_ingest is not an object");
-	if (ra->type == JT_ABSENT)
+	if (ra->type == CS_JT_ABSENT)
 		return cs_error_set(e, CS_EMISSING,
 		    "_ingest.receivedAt is missing");
-	if (ra->type != JT_STRING)
+	if (ra->type != CS_JT_STRING)
 		return cs_error_set(e, CS_ETYPE,
 		    "_ingest.receivedAt is not a string");
-	if (cs_time_parse(jstr(s, ra), ra->len, &ev->received_at) == -1) {
+	if (cs_time_parse(ra->str, ra->len, &ev->received_at) == -1) {
 		shown[0] = '\0';
-		if (ra->len < sizeof(shown) &&
-		    cs_utf8_valid(jstr(s, ra), ra->len))
-			memcpy(shown, jstr(s, ra), ra->len + 1);
+		if (ra->len < sizeof(shown)) {
+			memcpy(shown, ra->str, ra->len);
+			shown[ra->len] = '\0';
+		}
 		return cs_error_set(e, CS_ETIME,
 		    "_ingest.receivedAt is not a timestamp: '%s'", shown);
 	}
@@ -642,7 +606,10 @@ build_body(struct cs_ingest *ig, struct cs_ingest_event *ev, const char *p,
 				b->data[i] = ' ';
 	}
 	if (add) {
-		if (ig->ev_scan.keys > 0 && cs_buf_append_char(b, ',') == -1)
+		/* The object has members (eventName at least) unless "{ }". */
+		for (i = 1; i < close && is_blank(p[i]); i++)
+			;
+		if (i < close && cs_buf_append_char(b, ',') == -1)
 			goto nomem;
 		if (append_ingest(ig, b, ev->received_at, v) == -1 ||
 		    cs_buf_append_char(b, '}') == -1)
@@ -658,16 +625,14 @@ static enum cs_err
 name_event(struct cs_ingest *ig, struct cs_ingest_event *ev,
     const char *request_id, size_t request_id_len, struct cs_error *e)
 {
-	const struct jscan *s = &ig->ev_scan;
-	const struct jval *id = ig->ev[EV_EVENT_ID].type != JT_ABSENT ?
-	    &ig->ev[EV_EVENT_ID] : &ig->ev[EV_EVENT_ID_S];
+	const struct cs_jval *id = ig->ev.f[CS_EV_EVENT_ID].type !=
+	    CS_JT_ABSENT ? &ig->ev.f[CS_EV_EVENT_ID] : &ig->ev.f[CS_EV_EVENT_ID_S];
 	struct cs_uuid u;
 	char canon[CS_UUID_STRLEN + 1];
 	struct cs_buf *nb = &ig->name;
 
 	cs_buf_reset(nb);
-	if (id->type == JT_STRING &&
-	    cs_uuid_parse(jstr(s, id), id->len, &u) == 0) {
+	if (id->type == CS_JT_STRING && cs_uuid_parse(id->str, id->len, &u) == 0) {
 		cs_uuid_format(&u, canon);
 		if (cs_buf_append_str(nb, "event:") == -1 ||
 		    cs_buf_append(nb, canon, CS_UUID_STRLEN) == -1)
@@ -701,7 +666,7 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
     struct cs_ingest_event *ev, struct cs_error *e)
 {
 	struct ivalue v[IG_NMEMBERS];
-	const struct jval *rq;
+	const struct cs_jval *rq;
 	enum cs_err rc;
 
 	if ((rc = check_payload(ig, line, len, "", e)) != CS_OK) {
@@ -710,14 +675,14 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 		return rc;
 	}
 	ev->line_is_json = 1;
-	if (ig->ev[EV_INGEST].type != JT_ABSENT) {
+	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT) {
 		if ((rc = kept_ingest(ig, ev, e)) != CS_OK)
 			return rc;
 		if ((rc = build_body(ig, ev, line, len, 0, 0, NULL, e)) != CS_OK)
 			return rc;
-		rq = &ig->ev[EV_REQUEST_ID];
-		return name_event(ig, ev, rq->type == JT_STRING ?
-		    jstr(&ig->ev_scan, rq) : NULL, rq->len, e);
+		rq = &ig->ev.f[CS_EV_INGEST_REQUEST_ID];
+		return name_event(ig, ev, rq->type == CS_JT_STRING ?
+		    rq->str : NULL, rq->len, e);
 	}
 	memset(v, 0, sizeof(v));
 	ev->received_at = ig->cfg.clock();
@@ -880,7 +845,7 @@ ingest_apigw(struct cs_ingest *ig, const char *line, size_t len,
 	}
 	if ((rc = check_payload(ig, p, n, "body: ", e)) != CS_OK)
 		return rc;
-	if (ig->ev[EV_INGEST].type != JT_ABSENT)
+	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT)
 		return cs_error_set(e, CS_EINVAL,
 		    "body carries its own _ingest");
 	memset(v, 0, sizeof(v));
