@@ -1,6 +1,10 @@
 # ingest: cs-ingest, raw events into the bucket's hour partitions (issue 5).
 libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
 
+bin_PROGRAMS += cs-ingest
+cs_ingest_SOURCES = cmd/cs-ingest.c
+cs_ingest_LDADD = $(CS_LIBS)
+
 check_PROGRAMS += tests/unit/t-ingest
 tests_unit_t_ingest_SOURCES = tests/unit/t-ingest.c tests/unit/tap.h
 tests_unit_t_ingest_LDADD = $(CS_LIBS)
