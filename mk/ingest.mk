@@ -10,3 +10,9 @@ tests_unit_t_ingest_SOURCES = tests/unit/t-ingest.c tests/unit/tap.h
 tests_unit_t_ingest_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-ingest
 EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
+
+INGEST_TESTS = \
+	tests/t4000-cs-ingest-s3rver.sh
+TESTS += $(INGEST_TESTS)
+EXTRA_DIST += $(INGEST_TESTS) \
+	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson

@@ -331,3 +331,21 @@ start_imds_standin() {
 	export IMDS_PORT IMDS_ENDPOINT IMDS_LOG AWS_EC2_METADATA_SERVICE_ENDPOINT \
 		AWS_EC2_METADATA_DISABLED
 }
+
+# ---------------------------------------------------------------------
+# ingest (issue 5): helpers of the cs-ingest tests.
+
+# cs_uuid5 NAME: the version 5 UUID of NAME in cs-tools' namespace
+# (433fe30a-52f0-5f6b-ad91-dee9576298e0), computed by Python, apart from
+# libcs, to check the object names cs-ingest derives.
+cs_uuid5() {
+	"${PYTHON3:-python3}" -c 'import sys, uuid
+print(uuid.uuid5(uuid.UUID("433fe30a-52f0-5f6b-ad91-dee9576298e0"),
+    sys.argv[1]))' "$1"
+}
+
+# s3_keys BUCKET: the bucket's keys, sorted, one a line, read with awscli.
+s3_keys() {
+	awscli s3api list-objects-v2 --bucket "$1" --query 'Contents[].Key' \
+		--output text | tr '\t' '\n' | grep -v '^None$' | sort
+}
