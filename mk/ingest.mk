@@ -12,7 +12,8 @@ TESTS += tests/unit/t-ingest
 EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
 
 INGEST_TESTS = \
-	tests/t4000-cs-ingest-s3rver.sh
+	tests/t4000-cs-ingest-s3rver.sh \
+	tests/t4010-cs-ingest-rejects.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson
