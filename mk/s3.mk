@@ -23,3 +23,16 @@ tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
 tests_unit_t_s3local_LDADD = $(CS_LIBS)
 
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
+
+S3_SHELL_TESTS = \
+	tests/t2001-s3ls-windows.sh \
+	tests/t2002-s3-client.sh
+TESTS += $(S3_SHELL_TESTS)
+EXTRA_DIST += $(S3_SHELL_TESTS)
+
+# A driver for the client's operations, for the shell tests.
+check_PROGRAMS += tests/s3cli
+tests_s3cli_SOURCES = tests/s3cli.c
+tests_s3cli_LDADD = $(CS_LIBS)
+
+EXTRA_DIST += tests/s3fault.py
