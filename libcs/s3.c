@@ -240,6 +240,34 @@ cs_s3_url_release(struct cs_s3_url *u)
 	u->bucket = u->key = NULL;
 }
 
+int
+cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
+{
+	char t[CS_TIME_BUFSIZE];
+	const char *etag = o->etag != NULL ? o->etag : "";
+
+	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, o->bucket, strlen(o->bucket),
+	    NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"key\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, o->key, strlen(o->key), NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"size\":") != 0)
+		return -1;
+	if (o->size < 0 ? cs_buf_append_str(b, "null") != 0 :
+	    cs_buf_append_int(b, (long long)o->size) != 0)
+		return -1;
+	if (cs_buf_append_str(b, ",\"etag\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
+		return -1;
+	if (o->last_modified == INT64_MIN)
+		return cs_buf_append_str(b, "null}");
+	cs_time_format_ms(o->last_modified, t);
+	if (cs_buf_printf(b, "\"%s\"}", t) != 0)
+		return -1;
+	return 0;
+}
+
 /* The client. */
 
 static enum cs_err

@@ -176,6 +176,14 @@ struct cs_s3_stats {
 };
 void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
 
+/*
+ * Append o as an object record (CONTRACT section 3), no newline:
+ * {"bucket":..,"key":..,"size":N,"etag":"\"..\"","last_modified":"...Z"}
+ * (size and last_modified are null when unknown).  -1 when out of memory.
+ */
+struct cs_buf;
+int cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o);
+
 /* "s3://bucket/key" split: key may be "" (s3://bucket and s3://bucket/). */
 struct cs_s3_url {
 	char *bucket;

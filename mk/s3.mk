@@ -4,7 +4,15 @@ libcs_libcs_a_SOURCES += \
 	libcs/http.c libcs/http.h \
 	libcs/s3.c libcs/s3.h \
 	libcs/s3xml.c libcs/s3xml.h \
-	libcs/s3local.c libcs/s3local.h
+	libcs/s3local.c libcs/s3local.h \
+	libcs/events.c libcs/events.h \
+	libcs/partition.c libcs/partition.h
+
+bin_PROGRAMS += cs-s3ls cs-fetch
+cs_s3ls_SOURCES = cmd/cs-s3ls.c
+cs_s3ls_LDADD = $(CS_LIBS)
+cs_fetch_SOURCES = cmd/cs-fetch.c
+cs_fetch_LDADD = $(CS_LIBS)
 
 check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
 tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
@@ -15,3 +23,16 @@ tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
 tests_unit_t_s3local_LDADD = $(CS_LIBS)
 
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
+
+S3_SHELL_TESTS = \
+	tests/t2001-s3ls-windows.sh \
+	tests/t2002-s3-client.sh
+TESTS += $(S3_SHELL_TESTS)
+EXTRA_DIST += $(S3_SHELL_TESTS)
+
+# A driver for the client's operations, for the shell tests.
+check_PROGRAMS += tests/s3cli
+tests_s3cli_SOURCES = tests/s3cli.c
+tests_s3cli_LDADD = $(CS_LIBS)
+
+EXTRA_DIST += tests/s3fault.py
