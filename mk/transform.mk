@@ -28,3 +28,16 @@ cs_transform_LDADD = $(CS_LIBS)
 noinst_PROGRAMS += scripts/bench/yajl-parse
 scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
 scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
+
+# Shell tests, and the mapping cases as data.
+TESTS += \
+	tests/t1000-cs-transform-mapping.sh
+EXTRA_DIST += \
+	tests/t1000-cs-transform-mapping.sh \
+	tests/data/transform/README \
+	tests/data/transform/ids.test \
+	tests/data/transform/names.test \
+	tests/data/transform/objects.test \
+	tests/data/transform/product.test \
+	tests/data/transform/strings.test \
+	tests/data/transform/time.test
