@@ -30,10 +30,11 @@ scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
 scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
 
 # Shell tests, and the mapping cases as data.
-TESTS += \
-	tests/t1000-cs-transform-mapping.sh
-EXTRA_DIST += \
+CS_TRANSFORM_TESTS = \
 	tests/t1000-cs-transform-mapping.sh \
+	tests/t1010-cs-transform-bad-input.sh
+TESTS += $(CS_TRANSFORM_TESTS)
+EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
 	tests/data/transform/ids.test \
 	tests/data/transform/names.test \
