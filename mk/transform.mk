@@ -32,7 +32,10 @@ scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
 # Shell tests, and the mapping cases as data.
 CS_TRANSFORM_TESTS = \
 	tests/t1000-cs-transform-mapping.sh \
-	tests/t1010-cs-transform-bad-input.sh
+	tests/t1010-cs-transform-bad-input.sh \
+	tests/t1020-cs-transform-options.sh \
+	tests/t1030-cs-transform-determinism.sh \
+	tests/t1040-cs-transform-io.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
