@@ -35,7 +35,8 @@ CS_TRANSFORM_TESTS = \
 	tests/t1010-cs-transform-bad-input.sh \
 	tests/t1020-cs-transform-options.sh \
 	tests/t1030-cs-transform-determinism.sh \
-	tests/t1040-cs-transform-io.sh
+	tests/t1040-cs-transform-io.sh \
+	tests/t1050-cs-transform-man.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
@@ -45,3 +46,5 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/product.test \
 	tests/data/transform/strings.test \
 	tests/data/transform/time.test
+
+dist_man1_MANS += man/cs-transform.1
