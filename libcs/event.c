@@ -346,15 +346,12 @@ consumed(const struct cs_event_parser *p)
 	return yajl_get_bytes_consumed(p->h);
 }
 
+/* A top-level value that is not an object: cancel the parse. */
 static int
 cancel(struct cs_event_parser *p, enum cs_err code, const char *what)
 {
 	p->err = code;
-	if (code == CS_ETYPE)
-		snprintf(p->errmsg, sizeof(p->errmsg), "not a JSON object but %s",
-		    what);
-	else
-		strlcpy(p->errmsg, what, sizeof(p->errmsg));
+	snprintf(p->errmsg, sizeof(p->errmsg), "not a JSON object but %s", what);
 	return 0;
 }
 
@@ -379,9 +376,14 @@ value_field(struct cs_event_parser *p, int *f, const char *what)
 	int d = p->depth;
 
 	*f = NONE;
+	if (d == 0 && p->done) {
+		snprintf(p->errmsg, sizeof(p->errmsg),
+		    "malformed JSON at byte %zu: data after the object", p->end);
+		p->err = CS_EJSON;
+		return 0;
+	}
 	if (d == 0)
-		return p->done ? cancel(p, CS_EJSON, "data after the JSON object") :
-		    cancel(p, CS_ETYPE, what);
+		return cancel(p, CS_ETYPE, what);
 	if (d <= MAX_DEPTH - 1) {
 		*f = p->pending[d];
 		p->pending[d] = NONE;

@@ -28,3 +28,23 @@ cs_transform_LDADD = $(CS_LIBS)
 noinst_PROGRAMS += scripts/bench/yajl-parse
 scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
 scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
+
+# Shell tests, and the mapping cases as data.
+CS_TRANSFORM_TESTS = \
+	tests/t1000-cs-transform-mapping.sh \
+	tests/t1010-cs-transform-bad-input.sh \
+	tests/t1020-cs-transform-options.sh \
+	tests/t1030-cs-transform-determinism.sh \
+	tests/t1040-cs-transform-io.sh \
+	tests/t1050-cs-transform-man.sh
+TESTS += $(CS_TRANSFORM_TESTS)
+EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
+	tests/data/transform/README \
+	tests/data/transform/ids.test \
+	tests/data/transform/names.test \
+	tests/data/transform/objects.test \
+	tests/data/transform/product.test \
+	tests/data/transform/strings.test \
+	tests/data/transform/time.test
+
+dist_man1_MANS += man/cs-transform.1

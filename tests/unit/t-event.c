@@ -207,7 +207,7 @@ test_errors(void)
 		{ "{\"a\":1", 0, CS_EJSON, "malformed JSON at byte 6: premature EOF" },
 		{ "{\"a\":1} x", 0, CS_EJSON, "malformed JSON at byte 9: invalid char in json text" },
 		{ "{\"a\":1} 5", 0, CS_EJSON, "malformed JSON at byte 8: data after the object" },
-		{ "{\"a\":1}{}", 0, CS_EJSON, "data after the JSON object" },
+		{ "{\"a\":1}{}", 0, CS_EJSON, "malformed JSON at byte 7: data after the object" },
 		{ "{\"a\":tru}", 0, CS_EJSON, "malformed JSON at byte 8: invalid string in json text" },
 		{ "{\"a\" 1}", 0, CS_EJSON, NULL },
 		{ "{'a':1}", 0, CS_EJSON, NULL },
