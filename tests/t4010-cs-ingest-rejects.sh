@@ -43,7 +43,7 @@ cat >expect-reasons <<'EOF'
 8 NUL byte at byte 15
 9 _ingest is not an object
 10 _ingest.receivedAt is not a timestamp: 'soon'
-11 data after the JSON object
+11 malformed JSON at byte 17: data after the object
 EOF
 
 test_expect_success 'bad lines are rejected with their reasons, good ones stored' '
