@@ -46,7 +46,10 @@ enum {
 	OPT_ENDPOINT,
 	OPT_GZIP,
 	OPT_INGEST_FIELD,
-	OPT_PATH_STYLE
+	OPT_MAX_TRIES,
+	OPT_PATH_STYLE,
+	OPT_RETRY_DELAY,
+	OPT_TIMEOUT
 };
 
 /* Bodies of uploads in flight, at most (or one body, when larger). */
@@ -91,36 +94,26 @@ struct run {
 	uint64_t events_stored;
 };
 
+static const char usage_text[] =
+"usage: cs-ingest [-hqV] [-j jobs] [--apigw] [--batch count] [--batch-bytes size]\n"
+"                 [--batch-age seconds] [--gzip] [--ingest-field name=value]\n"
+"                 [--endpoint url] [--path-style] [--ca-bundle file]\n"
+"                 [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
+"                 [--rejects file] [--stats file] [--max-reject-rate rate]\n"
+"                 [--max-line-bytes size] [--progress | --no-progress]\n"
+"                 s3://bucket[/prefix] [file ...]\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: cs-ingest [-hqV] [-j jobs] [--apigw] [--batch count] "
-	    "[--batch-bytes size]\n"
-	    "                 [--batch-age seconds] [--gzip] "
-	    "[--ingest-field name=value]\n"
-	    "                 [--endpoint url] [--path-style] "
-	    "[--ca-bundle file] [--rejects file]\n"
-	    "                 [--stats file] [--max-reject-rate rate] "
-	    "[--max-line-bytes size]\n"
-	    "                 [--progress | --no-progress] "
-	    "s3://bucket[/prefix] [file ...]\n");
+	fputs(usage_text, stderr);
 	exit(CS_EXIT_USAGE);
 }
 
 static void
 help(void)
 {
-	printf("usage: cs-ingest [-hqV] [-j jobs] [--apigw] [--batch count] "
-	    "[--batch-bytes size]\n"
-	    "                 [--batch-age seconds] [--gzip] "
-	    "[--ingest-field name=value]\n"
-	    "                 [--endpoint url] [--path-style] "
-	    "[--ca-bundle file] [--rejects file]\n"
-	    "                 [--stats file] [--max-reject-rate rate] "
-	    "[--max-line-bytes size]\n"
-	    "                 [--progress | --no-progress] "
-	    "s3://bucket[/prefix] [file ...]\n"
+	printf("%s"
 	    "\n"
 	    "Store raw clickstream events (one JSON object a line, from the files\n"
 	    "or standard input) as objects PREFIX/YYYY/MM/DD/HH/event-UUID.json,\n"
@@ -142,13 +135,31 @@ help(void)
 	    "      --endpoint URL       the S3 endpoint, or file:///dir\n"
 	    "      --path-style         address buckets in the path\n"
 	    "      --ca-bundle FILE     trust the CA certificates in FILE\n"
+	    "      --max-tries N        tries per upload (default 8)\n"
+	    "      --retry-delay MS     first retry's longest wait (default 100)\n"
+	    "      --timeout S          retry an upload silent for S seconds\n"
+	    "                           (default 30)\n"
 	    "%s"
 	    "\n"
 	    "See cs-ingest(1) for object names, batches and exit statuses.\n",
-	    cs_cli_common_usage());
+	    usage_text, cs_cli_common_usage());
 }
 
-/* A count or size: digits, optionally K, M or G (powers of 1024). */
+static long long
+parse_num(const char *opt, const char *arg, long long lo, long long hi)
+{
+	const char *errstr = NULL;
+	long long v = strtonum(arg, lo, hi, &errstr);
+
+	if (errstr != NULL) {
+		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
+		    hi);
+		usage();
+	}
+	return v;
+}
+
+/* A size: digits, optionally K, M or G (powers of 1024). */
 static int
 parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -658,7 +669,10 @@ main(int argc, char **argv)
 		{ "gzip", no_argument, NULL, OPT_GZIP },
 		{ "ingest-field", required_argument, NULL, OPT_INGEST_FIELD },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
 		{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
+		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		CS_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -685,31 +699,19 @@ main(int argc, char **argv)
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
-			if (parse_size(optarg, 1, 1024, &v) == -1) {
-				warnx("invalid -j '%s': want 1 to 1024", optarg);
-				usage();
-			}
-			r.jobs = (unsigned)v;
+			r.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
 			break;
 		case OPT_APIGW:
 			icfg.apigw = 1;
 			break;
 		case OPT_BATCH:
-			if (parse_size(optarg, 1, 10000000, &v) == -1) {
-				warnx("invalid --batch '%s': want 1 to 10000000",
-				    optarg);
-				usage();
-			}
-			bcfg.max_events = (size_t)v;
+			bcfg.max_events = (size_t)parse_num("--batch", optarg,
+			    1, 10000000);
 			batch = 1;
 			break;
 		case OPT_BATCH_AGE:
-			if (parse_size(optarg, 1, 86400, &v) == -1) {
-				warnx("invalid --batch-age '%s': want 1 to 86400 "
-				    "seconds", optarg);
-				usage();
-			}
-			r.batch_age = (int64_t)v * CS_USEC_PER_SEC;
+			r.batch_age = parse_num("--batch-age", optarg, 1,
+			    86400) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
 			if (parse_size(optarg, 1024, (uint64_t)1 << 30, &v) == -1) {
@@ -740,8 +742,20 @@ main(int argc, char **argv)
 				oom();
 			fields[nfields++] = optarg;
 			break;
+		case OPT_MAX_TRIES:
+			scfg.max_tries = (unsigned)parse_num("--max-tries",
+			    optarg, 1, 100);
+			break;
 		case OPT_PATH_STYLE:
 			scfg.path_style = 1;
+			break;
+		case OPT_RETRY_DELAY:
+			scfg.retry_delay_ms = (long)parse_num("--retry-delay",
+			    optarg, 1, 60000);
+			break;
+		case OPT_TIMEOUT:
+			scfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
+			    3600);
 			break;
 		default:
 			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
@@ -777,10 +791,13 @@ main(int argc, char **argv)
 		warnx("--batch-age is for batches: add --batch or --batch-bytes");
 		usage();
 	}
-	if (strncmp(argv[0], "s3://", 5) != 0 ||
-	    cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
+	if (strncmp(argv[0], "s3://", 5) != 0) {
 		warnx("invalid destination '%s': want s3://bucket/prefix",
 		    argv[0]);
+		usage();
+	}
+	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
+		warnx("invalid destination: %s", e.msg);
 		usage();
 	}
 	if (!cs_utf8_valid(r.dest.key, strlen(r.dest.key)) ||
