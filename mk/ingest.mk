@@ -15,7 +15,8 @@ INGEST_TESTS = \
 	tests/t4000-cs-ingest-s3rver.sh \
 	tests/t4010-cs-ingest-rejects.sh \
 	tests/t4020-cs-ingest-apigw.sh \
-	tests/t4030-cs-ingest-batch.sh
+	tests/t4030-cs-ingest-batch.sh \
+	tests/t4040-cs-ingest-faults.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
