@@ -2,6 +2,7 @@
 libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
 
 bin_PROGRAMS += cs-ingest
+dist_man1_MANS += man/cs-ingest.1
 cs_ingest_SOURCES = cmd/cs-ingest.c
 cs_ingest_LDADD = $(CS_LIBS)
 
@@ -16,7 +17,8 @@ INGEST_TESTS = \
 	tests/t4010-cs-ingest-rejects.sh \
 	tests/t4020-cs-ingest-apigw.sh \
 	tests/t4030-cs-ingest-batch.sh \
-	tests/t4040-cs-ingest-faults.sh
+	tests/t4040-cs-ingest-faults.sh \
+	tests/t4050-cs-ingest-man.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
