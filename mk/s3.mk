@@ -26,7 +26,9 @@ TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
 
 S3_SHELL_TESTS = \
 	tests/t2001-s3ls-windows.sh \
-	tests/t2002-s3-client.sh
+	tests/t2002-s3-client.sh \
+	tests/t2003-s3ls-s3rver.sh \
+	tests/t2004-fetch-formats.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
