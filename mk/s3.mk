@@ -28,7 +28,8 @@ S3_SHELL_TESTS = \
 	tests/t2001-s3ls-windows.sh \
 	tests/t2002-s3-client.sh \
 	tests/t2003-s3ls-s3rver.sh \
-	tests/t2004-fetch-formats.sh
+	tests/t2004-fetch-formats.sh \
+	tests/t2005-fetch-faults.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
