@@ -8,107 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "buf.h"
 #include "error.h"
 #include "sigv4.h"
+#include "sigv4-case.h"
 #include "tap.h"
 #include "banned.h"
 
-#define MAXQ 16
-#define MAXH 16
-
-struct vcase {
-	char name[128];
-	char *kv[64][2];		/* one-line keys and values */
-	size_t nkv;
-	struct cs_sigv4_param q[MAXQ];
-	size_t nq;
-	struct cs_sigv4_header h[MAXH];
-	size_t nh;
-	char *creq, *sts;		/* NULL when the source gives none */
-};
-
-static const char *
-get(const struct vcase *c, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < c->nkv; i++)
-		if (strcmp(c->kv[i][0], key) == 0)
-			return c->kv[i][1];
-	return NULL;
-}
-
 static void
-vcase_free(struct vcase *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->nkv; i++) {
-		free(c->kv[i][0]);
-		free(c->kv[i][1]);
-	}
-	for (i = 0; i < c->nq; i++) {
-		free((char *)c->q[i].name);
-		free((char *)c->q[i].value);
-	}
-	for (i = 0; i < c->nh; i++) {
-		free((char *)c->h[i].name);
-		free((char *)c->h[i].value);
-	}
-	free(c->creq);
-	free(c->sts);
-	memset(c, 0, sizeof(*c));
-}
-
-static int64_t
-parse_amzdate(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y%m%dT%H%M%SZ", &tm) == NULL)
-		return -1;
-	return (int64_t)timegm(&tm) * 1000000;
-}
-
-static void
-run_case(const char *file, struct vcase *c)
+run_case(const char *file, struct sigv4_case *c)
 {
 	struct cs_sigv4_input in;
 	struct cs_sigv4_output out;
 	struct cs_aws_credentials cred;
 	struct cs_error err;
-	char body_hash[65];
-	const char *v, *body;
+	const char *v;
 	enum cs_err rc;
 
-	memset(&in, 0, sizeof(in));
-	memset(&cred, 0, sizeof(cred));
-	cred.access_key_id = (char *)get(c, "access-key");
-	cred.secret_access_key = (char *)get(c, "secret-key");
-	cred.session_token = (char *)get(c, "session-token");
-	in.method = get(c, "method");
-	in.host = get(c, "host");
-	in.path = get(c, "path");
-	in.region = get(c, "region");
-	in.service = get(c, "service");
-	in.now = parse_amzdate(get(c, "date"));
-	in.query = c->q;
-	in.nquery = c->nq;
-	in.headers = c->h;
-	in.nheaders = c->nh;
-	in.no_content_sha256_header = get(c, "no-content-sha256-header") != NULL;
-	in.payload_sha256 = get(c, "payload-sha256");
-	if ((body = get(c, "body")) != NULL) {
-		cs_sha256_hex(body, strlen(body), body_hash);
-		in.payload_sha256 = body_hash;
-	}
-
+	sigv4_case_input(c, &in, &cred);
 	cs_sigv4_output_init(&out);
 	rc = cs_sigv4_sign(&in, &cred, &out, &err);
 	if (!ok(rc == CS_OK, "%s %s: signs", file, c->name)) {
@@ -122,15 +42,15 @@ run_case(const char *file, struct vcase *c)
 	if (c->sts != NULL)
 		is_str(out.string_to_sign.data, c->sts,
 		    "%s %s: string to sign", file, c->name);
-	if ((v = get(c, "expect-target")) != NULL)
+	if ((v = sigv4_case_get(c, "expect-target")) != NULL)
 		is_str(out.target.data, v, "%s %s: target", file, c->name);
-	if ((v = get(c, "expect-signed-headers")) != NULL)
+	if ((v = sigv4_case_get(c, "expect-signed-headers")) != NULL)
 		is_str(out.signed_headers.data, v, "%s %s: signed headers",
 		    file, c->name);
-	if ((v = get(c, "expect-authorization")) != NULL)
+	if ((v = sigv4_case_get(c, "expect-authorization")) != NULL)
 		is_str(out.authorization.data, v, "%s %s: Authorization", file,
 		    c->name);
-	v = get(c, "expect-signature");
+	v = sigv4_case_get(c, "expect-signature");
 	ok(v != NULL, "%s %s: the case has a signature", file, c->name);
 	if (v != NULL)
 		is_str(out.signature, v, "%s %s: signature", file, c->name);
@@ -141,103 +61,30 @@ run_case(const char *file, struct vcase *c)
 static int
 run_file(const char *name)
 {
-	char path[4096], *line = NULL;
+	char path[4096];
 	const char *top = getenv("top_srcdir");
-	size_t cap = 0;
-	ssize_t len;
-	FILE *f;
-	struct vcase c;
-	struct cs_buf *block = NULL, creq = CS_BUF_INIT, sts = CS_BUF_INIT;
-	int ncases = 0, have = 0;
+	struct sigv4_reader r;
+	struct sigv4_case c;
+	int n = 0, rc;
 
 	snprintf(path, sizeof(path), "%s/tests/data/sigv4/%s",
 	    top ? top : "..", name);
-	if ((f = fopen(path, "r")) == NULL) {
+	memset(&r, 0, sizeof(r));
+	if ((r.f = fopen(path, "r")) == NULL) {
 		ok(0, "open %s", path);
 		return 0;
 	}
-	memset(&c, 0, sizeof(c));
-	for (;;) {
-		len = getline(&line, &cap, f);
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len == -1 || strncmp(line, "=== ", 4) == 0) {
-			if (have) {
-				/* Trailing empty lines of a block are layout. */
-				while (creq.len > 0 && creq.data[creq.len - 1] == '\n')
-					cs_buf_truncate(&creq, creq.len - 1);
-				while (sts.len > 0 && sts.data[sts.len - 1] == '\n')
-					cs_buf_truncate(&sts, sts.len - 1);
-				c.creq = creq.len ? cs_buf_detach(&creq, NULL) : NULL;
-				c.sts = sts.len ? cs_buf_detach(&sts, NULL) : NULL;
-				run_case(name, &c);
-				vcase_free(&c);
-				ncases++;
-			}
-			cs_buf_reset(&creq);
-			cs_buf_reset(&sts);
-			block = NULL;
-			if (len == -1)
-				break;
-			have = 1;
-			strlcpy(c.name, line + 4, sizeof(c.name));
-			continue;
-		}
-		if (strcmp(line, "--- canonical-request") == 0) {
-			block = &creq;
-			continue;
-		}
-		if (strcmp(line, "--- string-to-sign") == 0) {
-			block = &sts;
-			continue;
-		}
-		if (block != NULL) {
-			if (block->len > 0 || len > 0 || block->data != NULL)
-				cs_buf_printf(block, "%s%s",
-				    block->data != NULL ? "\n" : "", line);
-			continue;
-		}
-		if (!have || len == 0 || line[0] == '#')
-			continue;
-		{
-			char *sep = strstr(line, ": ");
-
-			if (sep == NULL) {
-				ok(0, "%s: bad line '%s'", name, line);
-				continue;
-			}
-			*sep = '\0';
-			if (strcmp(line, "query") == 0 && c.nq < MAXQ) {
-				char *eq = strchr(sep + 2, '=');
-
-				if (eq != NULL)
-					*eq = '\0';
-				c.q[c.nq].name = strdup(sep + 2);
-				c.q[c.nq].value = strdup(eq ? eq + 1 : "");
-				c.nq++;
-			} else if (strcmp(line, "header") == 0 && c.nh < MAXH) {
-				char *colon = strchr(sep + 2, ':');
-
-				if (colon == NULL) {
-					ok(0, "%s: header without ':'", name);
-					continue;
-				}
-				*colon = '\0';
-				c.h[c.nh].name = strdup(sep + 2);
-				c.h[c.nh].value = strdup(colon + 1);
-				c.nh++;
-			} else if (c.nkv < 64) {
-				c.kv[c.nkv][0] = strdup(line);
-				c.kv[c.nkv][1] = strdup(sep + 2);
-				c.nkv++;
-			}
-		}
+	while ((rc = sigv4_case_read(&r, &c)) == 1) {
+		run_case(name, &c);
+		sigv4_case_free(&c);
+		n++;
 	}
-	free(line);
-	fclose(f);
-	cs_buf_release(&creq);
-	cs_buf_release(&sts);
-	return ncases;
+	if (rc == -1)
+		ok(0, "%s: %s", name, r.error);
+	sigv4_case_free(&c);
+	sigv4_reader_release(&r);
+	fclose(r.f);
+	return n;
 }
 
 static struct cs_buf enc_buf;
