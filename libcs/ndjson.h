@@ -89,7 +89,9 @@ enum cs_err cs_ndjson_write(struct cs_ndjson_writer *w, const void *data,
 /*
  * Build a record in place, with no copy: append the record to the buffer
  * begin() returns, then end() (which adds the '\n' and may flush) or
- * abort() (which drops what was appended since begin()).
+ * abort() (which drops what was appended since begin()).  The buffer
+ * may hold earlier records before the new one: only append to it (never
+ * reset it or truncate it below its length at begin()).
  */
 struct cs_buf *cs_ndjson_writer_begin(struct cs_ndjson_writer *w);
 enum cs_err cs_ndjson_writer_end(struct cs_ndjson_writer *w,
