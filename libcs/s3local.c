@@ -23,45 +23,13 @@
 #define READ_CHUNK	65536
 
 int
-cs_s3local_open(const char *url, struct cs_error *e)
+cs_s3local_open(const char *dir, struct cs_error *e)
 {
-	struct cs_buf path = CS_BUF_INIT;
-	const char *p;
-	int fd;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (strncmp(url, "file://", 7) != 0)
-		return cs_error_set(e, CS_ECONFIG, "'%s' is not a file:// URL",
-		    url), -1;
-	p = url + 7;
-	if (strncmp(p, "localhost/", 10) == 0)
-		p += 9;
-	if (*p != '/')
-		return cs_error_set(e, CS_ECONFIG,
-		    "'%s': a file:// endpoint needs an absolute path (file:///dir)",
-		    url), -1;
-	for (; *p != '\0'; p++) {
-		int c = (unsigned char)*p;
-
-		if (c == '%' && p[1] != '\0' && p[2] != '\0') {
-			char hex[3] = { p[1], p[2], '\0' };
-			char *end;
-			long v = strtol(hex, &end, 16);
-
-			if (*end == '\0' && v > 0) {
-				c = (int)v;
-				p += 2;
-			}
-		}
-		if (cs_buf_append_char(&path, (char)c) != 0) {
-			cs_buf_release(&path);
-			return cs_error_set(e, CS_ENOMEM, "out of memory"), -1;
-		}
-	}
-	fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		cs_error_set_errno(e, errno == ENOENT || errno == ENOTDIR ?
-		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", path.data);
-	cs_buf_release(&path);
+		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", dir);
 	return fd;
 }
 
