@@ -29,7 +29,8 @@ S3_SHELL_TESTS = \
 	tests/t2002-s3-client.sh \
 	tests/t2003-s3ls-s3rver.sh \
 	tests/t2004-fetch-formats.sh \
-	tests/t2005-fetch-faults.sh
+	tests/t2005-fetch-faults.sh \
+	tests/t2006-s3-man.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
@@ -39,3 +40,5 @@ tests_s3cli_SOURCES = tests/s3cli.c
 tests_s3cli_LDADD = $(CS_LIBS)
 
 EXTRA_DIST += tests/s3fault.py
+
+dist_man1_MANS += man/cs-s3ls.1 man/cs-fetch.1
