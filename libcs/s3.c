@@ -1116,10 +1116,7 @@ run_local(struct cs_s3 *s, struct op *op)
 		    sizeof(op->s3_code));
 		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
 			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
-		if (strncmp(msg, "cannot ", 7) == 0)
-			e.code = rc;
-		else
-			op_error(&e, op, rc, "%s", msg);
+		op_error(&e, op, rc, "%s", msg);
 		res.error = &e;
 		res.body = NULL;
 		res.body_len = 0;

@@ -30,7 +30,8 @@ S3_SHELL_TESTS = \
 	tests/t2003-s3ls-s3rver.sh \
 	tests/t2004-fetch-formats.sh \
 	tests/t2005-fetch-faults.sh \
-	tests/t2006-s3-man.sh
+	tests/t2006-s3-man.sh \
+	tests/t2007-fetch-file.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
