@@ -31,7 +31,8 @@ S3_SHELL_TESTS = \
 	tests/t2004-fetch-formats.sh \
 	tests/t2005-fetch-faults.sh \
 	tests/t2006-s3-man.sh \
-	tests/t2007-fetch-file.sh
+	tests/t2007-fetch-file.sh \
+	tests/t2008-s3-bench.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
@@ -43,3 +44,6 @@ tests_s3cli_LDADD = $(CS_LIBS)
 EXTRA_DIST += tests/s3fault.py
 
 dist_man1_MANS += man/cs-s3ls.1 man/cs-fetch.1
+
+# The benchmark: cs-s3ls | cs-fetch next to rclone and the AWS CLI.
+dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/latency-proxy
