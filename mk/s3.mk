@@ -14,15 +14,21 @@ cs_s3ls_LDADD = $(CS_LIBS)
 cs_fetch_SOURCES = cmd/cs-fetch.c
 cs_fetch_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
+check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
+	tests/unit/t-events tests/unit/t-partition
 tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
 tests_unit_t_s3xml_LDADD = $(CS_LIBS)
 tests_unit_t_s3url_SOURCES = tests/unit/t-s3url.c tests/unit/tap.h
 tests_unit_t_s3url_LDADD = $(CS_LIBS)
 tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
 tests_unit_t_s3local_LDADD = $(CS_LIBS)
+tests_unit_t_events_SOURCES = tests/unit/t-events.c tests/unit/tap.h
+tests_unit_t_events_LDADD = $(CS_LIBS)
+tests_unit_t_partition_SOURCES = tests/unit/t-partition.c tests/unit/tap.h
+tests_unit_t_partition_LDADD = $(CS_LIBS)
 
-TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local
+TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
+	tests/unit/t-events tests/unit/t-partition
 
 S3_SHELL_TESTS = \
 	tests/t2001-s3ls-windows.sh \
