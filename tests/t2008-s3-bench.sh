@@ -14,7 +14,7 @@ test_expect_success 'bench-s3 runs the three tools and reports' '
 		--objects 20 --jobs 8 --delay-ms 2 --tmpdir "$TEST_DIR" >out 2>err ||
 		{ cat err; exit 1; }
 	test_grep "^bench-s3: 20 objects .* 8 in flight, 2 ms each way" out &&
-	test_grep "^  cs-s3ls | cs-fetch -j 8 .* objects/s .* s CPU$" out &&
+	test_grep "^  cs-s3ls | cs-fetch -j 8 .* objects/s .* s CPU  (.* s s3rver, .* s proxy)$" out &&
 	test_grep "^  rclone copy --fast-list --transfers 8 .* objects/s" out &&
 	test_grep "^  aws s3 cp --recursive (max_concurrent 8) .* objects/s" out &&
 	test_grep "^speed vs rclone: [0-9.]*x   CPU vs rclone: [0-9.]*x" out &&
