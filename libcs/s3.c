@@ -326,6 +326,19 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 		cs_s3_free(s);
 		return e->code;
 	}
+	/*
+	 * Credentials now, so that a run without any fails once, at the
+	 * start, rather than once per request (they are fetched again, or
+	 * refreshed, before each request is signed).
+	 */
+	{
+		const struct cs_aws_credentials *cred;
+
+		if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK) {
+			cs_s3_free(s);
+			return e->code;
+		}
+	}
 	*out = s;
 	return CS_OK;
 }

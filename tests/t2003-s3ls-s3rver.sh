@@ -111,4 +111,17 @@ test_expect_success 'the endpoint may come from AWS_ENDPOINT_URL_S3' '
 	test "$(keys out)" = other/x.json
 '
 
+test_expect_success 'no credentials: one message, exit 78, for both programs' '
+	(
+		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY &&
+		test_expect_code 78 cs-s3ls -q --endpoint "$S3_ENDPOINT" --day 2026-11-24 \
+			s3://bkt/events/ >out 2>err &&
+		test_line_count = 1 err &&
+		test_grep "no AWS credentials" err &&
+		echo s3://bkt/other/x.json |
+			test_expect_code 78 cs-fetch -q --endpoint "$S3_ENDPOINT" >out 2>err &&
+		test_line_count = 1 err
+	)
+'
+
 test_done
