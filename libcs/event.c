@@ -55,6 +55,7 @@ struct cs_event_parser {
 	yajl_callbacks cb;
 	unsigned char table[TABLE_SIZE];	/* field + 1; 0 is empty */
 	unsigned char name_len[CS_EV_NFIELDS];
+	unsigned char is_parent[CS_EV_NFIELDS];	/* has members in the table */
 
 	/* The line being parsed. */
 	struct cs_event *ev;
@@ -484,7 +485,7 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 		parent = p->cap[d];
 		if (!in_line(p, s))
 			check_span_string(p, p->line + consumed(p));
-		if (parent == NONE || field_parent[parent] != NONE ||
+		if (parent == NONE || !p->is_parent[parent] ||
 		    p->ev->f[parent].type != CS_JT_OBJECT) {
 			p->pending[d] = NONE;
 			return 1;
@@ -641,6 +642,8 @@ cs_event_parser_new(void)
 		while (p->table[i] != 0)
 			i = (i + 1) & (TABLE_SIZE - 1);
 		p->table[i] = (unsigned char)(f + 1);
+		if (field_parent[f] != NONE)
+			p->is_parent[field_parent[f]] = 1;
 	}
 	if (new_handle(p) == -1) {
 		free(p);
