@@ -702,6 +702,14 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	enum cs_err code;
 	size_t off, i;
 
+	/*
+	 * A UTF-8 byte order mark, as some Windows tools write at the start
+	 * of a file, is not part of the JSON text (RFC 8259, 8.1).
+	 */
+	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
 	memset(ev, 0, sizeof(*ev));
 	ev->line = line;
 	ev->len = len;

@@ -267,6 +267,12 @@ test_reuse(void)
 	    "the second line's value");
 	is_int(parse("{}"), CS_OK, "an empty object");
 	is_int(F(EVENT_NAME)->type, CS_JT_ABSENT, "nothing left from before");
+	is_int(parse("\xef\xbb\xbf{\"eventName\":\"bom\"}"), CS_OK,
+	    "a byte order mark is skipped");
+	is_mem(ev.line, ev.len, "{\"eventName\":\"bom\"}", 19,
+	    "and the event's line starts after it");
+	is_int(parse("{\"eventName\":\"x\"}\xef\xbb\xbf"), CS_EJSON,
+	    "but not elsewhere");
 	/* A long escaped string: the decode buffer grows before parsing. */
 	memcpy(big, "{\"eventName\":\"", 14);
 	for (i = 14; i < 14 + 2000; i += 2)
