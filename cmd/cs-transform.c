@@ -102,9 +102,14 @@ reject_source(struct run *r, const char *file, uint64_t lineno,
 		errx(CS_EXIT_OSERR, "out of memory");
 }
 
+/*
+ * Record a reject.  json is the line's JSON text (without a byte order
+ * mark) when it is valid JSON, else NULL; ev is the parsed event, if any,
+ * for its _source.
+ */
 static void
 reject(struct run *r, const struct cs_line *line, const char *file,
-    const struct cs_event *ev, int is_json, const char *reason)
+    const struct cs_event *json, const struct cs_event *ev, const char *reason)
 {
 	struct cs_reject rj;
 	struct cs_error e;
@@ -112,10 +117,10 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 	reject_source(r, file, line->lineno, ev);
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
-	rj.input = line->data;
-	rj.input_len = line->len;
-	rj.input_is_json = is_json;
-	rj.input_full_len = line->too_long ? line->full_len : line->len;
+	rj.input = json != NULL ? json->line : line->data;
+	rj.input_len = json != NULL ? json->len : line->len;
+	rj.input_is_json = json != NULL;
+	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
 	rj.source_json = r->source.data;
 	rj.source_len = r->source.len;
 	r->sum.rejected++;
@@ -138,15 +143,15 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 		cs_buf_printf(&r->reason, "line too long: %llu bytes, more "
 		    "than --max-line-bytes %zu",
 		    (unsigned long long)line->full_len, r->cli.max_line_bytes);
-		reject(r, line, file, NULL, 0, r->reason.data ? r->reason.data :
-		    "line too long");
+		reject(r, line, file, NULL, NULL, r->reason.data ?
+		    r->reason.data : "line too long");
 		return;
 	}
 	code = cs_event_parse(r->parser, line->data, line->len, &ev, &e);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (code != CS_OK) {
-		reject(r, line, file, NULL, code == CS_ETYPE, e.msg);
+		reject(r, line, file, code == CS_ETYPE ? &ev : NULL, NULL, e.msg);
 		return;
 	}
 	b = cs_ndjson_writer_begin(r->out);
@@ -155,7 +160,7 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (code != CS_OK) {
 		cs_ndjson_writer_abort(r->out);
-		reject(r, line, file, &ev, 1, e.msg);
+		reject(r, line, file, &ev, &ev, e.msg);
 		return;
 	}
 	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {

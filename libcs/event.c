@@ -55,6 +55,7 @@ struct cs_event_parser {
 	yajl_callbacks cb;
 	unsigned char table[TABLE_SIZE];	/* field + 1; 0 is empty */
 	unsigned char name_len[CS_EV_NFIELDS];
+	unsigned char is_parent[CS_EV_NFIELDS];	/* has members in the table */
 
 	/* The line being parsed. */
 	struct cs_event *ev;
@@ -63,8 +64,10 @@ struct cs_event_parser {
 	int depth;			/* containers open */
 	int pending[MAX_DEPTH + 1];	/* the field the next value at a depth is */
 	int cap[MAX_DEPTH + 2];		/* the field a container at a depth is */
-	int done;			/* the top-level object has ended */
+	int done;			/* the top-level value has ended */
 	size_t end;			/* where it ended */
+	const char *other;		/* the top-level value is not an object but this */
+	int finishing;			/* in yajl_complete_parse(): offsets are not the line's */
 	enum cs_err err;		/* set by a callback that cancels */
 	char errmsg[128];
 	struct cs_buf dec;		/* decoded strings; never reallocated mid-line */
@@ -346,13 +349,12 @@ consumed(const struct cs_event_parser *p)
 	return yajl_get_bytes_consumed(p->h);
 }
 
-/* A top-level value that is not an object: cancel the parse. */
-static int
-cancel(struct cs_event_parser *p, enum cs_err code, const char *what)
+/* The top-level value has ended. */
+static void
+top_done(struct cs_event_parser *p)
 {
-	p->err = code;
-	snprintf(p->errmsg, sizeof(p->errmsg), "not a JSON object but %s", what);
-	return 0;
+	p->done = 1;
+	p->end = p->finishing ? p->len : consumed(p);
 }
 
 /* Forget a parent's members (its name occurred again: the last one wins). */
@@ -367,8 +369,10 @@ clear_children(struct cs_event *ev, int parent)
 }
 
 /*
- * A value starts.  Returns the field it is, or NONE; 0 with the parse
- * cancelled when it is a top-level value other than the object.
+ * A value starts: *f is the field it is, or NONE.  A top-level value that
+ * is not an object is noted, and parsed to the end so that the caller can
+ * tell valid JSON of the wrong type from broken JSON.  Returns 0 (cancel
+ * the parse) for a second top-level value.
  */
 static int
 value_field(struct cs_event_parser *p, int *f, const char *what)
@@ -378,12 +382,15 @@ value_field(struct cs_event_parser *p, int *f, const char *what)
 	*f = NONE;
 	if (d == 0 && p->done) {
 		snprintf(p->errmsg, sizeof(p->errmsg),
-		    "malformed JSON at byte %zu: data after the object", p->end);
+		    "malformed JSON at byte %zu: data after the %s", p->end,
+		    p->other ? "value" : "object");
 		p->err = CS_EJSON;
 		return 0;
 	}
-	if (d == 0)
-		return cancel(p, CS_ETYPE, what);
+	if (d == 0) {
+		p->other = what;
+		return 1;
+	}
 	if (d <= MAX_DEPTH - 1) {
 		*f = p->pending[d];
 		p->pending[d] = NONE;
@@ -427,6 +434,8 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 
 	if (!value_field(p, &f, "a string"))
 		return 0;
+	if (p->depth == 0)
+		top_done(p);
 	if (f == NONE) {
 		if (!in_line(p, s) && p->depth >= 2)
 			check_span_string(p, p->line + consumed(p));
@@ -476,7 +485,7 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 		parent = p->cap[d];
 		if (!in_line(p, s))
 			check_span_string(p, p->line + consumed(p));
-		if (parent == NONE || field_parent[parent] != NONE ||
+		if (parent == NONE || !p->is_parent[parent] ||
 		    p->ev->f[parent].type != CS_JT_OBJECT) {
 			p->pending[d] = NONE;
 			return 1;
@@ -493,6 +502,8 @@ on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, const char *what)
 
 	if (!value_field(p, &f, what))
 		return 0;
+	if (p->depth == 0)
+		top_done(p);
 	if (f != NONE) {
 		memset(&p->ev->f[f], 0, sizeof(p->ev->f[f]));
 		p->ev->f[f].type = t;
@@ -522,6 +533,8 @@ on_number(void *ctx, const char *s, size_t n)
 
 	if (!value_field(p, &f, "a number"))
 		return 0;
+	if (p->depth == 0)
+		top_done(p);
 	if (f != NONE) {
 		v = &p->ev->f[f];
 		memset(v, 0, sizeof(*v));
@@ -570,10 +583,8 @@ on_close(struct cs_event_parser *p)
 		v->raw_len = (size_t)(p->line + consumed(p) - v->raw);
 		p->cap[d] = NONE;
 	}
-	if (--p->depth == 0) {
-		p->done = 1;
-		p->end = consumed(p);
-	}
+	if (--p->depth == 0)
+		top_done(p);
 	return 1;
 }
 
@@ -631,6 +642,8 @@ cs_event_parser_new(void)
 		while (p->table[i] != 0)
 			i = (i + 1) & (TABLE_SIZE - 1);
 		p->table[i] = (unsigned char)(f + 1);
+		if (field_parent[f] != NONE)
+			p->is_parent[field_parent[f]] = 1;
 	}
 	if (new_handle(p) == -1) {
 		free(p);
@@ -689,6 +702,14 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	enum cs_err code;
 	size_t off, i;
 
+	/*
+	 * A UTF-8 byte order mark, as some Windows tools write at the start
+	 * of a file, is not part of the JSON text (RFC 8259, 8.1).
+	 */
+	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
 	memset(ev, 0, sizeof(*ev));
 	ev->line = line;
 	ev->len = len;
@@ -706,6 +727,8 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	p->depth = 0;
 	p->done = 0;
 	p->end = 0;
+	p->other = NULL;
+	p->finishing = 0;
 	p->err = CS_OK;
 	for (i = 0; i <= MAX_DEPTH; i++)
 		p->pending[i] = NONE;
@@ -719,9 +742,10 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 		 * Incomplete, or a lone number that only the end of input
 		 * completes: let yajl finish it to find out which.
 		 */
+		p->finishing = 1;
 		st = yajl_complete_parse(p->h);
 		off = len;
-		if (st == yajl_status_ok && p->err == CS_OK) {
+		if (st == yajl_status_ok && !p->done) {
 			cs_error_set(e, CS_EJSON, "malformed JSON: no value");
 			return fail(p, CS_EJSON, e);
 		}
@@ -742,9 +766,15 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	for (i = p->end; i < len; i++)
 		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
 		    line[i] != '\n') {
-			cs_error_set(e, CS_EJSON,
-			    "malformed JSON at byte %zu: data after the object", i);
+			cs_error_set(e, CS_EJSON, "malformed JSON at byte %zu: "
+			    "data after the %s", i, p->other ? "value" : "object");
 			return fail(p, CS_EJSON, e);
 		}
+	if (p->other != NULL) {
+		cs_error_set(e, CS_ETYPE, "not a JSON object but %s", p->other);
+		return fail(p, CS_ETYPE, e);
+	}
+	if (p->finishing)
+		return fail(p, CS_OK, e);
 	return CS_OK;
 }

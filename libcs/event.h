@@ -15,7 +15,8 @@
  * U+10FFFF that yajl itself lets through, since PostgreSQL refuses them),
  * NUL bytes, malformed JSON, trailing data after the object, and a line
  * whose JSON value is not an object.  A member whose name occurs twice
- * takes the last value, as in JavaScript.
+ * takes the last value, as in JavaScript.  A UTF-8 byte order mark at the
+ * start of the line is skipped (ev->line then starts after it).
  *
  * Strings the warehouse cannot store: a "\u0000" escape or an unpaired
  * surrogate escape ("\ud83d" from a text cut in the middle of an emoji) is

@@ -80,9 +80,10 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 		if (cs_s3_url_parse(line, len, &u, e) != CS_OK)
 			return e->code;
 		if (u.key[0] == '\0') {
-			cs_s3_url_release(&u);
-			return cs_error_set(e, CS_EINVAL,
+			cs_error_set(e, CS_EINVAL,
 			    "'s3://%s/' names a bucket, not an object", u.bucket);
+			cs_s3_url_release(&u);
+			return CS_EINVAL;
 		}
 		ref->bucket = u.bucket;
 		ref->key = u.key;

@@ -143,7 +143,6 @@ cs_http_free(struct cs_http *h)
 static void
 ready_push(struct cs_http *h, struct cs_http_request *rq, int front)
 {
-	rq->queued_ = 1;
 	if (front) {
 		rq->next_ = h->ready_head;
 		h->ready_head = rq;
@@ -170,7 +169,6 @@ ready_pop(struct cs_http *h)
 	if (h->ready_head == NULL)
 		h->ready_tail = NULL;
 	rq->next_ = NULL;
-	rq->queued_ = 0;
 	return rq;
 }
 

@@ -108,7 +108,6 @@ struct cs_http_request {
 	void *easy_;
 	int64_t ready_at_;		/* monotonic ms when a retry may start */
 	size_t upload_off_;
-	int queued_;
 };
 
 struct cs_http_stats {

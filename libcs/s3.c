@@ -75,11 +75,8 @@ struct cs_s3 {
 	int local;			/* a file:/// endpoint */
 	int root;			/* its directory */
 	struct cs_http *http;
-	char *scheme;			/* "https" */
-	char *authority;		/* "s3.eu-west-1.amazonaws.com", "127.0.0.1:4568" */
-	char *base_path;		/* "" or "/some/path" (no trailing '/') */
-	int path_style;
-	int https;
+	char *ep_bucket;		/* the bucket ep was made for */
+	struct cs_aws_bucket_endpoint ep;	/* where its requests go */
 	size_t max_object;
 	unsigned jobs;
 	struct op *ops;
@@ -270,39 +267,6 @@ cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
 
 /* The client. */
 
-static enum cs_err
-parse_endpoint(struct cs_s3 *s, const char *url, struct cs_error *e)
-{
-	const char *p, *auth, *path;
-
-	if ((p = strstr(url, "://")) == NULL)
-		return cs_error_set(e, CS_ECONFIG,
-		    "endpoint '%s' is not a URL", url);
-	if ((s->scheme = strndup(url, (size_t)(p - url))) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if (strcasecmp(s->scheme, "https") == 0)
-		s->https = 1;
-	else if (strcasecmp(s->scheme, "http") != 0)
-		return cs_error_set(e, CS_ECONFIG,
-		    "endpoint '%s': only http, https and file are known", url);
-	auth = p + 3;
-	path = strchr(auth, '/');
-	if (path == NULL)
-		path = auth + strlen(auth);
-	if (path == auth || memchr(auth, '@', (size_t)(path - auth)) != NULL)
-		return cs_error_set(e, CS_ECONFIG,
-		    "endpoint '%s': bad host part", url);
-	if ((s->authority = strndup(auth, (size_t)(path - auth))) == NULL ||
-	    (s->base_path = strdup(path)) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	/* Drop a query and trailing slashes from the base path. */
-	s->base_path[strcspn(s->base_path, "?#")] = '\0';
-	while (s->base_path[0] != '\0' &&
-	    s->base_path[strlen(s->base_path) - 1] == '/')
-		s->base_path[strlen(s->base_path) - 1] = '\0';
-	return CS_OK;
-}
-
 enum cs_err
 cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
     struct cs_error *e)
@@ -324,35 +288,19 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 		return e->code;
 	}
 	s->have_aws = 1;
-	if (s->aws.endpoint != NULL &&
-	    strncmp(s->aws.endpoint, "file:", 5) == 0) {
+	if (cfg->ca_bundle != NULL &&
+	    cs_aws_config_set_ca_bundle(&s->aws, cfg->ca_bundle, e) != CS_OK) {
+		cs_s3_free(s);
+		return e->code;
+	}
+	if (s->aws.local_dir != NULL) {
 		s->local = 1;
-		if ((s->root = cs_s3local_open(s->aws.endpoint, e)) < 0) {
+		if ((s->root = cs_s3local_open(s->aws.local_dir, e)) < 0) {
 			cs_s3_free(s);
 			return e->code;
 		}
 		*out = s;
 		return CS_OK;
-	}
-	if (s->aws.endpoint != NULL) {
-		if (parse_endpoint(s, s->aws.endpoint, e) != CS_OK) {
-			cs_s3_free(s);
-			return e->code;
-		}
-		s->path_style = s->aws.path_style || cfg->path_style;
-	} else {
-		char host[128];
-
-		snprintf(host, sizeof(host), "s3.%s.amazonaws.com",
-		    s->aws.region);
-		if ((s->scheme = strdup("https")) == NULL ||
-		    (s->authority = strdup(host)) == NULL ||
-		    (s->base_path = strdup("")) == NULL) {
-			cs_s3_free(s);
-			return cs_error_set(e, CS_ENOMEM, "out of memory");
-		}
-		s->https = 1;
-		s->path_style = s->aws.path_style || cfg->path_style;
 	}
 	memset(&hc, 0, sizeof(hc));
 	hc.max_active = s->jobs;
@@ -371,13 +319,25 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	hc.stall_timeout_s = cfg->timeout_s;
 	if (cfg->timeout_s > 0 && cfg->timeout_s < 10)
 		hc.connect_timeout_ms = cfg->timeout_s * 1000;
-	hc.ca_bundle = cfg->ca_bundle != NULL ? cfg->ca_bundle :
-	    s->aws.ca_bundle;
+	hc.ca_bundle = s->aws.ca_bundle;
 	hc.insecure = s->aws.no_verify_ssl;
 	hc.user_agent = cfg->user_agent;
 	if ((s->http = cs_http_new(&hc, e)) == NULL) {
 		cs_s3_free(s);
 		return e->code;
+	}
+	/*
+	 * Credentials now, so that a run without any fails once, at the
+	 * start, rather than once per request (they are fetched again, or
+	 * refreshed, before each request is signed).
+	 */
+	{
+		const struct cs_aws_credentials *cred;
+
+		if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK) {
+			cs_s3_free(s);
+			return e->code;
+		}
 	}
 	*out = s;
 	return CS_OK;
@@ -402,9 +362,8 @@ cs_s3_free(struct cs_s3 *s)
 		close(s->root);
 	if (s->have_aws)
 		cs_aws_config_release(&s->aws);
-	free(s->scheme);
-	free(s->authority);
-	free(s->base_path);
+	cs_aws_bucket_endpoint_release(&s->ep);
+	free(s->ep_bucket);
 	free(s);
 }
 
@@ -600,16 +559,20 @@ result_init(struct cs_s3_result *r)
 
 /* HTTP: signing each try. */
 
-static int
-bucket_dns_safe(const char *b)
+/* Where requests for bucket go (kept for the next request: usually the same bucket). */
+static enum cs_err
+bucket_endpoint(struct cs_s3 *s, const char *bucket, struct cs_error *e)
 {
-	size_t i;
-
-	for (i = 0; b[i] != '\0'; i++)
-		if (!(islower((unsigned char)b[i]) || isdigit((unsigned char)b[i]) ||
-		    b[i] == '-'))
-			return 0;
-	return 1;
+	if (s->ep_bucket != NULL && strcmp(s->ep_bucket, bucket) == 0)
+		return CS_OK;
+	cs_aws_bucket_endpoint_release(&s->ep);
+	free(s->ep_bucket);
+	s->ep_bucket = NULL;
+	if (cs_aws_config_bucket_endpoint(&s->aws, bucket, &s->ep, e) != CS_OK)
+		return e->code;
+	if ((s->ep_bucket = strdup(bucket)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	return CS_OK;
 }
 
 static enum cs_err
@@ -622,34 +585,20 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 	struct cs_sigv4_output out;
 	struct cs_sigv4_param q[6];
 	struct cs_sigv4_header hd[3];
-	struct cs_buf host = CS_BUF_INIT, path = CS_BUF_INIT;
+	struct cs_buf path = CS_BUF_INIT;
 	char maxkeys[16];
 	size_t nq = 0, nh = 0;
 	enum cs_err rc;
-	int path_style;
 
-	if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK)
+	if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK ||
+	    bucket_endpoint(s, op->bucket, e) != CS_OK)
 		return e->code;
-	/*
-	 * Virtual-hosted style unless asked otherwise, or the bucket name
-	 * cannot be a DNS label under TLS (dots break the certificate).
-	 */
-	path_style = s->path_style || !bucket_dns_safe(op->bucket);
-	if (path_style) {
-		if (cs_buf_append_str(&host, s->authority) != 0 ||
-		    cs_buf_printf(&path, "%s/%s", s->base_path, op->bucket) != 0 ||
-		    (op->kind != CS_S3_LIST &&
-		    cs_buf_printf(&path, "/%s", op->key) != 0))
-			goto nomem;
-	} else {
-		if (cs_buf_printf(&host, "%s.%s", op->bucket, s->authority) != 0 ||
-		    cs_buf_printf(&path, "%s/%s", s->base_path,
-		    op->kind != CS_S3_LIST ? op->key : "") != 0)
-			goto nomem;
-	}
+	if (cs_buf_printf(&path, "%s/%s", s->ep.path_prefix,
+	    op->kind != CS_S3_LIST ? op->key : "") != 0)
+		goto nomem;
 	memset(&in, 0, sizeof(in));
 	in.method = rq->method;
-	in.host = host.data;
+	in.host = s->ep.host;
 	in.path = path.data;
 	in.region = s->aws.region;
 	in.service = "s3";
@@ -699,7 +648,7 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 	cs_sigv4_output_init(&out);
 	rc = cs_sigv4_sign(&in, cred, &out, e);
 	if (rc == CS_OK) {
-		if (cs_buf_printf(&rq->url, "%s://%s", s->scheme, host.data) != 0 ||
+		if (cs_buf_append_str(&rq->url, s->ep.base) != 0 ||
 		    cs_buf_append(&rq->url, out.target.data, out.target.len) != 0)
 			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 		rq->headers = out.headers;
@@ -716,7 +665,6 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 		}
 	}
 	cs_sigv4_output_release(&out);
-	cs_buf_release(&host);
 	cs_buf_release(&path);
 	if (rc != CS_OK) {
 		char msg[sizeof(e->msg)];
@@ -728,7 +676,6 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 nomem:
 	cs_error_set(e, CS_ENOMEM, "out of memory");
 fail:
-	cs_buf_release(&host);
 	cs_buf_release(&path);
 	return e->code;
 }
@@ -1182,10 +1129,7 @@ run_local(struct cs_s3 *s, struct op *op)
 		    sizeof(op->s3_code));
 		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
 			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
-		if (strncmp(msg, "cannot ", 7) == 0)
-			e.code = rc;
-		else
-			op_error(&e, op, rc, "%s", msg);
+		op_error(&e, op, rc, "%s", msg);
 		res.error = &e;
 		res.body = NULL;
 		res.body_len = 0;

@@ -23,65 +23,33 @@
 #define READ_CHUNK	65536
 
 int
-cs_s3local_open(const char *url, struct cs_error *e)
+cs_s3local_open(const char *dir, struct cs_error *e)
 {
-	struct cs_buf path = CS_BUF_INIT;
-	const char *p;
-	int fd;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (strncmp(url, "file://", 7) != 0)
-		return cs_error_set(e, CS_ECONFIG, "'%s' is not a file:// URL",
-		    url), -1;
-	p = url + 7;
-	if (strncmp(p, "localhost/", 10) == 0)
-		p += 9;
-	if (*p != '/')
-		return cs_error_set(e, CS_ECONFIG,
-		    "'%s': a file:// endpoint needs an absolute path (file:///dir)",
-		    url), -1;
-	for (; *p != '\0'; p++) {
-		int c = (unsigned char)*p;
-
-		if (c == '%' && p[1] != '\0' && p[2] != '\0') {
-			char hex[3] = { p[1], p[2], '\0' };
-			char *end;
-			long v = strtol(hex, &end, 16);
-
-			if (*end == '\0' && v > 0) {
-				c = (int)v;
-				p += 2;
-			}
-		}
-		if (cs_buf_append_char(&path, (char)c) != 0) {
-			cs_buf_release(&path);
-			return cs_error_set(e, CS_ENOMEM, "out of memory"), -1;
-		}
-	}
-	fd = open(path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		cs_error_set_errno(e, errno == ENOENT || errno == ENOTDIR ?
-		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", path.data);
-	cs_buf_release(&path);
+		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", dir);
 	return fd;
 }
 
-/* Map an errno from walking a key's path to an error. */
+/*
+ * Map an errno from walking a key's path to an error.  Messages say what
+ * went wrong, not which object: the caller (s3.c) names it.
+ */
 static enum cs_err
-walk_error(struct cs_error *e, int err, const char *bucket, const char *key,
-    int in_bucket)
+walk_error(struct cs_error *e, int err, int in_bucket)
 {
 	if (err == ENOENT || err == ENOTDIR || err == EISDIR)
-		return cs_error_set(e, CS_ENOTFOUND, "%s: 's3://%s/%s' (local)",
-		    in_bucket ? "NoSuchKey" : "NoSuchBucket", bucket, key);
+		return cs_error_set(e, CS_ENOTFOUND, "%s (local store)",
+		    in_bucket ? "NoSuchKey" : "NoSuchBucket");
 	if (err == ELOOP)
 		return cs_error_set(e, CS_EDENIED,
-		    "'s3://%s/%s': refusing to follow a symbolic link (local)",
-		    bucket, key);
+		    "refusing to follow a symbolic link (local store)");
 	if (err == EACCES || err == EPERM)
 		return cs_error_set_errno(e, CS_EDENIED, err,
-		    "AccessDenied: 's3://%s/%s' (local)", bucket, key);
-	return cs_error_set_errno(e, CS_EIO, err, "'s3://%s/%s' (local)",
-	    bucket, key);
+		    "AccessDenied (local store)");
+	return cs_error_set_errno(e, CS_EIO, err, "local store");
 }
 
 static int
@@ -127,11 +95,11 @@ open_parent(int root, const char *bucket, const char *key, int create,
 		    bucket), -1;
 	if (!cs_s3_key_local_valid(key))
 		return cs_error_set(e, CS_EINVAL,
-		    "'s3://%s/%s': key not allowed in a local store "
-		    "(empty, '.' or '..' segment, or too long)", bucket, key), -1;
+		    "key not allowed in a local store "
+		    "(empty, '.' or '..' segment, or too long)"), -1;
 	fd = open_dir(root, bucket);
 	if (fd < 0) {
-		walk_error(e, errno, bucket, key, 0);
+		walk_error(e, errno, 0);
 		return -1;
 	}
 	for (seg = key; (slash = strchr(seg, '/')) != NULL; seg = slash + 1) {
@@ -144,8 +112,7 @@ open_parent(int root, const char *bucket, const char *key, int create,
 
 			close(fd);
 			cs_error_set_errno(e, CS_EIO, err,
-			    "cannot make a directory for 's3://%s/%s' (local)",
-			    bucket, key);
+			    "cannot make a directory (local store)");
 			return -1;
 		}
 		nfd = open_dir(fd, name);
@@ -153,7 +120,7 @@ open_parent(int root, const char *bucket, const char *key, int create,
 			int err = errno;
 
 			close(fd);
-			walk_error(e, err, bucket, key, 1);
+			walk_error(e, err, 1);
 			return -1;
 		}
 		close(fd);
@@ -191,8 +158,8 @@ etag_from_md5(const unsigned char *md, struct cs_s3local_meta *m)
  * and through MD5 for the ETag.
  */
 static enum cs_err
-read_object(int fd, const char *bucket, const char *key, size_t max,
-    struct cs_buf *body, struct cs_s3local_meta *m, struct cs_error *e)
+read_object(int fd, size_t max, struct cs_buf *body,
+    struct cs_s3local_meta *m, struct cs_error *e)
 {
 	struct stat st;
 	EVP_MD_CTX *ctx;
@@ -204,15 +171,13 @@ read_object(int fd, const char *bucket, const char *key, size_t max,
 
 	if (fstat(fd, &st) != 0)
 		return cs_error_set_errno(e, CS_EIO, errno,
-		    "cannot stat 's3://%s/%s' (local)", bucket, key);
+		    "cannot stat (local store)");
 	if (!S_ISREG(st.st_mode))
 		return cs_error_set(e, CS_ENOTFOUND,
-		    "NoSuchKey: 's3://%s/%s' is not a regular file (local)",
-		    bucket, key);
+		    "NoSuchKey: not a regular file (local store)");
 	if (body != NULL && (uint64_t)st.st_size > max)
 		return cs_error_set(e, CS_ETOOLONG,
-		    "cannot get 's3://%s/%s': object larger than %zu bytes",
-		    bucket, key, max);
+		    "object larger than %zu bytes", max);
 	meta_from_stat(&st, m);
 	if (body != NULL && st.st_size > 0 &&
 	    cs_buf_reserve(body, (size_t)st.st_size) != 0)
@@ -231,7 +196,7 @@ read_object(int fd, const char *bucket, const char *key, size_t max,
 
 			EVP_MD_CTX_free(ctx);
 			return cs_error_set_errno(e, CS_EIO, err,
-			    "cannot read 's3://%s/%s' (local)", bucket, key);
+			    "cannot read (local store)");
 		}
 		if (n == 0)
 			break;
@@ -240,8 +205,7 @@ read_object(int fd, const char *bucket, const char *key, size_t max,
 		    cs_buf_append(body, chunk, (size_t)n) != 0)) {
 			EVP_MD_CTX_free(ctx);
 			return total > max ? cs_error_set(e, CS_ETOOLONG,
-			    "cannot get 's3://%s/%s': object larger than %zu bytes",
-			    bucket, key, max) :
+			    "object larger than %zu bytes", max) :
 			    cs_error_set(e, CS_ENOMEM, "out of memory");
 		}
 		EVP_DigestUpdate(ctx, chunk, (size_t)n);
@@ -267,7 +231,7 @@ open_object(int root, const char *bucket, const char *key, int *out,
 		int err = errno;
 
 		close(dir);
-		return walk_error(e, err, bucket, key, 1);
+		return walk_error(e, err, 1);
 	}
 	close(dir);
 	*out = fd;
@@ -283,7 +247,7 @@ cs_s3local_get(int root, const char *bucket, const char *key, size_t max,
 
 	if ((rc = open_object(root, bucket, key, &fd, e)) != CS_OK)
 		return rc;
-	rc = read_object(fd, bucket, key, max, body, m, e);
+	rc = read_object(fd, max, body, m, e);
 	close(fd);
 	return rc;
 }
@@ -297,7 +261,7 @@ cs_s3local_head(int root, const char *bucket, const char *key,
 
 	if ((rc = open_object(root, bucket, key, &fd, e)) != CS_OK)
 		return rc;
-	rc = read_object(fd, bucket, key, 0, NULL, m, e);
+	rc = read_object(fd, 0, NULL, m, e);
 	close(fd);
 	return rc;
 }
@@ -325,7 +289,7 @@ cs_s3local_put(int root, const char *bucket, const char *key,
 		err = errno;
 		close(dir);
 		return cs_error_set_errno(e, CS_EIO, err,
-		    "cannot write 's3://%s/%s' (local)", bucket, key);
+		    "cannot write (local store)");
 	}
 	while (off < len) {
 		ssize_t n = write(fd, (const char *)body + off, len - off);
@@ -357,7 +321,7 @@ fail:
 	unlinkat(dir, tmp, 0);
 	close(dir);
 	return cs_error_set_errno(e, err == EISDIR ? CS_EINVAL : CS_EIO, err,
-	    "cannot write 's3://%s/%s' (local)", bucket, key);
+	    "cannot write (local store)");
 }
 
 /* Listing. */
@@ -442,8 +406,7 @@ list_entry(struct lister *l, int dfd, const struct dent *d)
 			} else if (errno != ENOENT && errno != ELOOP &&
 			    errno != ENOTDIR)
 				rc = cs_error_set_errno(l->e, CS_EIO, errno,
-				    "cannot list 's3://%s/%s' (local)",
-				    l->bucket, key);
+				    "cannot list '%s' (local store)", key);
 		}
 	} else if (starts_with(key, l->path.len, l->prefix) &&
 	    strcmp(key, l->start_after) > 0) {
@@ -454,8 +417,7 @@ list_entry(struct lister *l, int dfd, const struct dent *d)
 
 		/* Gone or turned into a link since readdir: not an object. */
 		if (fd >= 0) {
-			if (read_object(fd, l->bucket, key, 0, NULL, &m,
-			    &e2) == CS_OK) {
+			if (read_object(fd, 0, NULL, &m, &e2) == CS_OK) {
 				l->count++;
 				if (l->fn(l->arg, key, &m) != 0)
 					l->stopped = 1;
@@ -484,7 +446,7 @@ list_dir(struct lister *l, int dfd)
 		if (fd2 >= 0)
 			close(fd2);
 		return cs_error_set_errno(l->e, CS_EIO, errno,
-		    "cannot list 's3://%s/%s' (local)", l->bucket,
+		    "cannot list '%s' (local store)",
 		    l->path.data != NULL ? l->path.data : "");
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -553,7 +515,7 @@ cs_s3local_list(int root, const char *bucket, const char *prefix,
 		    bucket);
 	fd = open_dir(root, bucket);
 	if (fd < 0)
-		return walk_error(e, errno, bucket, prefix ? prefix : "", 0);
+		return walk_error(e, errno, 0);
 	memset(&l, 0, sizeof(l));
 	l.bucket = bucket;
 	l.prefix = prefix != NULL ? prefix : "";

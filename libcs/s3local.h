@@ -40,10 +40,10 @@ typedef int (*cs_s3local_entry_fn)(void *arg, const char *key,
     const struct cs_s3local_meta *m);
 
 /*
- * Open the root directory of a "file:///dir" URL (percent-escapes
- * decoded).  Returns a descriptor, or -1 with e filled.
+ * Open the root directory (awsconf.h decodes a "file:///dir" endpoint into
+ * local_dir).  Returns a descriptor, or -1 with e filled.
  */
-int cs_s3local_open(const char *url, struct cs_error *e);
+int cs_s3local_open(const char *dir, struct cs_error *e);
 
 enum cs_err cs_s3local_get(int root, const char *bucket, const char *key,
     size_t max, struct cs_buf *body, struct cs_s3local_meta *m,

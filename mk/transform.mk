@@ -24,7 +24,8 @@ bin_PROGRAMS += cs-transform
 cs_transform_SOURCES = cmd/cs-transform.c
 cs_transform_LDADD = $(CS_LIBS)
 
-# The benchmark (scripts/bench/bench-transform) and its yardstick.
+# The benchmark (scripts/bench/bench-transform, with transform.jq for jq)
+# and its yardstick.
 noinst_PROGRAMS += scripts/bench/yajl-parse
 scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
 scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
@@ -36,7 +37,9 @@ CS_TRANSFORM_TESTS = \
 	tests/t1020-cs-transform-options.sh \
 	tests/t1030-cs-transform-determinism.sh \
 	tests/t1040-cs-transform-io.sh \
-	tests/t1050-cs-transform-man.sh
+	tests/t1050-cs-transform-man.sh \
+	tests/t1060-cs-transform-bench.sh \
+	tests/t1070-cs-transform-fuzz.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
@@ -48,3 +51,5 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/time.test
 
 dist_man1_MANS += man/cs-transform.1
+dist_noinst_SCRIPTS += scripts/bench/bench-transform
+dist_noinst_DATA += scripts/bench/transform.jq

@@ -14,10 +14,12 @@
  * --start TIME    the time of the first event (RFC 3339, or a date or hour
  *                 taken as UTC; default 2026-11-24T10:00:00Z).
  * --hours N       spread the events over N hours (default 1), in order.
- * --mode MODE     raw: what the browser tracker sends; ingest: with the
- *                 _ingest block the ingest step adds (the default); fetch:
- *                 event records as cs-fetch writes them, with _ingest and
- *                 _source (bucket, key, etag, last_modified, line).
+ * --mode MODE     raw: what the browser tracker sends (input for
+ *                 cs-ingest; most such events carry no time, so
+ *                 cs-transform rejects them); ingest: with the _ingest
+ *                 block the ingest step adds (the default); fetch: event
+ *                 records as cs-fetch writes them, with _ingest and _source
+ *                 (bucket, key, etag, last_modified, line).
  * --bad-rate R    the share (0 to 1, default 0) of lines that cs-transform
  *                 must reject: broken or truncated JSON, non-objects,
  *                 invalid UTF-8, NUL bytes, trailing garbage, members of
@@ -824,8 +826,9 @@ usage(int status)
 	    "  --bytes SIZE   write until SIZE bytes (suffix k, M, G); overrides --count\n"
 	    "  --start TIME   the first event's time (default 2026-11-24T10:00:00Z)\n"
 	    "  --hours N      spread the events over N hours (default 1)\n"
-	    "  --mode MODE    raw (as the tracker sends), ingest (with _ingest, the\n"
-	    "                 default) or fetch (cs-fetch's event records, with _source)\n"
+	    "  --mode MODE    raw (as the tracker sends: input for cs-ingest), ingest\n"
+	    "                 (with _ingest, the default) or fetch (cs-fetch's event\n"
+	    "                 records, with _source)\n"
 	    "  --bad-rate R   the share of lines cs-transform must reject (default 0)\n"
 	    "  --bucket NAME  the bucket named in _source (default clickstream-s3-ingest)\n");
 	exit(status);

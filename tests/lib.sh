@@ -362,7 +362,7 @@ stop_s3fault() {
 # start_s3fault RULE...: put tests/s3fault.py (a fault-injecting HTTP
 # front) before the running s3rver, replacing one started before.  Sets
 # FAULT_ENDPOINT, and FAULT_LOG where each request is logged as
-# "METHOD PATH OUTCOME".  A RULE is METHOD:REGEX:FAULT:COUNT (see the
+# "METHOD PATH X-AMZ-DATE OUTCOME".  A RULE is METHOD:REGEX:FAULT:COUNT (see the
 # script).
 start_s3fault() {
 	stop_s3fault

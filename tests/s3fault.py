@@ -4,7 +4,8 @@
 Sits between a client and s3rver, forwards every request, and makes the
 requests that match a rule fail in the rule's way.  The port it listens on
 is written to --port-file; each request is logged to --log as
-"METHOD PATH OUTCOME" so that tests can count the tries.
+"METHOD PATH X-AMZ-DATE OUTCOME" so that tests can count the tries and see
+that each was signed afresh.
 
 A rule is METHOD:REGEX:FAULT:COUNT.  METHOD is GET, PUT, HEAD or * ;
 REGEX is searched in the request's path (query included, as sent); COUNT
@@ -83,11 +84,11 @@ class State:
                     return r.fault
         return None
 
-    def record(self, method, path, outcome):
+    def record(self, method, path, date, outcome):
         with self.lock:
             if self.log:
                 with open(self.log, "a", encoding="utf-8") as f:
-                    f.write("%s %s %s\n" % (method, path, outcome))
+                    f.write("%s %s %s %s\n" % (method, path, date, outcome))
 
     def upstream(self):
         c = getattr(self.local, "conn", None)
@@ -95,6 +96,13 @@ class State:
             c = http.client.HTTPConnection(self.host, self.port, timeout=60)
             self.local.conn = c
         return c
+
+
+class Server(http.server.ThreadingHTTPServer):
+    # The default backlog of 5 drops the SYNs of a client opening 64
+    # connections at once, which then wait a second to try again.
+    request_queue_size = 256
+    daemon_threads = True
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -135,7 +143,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
         fault = st.decide(self.command, self.path)
-        st.record(self.command, self.path, fault or "ok")
+        st.record(self.command, self.path, self.headers.get("x-amz-date", "-"),
+                  fault or "ok")
         if fault in ERRORS:
             status, code, msg = ERRORS[fault]
             doc = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>%s"
@@ -187,8 +196,7 @@ def main():
     except ValueError as e:
         print("s3fault: %s" % e, file=sys.stderr)
         return 64
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     srv.state = State(a.upstream, rules, a.log)
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])

@@ -223,6 +223,17 @@ test_errors(void)
 		{ "{\"a\":\"\xe2\x82\"}", 0, CS_EUTF8, "invalid UTF-8 at byte 6" },
 		{ "{\"a\":\"b\0\"}", 10, CS_EJSON, "NUL byte at byte 7" },
 		{ "{\"abcdefghijklmnop\":\"b\"}\0", 25, CS_EJSON, "NUL byte at byte 24" },
+		{ "\"page_view\" x", 0, CS_EJSON, NULL },
+		{ "\"page_view\",\"a\":1}", 0, CS_EJSON, NULL },
+		{ "[1,2", 0, CS_EJSON, "malformed JSON at byte 4: premature EOF" },
+		{ "[1,{\"a\":", 0, CS_EJSON, NULL },
+		{ "\"abc", 0, CS_EJSON, NULL },
+		{ "42 43", 0, CS_EJSON, "malformed JSON at byte 3: data after the value" },
+		{ "42 x", 0, CS_EJSON, NULL },
+		{ "[1] [2]", 0, CS_EJSON, "malformed JSON at byte 3: data after the value" },
+		{ "[1] 2", 0, CS_EJSON, "malformed JSON at byte 4: data after the value" },
+		{ "  [\"a\", {\"b\": [null]}]  ", 0, CS_ETYPE, "not a JSON object but an array" },
+		{ "-1.5e3", 0, CS_ETYPE, "not a JSON object but a number" },
 		{ "", 0, CS_EJSON, NULL },
 		{ "   ", 0, CS_EJSON, NULL },
 	};
@@ -256,6 +267,12 @@ test_reuse(void)
 	    "the second line's value");
 	is_int(parse("{}"), CS_OK, "an empty object");
 	is_int(F(EVENT_NAME)->type, CS_JT_ABSENT, "nothing left from before");
+	is_int(parse("\xef\xbb\xbf{\"eventName\":\"bom\"}"), CS_OK,
+	    "a byte order mark is skipped");
+	is_mem(ev.line, ev.len, "{\"eventName\":\"bom\"}", 19,
+	    "and the event's line starts after it");
+	is_int(parse("{\"eventName\":\"x\"}\xef\xbb\xbf"), CS_EJSON,
+	    "but not elsewhere");
 	/* A long escaped string: the decode buffer grows before parsing. */
 	memcpy(big, "{\"eventName\":\"", 14);
 	for (i = 14; i < 14 + 2000; i += 2)
