@@ -23,3 +23,6 @@ TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
 	tests/data/ingest/apigw.ndjson
+
+# Benchmark (not run by make check): scripts/bench/bench-ingest.
+dist_noinst_SCRIPTS += scripts/bench/bench-ingest
