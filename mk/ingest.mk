@@ -18,7 +18,8 @@ INGEST_TESTS = \
 	tests/t4020-cs-ingest-apigw.sh \
 	tests/t4030-cs-ingest-batch.sh \
 	tests/t4040-cs-ingest-faults.sh \
-	tests/t4050-cs-ingest-man.sh
+	tests/t4050-cs-ingest-man.sh \
+	tests/t4060-cs-ingest-bench.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
