@@ -15,7 +15,8 @@
  * rather than stamped with the time of this run: a rerun would put it in
  * another hour, a duplicate).  Otherwise _ingest is added as the last
  * member of the object, just before its final '}', every other byte of the
- * line unchanged, with these members in this order:
+ * line unchanged (but blanks around the object and a UTF-8 byte order mark
+ * before it), with these members in this order:
  *
  *	receivedAt  requestContext.timeEpoch (apigw), else now; UTC, ms
  *	sourceIp    requestContext.http.sourceIp
