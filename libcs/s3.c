@@ -627,6 +627,11 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 		in.query = q;
 		in.nquery = nq;
 		op->xml_failed = 0;
+		/* Made at the first try: a window's many listings wait without one. */
+		if (op->xml == NULL && (op->xml = cs_s3xml_list_new()) == NULL) {
+			cs_error_set(e, CS_ENOMEM, "out of memory");
+			goto fail;
+		}
 		if (cs_s3xml_list_reset(op->xml, e) != CS_OK)
 			goto fail;
 	}
@@ -1049,9 +1054,8 @@ cs_s3_list(struct cs_s3 *s, const struct cs_s3_list *l, cs_s3_entry_fn entry,
 	op->entry = entry;
 	op->max_keys = l->max_keys;
 	op->rq.max_body = LIST_BODY_MAX;
-	if ((l->start_after != NULL &&
-	    (op->start_after = strdup(l->start_after)) == NULL) ||
-	    (!s->local && (op->xml = cs_s3xml_list_new()) == NULL)) {
+	if (l->start_after != NULL &&
+	    (op->start_after = strdup(l->start_after)) == NULL) {
 		op_free(op);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}

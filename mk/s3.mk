@@ -38,7 +38,8 @@ S3_SHELL_TESTS = \
 	tests/t2005-fetch-faults.sh \
 	tests/t2006-s3-man.sh \
 	tests/t2007-fetch-file.sh \
-	tests/t2008-s3-bench.sh
+	tests/t2008-s3-bench.sh \
+	tests/t2009-s3-tls.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 
