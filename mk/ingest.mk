@@ -25,5 +25,6 @@ EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
 	tests/data/ingest/apigw.ndjson
 
-# Benchmark (not run by make check): scripts/bench/bench-ingest.
-dist_noinst_SCRIPTS += scripts/bench/bench-ingest
+# The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
+# can use instead of s3rver.
+dist_noinst_SCRIPTS += scripts/bench/bench-ingest scripts/bench/s3-sink
