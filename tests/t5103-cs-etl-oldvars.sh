@@ -1,0 +1,149 @@
+#!/bin/sh
+# A site migrates by pointing cron at cs-etl with the old ETL's variables:
+# RAW_BUCKET_NAME, TARGET_TABLE and DW_PG_* load into the table the old
+# ETL made, upgraded in place.  The password (with awkward characters) works,
+# goes to cs-load alone, and shows up in no command line, log or file.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/etl-lib.sh"
+
+etl_start_servers
+PW='Sq!pa ss:w$rd\x'
+
+psql -X -q -c "CREATE ROLE etl LOGIN PASSWORD 'Sq!pa ss:w\$rd\\x'" &&
+psql -X -q -c "CREATE DATABASE clickstream_dw OWNER etl" &&
+sed -i '1i local all etl scram-sha-256' "$PG_DATA/pg_hba.conf" &&
+pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" reload >/dev/null || {
+	echo "Bail out! cannot set up the password login"; exit 1; }
+
+# The table as the old ETL created it: the 16 columns, one row.
+psql -X -q -d clickstream_dw >/dev/null <<'EOSQL' || { echo "Bail out! old table"; exit 1; }
+SET ROLE etl;
+CREATE TABLE legacy_events (
+	event_id UUID PRIMARY KEY,
+	event_timestamp TIMESTAMPTZ NOT NULL,
+	event_name TEXT NOT NULL,
+	user_id TEXT, user_login_state TEXT, identity_source TEXT,
+	client_id TEXT, session_id TEXT, is_first_visit BOOLEAN,
+	context_product_id TEXT, context_product_name TEXT,
+	context_product_category TEXT, context_product_brand TEXT,
+	context_product_price BIGINT, context_product_discount_price BIGINT,
+	context_product_url_path TEXT);
+INSERT INTO legacy_events (event_id, event_timestamp, event_name, session_id)
+VALUES ('11111111-1111-4111-8111-111111111111', '2026-01-01T00:00:00Z', 'page_view', 'old');
+EOSQL
+
+H=$(etl_hour 2)
+etl_events raw "$H" 12
+etl_put raw
+
+# oldconf FILE PASSWORD [DW_PG_SSL]: the old ETL's configuration, as a site
+# has it; nothing of libpq's.
+oldconf() {
+	cat >"$1" <<-EOC
+	RAW_BUCKET_NAME=$ETL_BUCKET
+	TARGET_TABLE=legacy_events
+	DW_PG_HOST=$PGHOST
+	DW_PG_PORT=$PGPORT
+	DW_PG_USER=etl
+	DW_PG_PASSWORD=$2
+	DW_PG_DATABASE=clickstream_dw
+	DW_PG_SSL=${3:-false}
+	CS_ETL_STATE_DIR=$TEST_DIR/state
+	EOC
+	chmod 600 "$1"
+}
+oldconf old.conf "$PW"
+
+# run_old ARGS...: cs-etl as cron runs it, without the test's PG* variables.
+run_old() {
+	env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE cs-etl "$@"
+}
+
+# rows_dw [WHERE]: rows of legacy_events.
+rows_dw() {
+	psql -X -A -t -q -d clickstream_dw -c "SELECT count(*) FROM legacy_events ${1:+WHERE $1}"
+}
+
+test_expect_success 'the password login is required (a wrong one fails)' '
+	test_must_fail env PGPASSWORD=wrong psql -X -q -U etl -d clickstream_dw -c "SELECT 1" 2>err &&
+	test_grep "password authentication failed" err &&
+	PGPASSWORD=$PW psql -X -q -U etl -d clickstream_dw -c "SELECT 1" >/dev/null
+'
+
+test_expect_success 'the old variables load the hour into the old table' '
+	run_old -c old.conf --hour "$H" --log etl.log --emf emf.ndjson 2>err &&
+	test "$(rows_dw)" = 13 &&
+	test "$(etl_field inserted err)" = 12
+'
+
+test_expect_success 'the old table was upgraded in place, its row untouched' '
+	test "$(rows_dw "event_id = '\''11111111-1111-4111-8111-111111111111'\'' AND session_id = '\''old'\'' AND event_timestamp = '\''2026-01-01T00:00:00Z'\''")" = 1 &&
+	psql -X -A -t -q -d clickstream_dw -c "SELECT column_name FROM information_schema.columns WHERE table_name = '\''legacy_events'\''" >cols &&
+	for c in event_id context_product_url_path page_url referrer raw_event_id source_key element ingest; do
+		grep -qx "$c" cols || { echo "no column $c"; return 1; }
+	done &&
+	test "$(rows_dw "source_key IS NOT NULL")" = 12
+'
+
+test_expect_success 'the password is in no output, log, metrics or state file' '
+	! grep -rF -e "$PW" err etl.log emf.ndjson state
+'
+
+test_expect_success 'while it runs: in no command line, in the environment of cs-load only' '
+	PGDATABASE=clickstream_dw etl_block_table legacy_events &&
+	{ run_old -c old.conf --hour "$H" 2>run.err; echo $? >run.st; } &
+	wait_for "cs-load to wait for the table" \
+		test "$(PGDATABASE=clickstream_dw etl_waiting_backends)" -ge 1 &&
+	: >seen &&
+	for p in /proc/[0-9]*; do
+		cmd=$(tr "\0" " " <$p/cmdline 2>/dev/null) || continue
+		if grep -qaF -e "$PW" $p/cmdline 2>/dev/null; then
+			echo "password on the command line of $cmd"; return 1
+		fi
+		case $cmd in
+		*/cs-load\ * | cs-load\ *)
+			if grep -qaF -e "PGPASSWORD=$PW" $p/environ; then
+				echo cs-load >>seen
+			else
+				echo "cs-load without PGPASSWORD"; return 1
+			fi ;;
+		*/cs-s3ls\ * | */cs-fetch\ * | */cs-transform\ * | cs-s3ls\ * | cs-fetch\ * | cs-transform\ *)
+			if grep -qaF -e "$PW" $p/environ; then
+				echo "password in the environment of $cmd"; return 1
+			fi ;;
+		*cs-etl\ -c\ old.conf*)
+			if grep -qaF -e "$PW" $p/environ; then
+				echo "password in the environment of $cmd"; return 1
+			fi
+			echo cs-etl >>seen ;;
+		esac
+	done &&
+	PGDATABASE=clickstream_dw etl_unblock_table &&
+	wait &&
+	test "$(cat run.st)" = 0 &&
+	test_grep cs-load seen &&
+	test_grep cs-etl seen &&
+	! grep -F -e "$PW" run.err
+'
+
+test_expect_success 'a wrong password fails the run with the status cs-load gives' '
+	oldconf wrong.conf "not-the-password" &&
+	{ run_old -c wrong.conf --hour "$H" 2>err; st=$?; } &&
+	test "$st" -ne 0 &&
+	test "$(etl_field failed err)" = cs-load &&
+	test "$(etl_field load.status err)" = "$st" &&
+	echo "{\"event_id\":\"$(etl_uuid "$H" 1 0)\",\"event_timestamp\":\"$H:00:01Z\",\"event_name\":\"x\"}" >row &&
+	{ env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER=etl PGDATABASE=clickstream_dw \
+		PGPASSWORD=not-the-password cs-load -q --table legacy_events row 2>/dev/null; want=$?; } &&
+	test "$st" = "$want" &&
+	! grep -F -e not-the-password err
+'
+
+test_expect_success 'DW_PG_SSL=true makes libpq require TLS (this server has none)' '
+	oldconf ssl.conf "$PW" true &&
+	{ run_old -c ssl.conf --hour "$H" 2>err; st=$?; } &&
+	test "$st" -ne 0 &&
+	test "$(etl_field failed err)" = cs-load
+'
+
+test_done
