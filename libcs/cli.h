@@ -73,13 +73,22 @@ void cs_cli_init(struct cs_cli *c, const char *prog);
  */
 int cs_cli_option(struct cs_cli *c, int opt, const char *arg,
     struct cs_error *e);
-/* The text of --version: "cs-transform (cs-tools) 0.1.0". */
+/*
+ * The text of --version: "cs-transform (cs-tools) 0.1.0", in a static
+ * buffer overwritten by the next call.
+ */
 const char *cs_cli_version(const struct cs_cli *c);
 /* The common options' lines for usage() and --help. */
 const char *cs_cli_common_usage(void);
 /* CS_EXIT_REJECTS when s->rejected exceeds the allowed rate of s->in, else 0. */
 int cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s);
-/* The exit status that fits an error code (CS_ETEMP -> 75 ...). */
+/*
+ * The exit status that fits an error code (CS_ETEMP -> 75 ...): data
+ * errors 65, CS_ENOTFOUND 66, CS_EPROTO and CS_EDB 69, CS_EINTERNAL 70,
+ * CS_ENOMEM 71, CS_EIO and CS_ETRUNC 74, CS_ETEMP and CS_EUNAVAIL 75,
+ * CS_EDENIED 77, CS_ECONFIG 78, CS_EINVAL 64, and CS_EPIPE 0 (a reader
+ * that went away ends the program quietly).
+ */
 int cs_cli_exit_status_for(enum cs_err code);
 
 #endif

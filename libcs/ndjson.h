@@ -66,6 +66,11 @@ int cs_ndjson_read(struct cs_ndjson_reader *r, struct cs_line *line,
 /* Bytes consumed so far, newlines included. */
 uint64_t cs_ndjson_reader_bytes(const struct cs_ndjson_reader *r);
 const char *cs_ndjson_reader_name(const struct cs_ndjson_reader *r);
+/*
+ * The size of the reader's buffer: at most the larger of 256 KiB and
+ * max_line + 2 whatever the input (0 for a memory reader, which has none).
+ */
+size_t cs_ndjson_reader_capacity(const struct cs_ndjson_reader *r);
 
 struct cs_ndjson_writer;
 
@@ -75,13 +80,18 @@ struct cs_ndjson_writer *cs_ndjson_writer_new_fd(int fd, size_t bufsize);
 enum cs_err cs_ndjson_writer_free(struct cs_ndjson_writer *w,
     struct cs_error *e);
 
-/* Write one record; a '\n' is added.  data must not contain '\n'. */
+/*
+ * Write one record; a '\n' is added.  data must not contain '\n' (the
+ * record is refused with CS_EINVAL if it does).
+ */
 enum cs_err cs_ndjson_write(struct cs_ndjson_writer *w, const void *data,
     size_t len, struct cs_error *e);
 /*
  * Build a record in place, with no copy: append the record to the buffer
  * begin() returns, then end() (which adds the '\n' and may flush) or
- * abort() (which drops what was appended since begin()).
+ * abort() (which drops what was appended since begin()).  The buffer
+ * may hold earlier records before the new one: only append to it (never
+ * reset it or truncate it below its length at begin()).
  */
 struct cs_buf *cs_ndjson_writer_begin(struct cs_ndjson_writer *w);
 enum cs_err cs_ndjson_writer_end(struct cs_ndjson_writer *w,

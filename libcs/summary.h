@@ -5,6 +5,10 @@
  *
  *   cs-transform: 100000 in, 99990 out, 10 rejected, 52.1 MB in 0.48 s (108.5 MB/s)
  *
+ * Extra counters follow "rejected" in the order they were first added
+ * ("..., 10 rejected, 12 objects, 52.1 MB ...").  MB are 10^6 bytes of
+ * bytes_in, or of bytes_out when nothing was counted in.
+ *
  * Ownership: the struct is the caller's; it holds no heap memory.  Extra
  * counter names must be string literals (they are not copied).
  */

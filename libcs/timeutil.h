@@ -23,7 +23,8 @@
 int cs_time_parse(const char *s, size_t len, int64_t *usec);
 /*
  * Also a date or an hour, taken as UTC: "2026-11-24", "2026-11-24T10",
- * "2026-11-24T10:30", as well as everything cs_time_parse takes.
+ * "2026-11-24T10:30", as well as everything cs_time_parse takes; a full
+ * timestamp without a zone is taken as UTC too.
  */
 int cs_time_parse_loose(const char *s, size_t len, int64_t *usec);
 /* 2026-11-24T10:15:02.123Z: always milliseconds.  Returns the length. */

@@ -3,12 +3,47 @@
 libcs_libcs_a_SOURCES += \
 	libcs/banned.h \
 	libcs/error.c libcs/error.h \
-	libcs/buf.c libcs/buf.h
+	libcs/buf.c libcs/buf.h \
+	libcs/timeutil.c libcs/timeutil.h \
+	libcs/uuid.c libcs/uuid.h \
+	libcs/ndjson.c libcs/ndjson.h \
+	libcs/reject.c libcs/reject.h \
+	libcs/summary.c libcs/summary.h \
+	libcs/cli.c libcs/cli.h
 
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
 tests_unit_t_buf_LDADD = $(CS_LIBS)
-
 TESTS += tests/unit/t-buf
+
+check_PROGRAMS += tests/unit/t-time
+tests_unit_t_time_SOURCES = tests/unit/t-time.c tests/unit/tap.h
+tests_unit_t_time_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-time
+
+check_PROGRAMS += tests/unit/t-uuid
+tests_unit_t_uuid_SOURCES = tests/unit/t-uuid.c tests/unit/tap.h
+tests_unit_t_uuid_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-uuid
+
+check_PROGRAMS += tests/unit/t-ndjson
+tests_unit_t_ndjson_SOURCES = tests/unit/t-ndjson.c tests/unit/tap.h
+tests_unit_t_ndjson_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-ndjson
+
+check_PROGRAMS += tests/unit/t-reject
+tests_unit_t_reject_SOURCES = tests/unit/t-reject.c tests/unit/tap.h
+tests_unit_t_reject_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-reject
+
+check_PROGRAMS += tests/unit/t-summary
+tests_unit_t_summary_SOURCES = tests/unit/t-summary.c tests/unit/tap.h
+tests_unit_t_summary_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-summary
+
+check_PROGRAMS += tests/unit/t-cli
+tests_unit_t_cli_SOURCES = tests/unit/t-cli.c tests/unit/tap.h
+tests_unit_t_cli_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-cli
 
 EXTRA_DIST += tests/lib.sh

@@ -1,0 +1,233 @@
+#include "config.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ndjson.h"
+#include "banned.h"
+
+#define MIN_LINE_BYTES	((uint64_t)1024)
+#define MAX_LINE_BYTES	((uint64_t)1024 * 1024 * 1024)
+
+void
+cs_cli_init(struct cs_cli *c, const char *prog)
+{
+	memset(c, 0, sizeof(*c));
+	c->prog = prog;
+	c->max_reject_rate = 0;
+	c->max_line_bytes = CS_NDJSON_DEFAULT_MAX_LINE;
+	c->progress = -1;
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+/*
+ * A rate: a decimal fraction ("0", "0.05", ".5", "1") or a percentage
+ * ("5%", "0.5%", "100%"), from 0 to 1.  No signs, exponents, blanks,
+ * "inf" or "nan": what strtod would take beyond that is refused.
+ */
+static int
+parse_rate(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	const char *p = s;
+	int ndigits = 0;
+
+	for (; is_digit(*p); p++, ndigits++) {
+		if (ndigits > 6)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; is_digit(*p); p++, ndigits++) {
+			scale /= 10;
+			v += (*p - '0') * scale;
+		}
+	}
+	if (ndigits == 0)
+		return -1;
+	if (*p == '%') {
+		v /= 100;
+		p++;
+	}
+	if (*p != '\0' || v > 1)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A size: digits and an optional K, M or G (powers of 1024), "KiB" too. */
+static int
+parse_bytes(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (!is_digit(*p))
+		return -1;
+	for (; is_digit(*p); p++) {
+		if (v > (UINT64_MAX - 9) / 10 / ((uint64_t)1 << 30))
+			return -1;	/* far too big whatever the suffix */
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'G': case 'g':
+		mult <<= 10;
+		/* FALLTHROUGH */
+	case 'M': case 'm':
+		mult <<= 10;
+		/* FALLTHROUGH */
+	case 'K': case 'k':
+		mult <<= 10;
+		p++;
+		if (strcmp(p, "iB") == 0 || strcmp(p, "B") == 0)
+			p += strlen(p);
+		break;
+	case 'B':
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (*p != '\0')
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int
+cs_cli_option(struct cs_cli *c, int opt, const char *arg,
+    struct cs_error *e)
+{
+	uint64_t n;
+
+	switch (opt) {
+	case 'h':
+		c->want_help = 1;
+		return 1;
+	case 'q':
+		c->quiet = 1;
+		return 1;
+	case 'V':
+		c->want_version = 1;
+		return 1;
+	case CS_OPT_REJECTS:
+		if (arg == NULL || *arg == '\0')
+			return cs_error_set(e, CS_EINVAL,
+			    "--rejects needs a file name"), -1;
+		c->rejects_path = strcmp(arg, "-") == 0 ? NULL : arg;
+		return 1;
+	case CS_OPT_STATS:
+		if (arg == NULL || *arg == '\0')
+			return cs_error_set(e, CS_EINVAL,
+			    "--stats needs a file name"), -1;
+		c->stats_path = arg;
+		return 1;
+	case CS_OPT_MAX_REJECT_RATE:
+		if (arg == NULL || parse_rate(arg, &c->max_reject_rate) == -1)
+			return cs_error_set(e, CS_EINVAL,
+			    "invalid --max-reject-rate '%s': want a fraction "
+			    "from 0 to 1 or a percentage", arg ? arg : ""), -1;
+		return 1;
+	case CS_OPT_MAX_LINE_BYTES:
+		if (arg == NULL || parse_bytes(arg, &n) == -1 ||
+		    n < MIN_LINE_BYTES || n > MAX_LINE_BYTES)
+			return cs_error_set(e, CS_EINVAL,
+			    "invalid --max-line-bytes '%s': want 1K to 1G",
+			    arg ? arg : ""), -1;
+		c->max_line_bytes = (size_t)n;
+		return 1;
+	case CS_OPT_PROGRESS:
+		c->progress = 1;
+		return 1;
+	case CS_OPT_NO_PROGRESS:
+		c->progress = 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *
+cs_cli_version(const struct cs_cli *c)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s (%s) %s",
+	    c->prog ? c->prog : PACKAGE_NAME, PACKAGE_NAME, PACKAGE_VERSION);
+	return buf;
+}
+
+const char *
+cs_cli_common_usage(void)
+{
+	return
+"  -h, --help               show this help and exit\n"
+"  -V, --version            show the version and exit\n"
+"  -q, --quiet              print no summary line at the end\n"
+"      --rejects FILE       append reject records to FILE (default: stderr)\n"
+"      --stats FILE         write the run's counters as JSON to FILE\n"
+"      --max-reject-rate R  exit 65 when more than R of the records are\n"
+"                           rejected: 0 to 1 or a percentage (default 0)\n"
+"      --max-line-bytes N   longest input line, K, M or G suffix (default 1M)\n"
+"      --progress, --no-progress\n"
+"                           show a progress line (default: if stderr is a tty)\n";
+}
+
+int
+cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s)
+{
+	if (s->rejected == 0)
+		return CS_EXIT_OK;
+	if ((double)s->rejected > c->max_reject_rate * (double)s->in)
+		return CS_EXIT_REJECTS;
+	return CS_EXIT_OK;
+}
+
+int
+cs_cli_exit_status_for(enum cs_err code)
+{
+	switch (code) {
+	case CS_OK:
+	case CS_EPIPE:		/* the reader went away: end quietly */
+		return CS_EXIT_OK;
+	case CS_ENOMEM:
+		return CS_EXIT_OSERR;
+	case CS_EIO:
+	case CS_ETRUNC:
+		return CS_EXIT_IOERR;
+	case CS_EINVAL:
+		return CS_EXIT_USAGE;
+	case CS_EJSON:
+	case CS_EUTF8:
+	case CS_ETOOLONG:
+	case CS_ETYPE:
+	case CS_EMISSING:
+	case CS_ETIME:
+	case CS_EUUID:
+		return CS_EXIT_REJECTS;	/* EX_DATAERR */
+	case CS_ENOTFOUND:
+		return CS_EXIT_NOINPUT;
+	case CS_EDENIED:
+		return CS_EXIT_NOPERM;
+	case CS_ETEMP:
+	case CS_EUNAVAIL:
+		return CS_EXIT_TEMPFAIL;
+	case CS_EPROTO:
+	case CS_EDB:
+		return CS_EXIT_UNAVAILABLE;
+	case CS_ECONFIG:
+		return CS_EXIT_CONFIG;
+	case CS_EINTERNAL:
+	default:
+		return CS_EXIT_SOFTWARE;
+	}
+}

@@ -1,0 +1,211 @@
+/* Unit tests for libcs/cli.c. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ndjson.h"
+#include "summary.h"
+#include "tap.h"
+
+static const struct {
+	const char *in;
+	double want;		/* -1: refused */
+} rates[] = {
+	{ "0", 0 }, { "1", 1 }, { "0.05", 0.05 }, { ".5", 0.5 },
+	{ "1.", 1 }, { "1.000", 1 }, { "1%", 0.01 }, { "0.5%", 0.005 },
+	{ "100%", 1 }, { "0%", 0 }, { "12.5%", 0.125 },
+	{ "", -1 }, { ".", -1 }, { "%", -1 }, { "1.5", -1 }, { "101%", -1 },
+	{ "-0.1", -1 }, { "+0.1", -1 }, { " 0.1", -1 }, { "0.1 ", -1 },
+	{ "1e-3", -1 }, { "0x1p-2", -1 }, { "nan", -1 }, { "inf", -1 },
+	{ "0.1%%", -1 }, { "5 %", -1 }, { "0,5", -1 }, { "99999999999", -1 },
+};
+
+static const struct {
+	const char *in;
+	long long want;		/* -1: refused */
+} sizes[] = {
+	{ "1024", 1024 }, { "1K", 1024 }, { "1k", 1024 }, { "1KiB", 1024 },
+	{ "1KB", 1024 }, { "64K", 65536 }, { "1M", 1048576 },
+	{ "16M", 16777216 }, { "1G", 1073741824 }, { "1g", 1073741824 },
+	{ "1024M", 1073741824 }, { "1048576K", 1073741824 },
+	{ "2048B", 2048 },
+	{ "1023", -1 }, { "0", -1 }, { "1", -1 }, { "2G", -1 },
+	{ "1073741825", -1 }, { "", -1 }, { "K", -1 }, { "-1K", -1 },
+	{ "1.5M", -1 }, { "1T", -1 }, { "1 M", -1 }, { "1Mx", -1 },
+	{ "99999999999999999999999999", -1 }, { "18014398509481984K", -1 },
+	{ "0x400", -1 },
+};
+
+static void
+test_defaults(void)
+{
+	struct cs_cli c;
+	void (*old)(int);
+
+	signal(SIGPIPE, SIG_DFL);
+	cs_cli_init(&c, "cs-test");
+	old = signal(SIGPIPE, SIG_DFL);
+	ok(old == SIG_IGN, "init ignores SIGPIPE");
+	is_str(c.prog, "cs-test", "prog");
+	ok(c.rejects_path == NULL && c.stats_path == NULL, "no files");
+	ok(c.max_reject_rate == 0, "max reject rate 0");
+	is_int(c.max_line_bytes, CS_NDJSON_DEFAULT_MAX_LINE, "max line 1 MiB");
+	is_int(c.max_line_bytes, 1024 * 1024, "which is 1 MiB");
+	is_int(c.progress, -1, "progress auto");
+	ok(!c.quiet && !c.want_help && !c.want_version, "flags off");
+	is_str(cs_cli_version(&c), "cs-test (cs-tools) " PACKAGE_VERSION,
+	    "version string");
+}
+
+static void
+test_options(void)
+{
+	struct cs_cli c;
+	struct cs_error e;
+	size_t i;
+
+	cs_cli_init(&c, "cs-test");
+	is_int(cs_cli_option(&c, 'h', NULL, &e), 1, "-h");
+	is_int(cs_cli_option(&c, 'V', NULL, &e), 1, "-V");
+	is_int(cs_cli_option(&c, 'q', NULL, &e), 1, "-q");
+	ok(c.want_help && c.want_version && c.quiet, "set");
+	is_int(cs_cli_option(&c, 'x', NULL, &e), 0, "not a common option");
+	is_int(cs_cli_option(&c, CS_OPT_FIRST_PROGRAM_OPTION, "a", &e), 0,
+	    "a program's option is not common");
+	is_int(cs_cli_option(&c, CS_OPT_REJECTS, "r.ndjson", &e), 1,
+	    "--rejects");
+	is_str(c.rejects_path, "r.ndjson", "rejects path");
+	is_int(cs_cli_option(&c, CS_OPT_REJECTS, "-", &e), 1, "--rejects -");
+	ok(c.rejects_path == NULL, "- is standard error");
+	is_int(cs_cli_option(&c, CS_OPT_REJECTS, "", &e), -1,
+	    "--rejects ''");
+	is_int(cs_cli_option(&c, CS_OPT_STATS, "s.json", &e), 1, "--stats");
+	is_str(c.stats_path, "s.json", "stats path");
+	is_int(cs_cli_option(&c, CS_OPT_STATS, "", &e), -1, "--stats ''");
+	is_int(cs_cli_option(&c, CS_OPT_PROGRESS, NULL, &e), 1, "--progress");
+	is_int(c.progress, 1, "on");
+	is_int(cs_cli_option(&c, CS_OPT_NO_PROGRESS, NULL, &e), 1,
+	    "--no-progress");
+	is_int(c.progress, 0, "off");
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		int rc;
+
+		c.max_reject_rate = 0.777;
+		rc = cs_cli_option(&c, CS_OPT_MAX_REJECT_RATE, rates[i].in, &e);
+		if (rates[i].want < 0) {
+			ok(rc == -1 && e.code == CS_EINVAL &&
+			    c.max_reject_rate == 0.777,
+			    "--max-reject-rate '%s' refused", rates[i].in);
+		} else {
+			ok(rc == 1 && c.max_reject_rate > rates[i].want - 1e-12 &&
+			    c.max_reject_rate < rates[i].want + 1e-12,
+			    "--max-reject-rate '%s' is %g", rates[i].in,
+			    rates[i].want);
+		}
+	}
+	ok(strstr(e.msg, "--max-reject-rate") != NULL, "message: %s", e.msg);
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int rc;
+
+		c.max_line_bytes = 777;
+		rc = cs_cli_option(&c, CS_OPT_MAX_LINE_BYTES, sizes[i].in, &e);
+		if (sizes[i].want < 0)
+			ok(rc == -1 && e.code == CS_EINVAL &&
+			    c.max_line_bytes == 777,
+			    "--max-line-bytes '%s' refused", sizes[i].in);
+		else
+			ok(rc == 1 && c.max_line_bytes == (size_t)sizes[i].want,
+			    "--max-line-bytes '%s' is %lld", sizes[i].in,
+			    sizes[i].want);
+	}
+	ok(strstr(e.msg, "--max-line-bytes '0x400'") != NULL, "message: %s",
+	    e.msg);
+}
+
+static void
+test_usage(void)
+{
+	const char *u = cs_cli_common_usage(), *p, *nl;
+	int longest = 0;
+	static const char *const opts[] = { "--help", "--version", "--quiet",
+	    "--rejects FILE", "--stats FILE", "--max-reject-rate R",
+	    "--max-line-bytes N", "--progress", "--no-progress" };
+	size_t i;
+
+	for (p = u; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		if (nl - p > longest)
+			longest = (int)(nl - p);
+	ok(longest <= 79, "usage lines fit 80 columns (%d)", longest);
+	ok(*p == '\0', "usage ends with a newline");
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		ok(strstr(u, opts[i]) != NULL, "usage names %s", opts[i]);
+}
+
+static void
+test_reject_status(void)
+{
+	struct cs_cli c;
+	struct cs_summary s;
+
+	cs_cli_init(&c, "cs-test");
+	cs_summary_init(&s, "cs-test", 0);
+	s.in = 1000;
+	is_int(cs_cli_reject_status(&c, &s), 0, "no rejects: 0");
+	s.rejected = 1;
+	is_int(cs_cli_reject_status(&c, &s), CS_EXIT_REJECTS,
+	    "rate 0: one reject fails");
+	c.max_reject_rate = 0.01;
+	s.rejected = 10;
+	is_int(cs_cli_reject_status(&c, &s), 0, "10 of 1000 at 1%%: fine");
+	s.rejected = 11;
+	is_int(cs_cli_reject_status(&c, &s), CS_EXIT_REJECTS,
+	    "11 of 1000 at 1%%: fails");
+	c.max_reject_rate = 1;
+	s.rejected = 1000;
+	is_int(cs_cli_reject_status(&c, &s), 0, "rate 1 allows everything");
+	s.in = 0;
+	s.rejected = 3;
+	c.max_reject_rate = 0.5;
+	is_int(cs_cli_reject_status(&c, &s), CS_EXIT_REJECTS,
+	    "rejects with nothing in fail");
+}
+
+static void
+test_exit_status(void)
+{
+	static const struct {
+		enum cs_err code;
+		int want;
+	} map[] = {
+		{ CS_OK, 0 }, { CS_EPIPE, 0 }, { CS_ENOMEM, 71 },
+		{ CS_EIO, 74 }, { CS_ETRUNC, 74 }, { CS_EINVAL, 64 },
+		{ CS_EJSON, 65 }, { CS_EUTF8, 65 }, { CS_ETOOLONG, 65 },
+		{ CS_ETYPE, 65 }, { CS_EMISSING, 65 }, { CS_ETIME, 65 },
+		{ CS_EUUID, 65 }, { CS_ENOTFOUND, 66 }, { CS_EDENIED, 77 },
+		{ CS_ETEMP, 75 }, { CS_EUNAVAIL, 75 }, { CS_EPROTO, 69 },
+		{ CS_ECONFIG, 78 }, { CS_EDB, 69 }, { CS_EINTERNAL, 70 },
+		{ (enum cs_err)999, 70 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		is_int(cs_cli_exit_status_for(map[i].code), map[i].want,
+		    "%s -> %d", cs_strerror(map[i].code), map[i].want);
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_options();
+	test_usage();
+	test_reject_status();
+	test_exit_status();
+	return done_testing();
+}

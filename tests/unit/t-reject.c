@@ -1,0 +1,341 @@
+/* Unit tests for libcs/reject.c: records checked by parsing them back. */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <yajl/yajl_tree.h>
+
+#include "buf.h"
+#include "error.h"
+#include "reject.h"
+#include "timeutil.h"
+#include "tap.h"
+
+static char dir[4096];
+
+static void
+make_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/t-reject.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+}
+
+static void
+slurp(const char *path, struct cs_buf *out)
+{
+	char tmp[65536];
+	ssize_t n;
+	int fd;
+
+	cs_buf_reset(out);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return;
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		cs_buf_append(out, tmp, (size_t)n);
+	close(fd);
+}
+
+/* Split buf into lines (in place) and parse each; returns how many. */
+static size_t
+parse_lines(struct cs_buf *b, yajl_val *vals, size_t max, size_t *bad)
+{
+	char *p = b->data, *nl, errbuf[256];
+	size_t n = 0;
+
+	*bad = 0;
+	if (p == NULL)
+		return 0;
+	while (n < max && (nl = strchr(p, '\n')) != NULL) {
+		*nl = '\0';
+		vals[n] = yajl_tree_parse(p, errbuf, sizeof(errbuf));
+		if (vals[n] == NULL || !YAJL_IS_OBJECT(vals[n])) {
+			if ((*bad)++ == 0)
+				diag("bad record: %s (%s)", p, errbuf);
+		}
+		n++;
+		p = nl + 1;
+	}
+	if (*p != '\0')
+		(*bad)++;	/* a partial last line */
+	return n;
+}
+
+static const char *
+str_at(yajl_val v, const char *k1, const char *k2)
+{
+	const char *path[] = { k1, k2, NULL };
+	yajl_val s = yajl_tree_get(v, path, yajl_t_string);
+
+	return s ? YAJL_GET_STRING(s) : NULL;
+}
+
+static yajl_val
+val_at(yajl_val v, const char *k1, const char *k2)
+{
+	const char *path[] = { k1, k2, NULL };
+
+	return yajl_tree_get(v, path, yajl_t_any);
+}
+
+static void
+check_at(yajl_val v, int64_t t0)
+{
+	const char *at = str_at(v, "at", NULL);
+	int64_t t;
+
+	ok(at != NULL && strlen(at) == 24 &&
+	    cs_time_parse(at, strlen(at), &t) == 0 &&
+	    t >= t0 / 1000 * 1000 && t <= cs_time_now(),
+	    "at is now, in milliseconds UTC (%s)", at ? at : "missing");
+}
+
+static void
+test_records(void)
+{
+	static const char bad_utf8[] = "a\xff" "b\xc3";
+	char path[4200], pretty[] = "{\n \"x\": [1,\r\n2]\n}";
+	struct cs_rejects *r;
+	struct cs_error e;
+	struct cs_reject rj;
+	struct cs_buf b = CS_BUF_INIT;
+	yajl_val v[10], x;
+	size_t n, bad, i;
+	unsigned char decoded[16];
+	const char *s;
+	int64_t t0 = cs_time_now();
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/rejects.ndjson", dir);
+	umask(022);
+	r = cs_rejects_open("cs-test", path, &e);
+	ok(r != NULL, "open a rejects file");
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "eventName is not a string";
+	rj.input = "{\"eventName\":1}";
+	rj.input_len = strlen(rj.input);
+	rj.input_is_json = 1;
+	rj.source_json = "{\"bucket\":\"b\",\"key\":\"k\",\"line\":3}";
+	rj.source_len = strlen(rj.source_json);
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON input");
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "not JSON";
+	rj.input = "caf\xc3\xa9 \"quoted\" \\ \t";
+	rj.input_len = strlen(rj.input);
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a text input");
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "invalid UTF-8";
+	rj.input = bad_utf8;
+	rj.input_len = sizeof(bad_utf8) - 1;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add invalid UTF-8");
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "line too long";
+	rj.input = "{\"eventName\":\"x";
+	rj.input_len = 10;
+	rj.input_is_json = 1;
+	rj.input_full_len = 5000000;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a prefix");
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "multi-line";
+	rj.input = pretty;
+	rj.input_len = strlen(pretty);
+	rj.input_is_json = 1;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add multi-line JSON");
+
+	memset(&rj, 0, sizeof(rj));
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add an empty reject");
+
+	is_int(cs_rejects_count(r), 6, "6 counted");
+	is_int(cs_rejects_close(r, &e), CS_OK, "close");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
+
+	slurp(path, &b);
+	n = parse_lines(&b, v, 10, &bad);
+	is_int(n, 6, "6 lines");
+	is_int(bad, 0, "every line is a JSON object");
+	if (n != 6 || bad != 0)
+		goto out;
+
+	is_str(str_at(v[0], "tool", NULL), "cs-test", "tool");
+	is_str(str_at(v[0], "reason", NULL), "eventName is not a string",
+	    "reason");
+	x = val_at(v[0], "input", "eventName");
+	ok(x != NULL && YAJL_IS_INTEGER(x) && YAJL_GET_INTEGER(x) == 1,
+	    "JSON input embedded as JSON");
+	x = val_at(v[0], "source", "line");
+	ok(x != NULL && YAJL_IS_INTEGER(x) && YAJL_GET_INTEGER(x) == 3,
+	    "source embedded");
+	is_str(str_at(v[0], "source", "key"), "k", "source key");
+	ok(val_at(v[0], "input_base64", NULL) == NULL &&
+	    val_at(v[0], "input_truncated", NULL) == NULL,
+	    "no base64, not truncated");
+	check_at(v[0], t0);
+
+	is_str(str_at(v[1], "input", NULL), "caf\xc3\xa9 \"quoted\" \\ \t",
+	    "text input as a string");
+	ok(val_at(v[1], "input_base64", NULL) == NULL, "valid UTF-8: no base64");
+	ok(val_at(v[1], "source", NULL) == NULL, "no source given, none written");
+
+	is_str(str_at(v[2], "input", NULL), "a\xef\xbf\xbd" "b\xef\xbf\xbd",
+	    "bad bytes become U+FFFD");
+	s = str_at(v[2], "input_base64", NULL);
+	ok(s != NULL && EVP_DecodeBlock(decoded, (const unsigned char *)s,
+	    (int)strlen(s)) >= 4 && memcmp(decoded, bad_utf8, 4) == 0,
+	    "input_base64 holds the exact bytes (%s)", s ? s : "missing");
+
+	is_str(str_at(v[3], "input", NULL), "{\"eventNam",
+	    "a prefix goes in as a string, even of JSON");
+	x = val_at(v[3], "input_truncated", NULL);
+	ok(x != NULL && YAJL_IS_TRUE(x), "input_truncated");
+	x = val_at(v[3], "input_bytes", NULL);
+	ok(x != NULL && YAJL_IS_INTEGER(x) && YAJL_GET_INTEGER(x) == 5000000,
+	    "input_bytes");
+
+	x = val_at(v[4], "input", "x");
+	ok(x != NULL && YAJL_IS_ARRAY(x) && YAJL_GET_ARRAY(x)->len == 2,
+	    "multi-line JSON kept as JSON on one line");
+
+	is_str(str_at(v[5], "input", NULL), "", "no input: empty string");
+	ok(str_at(v[5], "reason", NULL) != NULL, "a reason is always given");
+out:
+	for (i = 0; i < n; i++)
+		yajl_tree_free(v[i]);
+	cs_buf_release(&b);
+	unlink(path);
+}
+
+/* Several processes append to one file: no record is cut or mixed. */
+static void
+test_concurrent(void)
+{
+	enum { PROCS = 4, EACH = 250 };
+	char path[4200], *big;
+	struct cs_buf b = CS_BUF_INIT;
+	size_t lines = 0, bad = 0, biglen = 6000;
+	char *p, *nl, errbuf[128];
+	int i, k, status, failed = 0;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/shared.ndjson", dir);
+	big = malloc(biglen);
+	for (i = 0; i < PROCS; i++) {
+		if ((pid = fork()) == 0) {
+			struct cs_rejects *r;
+			struct cs_reject rj;
+			struct cs_error e;
+
+			memset(big, 'a' + i, biglen);
+			memset(&rj, 0, sizeof(rj));
+			rj.reason = "concurrent";
+			rj.input = big;
+			rj.input_len = biglen;
+			if ((r = cs_rejects_open("cs-test", path, &e)) == NULL)
+				_exit(1);
+			for (k = 0; k < EACH; k++)
+				if (cs_rejects_add(r, &rj, &e) != CS_OK)
+					_exit(1);
+			_exit(cs_rejects_close(r, &e) == CS_OK ? 0 : 1);
+		}
+	}
+	for (i = 0; i < PROCS; i++) {
+		if (wait(&status) == -1 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			failed++;
+	}
+	is_int(failed, 0, "%d writers succeed", PROCS);
+	slurp(path, &b);
+	for (p = b.data; p && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		yajl_val v;
+		const char *s;
+
+		*nl = '\0';
+		lines++;
+		v = yajl_tree_parse(p, errbuf, sizeof(errbuf));
+		s = v ? str_at(v, "input", NULL) : NULL;
+		if (s == NULL || strlen(s) != biglen ||
+		    strspn(s, (char[]){ s[0], '\0' }) != biglen)
+			bad++;
+		yajl_tree_free(v);
+	}
+	is_int(lines, PROCS * EACH, "every record is there");
+	is_int(bad, 0, "and whole");
+	cs_buf_release(&b);
+	free(big);
+	unlink(path);
+}
+
+static void
+test_stderr_and_errors(void)
+{
+	char path[4200];
+	struct cs_rejects *r;
+	struct cs_reject rj;
+	struct cs_error e;
+	struct cs_buf b = CS_BUF_INIT;
+	const char *want = "{\"tool\":\"cs-test\",\"reason\":\"to stderr\","
+	    "\"input\":\"x\",\"at\":\"";
+	int saved, fd;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "to stderr";
+	rj.input = "x";
+	rj.input_len = 1;
+	r = cs_rejects_open("cs-test", NULL, &e);
+	cs_rejects_add(r, &rj, &e);
+	cs_rejects_close(r, &e);
+	r = cs_rejects_open("cs-test", "-", &e);
+	cs_rejects_add(r, &rj, &e);
+	cs_rejects_close(r, &e);
+	dup2(saved, 2);
+	close(saved);
+	ok(write(2, "", 0) == 0, "standard error not closed by the rejects");
+	slurp(path, &b);
+	ok(b.data != NULL && strncmp(b.data, want, strlen(want)) == 0 &&
+	    strstr(b.data + 1, "\n{\"tool\"") != NULL,
+	    "NULL and \"-\" write to standard error");
+	unlink(path);
+	cs_buf_release(&b);
+
+	r = cs_rejects_open("cs-test", "/nonexistent/dir/rejects", &e);
+	ok(r == NULL, "a file that cannot be created fails");
+	is_int(e.code, CS_EIO, "with CS_EIO");
+	ok(strstr(e.msg, "'/nonexistent/dir/rejects'") != NULL,
+	    "naming it: %s", e.msg);
+	is_int(cs_rejects_close(NULL, &e), CS_OK, "close(NULL)");
+	is_int(cs_rejects_count(NULL), 0, "count(NULL)");
+}
+
+int
+main(void)
+{
+	make_dir();
+	test_records();
+	test_concurrent();
+	test_stderr_and_errors();
+	rmdir(dir);
+	return done_testing();
+}
