@@ -9,6 +9,10 @@
 #	etl_put DIR                  upload DIR's tree to the bucket (awscli)
 #	etl_rows [WHERE]             rows in clickstream_events
 #	wait_for DESCRIPTION COMMAND...  poll until COMMAND succeeds (bounded)
+#	etl_bg ERRFILE STATUSFILE COMMAND...  COMMAND in the background, in a
+#	                             process group of its own, killed at the end
+#	etl_block_table TABLE / etl_unblock_table  make cs-load wait for a lock
+#	etl_load_waits               a session waits for a lock
 #
 # The hours the tests use are real ones, 12 hours before the test started
 # ($ETL_BASE), so that the watermark cs-etl takes from the clock and the
@@ -21,6 +25,8 @@ export ETL_BUCKET ETL_BASE
 etl_start_servers() {
 	start_s3rver "$ETL_BUCKET"
 	start_postgres
+	# Registered after the servers: runs before they stop.
+	at_exit etl_kill_bg
 	AWS_ENDPOINT_URL_S3=$S3_ENDPOINT
 	export AWS_ENDPOINT_URL_S3
 }
@@ -112,27 +118,54 @@ wait_for() {
 	done
 }
 
+# etl_bg ERRFILE STATUSFILE COMMAND...: run COMMAND in the background with
+# its standard error in ERRFILE; its exit status appears in STATUSFILE
+# (whole) when it ends.  It leads a process group of its own, which
+# etl_kill_bg ends when the test file ends, whatever happened.
+etl_bg() {
+	_e=$1 _s=$2
+	shift 2
+	setsid sh -c 'e=$1 s=$2; shift 2; "$@" 2>"$e"; echo $? >"$s.tmp"; mv "$s.tmp" "$s"' \
+		sh "$_e" "$_s" "$@" &
+	echo $! >>"$TEST_DIR/.etl-bg"
+}
+
+etl_kill_bg() {
+	if [ -f "$TEST_DIR/.etl-bg" ]; then
+		while read -r _p; do
+			kill -TERM -- "-$_p" 2>/dev/null
+		done <"$TEST_DIR/.etl-bg"
+	fi
+	if [ -f "$TEST_DIR/.etl-blocker" ]; then
+		kill "$(cat "$TEST_DIR/.etl-blocker")" 2>/dev/null
+	fi
+	return 0
+}
+
 # etl_block_table TABLE: hold an ACCESS EXCLUSIVE lock on TABLE in a psql
-# session until etl_unblock_table, so that a cs-load run waits for it.
+# session until etl_unblock_table, so that a cs-load run waits for it.  The
+# session reads its statements from a FIFO; processes started meanwhile
+# inherit its write end, so the session is told to COMMIT rather than
+# waiting for an end of file.
 etl_block_table() {
-	rm -f "$TEST_DIR/blocker.fifo"
+	rm -f "$TEST_DIR/blocker.fifo" "$TEST_DIR/blocker.out"
 	mkfifo "$TEST_DIR/blocker.fifo"
 	{
 		echo "BEGIN; LOCK TABLE $1 IN ACCESS EXCLUSIVE MODE; SELECT 'locked';"
 		cat "$TEST_DIR/blocker.fifo"
-		echo "COMMIT;"
 	} | psql -X -A -t -q >"$TEST_DIR/blocker.out" 2>&1 &
-	ETL_BLOCKER_PID=$!
+	echo $! >"$TEST_DIR/.etl-blocker"
 	exec 8>"$TEST_DIR/blocker.fifo"
 	wait_for "the table lock" grep -q locked "$TEST_DIR/blocker.out"
 }
 
 etl_unblock_table() {
+	echo "COMMIT; SELECT 'unlocked';" >&8
 	exec 8>&-
-	wait "$ETL_BLOCKER_PID"
+	wait_for "the table lock to go" grep -q unlocked "$TEST_DIR/blocker.out"
 }
 
-# etl_waiting_backends: sessions of cs-load waiting for a lock.
-etl_waiting_backends() {
-	psql -X -A -t -q -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+# etl_load_waits: a session (cs-load's) waits for a lock.
+etl_load_waits() {
+	test "$(psql -X -A -t -q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")" -ge 1
 }

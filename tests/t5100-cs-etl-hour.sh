@@ -75,7 +75,7 @@ test_expect_success 'the metrics are Embedded Metric Format records' '
 	head -n 1 emf.ndjson | jq -e ".EventsIn == 20 and .Inserted == 20 and .Duplicates == 0 and .Rejects == 0 and .Failed == 0 and .LagSeconds > 0" >/dev/null &&
 	tail -n 1 emf.ndjson | jq -e ".Inserted == 0 and .Duplicates == 20" >/dev/null &&
 	head -n 1 emf.ndjson | jq -r "._aws.CloudWatchMetrics[0].Metrics[].Name" | sort >names &&
-	printf "%s\n" DurationSeconds Duplicates EventsIn Failed Inserted LagSeconds LateObjects Objects Rejects >expect &&
+	printf "%s\n" Duplicates DurationSeconds EventsIn Failed Inserted LagSeconds LateObjects Objects Rejects >expect &&
 	test_cmp expect names
 '
 

@@ -72,8 +72,8 @@ test_expect_success 'an interrupted backfill resumes where it stopped' '
 
 test_expect_success 'two overlapping backfills started at once load every hour once' '
 	fresh state3 &&
-	{ cs-etl --wait --from "$A" --to "$C" 2>log1; echo $? >st1; } &
-	{ cs-etl --wait --from "$B" --to "$D" 2>log2; echo $? >st2; } &
+	etl_bg log1 st1 cs-etl --wait --from "$A" --to "$C" &&
+	etl_bg log2 st2 cs-etl --wait --from "$B" --to "$D" &&
 	wait &&
 	test "$(cat st1)" = 0 &&
 	test "$(cat st2)" = 0 &&

@@ -68,9 +68,10 @@ test_expect_success 'the first stage fails: a bucket that does not exist' '
 
 test_expect_success 'the last stage fails: a database that does not exist' '
 	echo "{\"event_id\":\"$(etl_uuid "$H" 1 0)\",\"event_timestamp\":\"$H:00:01Z\",\"event_name\":\"x\"}" >row &&
-	{ PGDATABASE=no_such_db cs-load -q row >/dev/null 2>&1; want=$?; } &&
+	# (--retries 0: cs-load would try again for a while first.)
+	{ PGDATABASE=no_such_db cs-load -q --retries 0 row >/dev/null 2>&1; want=$?; } &&
 	test "$want" -ne 0 &&
-	{ PGDATABASE=no_such_db cs-etl --hour "$H" 2>log; st=$?; } &&
+	{ PGDATABASE=no_such_db CS_ETL_LOAD_ARGS="--retries 0" cs-etl --hour "$H" 2>log; st=$?; } &&
 	test "$st" = "$want" &&
 	test "$(etl_field failed log)" = cs-load &&
 	test "$(etl_field load.status log)" = "$want"

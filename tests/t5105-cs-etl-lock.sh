@@ -17,7 +17,7 @@ mkdir -p state
 # hold_lock / release_lock: hold the lock file from outside cs-etl.
 hold_lock() {
 	rm -f release && mkfifo release &&
-	{ flock state/lock cat release >/dev/null & } &&
+	etl_bg holder.err holder.st flock state/lock cat release &&
 	wait_for "the lock to be taken" test_must_fail flock -n state/lock true
 }
 release_lock() {
@@ -39,35 +39,35 @@ test_expect_success '--wait=SECONDS gives up after that long, with 79' '
 '
 
 test_expect_success '--wait waits for the lock, then runs' '
-	{ cs-etl --wait --hour "$H" 2>err; echo $? >st; } &
+	etl_bg err st cs-etl --wait --hour "$H" &&
 	wait_for "the run to wait" grep -q "waiting for the lock" err &&
 	! test -e st &&
 	release_lock &&
-	wait &&
+	wait_for "the run to end" test -e st &&
 	test "$(cat st)" = 0 &&
 	test "$(etl_rows)" = 5
 '
 
 test_expect_success 'the message names the run that holds the lock' '
 	etl_block_table clickstream_events &&
-	{ cs-etl --hour "$H" 2>a.err; echo $? >a.st; } &
-	wait_for "the first run to wait in cs-load" test "$(etl_waiting_backends)" -ge 1 &&
+	etl_bg a.err a.st cs-etl --hour "$H" &&
+	wait_for "the first run to wait in cs-load" etl_load_waits &&
 	pid=$(sed -n "s/^pid \([0-9]*\), .*/\1/p" state/lock.info) &&
 	test -n "$pid" &&
 	tr "\0" " " </proc/$pid/cmdline | grep -q "cs-etl --hour $H" &&
 	test_expect_code 79 cs-etl --hour "$H" 2>err &&
 	test_grep "another run holds the lock .* (pid $pid, $H since [0-9T:-]*Z); not waiting" err &&
 	etl_unblock_table &&
-	wait &&
+	wait_for "the first run to end" test -e a.st &&
 	test "$(cat a.st)" = 0 &&
 	! test -e state/lock.info
 '
 
 test_expect_success 'the lock dies with its holder, however it ends' '
 	etl_block_table clickstream_events &&
-	setsid cs-etl --hour "$H" 2>/dev/null &
-	leader=$! &&
-	wait_for "the run to wait in cs-load" test "$(etl_waiting_backends)" -ge 1 &&
+	etl_bg killed.err killed.st cs-etl --hour "$H" &&
+	leader=$(tail -n 1 .etl-bg) &&
+	wait_for "the run to wait in cs-load" etl_load_waits &&
 	test_must_fail flock -n state/lock true &&
 	kill -KILL -- -$leader &&
 	wait_for "the lock to be free" flock -n state/lock true &&

@@ -19,7 +19,7 @@ at_exit stop_quickstart
 
 rows() {
 	PGHOST=$qs/pg/sock PGPORT=5432 psql -X -A -t -q -d clickstream_dw \
-		-c "SELECT count(*) FROM clickstream_events $1"
+		-c "SELECT count(*) FROM clickstream_events ${1:-}"
 }
 
 test_expect_success 'the quickstart runs the pipeline and prints the dashboards' '
