@@ -6,8 +6,11 @@
 #
 # Times: the hours are real ones 12 hours back ($ETL_BASE), the runs are
 # told their "now" (CS_ETL_NOW), and the objects get their LastModified from
-# s3rver's clock as the watermark does from cs-etl's.  "sleep 1" keeps the
-# whole seconds of a run's start and of the objects around it apart.
+# s3rver's clock as the watermark does from cs-etl's.  The watermark has
+# whole seconds and --modified-since keeps what was modified at or after it,
+# so "sleep 1" keeps the second a run starts in apart from the seconds of
+# the objects put before it: what is fetched again is then exactly what the
+# test expects, not also what shared a second with the run.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/etl-lib.sh"
 
@@ -49,6 +52,7 @@ test_expect_success 'the next run picks up late objects, and fetches nothing els
 '
 
 test_expect_success 'what the margin fetches again is dropped as duplicates' '
+	sleep 1 &&
 	CS_ETL_NOW=$(etl_now 4) cs-etl 2>log &&
 	test "$(etl_field inserted log)" = 0 &&
 	test "$(etl_field duplicates log)" = 15 &&
