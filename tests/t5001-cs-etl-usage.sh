@@ -95,6 +95,8 @@ test_expect_success 'every stage gets the stats, rejects and reject-rate options
 	for p in cs-s3ls cs-fetch cs-transform cs-load; do
 		test_grep "$p -q --no-progress --max-reject-rate 0.25 --stats .* --rejects /r/2026-11-24T10/RUN.$p.ndjson" out || return 1
 	done &&
+	dry --hour 2026-11-24T10 --max-reject-rate 2.5% &&
+	test_grep "cs-load -q --no-progress --max-reject-rate 2.5% " out &&
 	dry --hour 2026-11-24T10 -v &&
 	! grep -e " -q " out
 '
@@ -113,7 +115,7 @@ test_expect_success 'bad windows are usage errors (64)' '
 		"--day 2026-13-01" "--from 2026-11-24T10" "--to 2026-11-24T10" \
 		"--from 2026-11-24T10 --to 2026-11-24T09" "--hour 2026-11-24T10 --day 2026-11-24" \
 		"--last-hour --hour 2026-11-24T10" "--late-hours x" "--wait=soon" \
-		"--max-reject-rate 2" "--hour" "not-a-url" "s3://a/ s3://b/" \
+		"--max-reject-rate 2" "--max-reject-rate 101%" "--max-reject-rate x%" "--hour" "not-a-url" "s3://a/ s3://b/" \
 		"s3://a/ --hour 2026-11-24T10 s3://b/" "-- s3://a/ s3://b/" "-- --hour"; do
 		test_expect_code 64 cs-etl -c conf -n $args >out 2>err &&
 		test_grep "usage: cs-etl" err || return 1
