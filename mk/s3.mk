@@ -53,4 +53,5 @@ EXTRA_DIST += tests/s3fault.py
 dist_man1_MANS += man/cs-s3ls.1 man/cs-fetch.1
 
 # The benchmark: cs-s3ls | cs-fetch next to rclone and the AWS CLI.
-dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/latency-proxy
+dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/latency-proxy \
+	scripts/bench/s3-mem
