@@ -1,0 +1,910 @@
+/*
+ * row.c: validate a row record (CONTRACT section 5) with yajl's callback
+ * parser and encode it as a tuple of binary COPY.  See row.h.
+ *
+ * The parse is one pass with no tree: each callback either fills the
+ * column its key named, re-serialises a JSON value bound for a JSONB
+ * column into the scratch buffer, or skips the value of an unknown key.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "buf.h"
+#include "error.h"
+#include "row.h"
+#include "timeutil.h"
+#include "uuid.h"
+#include "banned.h"
+
+const struct cs_row_column cs_row_columns[CS_ROW_NCOLS] = {
+	{ "event_id", CS_COL_UUID, "UUID", "uuid", 1, 1 },
+	{ "event_timestamp", CS_COL_TIMESTAMPTZ, "TIMESTAMPTZ",
+	    "timestamp with time zone", 1, 1 },
+	{ "event_name", CS_COL_TEXT, "TEXT", "text", 1, 1 },
+	{ "user_id", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "user_login_state", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "identity_source", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "client_id", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "session_id", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "is_first_visit", CS_COL_BOOL, "BOOLEAN", "boolean", 0, 1 },
+	{ "context_product_id", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "context_product_name", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "context_product_category", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "context_product_brand", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "context_product_price", CS_COL_INT8, "BIGINT", "bigint", 0, 1 },
+	{ "context_product_discount_price", CS_COL_INT8, "BIGINT", "bigint",
+	    0, 1 },
+	{ "context_product_url_path", CS_COL_TEXT, "TEXT", "text", 0, 1 },
+	{ "raw_event_id", CS_COL_TEXT, "TEXT", "text", 0, 0 },
+	{ "page_url", CS_COL_TEXT, "TEXT", "text", 0, 0 },
+	{ "referrer", CS_COL_TEXT, "TEXT", "text", 0, 0 },
+	{ "source_key", CS_COL_TEXT, "TEXT", "text", 0, 0 },
+	{ "element", CS_COL_JSONB, "JSONB", "jsonb", 0, 0 },
+	{ "ingest", CS_COL_JSONB, "JSONB", "jsonb", 0, 0 },
+};
+
+#define COL_EVENT_ID	0
+#define COL_SOURCE_KEY	19
+
+/* One column's value in the row being parsed. */
+struct colval {
+	int set;		/* its key was seen */
+	int null;
+	int64_t i;		/* INT8, BOOL, TIMESTAMPTZ (Unix microseconds) */
+	size_t off, len;	/* TEXT and JSONB: bytes in scratch */
+	struct cs_uuid uuid;
+};
+
+/* Re-serialises a JSON value into a buffer, refusing what jsonb refuses. */
+struct jcap {
+	struct cs_buf *out;
+	int depth;
+	int after_key;
+	unsigned char need_comma[CS_ROW_MAX_DEPTH + 2];
+	const char *why;	/* set when the value is refused */
+};
+
+enum mode { M_ROW, M_CAPTURE, M_SKIP };
+
+struct cs_row_parser {
+	struct colval v[CS_ROW_NCOLS];
+	struct cs_buf scratch;
+	enum mode mode;
+	int depth;		/* 1 inside the row object */
+	int seen_row;
+	int cur;		/* column of the current key, -1 unknown */
+	int hint;		/* the column most likely named next */
+	int skip_depth;
+	struct jcap cap;
+	size_t unknown;
+	char first_unknown[64];
+	size_t first_unknown_len;
+	struct cs_error *e;
+	enum cs_err err;	/* set by a callback that stops the parse */
+};
+
+static const char *const type_words[] = {
+	[CS_COL_UUID] = "a UUID string",
+	[CS_COL_TIMESTAMPTZ] = "a timestamp string",
+	[CS_COL_TEXT] = "a string",
+	[CS_COL_BOOL] = "a boolean",
+	[CS_COL_INT8] = "an integer",
+	[CS_COL_JSONB] = "a JSON object or JSON text",
+};
+
+int
+cs_row_column_index(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < CS_ROW_NCOLS; i++)
+		if (strlen(cs_row_columns[i].name) == len &&
+		    memcmp(cs_row_columns[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+struct cs_row_parser *
+cs_row_parser_new(void)
+{
+	return calloc(1, sizeof(struct cs_row_parser));
+}
+
+void
+cs_row_parser_free(struct cs_row_parser *p)
+{
+	if (p == NULL)
+		return;
+	cs_buf_release(&p->scratch);
+	free(p);
+}
+
+/* Stop the parse with code and a message about the current column. */
+static int
+fail(struct cs_row_parser *p, enum cs_err code, const char *fmt,
+    const char *arg)
+{
+	p->err = cs_error_set(p->e, code, fmt, arg);
+	return 0;
+}
+
+static int
+oom(struct cs_row_parser *p)
+{
+	p->err = cs_error_set(p->e, CS_ENOMEM, "out of memory");
+	return 0;
+}
+
+static int
+wrong_type(struct cs_row_parser *p)
+{
+	const struct cs_row_column *c = &cs_row_columns[p->cur];
+
+	p->err = cs_error_set(p->e, CS_ETYPE, "%s is not %s", c->name,
+	    type_words[c->type]);
+	return 0;
+}
+
+/* ---- JSON capture (for JSONB columns) ---- */
+
+static void
+jcap_start(struct jcap *c, struct cs_buf *out)
+{
+	c->out = out;
+	c->depth = 0;
+	c->after_key = 0;
+	c->need_comma[0] = 0;
+	c->why = NULL;
+}
+
+/* The separator before a value. */
+static int
+jcap_value(struct jcap *c)
+{
+	if (c->after_key) {
+		c->after_key = 0;
+		return 0;
+	}
+	if (c->depth > 0) {
+		if (c->need_comma[c->depth] && cs_buf_append_char(c->out, ',') == -1)
+			return -1;
+		c->need_comma[c->depth] = 1;
+	}
+	return 0;
+}
+
+static int
+jcap_scalar(struct jcap *c, const char *s, size_t n)
+{
+	if (jcap_value(c) == -1 || cs_buf_append(c->out, s, n) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+jcap_string(struct jcap *c, const unsigned char *s, size_t n, int key)
+{
+	if (memchr(s, '\0', n) != NULL) {
+		c->why = "holds a \\u0000 character, which PostgreSQL cannot store";
+		return -1;
+	}
+	if (key) {
+		if (c->need_comma[c->depth] && cs_buf_append_char(c->out, ',') == -1)
+			return -1;
+		c->need_comma[c->depth] = 1;
+	} else if (jcap_value(c) == -1)
+		return -1;
+	if (cs_buf_append_json_string(c->out, (const char *)s, n) == -1)
+		return -1;
+	if (key) {
+		if (cs_buf_append_char(c->out, ':') == -1)
+			return -1;
+		c->after_key = 1;
+	}
+	return 0;
+}
+
+static int
+jcap_open(struct jcap *c, char ch)
+{
+	if (jcap_value(c) == -1 || cs_buf_append_char(c->out, ch) == -1)
+		return -1;
+	if (c->depth >= CS_ROW_MAX_DEPTH) {
+		c->why = "is nested too deeply";
+		return -1;
+	}
+	c->need_comma[++c->depth] = 0;
+	return 0;
+}
+
+static int
+jcap_close(struct jcap *c, char ch)
+{
+	c->depth--;
+	return cs_buf_append_char(c->out, ch);
+}
+
+/* A capture callback failed: out of memory, or the value is refused. */
+static int
+cap_failed(struct cs_row_parser *p)
+{
+	if (p->cap.why == NULL)
+		return oom(p);
+	p->err = cs_error_set(p->e, CS_EINVAL, "%s %s",
+	    cs_row_columns[p->cur].name, p->cap.why);
+	return 0;
+}
+
+/* Callbacks of the parser of JSON text held in a string (ctx: a jcap). */
+static int
+t_null(void *ctx)
+{
+	return jcap_scalar(ctx, "null", 4) == 0;
+}
+
+static int
+t_boolean(void *ctx, int b)
+{
+	return (b ? jcap_scalar(ctx, "true", 4) : jcap_scalar(ctx, "false", 5)) == 0;
+}
+
+static int
+t_number(void *ctx, const char *s, size_t n)
+{
+	return jcap_scalar(ctx, s, n) == 0;
+}
+
+static int
+t_string(void *ctx, const unsigned char *s, size_t n)
+{
+	return jcap_string(ctx, s, n, 0) == 0;
+}
+
+static int
+t_key(void *ctx, const unsigned char *s, size_t n)
+{
+	return jcap_string(ctx, s, n, 1) == 0;
+}
+
+static int
+t_start_map(void *ctx)
+{
+	return jcap_open(ctx, '{') == 0;
+}
+
+static int
+t_end_map(void *ctx)
+{
+	return jcap_close(ctx, '}') == 0;
+}
+
+static int
+t_start_array(void *ctx)
+{
+	return jcap_open(ctx, '[') == 0;
+}
+
+static int
+t_end_array(void *ctx)
+{
+	return jcap_close(ctx, ']') == 0;
+}
+
+static const yajl_callbacks text_callbacks = {
+	t_null, t_boolean, NULL, NULL, t_number, t_string,
+	t_start_map, t_key, t_end_map, t_start_array, t_end_array
+};
+
+/* Copy yajl's message ("parse error: ...") without its trailing blanks. */
+static void
+yajl_message(yajl_handle h, const unsigned char *text, size_t len,
+    char *out, size_t outsize)
+{
+	unsigned char *m;
+	size_t n;
+
+	m = yajl_get_error(h, 0, text, len);
+	if (m == NULL) {
+		strlcpy(out, "malformed JSON", outsize);
+		return;
+	}
+	strlcpy(out, (const char *)m, outsize);
+	yajl_free_error(h, m);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		out[--n] = '\0';
+}
+
+/* A JSONB column given as a string: the string must be JSON text. */
+static int
+jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
+{
+	struct colval *v = &p->v[p->cur];
+	struct jcap c;
+	yajl_handle h;
+	yajl_status st;
+	char msg[160];
+
+	v->off = p->scratch.len;
+	jcap_start(&c, &p->scratch);
+	if ((h = yajl_alloc(&text_callbacks, NULL, &c)) == NULL)
+		return oom(p);
+	st = yajl_parse(h, s, n);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st == yajl_status_client_canceled) {
+		yajl_free(h);
+		if (c.why == NULL)
+			return oom(p);
+		p->err = cs_error_set(p->e, CS_EINVAL, "%s %s",
+		    cs_row_columns[p->cur].name, c.why);
+		return 0;
+	}
+	if (st != yajl_status_ok) {
+		yajl_message(h, s, n, msg, sizeof(msg));
+		yajl_free(h);
+		p->err = cs_error_set(p->e, CS_EJSON, "%s is not JSON text: %s",
+		    cs_row_columns[p->cur].name, msg);
+		return 0;
+	}
+	yajl_free(h);
+	if (p->scratch.len == v->off) {
+		/* Only blanks: yajl accepts an empty document. */
+		p->err = cs_error_set(p->e, CS_EJSON, "%s is not JSON text: empty",
+		    cs_row_columns[p->cur].name);
+		return 0;
+	}
+	v->len = p->scratch.len - v->off;
+	v->null = 0;
+	return 1;
+}
+
+/* ---- the row's callbacks ---- */
+
+/* Where a scalar goes: 1 to the current column, 0 handled, -1 stop. */
+static int
+route_scalar(struct cs_row_parser *p)
+{
+	if (p->mode == M_SKIP)
+		return 0;
+	if (p->depth == 0) {
+		fail(p, CS_ETYPE, "%s", "not a JSON object");
+		return -1;
+	}
+	if (p->cur < 0)
+		return 0;	/* an unknown key's value */
+	return 1;
+}
+
+static int
+r_null(void *ctx)
+{
+	struct cs_row_parser *p = ctx;
+	int r;
+
+	if (p->mode == M_CAPTURE)
+		return jcap_scalar(&p->cap, "null", 4) == 0 ? 1 : cap_failed(p);
+	if ((r = route_scalar(p)) <= 0)
+		return r == 0;
+	p->v[p->cur].null = 1;
+	return 1;
+}
+
+static int
+r_boolean(void *ctx, int b)
+{
+	struct cs_row_parser *p = ctx;
+	int r;
+
+	if (p->mode == M_CAPTURE)
+		return (b ? jcap_scalar(&p->cap, "true", 4) :
+		    jcap_scalar(&p->cap, "false", 5)) == 0 ? 1 : cap_failed(p);
+	if ((r = route_scalar(p)) <= 0)
+		return r == 0;
+	if (cs_row_columns[p->cur].type != CS_COL_BOOL)
+		return wrong_type(p);
+	p->v[p->cur].i = b != 0;
+	p->v[p->cur].null = 0;
+	return 1;
+}
+
+/* An integer of BIGINT range, written as JSON writes integers. */
+static int
+parse_int8(const char *s, size_t n, int64_t *out)
+{
+	uint64_t u = 0, limit;
+	size_t i = 0;
+	int neg = 0;
+
+	if (n > 0 && s[0] == '-') {
+		neg = 1;
+		i = 1;
+	}
+	if (i == n)
+		return -1;
+	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (u > (limit - (uint64_t)(s[i] - '0')) / 10)
+			return -2;
+		u = u * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 0;
+}
+
+static int
+r_number(void *ctx, const char *s, size_t n)
+{
+	struct cs_row_parser *p = ctx;
+	struct colval *v;
+	int r;
+
+	if (p->mode == M_CAPTURE)
+		return jcap_scalar(&p->cap, s, n) == 0 ? 1 : cap_failed(p);
+	if ((r = route_scalar(p)) <= 0)
+		return r == 0;
+	v = &p->v[p->cur];
+	switch (cs_row_columns[p->cur].type) {
+	case CS_COL_INT8:
+		r = parse_int8(s, n, &v->i);
+		if (r == -2)
+			return fail(p, CS_ETYPE, "%s is out of the range of BIGINT",
+			    cs_row_columns[p->cur].name);
+		if (r != 0)
+			return wrong_type(p);
+		break;
+	case CS_COL_TEXT:
+		v->off = p->scratch.len;
+		v->len = n;
+		if (cs_buf_append(&p->scratch, s, n) == -1)
+			return oom(p);
+		break;
+	default:
+		return wrong_type(p);
+	}
+	v->null = 0;
+	return 1;
+}
+
+static int
+r_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct cs_row_parser *p = ctx;
+	struct colval *v;
+	int r;
+
+	if (p->mode == M_CAPTURE)
+		return jcap_string(&p->cap, s, n, 0) == 0 ? 1 : cap_failed(p);
+	if ((r = route_scalar(p)) <= 0)
+		return r == 0;
+	v = &p->v[p->cur];
+	switch (cs_row_columns[p->cur].type) {
+	case CS_COL_UUID:
+		if (cs_uuid_parse((const char *)s, n, &v->uuid) != 0)
+			return fail(p, CS_EUUID, "%s is not a UUID",
+			    cs_row_columns[p->cur].name);
+		break;
+	case CS_COL_TIMESTAMPTZ:
+		if (cs_time_parse((const char *)s, n, &v->i) != 0)
+			return fail(p, CS_ETIME,
+			    "%s is not an RFC 3339 timestamp with a time zone",
+			    cs_row_columns[p->cur].name);
+		break;
+	case CS_COL_TEXT:
+		if (memchr(s, '\0', n) != NULL)
+			return fail(p, CS_EINVAL,
+			    "%s holds a \\u0000 character, which PostgreSQL cannot store",
+			    cs_row_columns[p->cur].name);
+		v->off = p->scratch.len;
+		v->len = n;
+		if (cs_buf_append(&p->scratch, s, n) == -1)
+			return oom(p);
+		break;
+	case CS_COL_JSONB:
+		return jsonb_from_text(p, s, n);
+	default:
+		return wrong_type(p);
+	}
+	v->null = 0;
+	return 1;
+}
+
+/* The start of an object or array. */
+static int
+r_open(struct cs_row_parser *p, char ch)
+{
+	if (p->mode == M_CAPTURE)
+		return jcap_open(&p->cap, ch) == 0 ? 1 : cap_failed(p);
+	if (p->mode == M_SKIP) {
+		p->skip_depth++;
+		return 1;
+	}
+	if (p->depth == 0) {
+		if (ch != '{' || p->seen_row)
+			return fail(p, CS_ETYPE, "%s", "not a JSON object");
+		p->depth = 1;
+		p->seen_row = 1;
+		return 1;
+	}
+	if (p->cur < 0) {
+		p->mode = M_SKIP;
+		p->skip_depth = 1;
+		return 1;
+	}
+	if (cs_row_columns[p->cur].type != CS_COL_JSONB)
+		return wrong_type(p);
+	p->mode = M_CAPTURE;
+	p->v[p->cur].off = p->scratch.len;
+	jcap_start(&p->cap, &p->scratch);
+	return jcap_open(&p->cap, ch) == 0 ? 1 : cap_failed(p);
+}
+
+static int
+r_close(struct cs_row_parser *p, char ch)
+{
+	struct colval *v;
+
+	if (p->mode == M_CAPTURE) {
+		if (jcap_close(&p->cap, ch) == -1)
+			return oom(p);
+		if (p->cap.depth == 0) {
+			v = &p->v[p->cur];
+			v->len = p->scratch.len - v->off;
+			v->null = 0;
+			p->mode = M_ROW;
+		}
+		return 1;
+	}
+	if (p->mode == M_SKIP) {
+		if (--p->skip_depth == 0)
+			p->mode = M_ROW;
+		return 1;
+	}
+	p->depth = 0;
+	return 1;
+}
+
+static int
+r_start_map(void *ctx)
+{
+	return r_open(ctx, '{');
+}
+
+static int
+r_end_map(void *ctx)
+{
+	return r_close(ctx, '}');
+}
+
+static int
+r_start_array(void *ctx)
+{
+	return r_open(ctx, '[');
+}
+
+static int
+r_end_array(void *ctx)
+{
+	return r_close(ctx, ']');
+}
+
+static int
+r_key(void *ctx, const unsigned char *s, size_t n)
+{
+	struct cs_row_parser *p = ctx;
+	const struct cs_row_column *c;
+	int i;
+
+	if (p->mode == M_CAPTURE)
+		return jcap_string(&p->cap, s, n, 1) == 0 ? 1 : cap_failed(p);
+	if (p->mode == M_SKIP)
+		return 1;
+	/* Writers keep the column order: try the one after the last first. */
+	i = p->hint;
+	c = &cs_row_columns[i];
+	if (!(strlen(c->name) == n && memcmp(c->name, s, n) == 0))
+		i = cs_row_column_index((const char *)s, n);
+	p->cur = i;
+	if (i < 0) {
+		if (p->unknown++ == 0) {
+			p->first_unknown_len = n < sizeof(p->first_unknown) - 1 ?
+			    n : sizeof(p->first_unknown) - 1;
+			memcpy(p->first_unknown, s, p->first_unknown_len);
+			p->first_unknown[p->first_unknown_len] = '\0';
+		}
+		return 1;
+	}
+	p->hint = i + 1 < CS_ROW_NCOLS ? i + 1 : 0;
+	if (p->v[i].set)
+		return fail(p, CS_EINVAL, "%s is given twice",
+		    cs_row_columns[i].name);
+	p->v[i].set = 1;
+	return 1;
+}
+
+static const yajl_callbacks row_callbacks = {
+	r_null, r_boolean, NULL, NULL, r_number, r_string,
+	r_start_map, r_key, r_end_map, r_start_array, r_end_array
+};
+
+enum cs_err
+cs_row_parse(struct cs_row_parser *p, const char *line, size_t len,
+    struct cs_error *e)
+{
+	yajl_handle h;
+	yajl_status st;
+	char msg[160];
+	int i;
+
+	memset(p->v, 0, sizeof(p->v));
+	cs_buf_reset(&p->scratch);
+	p->mode = M_ROW;
+	p->depth = 0;
+	p->seen_row = 0;
+	p->cur = -1;
+	p->hint = 0;
+	p->unknown = 0;
+	p->first_unknown_len = 0;
+	p->first_unknown[0] = '\0';
+	p->e = e;
+	p->err = CS_OK;
+
+	if ((h = yajl_alloc(&row_callbacks, NULL, p)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	st = yajl_parse(h, (const unsigned char *)line, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st == yajl_status_client_canceled) {
+		yajl_free(h);
+		return p->err != CS_OK ? p->err :
+		    cs_error_set(e, CS_EINTERNAL, "row parse stopped");
+	}
+	if (st != yajl_status_ok) {
+		yajl_message(h, (const unsigned char *)line, len, msg, sizeof(msg));
+		yajl_free(h);
+		return cs_error_set(e, CS_EJSON, "malformed JSON: %s", msg);
+	}
+	yajl_free(h);
+	if (!p->seen_row)
+		return cs_error_set(e, CS_ETYPE, "not a JSON object");
+	for (i = 0; i < CS_ROW_NCOLS; i++) {
+		if (!p->v[i].set)
+			p->v[i].null = 1;
+		if (p->v[i].null && cs_row_columns[i].not_null)
+			return cs_error_set(e, CS_EMISSING, "%s is %s",
+			    cs_row_columns[i].name,
+			    p->v[i].set ? "null" : "missing");
+	}
+	return CS_OK;
+}
+
+const unsigned char *
+cs_row_event_id(const struct cs_row_parser *p)
+{
+	return p->v[COL_EVENT_ID].uuid.b;
+}
+
+const char *
+cs_row_source_object(const struct cs_row_parser *p, size_t *len)
+{
+	const struct colval *v = &p->v[COL_SOURCE_KEY];
+	const char *s;
+	size_t n, i;
+
+	if (v->null)
+		return NULL;
+	s = p->scratch.data + v->off;
+	n = v->len;
+	/* Drop a ":<digits>" suffix. */
+	for (i = n; i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9'; i--)
+		;
+	if (i < n && i > 0 && s[i - 1] == ':')
+		n = i - 1;
+	*len = n;
+	return s;
+}
+
+size_t
+cs_row_unknown_keys(const struct cs_row_parser *p)
+{
+	return p->unknown;
+}
+
+const char *
+cs_row_first_unknown_key(const struct cs_row_parser *p, size_t *len)
+{
+	if (p->unknown == 0)
+		return NULL;
+	if (len != NULL)
+		*len = p->first_unknown_len;
+	return p->first_unknown;
+}
+
+/* ---- binary COPY ---- */
+
+static void
+put16(unsigned char *d, uint16_t v)
+{
+	d[0] = (unsigned char)(v >> 8);
+	d[1] = (unsigned char)v;
+}
+
+static void
+put32(unsigned char *d, uint32_t v)
+{
+	d[0] = (unsigned char)(v >> 24);
+	d[1] = (unsigned char)(v >> 16);
+	d[2] = (unsigned char)(v >> 8);
+	d[3] = (unsigned char)v;
+}
+
+static void
+put64(unsigned char *d, uint64_t v)
+{
+	put32(d, (uint32_t)(v >> 32));
+	put32(d + 4, (uint32_t)v);
+}
+
+int
+cs_row_binary_header(struct cs_buf *out)
+{
+	static const unsigned char hdr[19] =
+	    "PGCOPY\n\377\r\n\0" "\0\0\0\0" "\0\0\0\0";
+
+	return cs_buf_append(out, hdr, sizeof(hdr));
+}
+
+int
+cs_row_binary_trailer(struct cs_buf *out)
+{
+	return cs_buf_append(out, "\377\377", 2);
+}
+
+int
+cs_row_encode_binary(const struct cs_row_parser *p, struct cs_buf *out)
+{
+	const struct colval *v;
+	unsigned char *d;
+	size_t need = 2;
+	int i;
+
+	/* One reservation for the whole tuple: 4 bytes of length a field. */
+	for (i = 0; i < CS_ROW_NCOLS; i++) {
+		v = &p->v[i];
+		need += 4;
+		if (v->null)
+			continue;
+		switch (cs_row_columns[i].type) {
+		case CS_COL_UUID: need += 16; break;
+		case CS_COL_TIMESTAMPTZ: case CS_COL_INT8: need += 8; break;
+		case CS_COL_BOOL: need += 1; break;
+		case CS_COL_TEXT: need += v->len; break;
+		case CS_COL_JSONB: need += 1 + v->len; break;
+		}
+		if (v->len > INT32_MAX - 1)
+			return -1;
+	}
+	if (cs_buf_reserve(out, need) == -1)
+		return -1;
+	d = (unsigned char *)out->data + out->len;
+	put16(d, CS_ROW_NCOLS);
+	d += 2;
+	for (i = 0; i < CS_ROW_NCOLS; i++) {
+		v = &p->v[i];
+		if (v->null) {
+			put32(d, UINT32_MAX);
+			d += 4;
+			continue;
+		}
+		switch (cs_row_columns[i].type) {
+		case CS_COL_UUID:
+			put32(d, 16);
+			memcpy(d + 4, v->uuid.b, 16);
+			d += 20;
+			break;
+		case CS_COL_TIMESTAMPTZ:
+			put32(d, 8);
+			put64(d + 4, (uint64_t)(v->i - CS_PG_EPOCH_USEC));
+			d += 12;
+			break;
+		case CS_COL_INT8:
+			put32(d, 8);
+			put64(d + 4, (uint64_t)v->i);
+			d += 12;
+			break;
+		case CS_COL_BOOL:
+			put32(d, 1);
+			d[4] = (unsigned char)v->i;
+			d += 5;
+			break;
+		case CS_COL_TEXT:
+			put32(d, (uint32_t)v->len);
+			memcpy(d + 4, p->scratch.data + v->off, v->len);
+			d += 4 + v->len;
+			break;
+		case CS_COL_JSONB:
+			put32(d, (uint32_t)v->len + 1);
+			d[4] = 1;	/* jsonb's binary format version */
+			memcpy(d + 5, p->scratch.data + v->off, v->len);
+			d += 5 + v->len;
+			break;
+		}
+	}
+	out->len = (size_t)((char *)d - out->data);
+	out->data[out->len] = '\0';
+	return 0;
+}
+
+/* ---- text COPY (kept while binary and text are measured) ---- */
+
+static int
+text_escaped(struct cs_buf *out, const char *s, size_t n)
+{
+	size_t i, start = 0;
+	const char *esc;
+
+	for (i = 0; i < n; i++) {
+		switch (s[i]) {
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default: continue;
+		}
+		if (cs_buf_append(out, s + start, i - start) == -1 ||
+		    cs_buf_append(out, esc, 2) == -1)
+			return -1;
+		start = i + 1;
+	}
+	return cs_buf_append(out, s + start, n - start);
+}
+
+int
+cs_row_encode_text(const struct cs_row_parser *p, struct cs_buf *out)
+{
+	const struct colval *v;
+	char tmp[CS_TIME_BUFSIZE > CS_UUID_STRLEN + 1 ? CS_TIME_BUFSIZE :
+	    CS_UUID_STRLEN + 1];
+	size_t n;
+	int i, r = 0;
+
+	for (i = 0; i < CS_ROW_NCOLS && r == 0; i++) {
+		v = &p->v[i];
+		if (i > 0 && cs_buf_append_char(out, '\t') == -1)
+			return -1;
+		if (v->null) {
+			r = cs_buf_append(out, "\\N", 2);
+			continue;
+		}
+		switch (cs_row_columns[i].type) {
+		case CS_COL_UUID:
+			cs_uuid_format(&v->uuid, tmp);
+			r = cs_buf_append(out, tmp, CS_UUID_STRLEN);
+			break;
+		case CS_COL_TIMESTAMPTZ:
+			n = cs_time_format(v->i, tmp);
+			r = cs_buf_append(out, tmp, n);
+			break;
+		case CS_COL_INT8:
+			r = cs_buf_append_int(out, v->i);
+			break;
+		case CS_COL_BOOL:
+			r = cs_buf_append_char(out, v->i ? 't' : 'f');
+			break;
+		case CS_COL_TEXT:
+		case CS_COL_JSONB:
+			r = text_escaped(out, p->scratch.data + v->off, v->len);
+			break;
+		}
+	}
+	if (r == 0)
+		r = cs_buf_append_char(out, '\n');
+	return r;
+}
