@@ -98,9 +98,6 @@ const char *cs_row_first_unknown_key(const struct cs_row_parser *p,
  */
 int cs_row_encode_binary(const struct cs_row_parser *p, struct cs_buf *out);
 
-/* The same as one line of text COPY (while the two are measured). */
-int cs_row_encode_text(const struct cs_row_parser *p, struct cs_buf *out);
-
 /* The binary COPY header and trailer that frame the tuples. */
 int cs_row_binary_header(struct cs_buf *out);
 int cs_row_binary_trailer(struct cs_buf *out);

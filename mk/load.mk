@@ -1,9 +1,20 @@
 # load: cs-load, exactly-once loading of row records into PostgreSQL.
 libcs_libcs_a_SOURCES += \
-	libcs/row.c libcs/row.h
+	libcs/row.c libcs/row.h \
+	libcs/pgschema.c libcs/pgschema.h \
+	libcs/pgload.c libcs/pgload.h
+
+bin_PROGRAMS += cs-load
+cs_load_SOURCES = cmd/cs-load.c
+cs_load_LDADD = $(CS_LIBS)
 
 check_PROGRAMS += tests/unit/t-row
 tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
 tests_unit_t_row_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-row
 EXTRA_DIST += tests/data/load/rows.txt
+
+# A generator of row records for the tests and the benchmark.
+noinst_PROGRAMS += tests/helpers/gen-rows
+tests_helpers_gen_rows_SOURCES = tests/helpers/gen-rows.c
+tests_helpers_gen_rows_LDADD = $(CS_LIBS)
