@@ -56,14 +56,17 @@ usage(int status)
 	    "               [--progress | --no-progress] [file ...]\n");
 	if (status == 0)
 		fprintf(fp, "\n"
-		    "  -d, --dbname conninfo   libpq connection string or URI\n"
-		    "  -t, --table name        target table (default %s)\n"
-		    "  -n, --dry-run           validate the rows, touch no database\n"
-		    "      --batch-rows n      rows a transaction (default %d)\n"
-		    "      --batch-bytes size  input bytes a transaction (default 32M)\n"
-		    "      --no-create         never create or alter a table\n"
-		    "      --retries n         tries again after a lost connection (default %d)\n"
-		    "      --source name       recorded in the cs_load_runs table\n"
+		    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
+		    "                           variables, service file, .pgpass)\n"
+		    "  -n, --dry-run            validate the rows only; no database\n"
+		    "  -t, --table NAME         the table, schema-qualified or not (default\n"
+		    "                           %s)\n"
+		    "      --batch-rows N       rows a transaction at most (default %d)\n"
+		    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
+		    "                           suffix (default 32M)\n"
+		    "      --no-create          never create or alter a table\n"
+		    "      --retries N          tries again after a lost connection (default %d)\n"
+		    "      --source NAME        recorded in the cs_load_runs table\n"
 		    "%s",
 		    CS_PGLOAD_DEFAULT_TABLE, CS_PGLOAD_DEFAULT_BATCH_ROWS,
 		    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());

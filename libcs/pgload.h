@@ -30,8 +30,8 @@
  *
  * Errors: every function returns CS_OK or an enum cs_err with a message
  * in e.  CS_EUNAVAIL: the server stayed unreachable; CS_EDENIED: bad
- * credentials or privileges; CS_ECONFIG / CS_ENOTFOUND: the table cannot
- * take rows; CS_EDB: the server refused something else; CS_EIO: the
+ * credentials or privileges; CS_ECONFIG: the table is missing (with
+ * no_create) or cannot take rows; CS_EDB: the server refused something else; CS_EIO: the
  * rejects could not be written.  A row's own faults are not errors: they
  * are rejects.
  */

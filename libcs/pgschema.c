@@ -282,7 +282,8 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	memset(t, 0, sizeof(*t));
 	res = PQexecParams(conn,
 	    "SELECT c.oid, c.relkind, r.oid IS NOT NULL,"
-	    "  r.oid IS NOT NULL AND has_table_privilege(r.oid, 'INSERT, UPDATE')"
+	    "  r.oid IS NOT NULL AND has_table_privilege(r.oid, 'INSERT')"
+	    "  AND has_table_privilege(r.oid, 'UPDATE')"
 	    " FROM (SELECT to_regclass($2) AS oid) r"
 	    " LEFT JOIN pg_class c ON c.oid = to_regclass($1)",
 	    2, NULL, params, NULL, NULL, 0);
@@ -397,7 +398,8 @@ check_table(PGconn *conn, const struct cs_pgname *n, const char *oid,
 	    "    AND i.indisunique AND i.indisvalid AND i.indnkeyatts = 1"
 	    "    AND i.indkey[0] = a.attnum AND i.indpred IS NULL"
 	    "    AND i.indexprs IS NULL),"
-	    "  has_table_privilege(a.attrelid, 'INSERT, SELECT')"
+	    "  has_table_privilege(a.attrelid, 'INSERT')"
+	    "  AND has_table_privilege(a.attrelid, 'SELECT')"
 	    " FROM pg_attribute a"
 	    " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 	    1, NULL, params, NULL, NULL, 0);
@@ -459,13 +461,13 @@ cs_pgschema_prepare(PGconn *conn, const struct cs_pgname *n, int create,
 			return rc;
 	}
 	if (t.oid[0] == '\0')
-		return cs_error_set(e, CS_ENOTFOUND, "no table '%s'", n->display);
+		return cs_error_set(e, CS_ECONFIG, "no table '%s'", n->display);
 	if (t.relkind != 'r' && t.relkind != 'p')
 		return cs_error_set(e, CS_ECONFIG, "'%s' is not a table",
 		    n->display);
 	for (i = 0; i < CS_ROW_NCOLS; i++)
 		if (!t.have_col[i])
-			return cs_error_set(e, CS_ENOTFOUND,
+			return cs_error_set(e, CS_ECONFIG,
 			    "table '%s' has no column %s", n->display,
 			    cs_row_columns[i].name);
 	if ((rc = check_table(conn, n, t.oid, e)) != CS_OK)

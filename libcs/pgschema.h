@@ -11,10 +11,10 @@
  * Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
  * again: every step is idempotent).  Other errors: CS_EINVAL (a bad
- * name), CS_ENOTFOUND (no such table, or a required column missing, when
- * creating is not allowed), CS_ECONFIG (the table exists but cannot take
- * rows: a column of another type, no unique key on event_id), CS_EDENIED
- * (privileges), CS_EDB (anything else the server refused).
+ * name), CS_ECONFIG (no such table or a column missing when creating is
+ * not allowed, or a table that cannot take rows: a column of another
+ * type, no unique key on event_id), CS_EDENIED (privileges), CS_EDB
+ * (anything else the server refused).
  */
 #ifndef CS_PGSCHEMA_H
 #define CS_PGSCHEMA_H

@@ -8,13 +8,26 @@ bin_PROGRAMS += cs-load
 cs_load_SOURCES = cmd/cs-load.c
 cs_load_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-row
-tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
-tests_unit_t_row_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-row
-EXTRA_DIST += tests/data/load/rows.txt
-
 # A generator of row records for the tests and the benchmark.
 noinst_PROGRAMS += tests/helpers/gen-rows
 tests_helpers_gen_rows_SOURCES = tests/helpers/gen-rows.c
 tests_helpers_gen_rows_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-row
+tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
+tests_unit_t_row_LDADD = $(CS_LIBS)
+
+LOAD_SHELL_TESTS = \
+	tests/t3000-cs-load-basic.sh \
+	tests/t3010-cs-load-schema.sh
+
+TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
+EXTRA_DIST += $(LOAD_SHELL_TESTS) \
+	tests/data/load/rows.txt \
+	tests/data/load/old-etl-table.sql
+
+# The warehouse SQL for DBAs (the same tables cs-load creates).
+dist_noinst_DATA += \
+	scripts/sql/clickstream_events.sql \
+	scripts/sql/cs_load_runs.sql \
+	scripts/sql/upgrade-from-old-etl.sql
