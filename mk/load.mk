@@ -19,7 +19,11 @@ tests_unit_t_row_LDADD = $(CS_LIBS)
 
 LOAD_SHELL_TESTS = \
 	tests/t3000-cs-load-basic.sh \
-	tests/t3010-cs-load-schema.sh
+	tests/t3010-cs-load-schema.sh \
+	tests/t3020-cs-load-dedup.sh \
+	tests/t3030-cs-load-rejects.sh \
+	tests/t3040-cs-load-faults.sh \
+	tests/t3050-cs-load-audit.sh
 
 TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \

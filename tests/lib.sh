@@ -282,11 +282,12 @@ awscli() {
 # load (cs-load): more PostgreSQL helpers.
 
 # start_postgres_again: start the cluster of start_postgres after
-# stop_postgres, on the same socket and port.
+# stop_postgres, on the same socket and port.  The server must not keep
+# the test's descriptors (a FIFO it feeds would never see its end).
 start_postgres_again() {
 	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/server.log" -w \
 		-o "-c listen_addresses='' -k '$PG_ROOT/sock' -p $PGPORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-		start >/dev/null 2>&1
+		start </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 }
 
 # pgq SQL...: run SQL with psql, unaligned, tuples only, stop on error.
