@@ -7,6 +7,7 @@ libcs_libcs_a_SOURCES += \
 bin_PROGRAMS += cs-load
 cs_load_SOURCES = cmd/cs-load.c
 cs_load_LDADD = $(CS_LIBS)
+dist_man1_MANS += man/cs-load.1
 
 # A generator of row records for the tests and the benchmark.
 noinst_PROGRAMS += tests/helpers/gen-rows
@@ -23,15 +24,18 @@ LOAD_SHELL_TESTS = \
 	tests/t3020-cs-load-dedup.sh \
 	tests/t3030-cs-load-rejects.sh \
 	tests/t3040-cs-load-faults.sh \
-	tests/t3050-cs-load-audit.sh
+	tests/t3050-cs-load-audit.sh \
+	tests/t3060-cs-load-man.sh
 
 TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 	tests/data/load/rows.txt \
 	tests/data/load/old-etl-table.sql
 
-# The warehouse SQL for DBAs (the same tables cs-load creates).
-dist_noinst_DATA += \
+# The warehouse SQL for DBAs (the same tables cs-load creates), installed
+# in $(pkgdatadir)/sql.
+sqldir = $(pkgdatadir)/sql
+dist_sql_DATA = \
 	scripts/sql/clickstream_events.sql \
 	scripts/sql/cs_load_runs.sql \
 	scripts/sql/upgrade-from-old-etl.sql
