@@ -3,8 +3,9 @@
  * parser and encode it as a tuple of binary COPY.  See row.h.
  *
  * The parse is one pass with no tree: each callback either fills the
- * column its key named, re-serialises a JSON value bound for a JSONB
- * column into the scratch buffer, or skips the value of an unknown key.
+ * column its key named, checks a JSON value bound for a JSONB column (which
+ * is then copied as written, from where yajl says it began to where it
+ * ended), or skips the value of an unknown key.
  */
 #include "config.h"
 
@@ -60,12 +61,14 @@ struct colval {
 	struct cs_uuid uuid;
 };
 
-/* Re-serialises a JSON value into a buffer, refusing what jsonb refuses. */
-struct jcap {
-	struct cs_buf *out;
+/*
+ * Checks a JSON value bound for a JSONB column for what jsonb refuses and
+ * yajl does not: a \u0000 in a string, and nesting deeper than
+ * CS_ROW_MAX_DEPTH.  The value itself is stored as written.
+ */
+struct jchk {
 	int depth;
-	int after_key;
-	unsigned char need_comma[CS_ROW_MAX_DEPTH + 2];
+	int values;		/* values seen at any depth */
 	const char *why;	/* set when the value is refused */
 };
 
@@ -77,10 +80,14 @@ struct cs_row_parser {
 	enum mode mode;
 	int depth;		/* 1 inside the row object */
 	int seen_row;
+	const char *line;	/* the row being parsed */
+	size_t namelen[CS_ROW_NCOLS];
 	int cur;		/* column of the current key, -1 unknown */
 	int hint;		/* the column most likely named next */
 	int skip_depth;
-	struct jcap cap;
+	struct jchk chk;
+	yajl_handle h;		/* the parse in progress */
+	size_t cap_start;	/* where the JSONB value began in the line */
 	size_t unknown;
 	char first_unknown[64];
 	size_t first_unknown_len;
@@ -112,7 +119,14 @@ cs_row_column_index(const char *name, size_t len)
 struct cs_row_parser *
 cs_row_parser_new(void)
 {
-	return calloc(1, sizeof(struct cs_row_parser));
+	struct cs_row_parser *p;
+	int i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	for (i = 0; i < CS_ROW_NCOLS; i++)
+		p->namelen[i] = strlen(cs_row_columns[i].name);
+	return p;
 }
 
 void
@@ -150,154 +164,97 @@ wrong_type(struct cs_row_parser *p)
 	return 0;
 }
 
-/* ---- JSON capture (for JSONB columns) ---- */
+/* ---- JSON checks (for JSONB columns) ---- */
 
-static void
-jcap_start(struct jcap *c, struct cs_buf *out)
-{
-	c->out = out;
-	c->depth = 0;
-	c->after_key = 0;
-	c->need_comma[0] = 0;
-	c->why = NULL;
-}
-
-/* The separator before a value. */
 static int
-jcap_value(struct jcap *c)
+jchk_scalar(struct jchk *c)
 {
-	if (c->after_key) {
-		c->after_key = 0;
-		return 0;
-	}
-	if (c->depth > 0) {
-		if (c->need_comma[c->depth] && cs_buf_append_char(c->out, ',') == -1)
-			return -1;
-		c->need_comma[c->depth] = 1;
-	}
+	c->values++;
 	return 0;
 }
 
 static int
-jcap_scalar(struct jcap *c, const char *s, size_t n)
+jchk_string(struct jchk *c, const unsigned char *s, size_t n)
 {
-	if (jcap_value(c) == -1 || cs_buf_append(c->out, s, n) == -1)
-		return -1;
-	return 0;
-}
-
-static int
-jcap_string(struct jcap *c, const unsigned char *s, size_t n, int key)
-{
+	c->values++;
 	if (memchr(s, '\0', n) != NULL) {
 		c->why = "holds a \\u0000 character, which PostgreSQL cannot store";
 		return -1;
 	}
-	if (key) {
-		if (c->need_comma[c->depth] && cs_buf_append_char(c->out, ',') == -1)
-			return -1;
-		c->need_comma[c->depth] = 1;
-	} else if (jcap_value(c) == -1)
-		return -1;
-	if (cs_buf_append_json_string(c->out, (const char *)s, n) == -1)
-		return -1;
-	if (key) {
-		if (cs_buf_append_char(c->out, ':') == -1)
-			return -1;
-		c->after_key = 1;
-	}
 	return 0;
 }
 
 static int
-jcap_open(struct jcap *c, char ch)
+jchk_open(struct jchk *c)
 {
-	if (jcap_value(c) == -1 || cs_buf_append_char(c->out, ch) == -1)
-		return -1;
+	c->values++;
 	if (c->depth >= CS_ROW_MAX_DEPTH) {
 		c->why = "is nested too deeply";
 		return -1;
 	}
-	c->need_comma[++c->depth] = 0;
+	c->depth++;
 	return 0;
 }
 
 static int
-jcap_close(struct jcap *c, char ch)
+jchk_close(struct jchk *c)
 {
 	c->depth--;
-	return cs_buf_append_char(c->out, ch);
-}
-
-/* A capture callback failed: out of memory, or the value is refused. */
-static int
-cap_failed(struct cs_row_parser *p)
-{
-	if (p->cap.why == NULL)
-		return oom(p);
-	p->err = cs_error_set(p->e, CS_EINVAL, "%s %s",
-	    cs_row_columns[p->cur].name, p->cap.why);
 	return 0;
 }
 
-/* Callbacks of the parser of JSON text held in a string (ctx: a jcap). */
+/* A check failed: the value is refused. */
+static int
+chk_failed(struct cs_row_parser *p)
+{
+	p->err = cs_error_set(p->e, CS_EINVAL, "%s %s",
+	    cs_row_columns[p->cur].name, p->chk.why);
+	return 0;
+}
+
+/* Callbacks of the parser of JSON text held in a string (ctx: a jchk). */
 static int
 t_null(void *ctx)
 {
-	return jcap_scalar(ctx, "null", 4) == 0;
+	return jchk_scalar(ctx) == 0;
 }
 
 static int
 t_boolean(void *ctx, int b)
 {
-	return (b ? jcap_scalar(ctx, "true", 4) : jcap_scalar(ctx, "false", 5)) == 0;
+	(void)b;
+	return jchk_scalar(ctx) == 0;
 }
 
 static int
 t_number(void *ctx, const char *s, size_t n)
 {
-	return jcap_scalar(ctx, s, n) == 0;
+	(void)s;
+	(void)n;
+	return jchk_scalar(ctx) == 0;
 }
 
 static int
 t_string(void *ctx, const unsigned char *s, size_t n)
 {
-	return jcap_string(ctx, s, n, 0) == 0;
+	return jchk_string(ctx, s, n) == 0;
 }
 
 static int
-t_key(void *ctx, const unsigned char *s, size_t n)
+t_start(void *ctx)
 {
-	return jcap_string(ctx, s, n, 1) == 0;
+	return jchk_open(ctx) == 0;
 }
 
 static int
-t_start_map(void *ctx)
+t_end(void *ctx)
 {
-	return jcap_open(ctx, '{') == 0;
-}
-
-static int
-t_end_map(void *ctx)
-{
-	return jcap_close(ctx, '}') == 0;
-}
-
-static int
-t_start_array(void *ctx)
-{
-	return jcap_open(ctx, '[') == 0;
-}
-
-static int
-t_end_array(void *ctx)
-{
-	return jcap_close(ctx, ']') == 0;
+	return jchk_close(ctx) == 0;
 }
 
 static const yajl_callbacks text_callbacks = {
 	t_null, t_boolean, NULL, NULL, t_number, t_string,
-	t_start_map, t_key, t_end_map, t_start_array, t_end_array
+	t_start, t_string, t_end, t_start, t_end
 };
 
 /* Copy yajl's message ("parse error: ...") without its trailing blanks. */
@@ -325,13 +282,12 @@ static int
 jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
 {
 	struct colval *v = &p->v[p->cur];
-	struct jcap c;
+	struct jchk c;
 	yajl_handle h;
 	yajl_status st;
 	char msg[160];
 
-	v->off = p->scratch.len;
-	jcap_start(&c, &p->scratch);
+	memset(&c, 0, sizeof(c));
 	if ((h = yajl_alloc(&text_callbacks, NULL, &c)) == NULL)
 		return oom(p);
 	st = yajl_parse(h, s, n);
@@ -339,27 +295,25 @@ jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
 		st = yajl_complete_parse(h);
 	if (st == yajl_status_client_canceled) {
 		yajl_free(h);
-		if (c.why == NULL)
-			return oom(p);
 		p->err = cs_error_set(p->e, CS_EINVAL, "%s %s",
 		    cs_row_columns[p->cur].name, c.why);
 		return 0;
 	}
-	if (st != yajl_status_ok) {
-		yajl_message(h, s, n, msg, sizeof(msg));
+	if (st != yajl_status_ok || c.values == 0) {
+		if (st != yajl_status_ok)
+			yajl_message(h, s, n, msg, sizeof(msg));
+		else
+			strlcpy(msg, "empty", sizeof(msg));
 		yajl_free(h);
 		p->err = cs_error_set(p->e, CS_EJSON, "%s is not JSON text: %s",
 		    cs_row_columns[p->cur].name, msg);
 		return 0;
 	}
 	yajl_free(h);
-	if (p->scratch.len == v->off) {
-		/* Only blanks: yajl accepts an empty document. */
-		p->err = cs_error_set(p->e, CS_EJSON, "%s is not JSON text: empty",
-		    cs_row_columns[p->cur].name);
-		return 0;
-	}
-	v->len = p->scratch.len - v->off;
+	v->off = p->scratch.len;
+	v->len = n;
+	if (cs_buf_append(&p->scratch, s, n) == -1)
+		return oom(p);
 	v->null = 0;
 	return 1;
 }
@@ -388,7 +342,7 @@ r_null(void *ctx)
 	int r;
 
 	if (p->mode == M_CAPTURE)
-		return jcap_scalar(&p->cap, "null", 4) == 0 ? 1 : cap_failed(p);
+		return 1;
 	if ((r = route_scalar(p)) <= 0)
 		return r == 0;
 	p->v[p->cur].null = 1;
@@ -402,8 +356,7 @@ r_boolean(void *ctx, int b)
 	int r;
 
 	if (p->mode == M_CAPTURE)
-		return (b ? jcap_scalar(&p->cap, "true", 4) :
-		    jcap_scalar(&p->cap, "false", 5)) == 0 ? 1 : cap_failed(p);
+		return 1;
 	if ((r = route_scalar(p)) <= 0)
 		return r == 0;
 	if (cs_row_columns[p->cur].type != CS_COL_BOOL)
@@ -447,7 +400,7 @@ r_number(void *ctx, const char *s, size_t n)
 	int r;
 
 	if (p->mode == M_CAPTURE)
-		return jcap_scalar(&p->cap, s, n) == 0 ? 1 : cap_failed(p);
+		return 1;
 	if ((r = route_scalar(p)) <= 0)
 		return r == 0;
 	v = &p->v[p->cur];
@@ -481,7 +434,7 @@ r_string(void *ctx, const unsigned char *s, size_t n)
 	int r;
 
 	if (p->mode == M_CAPTURE)
-		return jcap_string(&p->cap, s, n, 0) == 0 ? 1 : cap_failed(p);
+		return jchk_string(&p->chk, s, n) == 0 ? 1 : chk_failed(p);
 	if ((r = route_scalar(p)) <= 0)
 		return r == 0;
 	v = &p->v[p->cur];
@@ -521,7 +474,7 @@ static int
 r_open(struct cs_row_parser *p, char ch)
 {
 	if (p->mode == M_CAPTURE)
-		return jcap_open(&p->cap, ch) == 0 ? 1 : cap_failed(p);
+		return jchk_open(&p->chk) == 0 ? 1 : chk_failed(p);
 	if (p->mode == M_SKIP) {
 		p->skip_depth++;
 		return 1;
@@ -540,23 +493,29 @@ r_open(struct cs_row_parser *p, char ch)
 	}
 	if (cs_row_columns[p->cur].type != CS_COL_JSONB)
 		return wrong_type(p);
+	/* yajl has consumed the bracket: the value starts just before. */
 	p->mode = M_CAPTURE;
-	p->v[p->cur].off = p->scratch.len;
-	jcap_start(&p->cap, &p->scratch);
-	return jcap_open(&p->cap, ch) == 0 ? 1 : cap_failed(p);
+	p->cap_start = yajl_get_bytes_consumed(p->h) - 1;
+	memset(&p->chk, 0, sizeof(p->chk));
+	return jchk_open(&p->chk) == 0 ? 1 : chk_failed(p);
 }
 
 static int
-r_close(struct cs_row_parser *p, char ch)
+r_close(struct cs_row_parser *p)
 {
 	struct colval *v;
+	size_t n;
 
 	if (p->mode == M_CAPTURE) {
-		if (jcap_close(&p->cap, ch) == -1)
-			return oom(p);
-		if (p->cap.depth == 0) {
+		jchk_close(&p->chk);
+		if (p->chk.depth == 0) {
+			/* The value as written, up to this closing bracket. */
 			v = &p->v[p->cur];
-			v->len = p->scratch.len - v->off;
+			n = yajl_get_bytes_consumed(p->h) - p->cap_start;
+			v->off = p->scratch.len;
+			v->len = n;
+			if (cs_buf_append(&p->scratch, p->line + p->cap_start, n) == -1)
+				return oom(p);
 			v->null = 0;
 			p->mode = M_ROW;
 		}
@@ -580,7 +539,7 @@ r_start_map(void *ctx)
 static int
 r_end_map(void *ctx)
 {
-	return r_close(ctx, '}');
+	return r_close(ctx);
 }
 
 static int
@@ -592,25 +551,25 @@ r_start_array(void *ctx)
 static int
 r_end_array(void *ctx)
 {
-	return r_close(ctx, ']');
+	return r_close(ctx);
 }
 
 static int
 r_key(void *ctx, const unsigned char *s, size_t n)
 {
 	struct cs_row_parser *p = ctx;
-	const struct cs_row_column *c;
-	int i;
+	int i, k;
 
 	if (p->mode == M_CAPTURE)
-		return jcap_string(&p->cap, s, n, 1) == 0 ? 1 : cap_failed(p);
+		return jchk_string(&p->chk, s, n) == 0 ? 1 : chk_failed(p);
 	if (p->mode == M_SKIP)
 		return 1;
-	/* Writers keep the column order: try the one after the last first. */
-	i = p->hint;
-	c = &cs_row_columns[i];
-	if (!(strlen(c->name) == n && memcmp(c->name, s, n) == 0))
-		i = cs_row_column_index((const char *)s, n);
+	/* Writers keep the column order, leaving out NULLs: look ahead first. */
+	for (k = 0, i = p->hint; k < CS_ROW_NCOLS; k++, i = i + 1 < CS_ROW_NCOLS ? i + 1 : 0)
+		if (p->namelen[i] == n && memcmp(cs_row_columns[i].name, s, n) == 0)
+			break;
+	if (k == CS_ROW_NCOLS)
+		i = -1;
 	p->cur = i;
 	if (i < 0) {
 		if (p->unknown++ == 0) {
@@ -658,6 +617,8 @@ cs_row_parse(struct cs_row_parser *p, const char *line, size_t len,
 
 	if ((h = yajl_alloc(&row_callbacks, NULL, p)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	p->h = h;
+	p->line = line;
 	st = yajl_parse(h, (const unsigned char *)line, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);

@@ -25,7 +25,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3030-cs-load-rejects.sh \
 	tests/t3040-cs-load-faults.sh \
 	tests/t3050-cs-load-audit.sh \
-	tests/t3060-cs-load-man.sh
+	tests/t3060-cs-load-man.sh \
+	tests/t3070-cs-load-bench.sh
 
 TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -39,3 +40,9 @@ dist_sql_DATA = \
 	scripts/sql/clickstream_events.sql \
 	scripts/sql/cs_load_runs.sql \
 	scripts/sql/upgrade-from-old-etl.sql
+
+# bench-load and the old ETL's way of loading it compares with.
+noinst_PROGRAMS += scripts/bench/old-etl-insert
+scripts_bench_old_etl_insert_SOURCES = scripts/bench/old-etl-insert.c
+scripts_bench_old_etl_insert_LDADD = $(CS_LIBS)
+dist_noinst_SCRIPTS += scripts/bench/bench-load
