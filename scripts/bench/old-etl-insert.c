@@ -168,8 +168,10 @@ send_batch(PGconn *conn, const char *table, struct batch *bt)
 		    bt->lengths, bt->formats, 0);
 		free(sql);
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQclear(res);
 		errx(69, "insert: %s", PQerrorMessage(conn));
+	}
 	n = strtoull(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	cs_buf_reset(&bt->tuples);
@@ -231,8 +233,10 @@ main(int argc, char *argv[])
 	if (bt.binary) {
 		res = PQprepare(conn, "old_etl", sql, (int)(full * CS_ROW_NCOLS),
 		    bt.types);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			PQclear(res);
 			errx(69, "prepare: %s", PQerrorMessage(conn));
+		}
 		PQclear(res);
 	}
 
