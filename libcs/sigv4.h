@@ -12,9 +12,26 @@
  * values are encoded with only the unreserved characters A-Z a-z 0-9 - _ .
  * ~ left bare, continuation tokens included.
  *
+ * Headers: every header is signed: Host (from in->host, which must be
+ * what curl will send: "host" or "host:port" for a non-default port),
+ * x-amz-date, x-amz-content-sha256 (always: UNSIGNED-PAYLOAD is never
+ * used), x-amz-security-token when the credentials have a session token,
+ * and the input's headers (Content-MD5, Content-Type, Range...), whose
+ * names are lowercased and values trimmed with inner runs of blanks folded
+ * to one space; repeated names are joined with ',' in order.  The caller
+ * must not pass Host, Authorization or the x-amz-* headers above.
+ *
  * Ownership: the input is borrowed.  The output's members are owned by the
- * output and freed by cs_sigv4_output_release().  Secrets are never copied
- * into error messages; key material on the stack is wiped.
+ * output and freed by cs_sigv4_output_release(); one output can serve many
+ * cs_sigv4_sign() calls in turn (each starts by emptying it).  The
+ * canonical request and out->headers hold the session token: never print
+ * them; they are wiped when released.  Secrets are never copied into error
+ * messages; key material is wiped.
+ *
+ * Errors: CS_EINVAL for an input the signer will not sign (no leading '/',
+ * a header with a line break, a payload hash that is not 64 lowercase hex
+ * digits, missing credentials); CS_ENOMEM.  On error out->headers is NULL
+ * and out->authorization empty.
  */
 #ifndef CS_SIGV4_H
 #define CS_SIGV4_H
@@ -59,6 +76,12 @@ struct cs_sigv4_input {
 	const char *region;		/* "us-east-1" */
 	const char *service;		/* "s3" */
 	int64_t now;			/* microseconds since the epoch (tests pin it) */
+	/*
+	 * Leave x-amz-content-sha256 out of the signed and sent headers.  Only
+	 * for the generic SigV4 test-suite vectors, which predate the header:
+	 * S3 requires it, so real requests leave this 0.
+	 */
+	int no_content_sha256_header;
 };
 
 struct cs_sigv4_output {
@@ -70,6 +93,8 @@ struct cs_sigv4_output {
 					   x-amz-date, x-amz-content-sha256,
 					   x-amz-security-token, Authorization and
 					   the input's headers */
+	struct cs_buf signed_headers;	/* "host;range;x-amz-content-sha256;x-amz-date" */
+	char signature[65];		/* the hex signature alone */
 };
 
 void cs_sigv4_output_init(struct cs_sigv4_output *out);

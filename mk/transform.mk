@@ -1,1 +1,55 @@
-# transform: filled in by its issue
+# transform: events to warehouse rows (issue 2): libcs/event (the fast JSON
+# path), libcs/transform (the mapping), cs-transform, the corpus generator
+# and the benchmark.
+libcs_libcs_a_SOURCES += \
+	libcs/event.c libcs/event.h \
+	libcs/transform.c libcs/transform.h
+
+# The test corpus generator: tests, the quickstart and the benchmark use it.
+noinst_PROGRAMS += tests/gen-events
+tests_gen_events_SOURCES = tests/gen-events.c
+tests_gen_events_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-event
+tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
+tests_unit_t_event_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-event
+
+check_PROGRAMS += tests/unit/t-transform
+tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
+tests_unit_t_transform_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-transform
+
+bin_PROGRAMS += cs-transform
+cs_transform_SOURCES = cmd/cs-transform.c
+cs_transform_LDADD = $(CS_LIBS)
+
+# The benchmark (scripts/bench/bench-transform, with transform.jq for jq)
+# and its yardstick.
+noinst_PROGRAMS += scripts/bench/yajl-parse
+scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
+scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
+
+# Shell tests, and the mapping cases as data.
+CS_TRANSFORM_TESTS = \
+	tests/t1000-cs-transform-mapping.sh \
+	tests/t1010-cs-transform-bad-input.sh \
+	tests/t1020-cs-transform-options.sh \
+	tests/t1030-cs-transform-determinism.sh \
+	tests/t1040-cs-transform-io.sh \
+	tests/t1050-cs-transform-man.sh \
+	tests/t1060-cs-transform-bench.sh \
+	tests/t1070-cs-transform-fuzz.sh
+TESTS += $(CS_TRANSFORM_TESTS)
+EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
+	tests/data/transform/README \
+	tests/data/transform/ids.test \
+	tests/data/transform/names.test \
+	tests/data/transform/objects.test \
+	tests/data/transform/product.test \
+	tests/data/transform/strings.test \
+	tests/data/transform/time.test
+
+dist_man1_MANS += man/cs-transform.1
+dist_noinst_SCRIPTS += scripts/bench/bench-transform
+dist_noinst_DATA += scripts/bench/transform.jq

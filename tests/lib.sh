@@ -279,6 +279,60 @@ awscli() {
 }
 
 # ---------------------------------------------------------------------
+# aws (issue 3): a stand-in for the EC2 instance metadata service (IMDSv2)
+# and the container credentials endpoint, on loopback.
+
+imds_standin_pids=
+imds_standin_n=0
+
+stop_imds_standins() {
+	for pid in $imds_standin_pids; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	imds_standin_pids=
+}
+
+# start_imds_standin [OPTION...]: start tests/imds-standin.py with these
+# options (--expires-in S, --no-role, --token-status N, --fail-first N,
+# --max-creds N, --container-token T, --role R) and point the AWS settings
+# at it: AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_DISABLED=false.
+# Sets IMDS_ENDPOINT (http://127.0.0.1:PORT), IMDS_PORT and IMDS_LOG (one
+# line per request: "PUT /latest/api/token 200 token=no ttl=21600
+# auth=no").  Call it at the top level of a test file, not inside
+# test_expect_success: each call starts a fresh one, and all of them stop
+# when the file ends.
+start_imds_standin() {
+	require_program "${PYTHON3:-python3}"
+	imds_standin_n=$((imds_standin_n + 1))
+	IMDS_LOG=$TEST_DIR/imds-$imds_standin_n.log
+	imds_pf=$TEST_DIR/imds-$imds_standin_n.port
+	: >"$IMDS_LOG"
+	"${PYTHON3:-python3}" "$top_srcdir/tests/imds-standin.py" \
+		--port-file "$imds_pf" --log "$IMDS_LOG" "$@" \
+		>/dev/null 2>"$TEST_DIR/imds-$imds_standin_n.err" &
+	imds_pid=$!
+	[ -n "$imds_standin_pids" ] || at_exit stop_imds_standins
+	imds_standin_pids="$imds_standin_pids $imds_pid"
+	i=0
+	while [ ! -s "$imds_pf" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 200 ] || ! kill -0 "$imds_pid" 2>/dev/null; then
+			echo "Bail out! the IMDS stand-in did not start"
+			sed 's/^/# /' "$TEST_DIR/imds-$imds_standin_n.err"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	IMDS_PORT=$(cat "$imds_pf")
+	IMDS_ENDPOINT=http://127.0.0.1:$IMDS_PORT
+	AWS_EC2_METADATA_SERVICE_ENDPOINT=$IMDS_ENDPOINT
+	AWS_EC2_METADATA_DISABLED=false
+	export IMDS_PORT IMDS_ENDPOINT IMDS_LOG AWS_EC2_METADATA_SERVICE_ENDPOINT \
+		AWS_EC2_METADATA_DISABLED
+}
+
+# ---------------------------------------------------------------------
 # load (cs-load): more PostgreSQL helpers.
 
 # start_postgres_again: start the cluster of start_postgres after

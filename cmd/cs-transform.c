@@ -1,0 +1,307 @@
+/*
+ * cs-transform: clickstream events in, clickstream_events rows out
+ * (CONTRACT sections 4 and 5).  The mapping is libcs/transform.c's; this
+ * file reads the inputs, writes the rows, records the rejects and reports.
+ *
+ * Exit status: 0; 65 when more records were rejected than
+ * --max-reject-rate allows; 64 usage; 66 an input could not be read; 73 the
+ * rejects file cannot be opened; 74 writing the output failed; 71 out of
+ * memory.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "event.h"
+#include "ndjson.h"
+#include "reject.h"
+#include "summary.h"
+#include "transform.h"
+#include "banned.h"
+
+enum {
+	OPT_TIME_FROM = CS_OPT_FIRST_PROGRAM_OPTION,
+};
+
+struct run {
+	struct cs_cli cli;
+	struct cs_summary sum;
+	struct cs_event_parser *parser;
+	struct cs_transform tf;
+	struct cs_ndjson_writer *out;
+	struct cs_rejects *rejects;
+	struct cs_buf source;	/* a reject's "source" object */
+	struct cs_buf reason;
+	int stop;		/* the reader of our output went away */
+	int status;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cs-transform [-hqV] [--rejects file] [--stats file] "
+	    "[--max-reject-rate rate]\n"
+	    "                    [--max-line-bytes size] "
+	    "[--progress | --no-progress]\n"
+	    "                    [--time-from ingest | event | object] "
+	    "[file ...]\n");
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("usage: cs-transform [-hqV] [--rejects file] [--stats file] "
+	    "[--max-reject-rate rate]\n"
+	    "                    [--max-line-bytes size] "
+	    "[--progress | --no-progress]\n"
+	    "                    [--time-from ingest | event | object] "
+	    "[file ...]\n"
+	    "\n"
+	    "Map clickstream events (one JSON object a line, from the files or\n"
+	    "standard input) to rows of clickstream_events on standard output.\n"
+	    "\n"
+	    "      --time-from SOURCE   take event_timestamp from SOURCE first:\n"
+	    "                           ingest (_ingest.receivedAt, the default),\n"
+	    "                           event (eventTimestamp) or object\n"
+	    "                           (_source.last_modified); the others follow\n"
+	    "%s"
+	    "\n"
+	    "See cs-transform(1) for the mapping and the exit statuses.\n",
+	    cs_cli_common_usage());
+}
+
+/* The "source" of a reject: the event's _source, else file and line. */
+static void
+reject_source(struct run *r, const char *file, uint64_t lineno,
+    const struct cs_event *ev)
+{
+	const struct cs_jval *src = ev != NULL ? &ev->f[CS_EV_SOURCE] : NULL;
+
+	cs_buf_reset(&r->source);
+	if (src != NULL && src->type == CS_JT_OBJECT) {
+		if (cs_json_append_safe(&r->source, src->raw, src->raw_len) == 0)
+			return;
+		cs_buf_reset(&r->source);
+	}
+	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
+	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
+	    NULL) == -1 ||
+	    cs_buf_printf(&r->source, ",\"line\":%llu}",
+	    (unsigned long long)lineno) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
+}
+
+/*
+ * Record a reject.  json is the line's JSON text (without a byte order
+ * mark) when it is valid JSON, else NULL; ev is the parsed event, if any,
+ * for its _source.
+ */
+static void
+reject(struct run *r, const struct cs_line *line, const char *file,
+    const struct cs_event *json, const struct cs_event *ev, const char *reason)
+{
+	struct cs_reject rj;
+	struct cs_error e;
+
+	reject_source(r, file, line->lineno, ev);
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = reason;
+	rj.input = json != NULL ? json->line : line->data;
+	rj.input_len = json != NULL ? json->len : line->len;
+	rj.input_is_json = json != NULL;
+	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
+	rj.source_json = r->source.data;
+	rj.source_len = r->source.len;
+	r->sum.rejected++;
+	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+}
+
+/* One input line. */
+static void
+line_in(struct run *r, const struct cs_line *line, const char *file)
+{
+	struct cs_event ev;
+	struct cs_error e;
+	struct cs_buf *b;
+	enum cs_err code;
+
+	r->sum.in++;
+	if (line->too_long) {
+		cs_buf_reset(&r->reason);
+		cs_buf_printf(&r->reason, "line too long: %llu bytes, more "
+		    "than --max-line-bytes %zu",
+		    (unsigned long long)line->full_len, r->cli.max_line_bytes);
+		reject(r, line, file, NULL, NULL, r->reason.data ?
+		    r->reason.data : "line too long");
+		return;
+	}
+	code = cs_event_parse(r->parser, line->data, line->len, &ev, &e);
+	if (code == CS_ENOMEM)
+		errx(CS_EXIT_OSERR, "out of memory");
+	if (code != CS_OK) {
+		reject(r, line, file, code == CS_ETYPE ? &ev : NULL, NULL, e.msg);
+		return;
+	}
+	b = cs_ndjson_writer_begin(r->out);
+	code = cs_transform_row(&r->tf, &ev, b, &e);
+	if (code == CS_ENOMEM)
+		errx(CS_EXIT_OSERR, "out of memory");
+	if (code != CS_OK) {
+		cs_ndjson_writer_abort(r->out);
+		reject(r, line, file, &ev, &ev, e.msg);
+		return;
+	}
+	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {
+		if (code != CS_EPIPE) {
+			warnx("%s", e.msg);
+			r->status = cs_cli_exit_status_for(code);
+		}
+		r->stop = 1;
+		return;
+	}
+	r->sum.out++;
+}
+
+static void
+file_in(struct run *r, const char *path)
+{
+	struct cs_ndjson_reader *rd;
+	struct cs_line line;
+	struct cs_error e;
+	int fd, n;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		warn("cannot open '%s'", path);
+		if (r->status == CS_EXIT_OK)
+			r->status = CS_EXIT_NOINPUT;
+		return;
+	}
+	if ((rd = cs_ndjson_reader_new_fd(fd, path, r->cli.max_line_bytes)) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
+		line_in(r, &line, path);
+		cs_summary_progress(&r->sum);
+	}
+	if (!r->stop && n == -1) {
+		warnx("%s", e.msg);
+		if (r->status == CS_EXIT_OK)
+			r->status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+			    CS_EXIT_NOINPUT;
+	}
+	r->sum.bytes_in += cs_ndjson_reader_bytes(rd);
+	cs_ndjson_reader_free(rd);
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "time-from", required_argument, NULL, OPT_TIME_FROM },
+		CS_CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct run r;
+	enum cs_time_from from = CS_TIME_FROM_INGEST;
+	struct cs_error e;
+	enum cs_err code;
+	int ch, i, status;
+
+	cs_cli_init(&r.cli, "cs-transform");
+	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_TIME_FROM:
+			if (cs_transform_time_from(optarg, &from) == -1) {
+				warnx("invalid --time-from '%s': want ingest, "
+				    "event or object", optarg);
+				usage();
+			}
+			break;
+		default:
+			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
+			case 1:
+				break;
+			case -1:
+				warnx("%s", e.msg);
+				/* FALLTHROUGH */
+			default:
+				usage();
+			}
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (r.cli.want_help) {
+		help();
+		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
+	}
+	if (r.cli.want_version) {
+		printf("%s\n", cs_cli_version(&r.cli));
+		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
+	}
+
+	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
+		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
+	if ((r.parser = cs_event_parser_new()) == NULL ||
+	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	cs_transform_init(&r.tf, from);
+	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
+
+	if (argc == 0)
+		file_in(&r, "-");
+	for (i = 0; i < argc && !r.stop; i++)
+		file_in(&r, argv[i]);
+
+	r.sum.bytes_out = cs_ndjson_writer_bytes(r.out);
+	if ((code = cs_ndjson_writer_free(r.out, &e)) != CS_OK && !r.stop) {
+		if (code == CS_EPIPE)
+			r.stop = 1;
+		else {
+			warnx("%s", e.msg);
+			r.status = cs_cli_exit_status_for(code);
+		}
+	}
+	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (r.status == CS_EXIT_OK)
+			r.status = CS_EXIT_IOERR;
+	}
+	cs_summary_add(&r.sum, "ids derived", r.tf.ids_derived +
+	    r.tf.ids_from_source + r.tf.ids_from_content);
+	cs_summary_add(&r.sum, "times from a fallback", r.tf.time_fallback);
+	cs_summary_add(&r.sum, "strings repaired", r.tf.repaired);
+	status = r.status;
+	if (status == CS_EXIT_OK && !r.stop)
+		status = cs_cli_reject_status(&r.cli, &r.sum);
+	/* A closed pipe downstream ends the run quietly. */
+	if (!r.cli.quiet && !(r.stop && r.status == CS_EXIT_OK))
+		cs_summary_print(&r.sum, stderr);
+	if (r.cli.stats_path != NULL &&
+	    cs_summary_write_stats(&r.sum, r.cli.stats_path, status, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (status == CS_EXIT_OK)
+			status = CS_EXIT_CANTCREAT;
+	}
+	cs_event_parser_free(r.parser);
+	cs_transform_release(&r.tf);
+	cs_buf_release(&r.source);
+	cs_buf_release(&r.reason);
+	return status;
+}

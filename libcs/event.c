@@ -1,0 +1,780 @@
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "buf.h"
+#include "event.h"
+#include "banned.h"
+
+/*
+ * Design (measured on 50 MB of gen-events output, see the commit that
+ * added this file): yajl's callback parser with no tree is 2.7 times as
+ * fast as yajl_tree_parse() followed by lookups, so the members are picked
+ * out of the callbacks.  yajl 2.1 has no yajl_reset(); one handle is
+ * reused across lines with yajl_allow_multiple_values (5% faster than a
+ * handle a line), and replaced after any line that did not end cleanly
+ * (an error, an incomplete value, trailing bytes) so that no state can
+ * leak from one line into the next.
+ */
+
+#define NONE (-1)
+#define MAX_DEPTH 3		/* containers deeper than this are not recorded */
+#define TABLE_SIZE 256		/* member name hash table: a power of two */
+
+/* Each field's parent, as an index (NONE for the top level). */
+#define CS_PARENT_(name, parent, json) CS_EV_##parent,
+enum { CS_EV_NONE = NONE };
+static const signed char field_parent[CS_EV_NFIELDS] = {
+	CS_EVENT_FIELDS(CS_PARENT_)
+};
+#undef CS_PARENT_
+
+#define CS_NAME_(name, parent, json) json,
+static const char *const field_name[CS_EV_NFIELDS] = {
+	CS_EVENT_FIELDS(CS_NAME_)
+};
+#undef CS_NAME_
+
+#define PREFIX_NONE ""
+#define PREFIX_PRODUCT "product."
+#define PREFIX_CONTEXT_PRODUCT "context_product."
+#define PREFIX_INGEST "_ingest."
+#define PREFIX_SOURCE "_source."
+#define CS_PATH_(name, parent, json) PREFIX_##parent json,
+static const char *const field_path[CS_EV_NFIELDS] = {
+	CS_EVENT_FIELDS(CS_PATH_)
+};
+#undef CS_PATH_
+
+struct cs_event_parser {
+	yajl_handle h;
+	yajl_callbacks cb;
+	unsigned char table[TABLE_SIZE];	/* field + 1; 0 is empty */
+	unsigned char name_len[CS_EV_NFIELDS];
+	unsigned char is_parent[CS_EV_NFIELDS];	/* has members in the table */
+
+	/* The line being parsed. */
+	struct cs_event *ev;
+	const char *line;
+	size_t len;
+	int depth;			/* containers open */
+	int pending[MAX_DEPTH + 1];	/* the field the next value at a depth is */
+	int cap[MAX_DEPTH + 2];		/* the field a container at a depth is */
+	int done;			/* the top-level value has ended */
+	size_t end;			/* where it ended */
+	const char *other;		/* the top-level value is not an object but this */
+	int finishing;			/* in yajl_complete_parse(): offsets are not the line's */
+	enum cs_err err;		/* set by a callback that cancels */
+	char errmsg[128];
+	struct cs_buf dec;		/* decoded strings; never reallocated mid-line */
+};
+
+const char *
+cs_event_field_path(enum cs_event_field f)
+{
+	return (unsigned)f < CS_EV_NFIELDS ? field_path[f] : "?";
+}
+
+/*
+ * A slot in the table from the name's length, three of its bytes and the
+ * parent: cheap, and it spreads the names of the table well enough (a
+ * collision costs a probe, never a wrong answer).
+ */
+static unsigned
+slot_of(int parent, const unsigned char *s, size_t n)
+{
+	uint32_t h;
+
+	if (n == 0)
+		return (unsigned)(parent + 1) & (TABLE_SIZE - 1);
+	h = (uint32_t)n * 0x9e3779b1u ^ (uint32_t)s[0] << 8 ^
+	    (uint32_t)s[n - 1] ^ (uint32_t)s[n >> 1] << 16 ^
+	    (uint32_t)(parent + 1) * 0x85ebca6bu;
+	h *= 0xc2b2ae35u;
+	return (h >> 24) & (TABLE_SIZE - 1);
+}
+
+static int
+lookup(const struct cs_event_parser *p, int parent, const unsigned char *s,
+    size_t n)
+{
+	unsigned i = slot_of(parent, s, n);
+	int f;
+
+	while (p->table[i] != 0) {
+		f = p->table[i] - 1;
+		if (field_parent[f] == parent && p->name_len[f] == n &&
+		    memcmp(field_name[f], s, n) == 0)
+			return f;
+		i = (i + 1) & (TABLE_SIZE - 1);
+	}
+	return NONE;
+}
+
+/* --- strings --------------------------------------------------------- */
+
+static unsigned
+hex4(const char *s)
+{
+	unsigned v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+	}
+	return v;
+}
+
+/*
+ * At s[0..n) a "\u" escape (s[0] == '\\', s[1] == 'u', 6 bytes, as yajl
+ * has checked).  Return the code point and set *used to the bytes taken
+ * (12 for a surrogate pair), or return 0xfffd-with-*bad for \u0000 and an
+ * unpaired surrogate.
+ */
+static unsigned
+unescape_u(const char *s, size_t n, size_t *used, int *bad)
+{
+	unsigned cp = hex4(s + 2), lo;
+
+	*used = 6;
+	*bad = 0;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		if (n >= 12 && s[6] == '\\' && s[7] == 'u') {
+			lo = hex4(s + 8);
+			if (lo >= 0xdc00 && lo <= 0xdfff) {
+				*used = 12;
+				return 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			}
+		}
+		*bad = 1;
+		return 0xfffd;
+	}
+	if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
+		*bad = 1;
+		return 0xfffd;
+	}
+	return cp;
+}
+
+static size_t
+put_utf8(char *out, unsigned cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Decode the body of a JSON string (between the quotes, escapes already
+ * checked by yajl) to out, which has room for n bytes: decoding never
+ * makes a string longer.  Returns the length; *unsafe is set when an
+ * escape had to be replaced by U+FFFD.
+ */
+static size_t
+decode_string(const char *s, size_t n, char *out, int *unsafe)
+{
+	size_t i = 0, o = 0, used;
+	const char *bs;
+	int bad;
+
+	*unsafe = 0;
+	while (i < n) {
+		bs = memchr(s + i, '\\', n - i);
+		if (bs == NULL) {
+			memcpy(out + o, s + i, n - i);
+			return o + (n - i);
+		}
+		memcpy(out + o, s + i, (size_t)(bs - (s + i)));
+		o += (size_t)(bs - (s + i));
+		i = (size_t)(bs - s);
+		switch (s[i + 1]) {
+		case 'b': out[o++] = '\b'; break;
+		case 'f': out[o++] = '\f'; break;
+		case 'n': out[o++] = '\n'; break;
+		case 'r': out[o++] = '\r'; break;
+		case 't': out[o++] = '\t'; break;
+		case 'u':
+			o += put_utf8(out + o, unescape_u(s + i, n - i, &used, &bad));
+			*unsafe |= bad;
+			i += used;
+			continue;
+		default: out[o++] = s[i + 1]; break;	/* " \ / */
+		}
+		i += 2;
+	}
+	return o;
+}
+
+/* 1 when the JSON text s[0..n) holds an escape decode_string replaces. */
+static int
+has_unsafe_escape(const char *s, size_t n)
+{
+	size_t i = 0, used;
+	const char *bs;
+	int bad;
+
+	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
+		i = (size_t)(bs - s);
+		if (i + 1 < n && s[i + 1] == 'u' && i + 6 <= n) {
+			unescape_u(s + i, n - i, &used, &bad);
+			if (bad)
+				return 1;
+			i += used;
+		} else
+			i += 2;
+	}
+	return 0;
+}
+
+int
+cs_json_append_safe(struct cs_buf *b, const char *s, size_t n)
+{
+	size_t i = 0, start = 0, used;
+	const char *bs;
+	int bad;
+
+	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
+		i = (size_t)(bs - s);
+		if (i + 6 <= n && s[i + 1] == 'u') {
+			unescape_u(s + i, n - i, &used, &bad);
+			if (bad) {
+				if (cs_buf_append(b, s + start, i - start) == -1 ||
+				    cs_buf_append(b, "\\ufffd", 6) == -1)
+					return -1;
+				start = i + 6;
+				i += 6;
+			} else
+				i += used;
+		} else
+			i += 2;
+	}
+	return cs_buf_append(b, s + start, n - start);
+}
+
+/*
+ * The raw JSON text of the string token that ends at end (just past its
+ * closing quote): its opening quote is the first '"' before the body that
+ * is not escaped, i.e. not preceded by an odd run of backslashes.
+ */
+static const char *
+string_token_start(const char *line, const char *end)
+{
+	const char *q = end - 2;	/* the last byte of the body */
+	const char *b;
+
+	for (;; q--) {
+		if (*q != '"')
+			continue;
+		for (b = q; b > line && b[-1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q;
+	}
+}
+
+/* --- strict UTF-8 and NUL --------------------------------------------- */
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+enum cs_err
+cs_text_check(const char *s, size_t n, size_t *off)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, stop;
+	uint64_t w;
+
+	while (i < n) {
+		/* 8 bytes at a time while they are ASCII and not NUL. */
+		while (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			if (((w | ((w - ONES) & ~w)) & HIGHS) != 0)
+				break;
+			i += 8;
+		}
+		stop = i + 8 < n ? i + 8 : n;
+		while (i < stop) {
+			if (u[i] == 0) {
+				*off = i;
+				return CS_EJSON;
+			}
+			if (u[i] < 0x80) {
+				i++;
+				continue;
+			}
+			if ((k = cs_utf8_sequence_length(u + i, n - i)) == 0) {
+				*off = i;
+				return CS_EUTF8;
+			}
+			i += k;
+		}
+	}
+	return CS_OK;
+}
+
+/* --- callbacks ------------------------------------------------------- */
+
+static size_t
+consumed(const struct cs_event_parser *p)
+{
+	return yajl_get_bytes_consumed(p->h);
+}
+
+/* The top-level value has ended. */
+static void
+top_done(struct cs_event_parser *p)
+{
+	p->done = 1;
+	p->end = p->finishing ? p->len : consumed(p);
+}
+
+/* Forget a parent's members (its name occurred again: the last one wins). */
+static void
+clear_children(struct cs_event *ev, int parent)
+{
+	int f;
+
+	for (f = 0; f < CS_EV_NFIELDS; f++)
+		if (field_parent[f] == parent)
+			memset(&ev->f[f], 0, sizeof(ev->f[f]));
+}
+
+/*
+ * A value starts: *f is the field it is, or NONE.  A top-level value that
+ * is not an object is noted, and parsed to the end so that the caller can
+ * tell valid JSON of the wrong type from broken JSON.  Returns 0 (cancel
+ * the parse) for a second top-level value.
+ */
+static int
+value_field(struct cs_event_parser *p, int *f, const char *what)
+{
+	int d = p->depth;
+
+	*f = NONE;
+	if (d == 0 && p->done) {
+		snprintf(p->errmsg, sizeof(p->errmsg),
+		    "malformed JSON at byte %zu: data after the %s", p->end,
+		    p->other ? "value" : "object");
+		p->err = CS_EJSON;
+		return 0;
+	}
+	if (d == 0) {
+		p->other = what;
+		return 1;
+	}
+	if (d <= MAX_DEPTH - 1) {
+		*f = p->pending[d];
+		p->pending[d] = NONE;
+		if (*f != NONE && field_parent[*f] == NONE &&
+		    p->ev->f[*f].type != CS_JT_ABSENT)
+			clear_children(p->ev, *f);
+	}
+	return 1;
+}
+
+/* A string inside a recorded object or array: is it safe to store? */
+static void
+check_span_string(struct cs_event_parser *p, const char *tok_end)
+{
+	const char *start;
+	int d;
+
+	if (p->cap[2] == NONE)
+		return;		/* not inside a recorded object or array */
+	start = string_token_start(p->line, tok_end);
+	if (!has_unsafe_escape(start, (size_t)(tok_end - start)))
+		return;
+	for (d = 2; d <= p->depth + 1 && d <= MAX_DEPTH + 1; d++)
+		if (p->cap[d] != NONE)
+			p->ev->f[p->cap[d]].unsafe = 1;
+}
+
+static int
+in_line(const struct cs_event_parser *p, const unsigned char *s)
+{
+	return (const char *)s >= p->line && (const char *)s < p->line + p->len;
+}
+
+static int
+on_string(void *ctx, const unsigned char *s, size_t n)
+{
+	struct cs_event_parser *p = ctx;
+	struct cs_jval *v;
+	const char *end, *start;
+	int f, unsafe;
+
+	if (!value_field(p, &f, "a string"))
+		return 0;
+	if (p->depth == 0)
+		top_done(p);
+	if (f == NONE) {
+		if (!in_line(p, s) && p->depth >= 2)
+			check_span_string(p, p->line + consumed(p));
+		return 1;
+	}
+	v = &p->ev->f[f];
+	memset(v, 0, sizeof(*v));
+	v->type = CS_JT_STRING;
+	if (in_line(p, s) || n == 0) {
+		/* No escapes: the body is the text between the quotes. */
+		end = p->line + consumed(p);
+		v->str = n == 0 ? end - 1 : (const char *)s;
+		v->len = n;
+		v->raw = end - n - 2;
+		v->raw_len = n + 2;
+		return 1;
+	}
+	end = p->line + consumed(p);
+	start = string_token_start(p->line, end);
+	v->raw = start;
+	v->raw_len = (size_t)(end - start);
+	v->escaped = 1;
+	v->str = p->dec.data + p->dec.len;
+	v->len = decode_string(start + 1, v->raw_len - 2, p->dec.data + p->dec.len,
+	    &unsafe);
+	p->dec.len += v->len;
+	v->unsafe = (unsigned char)unsafe;
+	if (unsafe && p->depth >= 2)
+		check_span_string(p, end);
+	return 1;
+}
+
+static int
+on_key(void *ctx, const unsigned char *s, size_t n)
+{
+	struct cs_event_parser *p = ctx;
+	int d = p->depth, parent;
+
+	if (d > MAX_DEPTH - 1) {
+		if (!in_line(p, s))
+			check_span_string(p, p->line + consumed(p));
+		return 1;
+	}
+	if (d == 1)
+		parent = NONE;
+	else {
+		parent = p->cap[d];
+		if (!in_line(p, s))
+			check_span_string(p, p->line + consumed(p));
+		if (parent == NONE || !p->is_parent[parent] ||
+		    p->ev->f[parent].type != CS_JT_OBJECT) {
+			p->pending[d] = NONE;
+			return 1;
+		}
+	}
+	p->pending[d] = lookup(p, parent, s, n);
+	return 1;
+}
+
+static int
+on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, const char *what)
+{
+	int f;
+
+	if (!value_field(p, &f, what))
+		return 0;
+	if (p->depth == 0)
+		top_done(p);
+	if (f != NONE) {
+		memset(&p->ev->f[f], 0, sizeof(p->ev->f[f]));
+		p->ev->f[f].type = t;
+		p->ev->f[f].boolean = (unsigned char)b;
+	}
+	return 1;
+}
+
+static int
+on_null(void *ctx)
+{
+	return on_scalar(ctx, CS_JT_NULL, 0, "null");
+}
+
+static int
+on_boolean(void *ctx, int b)
+{
+	return on_scalar(ctx, CS_JT_BOOL, b != 0, "a boolean");
+}
+
+static int
+on_number(void *ctx, const char *s, size_t n)
+{
+	struct cs_event_parser *p = ctx;
+	struct cs_jval *v;
+	int f;
+
+	if (!value_field(p, &f, "a number"))
+		return 0;
+	if (p->depth == 0)
+		top_done(p);
+	if (f != NONE) {
+		v = &p->ev->f[f];
+		memset(v, 0, sizeof(*v));
+		v->type = CS_JT_NUMBER;
+		v->str = v->raw = s;
+		v->len = v->raw_len = n;
+	}
+	return 1;
+}
+
+static int
+on_open(struct cs_event_parser *p, enum cs_jtype t)
+{
+	struct cs_jval *v;
+	int f;
+
+	if (p->depth == 0 && t == CS_JT_OBJECT && !p->done) {
+		p->depth = 1;
+		p->pending[1] = NONE;
+		return 1;
+	}
+	if (!value_field(p, &f, "an array"))
+		return 0;
+	p->depth++;
+	if (p->depth <= MAX_DEPTH) {
+		p->pending[p->depth] = NONE;
+		p->cap[p->depth] = f;
+	}
+	if (f != NONE) {
+		v = &p->ev->f[f];
+		memset(v, 0, sizeof(*v));
+		v->type = t;
+		v->raw = p->line + consumed(p) - 1;
+	}
+	return 1;
+}
+
+static int
+on_close(struct cs_event_parser *p)
+{
+	struct cs_jval *v;
+	int d = p->depth;
+
+	if (d >= 2 && d <= MAX_DEPTH && p->cap[d] != NONE) {
+		v = &p->ev->f[p->cap[d]];
+		v->raw_len = (size_t)(p->line + consumed(p) - v->raw);
+		p->cap[d] = NONE;
+	}
+	if (--p->depth == 0)
+		top_done(p);
+	return 1;
+}
+
+static int
+on_start_map(void *ctx)
+{
+	return on_open(ctx, CS_JT_OBJECT);
+}
+
+static int
+on_start_array(void *ctx)
+{
+	return on_open(ctx, CS_JT_ARRAY);
+}
+
+static int
+on_end(void *ctx)
+{
+	return on_close(ctx);
+}
+
+/* --- the parser ------------------------------------------------------ */
+
+static int
+new_handle(struct cs_event_parser *p)
+{
+	if ((p->h = yajl_alloc(&p->cb, NULL, p)) == NULL)
+		return -1;
+	yajl_config(p->h, yajl_allow_multiple_values, 1);
+	return 0;
+}
+
+struct cs_event_parser *
+cs_event_parser_new(void)
+{
+	struct cs_event_parser *p;
+	unsigned i;
+	int f;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->cb.yajl_null = on_null;
+	p->cb.yajl_boolean = on_boolean;
+	p->cb.yajl_number = on_number;
+	p->cb.yajl_string = on_string;
+	p->cb.yajl_start_map = on_start_map;
+	p->cb.yajl_map_key = on_key;
+	p->cb.yajl_end_map = on_end;
+	p->cb.yajl_start_array = on_start_array;
+	p->cb.yajl_end_array = on_end;
+	for (f = 0; f < CS_EV_NFIELDS; f++) {
+		p->name_len[f] = (unsigned char)strlen(field_name[f]);
+		i = slot_of(field_parent[f], (const unsigned char *)field_name[f],
+		    p->name_len[f]);
+		while (p->table[i] != 0)
+			i = (i + 1) & (TABLE_SIZE - 1);
+		p->table[i] = (unsigned char)(f + 1);
+		if (field_parent[f] != NONE)
+			p->is_parent[field_parent[f]] = 1;
+	}
+	if (new_handle(p) == -1) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+cs_event_parser_free(struct cs_event_parser *p)
+{
+	if (p == NULL)
+		return;
+	if (p->h != NULL)
+		yajl_free(p->h);
+	cs_buf_release(&p->dec);
+	free(p);
+}
+
+/* yajl's message, without its "lexical error: " and final ".\n". */
+static void
+yajl_message(struct cs_event_parser *p, struct cs_error *e, size_t off)
+{
+	unsigned char *m = yajl_get_error(p->h, 0, NULL, 0);
+	const char *s = m != NULL ? (const char *)m : "unknown error", *c;
+	size_t n;
+
+	if ((c = strstr(s, "error: ")) != NULL)
+		s = c + 7;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '.'))
+		n--;
+	cs_error_set(e, CS_EJSON, "malformed JSON at byte %zu: %.*s", off,
+	    (int)n, s);
+	if (m != NULL)
+		yajl_free_error(p->h, m);
+}
+
+/* The handle's state is unknown after this line: start a new one. */
+static enum cs_err
+fail(struct cs_event_parser *p, enum cs_err code, struct cs_error *e)
+{
+	yajl_free(p->h);
+	if (new_handle(p) == -1) {
+		p->h = NULL;
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	return code;
+}
+
+enum cs_err
+cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
+    struct cs_event *ev, struct cs_error *e)
+{
+	yajl_status st;
+	enum cs_err code;
+	size_t off, i;
+
+	/*
+	 * A UTF-8 byte order mark, as some Windows tools write at the start
+	 * of a file, is not part of the JSON text (RFC 8259, 8.1).
+	 */
+	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->line = line;
+	ev->len = len;
+	if ((code = cs_text_check(line, len, &off)) != CS_OK)
+		return cs_error_set(e, code, code == CS_EUTF8 ?
+		    "invalid UTF-8 at byte %zu" : "NUL byte at byte %zu", off);
+	if (p->h == NULL && new_handle(p) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	cs_buf_reset(&p->dec);
+	if (cs_buf_reserve(&p->dec, len) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	p->ev = ev;
+	p->line = line;
+	p->len = len;
+	p->depth = 0;
+	p->done = 0;
+	p->end = 0;
+	p->other = NULL;
+	p->finishing = 0;
+	p->err = CS_OK;
+	for (i = 0; i <= MAX_DEPTH; i++)
+		p->pending[i] = NONE;
+	for (i = 0; i <= MAX_DEPTH + 1; i++)
+		p->cap[i] = NONE;
+
+	st = yajl_parse(p->h, (const unsigned char *)line, len);
+	off = yajl_get_bytes_consumed(p->h);
+	if (st == yajl_status_ok && !p->done) {
+		/*
+		 * Incomplete, or a lone number that only the end of input
+		 * completes: let yajl finish it to find out which.
+		 */
+		p->finishing = 1;
+		st = yajl_complete_parse(p->h);
+		off = len;
+		if (st == yajl_status_ok && !p->done) {
+			cs_error_set(e, CS_EJSON, "malformed JSON: no value");
+			return fail(p, CS_EJSON, e);
+		}
+	}
+	if (st == yajl_status_client_canceled) {
+		cs_error_set(e, p->err, "%s", p->errmsg);
+		return fail(p, p->err, e);
+	}
+	if (st != yajl_status_ok) {
+		yajl_message(p, e, off);
+		return fail(p, CS_EJSON, e);
+	}
+	if (p->err != CS_OK) {
+		cs_error_set(e, p->err, "%s", p->errmsg);
+		return fail(p, p->err, e);
+	}
+	/* Only blanks may follow the object. */
+	for (i = p->end; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r' &&
+		    line[i] != '\n') {
+			cs_error_set(e, CS_EJSON, "malformed JSON at byte %zu: "
+			    "data after the %s", i, p->other ? "value" : "object");
+			return fail(p, CS_EJSON, e);
+		}
+	if (p->other != NULL) {
+		cs_error_set(e, CS_ETYPE, "not a JSON object but %s", p->other);
+		return fail(p, CS_ETYPE, e);
+	}
+	if (p->finishing)
+		return fail(p, CS_OK, e);
+	return CS_OK;
+}

@@ -1,0 +1,174 @@
+/*
+ * event.h: the fast path from one line of JSON to the members of a
+ * clickstream event (CONTRACT sections 1 and 4) that the tools use.
+ *
+ * cs_event_parse() runs yajl's callback parser over the line once and
+ * records, for each member of the table below that occurs, its JSON type
+ * and where its text lies.  Nothing is built: strings point into the line
+ * (or, when the JSON text had escapes, to a decoded copy in the parser),
+ * objects and arrays are kept as the span of their JSON text in the line,
+ * so that a program can copy them out as sent.  Members not in the table
+ * are parsed (the whole line must be valid) and skipped.
+ *
+ * What is refused, with a message that says where: bytes that are not
+ * strict UTF-8 (also the overlong forms, surrogates and code points above
+ * U+10FFFF that yajl itself lets through, since PostgreSQL refuses them),
+ * NUL bytes, malformed JSON, trailing data after the object, and a line
+ * whose JSON value is not an object.  A member whose name occurs twice
+ * takes the last value, as in JavaScript.  A UTF-8 byte order mark at the
+ * start of the line is skipped (ev->line then starts after it).
+ *
+ * Strings the warehouse cannot store: a "\u0000" escape or an unpaired
+ * surrogate escape ("\ud83d" from a text cut in the middle of an emoji) is
+ * valid JSON but not valid text for PostgreSQL.  In a recorded string the
+ * decoded value has U+FFFD in its place (and .unsafe is set); a recorded
+ * object or array holding one has .unsafe set, and
+ * cs_json_append_safe() copies such a span with the escapes replaced.
+ *
+ * Ownership: the parser is allocated by cs_event_parser_new() and freed by
+ * cs_event_parser_free() (NULL is fine).  A struct cs_event is the
+ * caller's; the memory its values point to is the line's (which must stay
+ * alive and unchanged) and the parser's, valid until the next parse with
+ * that parser or its free.
+ *
+ * Errors: cs_event_parse() returns CS_OK; CS_EUTF8 (invalid UTF-8);
+ * CS_EJSON (malformed JSON, a NUL byte, data after the object); CS_ETYPE
+ * (valid JSON, but not an object); CS_ENOMEM.  e->msg holds the reason,
+ * one line, with the byte offset (0-based) where it applies.
+ */
+#ifndef CS_EVENT_H
+#define CS_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+enum cs_jtype {
+	CS_JT_ABSENT = 0,	/* the member does not occur */
+	CS_JT_NULL,
+	CS_JT_STRING,
+	CS_JT_NUMBER,
+	CS_JT_BOOL,
+	CS_JT_OBJECT,
+	CS_JT_ARRAY
+};
+
+/* One recorded value. */
+struct cs_jval {
+	enum cs_jtype type;
+	unsigned char boolean;	/* CS_JT_BOOL: 0 or 1 */
+	unsigned char escaped;	/* CS_JT_STRING: the JSON text had escapes */
+	unsigned char unsafe;	/* holds \u0000 or an unpaired surrogate */
+	/*
+	 * CS_JT_STRING: the decoded value (valid UTF-8, no NUL); it is the
+	 * JSON text between the quotes when !escaped.  CS_JT_NUMBER: the
+	 * number's JSON text.  Otherwise NULL.
+	 */
+	const char *str;
+	size_t len;
+	/*
+	 * The value's JSON text in the line: a string with its quotes, a
+	 * number, an object or array from its bracket to the matching one.
+	 * NULL for null and booleans.
+	 */
+	const char *raw;
+	size_t raw_len;
+};
+
+/*
+ * The members recorded: X(ENUM, PARENT, NAME).  PARENT is the member
+ * whose object holds this one, or NONE for the top level.  A member can be
+ * a parent only if it is at the top level.
+ */
+#define CS_EVENT_FIELDS(X) \
+	X(EVENT_NAME,		NONE, "eventName") \
+	X(EVENT_NAME_S,		NONE, "event_name") \
+	X(EVENT_ID,		NONE, "eventId") \
+	X(EVENT_ID_S,		NONE, "event_id") \
+	X(PAGE_URL,		NONE, "pageUrl") \
+	X(PAGE_URL_S,		NONE, "page_url") \
+	X(REFERRER,		NONE, "referrer") \
+	X(USER_ID,		NONE, "userId") \
+	X(USER_ID_S,		NONE, "user_id") \
+	X(USER_LOGIN_STATE,	NONE, "userLoginState") \
+	X(USER_LOGIN_STATE_S,	NONE, "user_login_state") \
+	X(IDENTITY_SOURCE,	NONE, "identity_source") \
+	X(IDENTITY_SOURCE_C,	NONE, "identitySource") \
+	X(CLIENT_ID,		NONE, "clientId") \
+	X(CLIENT_ID_S,		NONE, "client_id") \
+	X(SESSION_ID,		NONE, "sessionId") \
+	X(SESSION_ID_S,		NONE, "session_id") \
+	X(IS_FIRST_VISIT,	NONE, "isFirstVisit") \
+	X(IS_FIRST_VISIT_S,	NONE, "is_first_visit") \
+	X(EVENT_TIMESTAMP,	NONE, "eventTimestamp") \
+	X(EVENT_TIMESTAMP_S,	NONE, "event_timestamp") \
+	X(PRODUCT,		NONE, "product") \
+	X(CONTEXT_PRODUCT,	NONE, "context_product") \
+	X(ELEMENT,		NONE, "element") \
+	X(INGEST,		NONE, "_ingest") \
+	X(SOURCE,		NONE, "_source") \
+	X(P_ID,			PRODUCT, "id") \
+	X(P_NAME,		PRODUCT, "name") \
+	X(P_CATEGORY,		PRODUCT, "category") \
+	X(P_BRAND,		PRODUCT, "brand") \
+	X(P_BRAND_NAME,		PRODUCT, "brandName") \
+	X(P_PRICE,		PRODUCT, "price") \
+	X(P_DISCOUNT_PRICE,	PRODUCT, "discountPrice") \
+	X(P_URL_PATH,		PRODUCT, "urlPath") \
+	X(CP_ID,		CONTEXT_PRODUCT, "product_id") \
+	X(CP_NAME,		CONTEXT_PRODUCT, "product_name") \
+	X(CP_CATEGORY,		CONTEXT_PRODUCT, "product_category") \
+	X(CP_BRAND,		CONTEXT_PRODUCT, "product_brand") \
+	X(CP_PRICE,		CONTEXT_PRODUCT, "product_price") \
+	X(CP_DISCOUNT_PRICE,	CONTEXT_PRODUCT, "product_discount_price") \
+	X(CP_URL_PATH,		CONTEXT_PRODUCT, "product_url_path") \
+	X(INGEST_RECEIVED_AT,	INGEST, "receivedAt") \
+	X(INGEST_REQUEST_ID,	INGEST, "requestId") \
+	X(SOURCE_BUCKET,	SOURCE, "bucket") \
+	X(SOURCE_KEY,		SOURCE, "key") \
+	X(SOURCE_ETAG,		SOURCE, "etag") \
+	X(SOURCE_LAST_MODIFIED,	SOURCE, "last_modified") \
+	X(SOURCE_LINE,		SOURCE, "line")
+
+#define CS_EVENT_ENUM_(name, parent, json) CS_EV_##name,
+enum cs_event_field {
+	CS_EVENT_FIELDS(CS_EVENT_ENUM_)
+	CS_EV_NFIELDS
+};
+#undef CS_EVENT_ENUM_
+
+struct cs_event {
+	const char *line;	/* the line parsed */
+	size_t len;
+	struct cs_jval f[CS_EV_NFIELDS];	/* indexed by enum cs_event_field */
+};
+
+struct cs_event_parser;
+
+struct cs_event_parser *cs_event_parser_new(void);
+void cs_event_parser_free(struct cs_event_parser *p);
+
+/* Parse line[0..len) into ev (which is cleared first). */
+enum cs_err cs_event_parse(struct cs_event_parser *p, const char *line,
+    size_t len, struct cs_event *ev, struct cs_error *e);
+
+/* The member's path as written in the JSON: "product.price". */
+const char *cs_event_field_path(enum cs_event_field f);
+
+/*
+ * Append the JSON text json[0..len) (from a parsed event) to b, with each
+ * "\u0000" escape and each unpaired surrogate escape replaced by "\ufffd".
+ * 0, or -1 when memory runs out.
+ */
+int cs_json_append_safe(struct cs_buf *b, const char *json, size_t len);
+
+/*
+ * Check that s[0..len) is strict UTF-8 with no NUL byte.  CS_OK, or
+ * CS_EUTF8 / CS_EJSON (NUL) with *off set to the offending byte.  Fast on
+ * ASCII: it looks at 8 bytes at a time.
+ */
+enum cs_err cs_text_check(const char *s, size_t len, size_t *off);
+
+#endif

@@ -1,0 +1,41 @@
+#!/bin/sh
+# scripts/bench/bench-transform works (a smoke run on a small input; the
+# numbers are not checked, this is not a timed test), and its jq program
+# agrees with cs-transform on every column jq can compute.
+. "$top_srcdir/tests/lib.sh"
+
+require_program "${JQ:-jq}"
+
+test_expect_success 'transform.jq gives cs-transform'"'"'s rows' '
+	"$top_builddir/tests/gen-events" --seed 4 --count 1500 --mode fetch |
+		grep -v "\\\\ud83d\"" >in &&
+	"${JQ:-jq}" -c -f "$top_srcdir/scripts/bench/transform.jq" in >jq.rows &&
+	cs-transform -q in >cs.rows &&
+	"${JQ:-jq}" -c "del(.element, .ingest) | if .event_id[14:15] == \"5\" then .event_id = null else . end" cs.rows >a &&
+	"${JQ:-jq}" -c "del(.element, .ingest)" jq.rows >b &&
+	test_line_count = 1500 a &&
+	test_cmp a b
+'
+
+test_expect_success 'bench-transform runs and reports the three speeds' '
+	test -x /usr/bin/time || exit 0
+	"$top_srcdir/scripts/bench/bench-transform" --builddir "$top_builddir" \
+		--mb 1 --big-mb 2 --runs 1 --tmpdir "$TEST_DIR" >out 2>err &&
+	test_grep "^  yajl parse-only .* MB/s .* events/s" out &&
+	test_grep "^  cs-transform .* MB/s .* events/s" out &&
+	test_grep "^  jq -c -f transform.jq .* MB/s" out &&
+	test_grep "^cs-transform / jq: .*x" out &&
+	test_grep "^cs-transform / yajl: .*x" out &&
+	test_grep "^peak RSS of cs-transform: [0-9]* KiB at 1 MB, [0-9]* KiB at 2 MB" out &&
+	test_line_count = 0 err &&
+	test "$(ls -d "$TEST_DIR"/bench-transform.* 2>/dev/null | wc -l)" -eq 0
+'
+
+test_expect_success 'bench-transform --help, and a bad option' '
+	"$top_srcdir/scripts/bench/bench-transform" --help >out &&
+	test_grep "bench-transform" out &&
+	test_expect_code 64 "$top_srcdir/scripts/bench/bench-transform" --nope 2>err &&
+	test_grep "^usage: " err
+'
+
+test_done

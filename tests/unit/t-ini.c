@@ -1,0 +1,114 @@
+/* Unit tests for libcs/ini.c: the AWS shared files as botocore reads them. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "ini.h"
+#include "tap.h"
+#include "banned.h"
+
+static struct cs_ini *
+parse(const char *text, enum cs_err want, const char *what)
+{
+	struct cs_ini *ini = NULL;
+	struct cs_error e;
+	enum cs_err rc;
+
+	cs_error_clear(&e);
+	rc = cs_ini_parse(text, strlen(text), "test", &ini, &e);
+	if (!ok(rc == want, "%s", what))
+		diag("  got %d (%s), want %d", rc, e.msg, want);
+	return ini;
+}
+
+int
+main(void)
+{
+	struct cs_ini *ini;
+	struct cs_error e;
+	const char *bad = "[a]\naws_secret_access_key = SeCrEtXyZ\nbad line\n";
+	const char *cfg =
+	    "# a comment\n"
+	    "; another\n"
+	    "[default]\n"
+	    "region = eu-west-1\n"
+	    "\n"
+	    "[profile  prod ]\n"
+	    "Region=eu-central-1\n"
+	    "endpoint_url: http://127.0.0.1:9000\n"
+	    "s3 =\n"
+	    "    addressing_style = path\n"
+	    "  endpoint_url = http://s3.example\n"
+	    "output = json  # not a comment\n"
+	    "\t\n"
+	    "[services local]\n"
+	    "s3 =\n"
+	    "  endpoint_url = http://127.0.0.1:4568\n"
+	    "[empty]\n"
+	    "[default]\n"
+	    "region = us-west-2\r\n";
+
+	ini = parse(cfg, CS_OK, "a config file parses");
+	is_str(cs_ini_get(ini, "default", "region"), "us-west-2",
+	    "a repeated section: the last value wins, CR dropped");
+	is_str(cs_ini_get(ini, "profile prod", "region"), "eu-central-1",
+	    "section name folded, key case-insensitive");
+	is_str(cs_ini_get(ini, "profile prod", "REGION"), "eu-central-1",
+	    "lookup case-insensitive too");
+	is_str(cs_ini_get(ini, "profile prod", "endpoint_url"),
+	    "http://127.0.0.1:9000", "':' separates, the value keeps its colons");
+	is_str(cs_ini_get(ini, "profile prod", "s3.addressing_style"), "path",
+	    "a nested setting");
+	is_str(cs_ini_get(ini, "profile prod", "s3.endpoint_url"),
+	    "http://s3.example", "a second nested setting");
+	is_str(cs_ini_get(ini, "profile prod", "addressing_style"), NULL,
+	    "a nested setting is not a top-level one");
+	is_str(cs_ini_get(ini, "profile prod", "output"), "json  # not a comment",
+	    "no comments at the end of a value (as botocore)");
+	is_str(cs_ini_get(ini, "services local", "s3.endpoint_url"),
+	    "http://127.0.0.1:4568", "a services section");
+	ok(cs_ini_has_section(ini, "empty"), "an empty section exists");
+	ok(!cs_ini_has_section(ini, "prod"), "[profile prod] is not [prod]");
+	is_str(cs_ini_get(ini, "nosuch", "region"), NULL, "no such section");
+	cs_ini_free(ini);
+
+	ini = parse("[a]\nk=v\n  continued\nj = w\n", CS_OK,
+	    "a continuation line");
+	is_str(cs_ini_get(ini, "a", "k"), "v", "continuations are ignored");
+	is_str(cs_ini_get(ini, "a", "j"), "w", "the next key reads normally");
+	cs_ini_free(ini);
+
+	ini = parse("", CS_OK, "an empty file");
+	is_str(cs_ini_get(ini, "default", "region"), NULL, "has nothing");
+	cs_ini_free(ini);
+
+	ini = parse("region = x\n", CS_ECONFIG, "a setting before a section");
+	cs_ini_free(ini);
+	ini = parse("[a\n", CS_ECONFIG, "a section without ']'");
+	cs_ini_free(ini);
+	ini = parse("[a]\njust words\n", CS_ECONFIG, "a line with no '='");
+	cs_ini_free(ini);
+	ini = parse("[a]\n= v\n", CS_ECONFIG, "a setting with no key");
+	cs_ini_free(ini);
+
+	cs_error_clear(&e);
+	ini = NULL;
+	is_int(cs_ini_parse(bad, strlen(bad), "creds", &ini, &e), CS_ECONFIG,
+	    "a bad credentials file");
+	ok(strstr(e.msg, "line 3") != NULL, "the message has the line number");
+	ok(strstr(e.msg, "SeCrEt") == NULL && strstr(e.msg, "bad line") == NULL,
+	    "and never the text: %s", e.msg);
+	cs_ini_free(ini);
+
+	ini = NULL;
+	is_int(cs_ini_load("/nonexistent/dir/credentials", &ini, &e), CS_OK,
+	    "a missing file is an empty one");
+	ok(ini != NULL && !cs_ini_has_section(ini, "default"), "with no section");
+	cs_ini_free(ini);
+	is_int(cs_ini_load("/", &ini, &e), CS_ECONFIG, "a directory is refused");
+	cs_ini_free(NULL);
+	ok(1, "free(NULL) is safe");
+	return done_testing();
+}

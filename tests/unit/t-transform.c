@@ -1,0 +1,424 @@
+/*
+ * t-transform: libcs/transform.c, an event to its row.  The expected ids
+ * were computed independently with Python's uuid.uuid5 in the namespace
+ * uuid5(NAMESPACE_URL, "urn:cs-tools:clickstream-event").
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+#include "event.h"
+#include "transform.h"
+#include "tap.h"
+#include "banned.h"
+
+static struct cs_event_parser *P;
+static struct cs_transform T;
+static struct cs_buf row = CS_BUF_INIT;
+static struct cs_error err;
+
+/* Transform one line; the row (or "" on error) is in row.data. */
+static enum cs_err
+tf(const char *line)
+{
+	struct cs_event ev;
+	enum cs_err code;
+
+	cs_buf_reset(&row);
+	cs_buf_append_str(&row, "");
+	cs_error_clear(&err);
+	if ((code = cs_event_parse(P, line, strlen(line), &ev, &err)) != CS_OK)
+		return code;
+	return cs_transform_row(&T, &ev, &row, &err);
+}
+
+/* The value of "column": in the row, as JSON text ("" if absent). */
+static const char *
+col(const char *name)
+{
+	static char out[2048];
+	char key[64];
+	const char *p, *q;
+	int depth = 0, in_str = 0;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	if ((p = strstr(row.data, key)) == NULL)
+		return "";
+	p += strlen(key);
+	for (q = p; *q != '\0'; q++) {
+		if (in_str) {
+			if (*q == '\\')
+				q++;
+			else if (*q == '"')
+				in_str = 0;
+			continue;
+		}
+		if (*q == '"')
+			in_str = 1;
+		else if (*q == '{' || *q == '[')
+			depth++;
+		else if (*q == '}' || *q == ']') {
+			if (depth-- == 0)
+				break;
+		} else if (*q == ',' && depth == 0)
+			break;
+	}
+	snprintf(out, sizeof(out), "%.*s", (int)(q - p), p);
+	return out;
+}
+
+#define RECV "\"_ingest\":{\"receivedAt\":\"2026-11-24T10:15:02.123Z\"}"
+
+static void
+test_full_row(void)
+{
+	const char *line = "{\"eventName\":\"product_view\","
+	    "\"eventId\":\"0C6F1E2A-4B5C-4D6E-8F90-A1B2C3D4E5F6\","
+	    "\"pageUrl\":\"https://shop.example.com/p/1\",\"referrer\":null,"
+	    "\"userId\":\"u_1\",\"userLoginState\":\"logged_in\","
+	    "\"identity_source\":\"login\",\"clientId\":\"c1\",\"sessionId\":\"s1\","
+	    "\"isFirstVisit\":true,\"product\":{\"id\":\"SKU-1\",\"name\":\"Café \\\"Mug\\\"\","
+	    "\"category\":\"Kitchen\",\"brand\":\"Acme\",\"price\":129,"
+	    "\"discountPrice\":\"99.50\",\"urlPath\":\"/p/1\"},"
+	    "\"element\":{\"tag\":\"button\",\"dataset\":{\"sku\":\"SKU-1\"}},"
+	    "\"_ingest\":{\"receivedAt\":\"2026-11-24T10:15:02.123Z\",\"sourceIp\":\"203.0.113.7\"},"
+	    "\"_source\":{\"bucket\":\"b\",\"key\":\"events/2026/11/24/10/e.json\","
+	    "\"etag\":\"\\\"x\\\"\",\"last_modified\":\"2026-11-24T10:15:03.000Z\",\"line\":1}}";
+	const char *want = "{\"event_id\":\"0c6f1e2a-4b5c-4d6e-8f90-a1b2c3d4e5f6\","
+	    "\"event_timestamp\":\"2026-11-24T10:15:02.123Z\","
+	    "\"event_name\":\"product_view\",\"user_id\":\"u_1\","
+	    "\"user_login_state\":\"logged_in\",\"identity_source\":\"login\","
+	    "\"client_id\":\"c1\",\"session_id\":\"s1\",\"is_first_visit\":true,"
+	    "\"context_product_id\":\"SKU-1\","
+	    "\"context_product_name\":\"Café \\\"Mug\\\"\","
+	    "\"context_product_category\":\"Kitchen\","
+	    "\"context_product_brand\":\"Acme\",\"context_product_price\":129,"
+	    "\"context_product_discount_price\":100,"
+	    "\"context_product_url_path\":\"/p/1\","
+	    "\"page_url\":\"https://shop.example.com/p/1\",\"referrer\":null,"
+	    "\"raw_event_id\":null,"
+	    "\"source_key\":\"b/events/2026/11/24/10/e.json:1\","
+	    "\"element\":\"{\\\"tag\\\":\\\"button\\\",\\\"dataset\\\":{\\\"sku\\\":\\\"SKU-1\\\"}}\","
+	    "\"ingest\":\"{\\\"receivedAt\\\":\\\"2026-11-24T10:15:02.123Z\\\",\\\"sourceIp\\\":\\\"203.0.113.7\\\"}\"}";
+	size_t i;
+	const char *p;
+
+	is_int(tf(line), CS_OK, "a full event maps");
+	is_str(row.data, want, "to the row with every column in order");
+	for (i = 0, p = row.data; i < CS_TRANSFORM_NCOLUMNS; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "\"%s\":", cs_transform_columns[i]);
+		p = strstr(p, key);
+		if (p == NULL)
+			break;
+	}
+	is_int(i, CS_TRANSFORM_NCOLUMNS,
+	    "cs_transform_columns lists the row's keys in order");
+	is_int(tf("{" RECV "}"), CS_OK, "an event with only a time maps");
+	is_str(col("event_name"), "\"unknown\"", "no name: unknown");
+	is_str(col("user_id"), "null", "missing text: null");
+	is_str(col("is_first_visit"), "null", "missing boolean: null");
+	is_str(col("context_product_price"), "null", "missing price: null");
+	is_str(col("element"), "null", "no element: null");
+	is_str(col("source_key"), "null", "no _source: no source_key");
+}
+
+static void
+test_aliases(void)
+{
+	is_int(tf("{\"isFirstVisit\":false,\"is_first_visit\":true," RECV "}"),
+	    CS_OK, "false and an alias");
+	is_str(col("is_first_visit"), "false", "false stays false");
+	tf("{\"isFirstVisit\":null,\"is_first_visit\":true," RECV "}");
+	is_str(col("is_first_visit"), "true", "null falls through to the alias");
+	tf("{\"is_first_visit\":false," RECV "}");
+	is_str(col("is_first_visit"), "false", "the snake_case alias alone");
+	tf("{\"eventName\":\"\",\"event_name\":\"x\"," RECV "}");
+	is_str(col("event_name"), "\"\"", "an empty name does not fall through");
+	tf("{\"eventName\":null,\"event_name\":\"login_success\"," RECV "}");
+	is_str(col("event_name"), "\"login_success\"", "event_name when eventName is null");
+	tf("{\"userId\":null,\"user_id\":\"u_9\",\"client_id\":\"c\","
+	    "\"session_id\":\"s\",\"user_login_state\":\"guest\"," RECV "}");
+	is_str(col("user_id"), "\"u_9\"", "user_id");
+	is_str(col("client_id"), "\"c\"", "client_id");
+	is_str(col("session_id"), "\"s\"", "session_id");
+	is_str(col("user_login_state"), "\"guest\"", "user_login_state");
+	tf("{\"identitySource\":\"cookie\"," RECV "}");
+	is_str(col("identity_source"), "\"cookie\"", "identitySource");
+	tf("{\"identity_source\":\"login\",\"identitySource\":\"cookie\"," RECV "}");
+	is_str(col("identity_source"), "\"login\"", "identity_source first");
+	tf("{\"page_url\":\"https://x/\"," RECV "}");
+	is_str(col("page_url"), "\"https://x/\"", "page_url");
+	tf("{\"product\":{\"brandName\":\"B2\"}," RECV "}");
+	is_str(col("context_product_brand"), "\"B2\"", "brandName");
+	tf("{\"product\":{\"brand\":\"B1\",\"brandName\":\"B2\"}," RECV "}");
+	is_str(col("context_product_brand"), "\"B1\"", "brand before brandName");
+	tf("{\"product\":{\"brand\":null,\"brandName\":null},"
+	    "\"context_product\":{\"product_brand\":\"B3\"}," RECV "}");
+	is_str(col("context_product_brand"), "\"B3\"", "then product_brand");
+	tf("{\"context_product\":{\"product_id\":\"P\",\"product_name\":\"N\","
+	    "\"product_category\":\"C\",\"product_price\":\"12\","
+	    "\"product_discount_price\":null,\"product_url_path\":\"/p\"}," RECV "}");
+	is_str(col("context_product_id"), "\"P\"", "context_product.product_id");
+	is_str(col("context_product_name"), "\"N\"", "product_name");
+	is_str(col("context_product_category"), "\"C\"", "product_category");
+	is_str(col("context_product_price"), "12", "product_price");
+	is_str(col("context_product_discount_price"), "null", "null discount");
+	is_str(col("context_product_url_path"), "\"/p\"", "product_url_path");
+	tf("{\"product\":{\"id\":\"A\"},\"context_product\":{\"product_id\":\"B\"}," RECV "}");
+	is_str(col("context_product_id"), "\"A\"", "product before context_product");
+	tf("{\"product\":{\"id\":12345,\"price\":1}," RECV "}");
+	is_str(col("context_product_id"), "\"12345\"", "a numeric id as text");
+}
+
+static void
+test_ids(void)
+{
+	tf("{\"eventId\":\"0C6F1E2A-4B5C-4D6E-8F90-A1B2C3D4E5F6\"," RECV "}");
+	is_str(col("event_id"), "\"0c6f1e2a-4b5c-4d6e-8f90-a1b2c3d4e5f6\"",
+	    "a UUID is lower-cased");
+	is_str(col("raw_event_id"), "null", "and not kept as raw");
+	tf("{\"eventId\":\"1764065702123-9f3a2b1c\"," RECV "}");
+	is_str(col("event_id"), "\"1e079b26-a41f-589a-98f1-ea898711336e\"",
+	    "a legacy id: UUIDv5 of id:<id>");
+	is_str(col("raw_event_id"), "\"1764065702123-9f3a2b1c\"",
+	    "and the id is kept");
+	tf("{\"event_id\":\"abc\"," RECV "}");
+	is_str(col("event_id"), "\"180b262d-3bcc-5d2f-b560-3c80590e0d4c\"",
+	    "event_id is an alias");
+	tf("{\"eventId\":null,\"event_id\":\"abc\"," RECV "}");
+	is_str(col("event_id"), "\"180b262d-3bcc-5d2f-b560-3c80590e0d4c\"",
+	    "a null eventId falls through");
+	tf("{\"_source\":{\"bucket\":\"clickstream-s3-ingest\","
+	    "\"key\":\"events/2026/11/24/10/event-1.json\",\"line\":3,"
+	    "\"last_modified\":\"2026-11-24T10:00:01.000Z\"}}");
+	is_str(col("event_id"), "\"899743af-0114-5c04-81b7-6a44e87cfd2c\"",
+	    "no id: from the source location");
+	is_str(col("source_key"),
+	    "\"clickstream-s3-ingest/events/2026/11/24/10/event-1.json:3\"",
+	    "source_key");
+	is_str(col("raw_event_id"), "null", "no raw id");
+	tf("{\"eventName\":\"page_view\",\"_ingest\":{\"receivedAt\":\"2026-11-24T10:00:00.000Z\"}}");
+	is_str(col("event_id"), "\"9bb22303-b947-5922-9e6d-b733af68c637\"",
+	    "no id, no _source: from the content");
+	tf("{\"eventId\":\"\",\"eventName\":\"page_view\",\"_ingest\":{\"receivedAt\":\"2026-11-24T10:00:00.000Z\"}}");
+	is_str(col("raw_event_id"), "null", "an empty id is no id");
+	ok(strcmp(col("event_id"), "\"9bb22303-b947-5922-9e6d-b733af68c637\"") != 0,
+	    "and the id is from the content");
+	tf("{\"_source\":{\"bucket\":\"b\",\"key\":\"k\",\"line\":\"3\"}," RECV "}");
+	is_str(col("source_key"), "null", "a string line is not a location");
+	tf("{\"_source\":{\"bucket\":\"b\",\"line\":3}," RECV "}");
+	is_str(col("source_key"), "null", "no key, no source_key");
+	is_int(T.ids_derived > 0 && T.ids_from_source > 0 && T.ids_from_content > 0,
+	    1, "the counters count");
+}
+
+static void
+test_prices(void)
+{
+	static const struct {
+		const char *json;
+		const char *want;
+	} cases[] = {
+		{ "129", "129" }, { "\"129\"", "129" }, { "129.00", "129" },
+		{ "\"129.00\"", "129" }, { "12.5", "13" }, { "-12.5", "-13" },
+		{ "12.49", "12" }, { "12.4999999999999999999", "12" },
+		{ "0.5", "1" }, { "0.49", "0" }, { "-0.4", "0" }, { "1e3", "1000" },
+		{ "1.5E1", "15" }, { "125e-1", "13" }, { "5e-1", "1" }, { "4e-1", "0" },
+		{ "1e-400", "0" }, { "\" 42 \"", "42" }, { "\"+7\"", "7" },
+		{ "\"007\"", "7" }, { "9223372036854775807", "9223372036854775807" },
+		{ "-9223372036854775808", "-9223372036854775808" },
+		{ "9223372036854775808", "null" }, { "9223372036854775807.5", "null" },
+		{ "-9223372036854775808.5", "null" }, { "1e19", "null" },
+		{ "1e400", "null" }, { "\"\"", "null" }, { "\"N/A\"", "null" },
+		{ "\"1,299\"", "null" }, { "\"12.\"", "null" }, { "\".5\"", "null" },
+		{ "\"0x10\"", "null" }, { "\"NaN\"", "null" }, { "\"Infinity\"", "null" },
+		{ "\"1e\"", "null" }, { "\"12 34\"", "null" }, { "\"--1\"", "null" },
+		{ "true", "null" }, { "false", "null" }, { "null", "null" },
+		{ "{\"amount\":1}", "null" }, { "[1]", "null" },
+		{ "0.000000000000000000000000000000000000000000000000000000001", "0" },
+		{ "922337203685477580.7e1", "9223372036854775807" },
+	};
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "{\"product\":{\"price\":%s,"
+		    "\"discountPrice\":%s}," RECV "}", cases[i].json, cases[i].json);
+		is_int(tf(line), CS_OK, "price %s maps", cases[i].json);
+		is_str(col("context_product_price"), cases[i].want,
+		    "price %s", cases[i].json);
+		is_str(col("context_product_discount_price"), cases[i].want,
+		    "discountPrice %s", cases[i].json);
+	}
+}
+
+static void
+test_decimal(void)
+{
+	int64_t v = 0;
+
+	is_int(cs_decimal_round("01", 2, 0, &v), -1, "strict: no leading zero");
+	is_int(cs_decimal_round("+1", 2, 0, &v), -1, "strict: no plus");
+	is_int(cs_decimal_round(" 1", 2, 0, &v), -1, "strict: no blanks");
+	is_int(cs_decimal_round("0", 1, 0, &v), 0, "0");
+	is_int(v, 0, "0 is 0");
+	is_int(cs_decimal_round("-0", 2, 0, &v), 0, "-0");
+	is_int(v, 0, "-0 is 0");
+	is_int(cs_decimal_round("2.5", 3, 0, &v), 0, "2.5");
+	is_int(v, 3, "halves go away from zero, not to even");
+	is_int(cs_decimal_round("1e+2", 4, 0, &v), 0, "1e+2");
+	is_int(v, 100, "1e+2 is 100");
+	is_int(cs_decimal_round("", 0, 1, &v), -1, "empty");
+	is_int(cs_decimal_round("  ", 2, 1, &v), -1, "blanks");
+}
+
+static void
+reinit(enum cs_time_from from)
+{
+	cs_transform_release(&T);
+	cs_transform_init(&T, from);
+}
+
+static void
+test_time(void)
+{
+	const char *both = "{\"eventTimestamp\":\"2026-11-24T17:15:00+07:00\","
+	    "\"_ingest\":{\"receivedAt\":\"2026-11-24T10:15:02.123Z\"},"
+	    "\"_source\":{\"last_modified\":\"2026-11-24T10:15:03.000Z\"}}";
+	uint64_t fb;
+
+	reinit(CS_TIME_FROM_INGEST);
+	tf(both);
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:02.123Z\"",
+	    "ingest first by default");
+	reinit(CS_TIME_FROM_EVENT);
+	tf(both);
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:00.000Z\"",
+	    "--time-from event, converted to UTC");
+	reinit(CS_TIME_FROM_OBJECT);
+	tf(both);
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:03.000Z\"",
+	    "--time-from object");
+	tf("{\"eventTimestamp\":\"2026-11-24T17:15:00+07:00\","
+	    "\"_ingest\":{\"receivedAt\":\"2026-11-24T10:15:02.123Z\"}}");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:02.123Z\"",
+	    "object preferred, then ingest");
+	fb = T.time_fallback;
+	ok(fb > 0, "a fallback is counted");
+	reinit(CS_TIME_FROM_INGEST);
+	tf("{\"_ingest\":{\"receivedAt\":\"garbage\"},"
+	    "\"event_timestamp\":\"2026-11-24 10:15:00.5Z\"}");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:00.500Z\"",
+	    "an unparsable receivedAt falls back to event_timestamp");
+	tf("{\"eventTimestamp\":\"2026-11-24T10:15:00.123456Z\"}");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:00.123456Z\"",
+	    "microseconds are kept");
+	tf("{\"eventTimestamp\":\"24/11/2026 10:15\","
+	    "\"_source\":{\"last_modified\":\"2026-11-24T10:15:03.000Z\"}}");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:03.000Z\"",
+	    "then last_modified");
+	tf("{\"eventTimestamp\":null,\"event_timestamp\":\"2026-11-24T10:00:00Z\"}");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:00:00.000Z\"",
+	    "a null eventTimestamp falls through to event_timestamp");
+	is_int(tf("{\"eventTimestamp\":\"2026-11-24T10:15:00\"}"), CS_ETIME,
+	    "a time with no zone is not usable");
+	is_int(tf("{\"eventTimestamp\":1764065702123}"), CS_ETIME,
+	    "nor is a number");
+	is_int(tf("{\"eventName\":\"x\"}"), CS_ETIME, "no time: refused");
+	ok(strstr(err.msg, "no usable timestamp") != NULL, "with a reason: %s",
+	    err.msg);
+	is_str(row.data, "", "and nothing written");
+	is_int(cs_transform_time_from("event", &T.time_from), 0, "'event' parses");
+	is_int(cs_transform_time_from("Event", &T.time_from), -1,
+	    "'Event' does not");
+	reinit(CS_TIME_FROM_INGEST);
+}
+
+static void
+test_types(void)
+{
+	static const struct {
+		const char *members;
+		const char *reason;
+	} cases[] = {
+		{ "\"eventName\":42", "eventName is not a string" },
+		{ "\"eventName\":{\"v\":1}", "eventName is not a string" },
+		{ "\"eventName\":null,\"event_name\":[]", "event_name is not a string" },
+		{ "\"eventId\":12345", "eventId is not a string" },
+		{ "\"event_id\":true", "event_id is not a string" },
+		{ "\"isFirstVisit\":\"yes\"", "isFirstVisit is not a boolean" },
+		{ "\"is_first_visit\":1", "is_first_visit is not a boolean" },
+		{ "\"userId\":true", "userId is not a string" },
+		{ "\"pageUrl\":{}", "pageUrl is not a string" },
+		{ "\"referrer\":[]", "referrer is not a string" },
+		{ "\"product\":\"SKU-1\"", "product is not an object" },
+		{ "\"product\":[]", "product is not an object" },
+		{ "\"context_product\":1", "context_product is not an object" },
+		{ "\"element\":[\"button\"]", "element is not an object" },
+		{ "\"_source\":\"s3://b/k\"", "_source is not an object" },
+		{ "\"product\":{\"name\":{\"en\":\"x\"}}", "product.name is not a string" },
+		{ "\"context_product\":{\"product_id\":false}",
+		    "context_product.product_id is not a string" },
+	};
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "{%s," RECV "}", cases[i].members);
+		is_int(tf(line), CS_ETYPE, "refused: %s", cases[i].members);
+		is_str(err.msg, cases[i].reason, "the reason for %s", cases[i].members);
+		is_str(row.data, "", "nothing written for %s", cases[i].members);
+	}
+	snprintf(line, sizeof(line), "{\"_ingest\":[1],\"eventTimestamp\":"
+	    "\"2026-11-24T10:00:00Z\"}");
+	is_int(tf(line), CS_ETYPE, "_ingest an array is refused");
+	is_str(err.msg, "_ingest is not an object", "_ingest's reason");
+	is_int(tf("{\"product\":null,\"element\":null," RECV "}"), CS_OK,
+	    "null objects are fine");
+	is_int(tf("{\"product\":{\"price\":{},\"discountPrice\":[]}," RECV "}"),
+	    CS_OK, "prices of any type are fine (null)");
+}
+
+static void
+test_repair(void)
+{
+	uint64_t before = T.repaired;
+
+	is_int(tf("{\"userId\":\"a\\u0000b\",\"element\":{\"text\":\"Great \\ud83d\"},"
+	    RECV "}"), CS_OK, "unstorable escapes map");
+	is_str(col("user_id"), "\"a\xef\xbf\xbd" "b\"", "\\u0000 becomes U+FFFD");
+	is_str(col("element"), "\"{\\\"text\\\":\\\"Great \\\\ufffd\\\"}\"",
+	    "an unpaired surrogate in element becomes \\ufffd");
+	is_int(T.repaired - before, 2, "two values repaired");
+	tf("{\"element\":{\"t\":\"tab\\there\\u00e9\",\"x\" : 1 }," RECV "}");
+	is_str(col("element"), "\"{\\\"t\\\":\\\"tab\\\\there\\\\u00e9\\\",\\\"x\\\" : 1 }\"",
+	    "element's text is kept as sent, blanks and escapes included");
+	tf("{\"element\":{\t\"a\":\"\xf0\x9f\x9b\x92\"}," RECV "}");
+	is_str(col("element"), "\"{\\t\\\"a\\\":\\\"\xf0\x9f\x9b\x92\\\"}\"",
+	    "a tab between tokens is escaped, UTF-8 kept");
+	tf("{\"pageUrl\":\"https:\\/\\/x\\/\"," RECV "}");
+	is_str(col("page_url"), "\"https://x/\"", "\\/ is written as /");
+}
+
+int
+main(void)
+{
+	P = cs_event_parser_new();
+	cs_transform_init(&T, CS_TIME_FROM_INGEST);
+	test_full_row();
+	test_aliases();
+	test_ids();
+	test_prices();
+	test_decimal();
+	test_time();
+	test_types();
+	test_repair();
+	cs_transform_release(&T);
+	cs_event_parser_free(P);
+	cs_buf_release(&row);
+	return done_testing();
+}
