@@ -26,7 +26,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3040-cs-load-faults.sh \
 	tests/t3050-cs-load-audit.sh \
 	tests/t3060-cs-load-man.sh \
-	tests/t3070-cs-load-bench.sh
+	tests/t3070-cs-load-bench.sh \
+	tests/t3080-cs-load-transform.sh
 
 TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
