@@ -98,7 +98,6 @@ struct cs_pgload {
 	int mode;
 	int streaming;		/* a COPY of this batch is open */
 	int stream_failed;	/* it broke: flush finds out why */
-	size_t streamed;	/* rows sent into it */
 
 	char **names;
 	size_t nnames;
@@ -247,7 +246,7 @@ disconnect(struct cs_pgload *l)
 static enum cs_err
 connect_once(struct cs_pgload *l, struct cs_error *e)
 {
-	const char *keys[8], *vals[8];
+	const char *keys[10], *vals[10];
 	int k = 0;
 	enum cs_err rc;
 
@@ -259,6 +258,8 @@ connect_once(struct cs_pgload *l, struct cs_error *e)
 	keys[k] = "keepalives_idle"; vals[k++] = "60";
 	keys[k] = "keepalives_interval"; vals[k++] = "10";
 	keys[k] = "keepalives_count"; vals[k++] = "6";
+	/* A send the server never acknowledges fails after a minute. */
+	keys[k] = "tcp_user_timeout"; vals[k++] = "60000";
 	if (l->conninfo != NULL) {
 		keys[k] = "dbname"; vals[k++] = l->conninfo;
 	}
@@ -795,7 +796,6 @@ batch_reset(struct cs_pgload *l)
 	memset(l->slots, 0, l->nslots * sizeof(*l->slots));
 	l->streaming = 0;
 	l->stream_failed = 0;
-	l->streamed = 0;
 }
 
 static enum cs_err
@@ -1154,13 +1154,15 @@ cs_pgload_finish(struct cs_pgload *l, int exit_status, struct cs_error *e)
 	int retries;
 	enum cs_err rc;
 
-	if (l->o.dry_run || l->run_id[0] == '\0')
+	/*
+	 * After the server stayed away, the row stays unfinished: trying
+	 * again would only make the scheduler wait longer.
+	 */
+	if (l->o.dry_run || l->run_id[0] == '\0' || l->conn == NULL)
 		return CS_OK;
 	l->exit_status = exit_status;
-	/* After the server stayed away, one try is enough. */
 	retries = l->o.retries;
-	if (l->conn == NULL)
-		l->o.retries = 0;
+	l->o.retries = 0;
 	rc = with_retries(l, op_finish, "cannot record the run", e);
 	l->o.retries = retries;
 	return rc;
