@@ -35,6 +35,7 @@ static const struct option longopts[] = {
 	{ "batch-rows", required_argument, NULL, OPT_BATCH_ROWS },
 	{ "dbname", required_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'n' },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "no-create", no_argument, NULL, OPT_NO_CREATE },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "source", required_argument, NULL, OPT_SOURCE },
@@ -49,8 +50,9 @@ usage(int status)
 	FILE *fp = status == 0 ? stdout : stderr;
 
 	fprintf(fp,
-	    "usage: cs-load [-hnqV] [-d conninfo] [-t table] [--batch-bytes size]\n"
-	    "               [--batch-rows n] [--no-create] [--retries n]\n"
+	    "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
+	    "               [--batch-bytes size] [--batch-rows n] [--no-create]\n"
+	    "               [--retries n]\n"
 	    "               [--source name] [--rejects file] [--stats file]\n"
 	    "               [--max-reject-rate rate] [--max-line-bytes n]\n"
 	    "               [--progress | --no-progress] [file ...]\n");
@@ -58,6 +60,7 @@ usage(int status)
 		fprintf(fp, "\n"
 		    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
 		    "                           variables, service file, .pgpass)\n"
+		    "  -j, --jobs N             connections loading at once (default %d)\n"
 		    "  -n, --dry-run            validate the rows only; no database\n"
 		    "  -t, --table NAME         the table, schema-qualified or not (default\n"
 		    "                           %s)\n"
@@ -68,7 +71,8 @@ usage(int status)
 		    "      --retries N          tries again after a lost connection (default %d)\n"
 		    "      --source NAME        recorded in the cs_load_runs table\n"
 		    "%s",
-		    CS_PGLOAD_DEFAULT_TABLE, CS_PGLOAD_DEFAULT_BATCH_ROWS,
+		    CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
+		    CS_PGLOAD_DEFAULT_BATCH_ROWS,
 		    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
 	exit(status ? CS_EXIT_USAGE : CS_EXIT_OK);
 }
@@ -170,7 +174,7 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.retries = -1;
 	cs_error_clear(&e);
-	while ((ch = getopt_long(argc, argv, "d:nt:" CS_CLI_COMMON_SHORTOPTS,
+	while ((ch = getopt_long(argc, argv, "d:j:nt:" CS_CLI_COMMON_SHORTOPTS,
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
@@ -179,6 +183,10 @@ main(int argc, char *argv[])
 			if ((conninfo = strdup(optarg)) == NULL)
 				errx(CS_EXIT_OSERR, "out of memory");
 			explicit_bzero(optarg, strlen(optarg));
+			break;
+		case 'j':
+			o.jobs = (int)parse_num(optarg, 1, CS_PGLOAD_MAX_JOBS,
+			    "--jobs");
 			break;
 		case 'n':
 			o.dry_run = 1;
@@ -190,8 +198,8 @@ main(int argc, char *argv[])
 			o.batch_bytes = parse_size(optarg, "--batch-bytes");
 			break;
 		case OPT_BATCH_ROWS:
-			o.batch_rows = (size_t)parse_num(optarg, 1, 1000000,
-			    "--batch-rows");
+			o.batch_rows = (size_t)parse_num(optarg, 1,
+			    CS_PGLOAD_MAX_BATCH_ROWS, "--batch-rows");
 			break;
 		case OPT_NO_CREATE:
 			o.no_create = 1;

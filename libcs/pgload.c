@@ -1,30 +1,37 @@
 /*
  * pgload.c: the loader of pgload.h.
  *
- * How a batch reaches the table.  Two modes:
+ * Threads.  The caller's thread parses and checks rows and gathers them
+ * into a batch; a full batch is handed to a lane, a thread with its own
+ * connection that loads it while the caller's thread parses the next
+ * one.  With `jobs' lanes, up to that many server backends insert at
+ * once.  A lane owns its batch until it is settled; the caller's thread
+ * only reads the keys of batches in flight (to drop later duplicates of
+ * them) and only it reuses a settled batch.  One mutex guards the
+ * counters, the rejects, the notices and the lanes' hand-over.
  *
- *   stream  The batch's COPY is opened with its first row and each row is
- *           sent as soon as it is parsed, so that the server inserts while
- *           we parse; the batch ends with the end of the COPY, which
- *           commits it (a COPY on its own is one transaction).  No
- *           question is asked about duplicates: the table's primary key
- *           refuses a row that is there already and the COPY fails whole.
- *   check   The batch is gathered first; one query asks which of its
- *           event_ids the table holds (SELECT ... = ANY($1), one index
- *           probe a key), those rows are counted as duplicates, and the
- *           rest are COPYed.
+ * How a lane loads a batch.  Two modes:
  *
- * A loader starts in stream mode, since fresh rows are the common case and
- * cost nothing extra there.  A stream COPY that hits a duplicate is
- * redone in check mode, and the loader stays in check mode while batches
- * find duplicates (a rerun), going back to streaming after a batch with
- * none.  Duplicates inside one batch are dropped before sending, with a
- * hash set of the batch's keys.  In check mode another loader may insert
- * one of the keys between the question and the COPY: the COPY then fails
- * on the key and the batch is loaded once more through a temporary table
- * and INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING, which
- * cannot fail that way.  The measurements that chose this design are in
- * the commit message that introduced it.
+ *   direct  One binary COPY of the whole batch straight into the table,
+ *           which is one transaction; no question is asked about
+ *           duplicates: the primary key refuses a row that is there
+ *           already and the COPY fails whole.
+ *   check   One query asks which of the batch's event_ids the table holds
+ *           (SELECT ... = ANY($1), one index probe a key); those rows are
+ *           counted as duplicates and the rest are COPYed.
+ *
+ * A lane starts in direct mode, since fresh rows are the common case and
+ * cost nothing extra there.  A direct COPY that meets a duplicate is redone
+ * in check mode, and the lane stays in check mode while its batches find
+ * duplicates (a rerun), going back to direct after a batch with none.
+ * Duplicates inside a batch, or of a batch still in flight, are dropped
+ * by the caller's thread with hash sets of the batches' keys, so that the
+ * first of them wins.  In check mode another loader may insert one of the
+ * keys between the question and the COPY: the COPY then fails on the key
+ * and the batch is loaded once more through a temporary table and INSERT
+ * ... SELECT ... ON CONFLICT (event_id) DO NOTHING, which cannot fail that
+ * way.  The measurements that chose this design are in the commit
+ * messages that introduced it.
  *
  * A COPY that the server refuses for its data is split in halves, each
  * loaded on its own, until the refused rows stand alone and are rejected
@@ -40,6 +47,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,15 +68,39 @@
 #include "banned.h"
 
 enum { ROW_PENDING, ROW_DONE, ROW_REJECTED };
-enum { MODE_STREAM, MODE_CHECK };
+enum { MODE_DIRECT, MODE_CHECK };
 
 struct brow {
 	unsigned char id[16];
-	uint32_t enc_off, enc_len;	/* the tuple in l->enc */
-	uint32_t raw_off, raw_len;	/* the input line in l->raw */
-	uint32_t name;			/* index in l->names */
-	uint8_t state;
+	uint32_t enc_off, enc_len;	/* the tuple in b->enc */
+	uint32_t raw_off, raw_len;	/* the input line in b->raw */
+	const char *name;		/* the input's name, in l->names */
 	uint64_t lineno;
+	uint8_t state;
+};
+
+struct batch {
+	struct brow *rows;
+	size_t nrows, cap;
+	struct cs_buf enc, raw;
+	uint32_t *slots;	/* row index + 1; 0 empty */
+	size_t nslots;
+};
+
+struct lane {
+	struct cs_pgload *l;
+	int index;
+	pthread_t thread;
+	int started;
+	PGconn *conn;
+	int prepared;		/* the exists statement, on this connection */
+	int stage_ready;	/* the staging table, on this connection */
+	int mode;
+	struct batch *b;	/* the batch it loads; NULL when idle */
+	uint64_t found;		/* duplicates the table held, this batch */
+	struct cs_buf sql, arr;
+	int failed;
+	struct cs_error err;
 };
 
 /* Objects seen recently: two generations of a small hash set. */
@@ -81,23 +113,21 @@ struct cs_pgload {
 	char *source, *version;
 	char host[256];
 	struct cs_pgname name;
-	PGconn *conn;
-	int prepared;		/* the exists statement, on this connection */
-	int stage_ready;	/* the staging table, on this connection */
 	int schema_ready;
 	int have_runs;
 	char run_id[24];	/* "" when no audit row */
+	int exit_status;	/* for the audit row */
 	struct cs_row_parser *rp;
 
-	struct brow *rows;
-	size_t nrows, rows_cap;
-	struct cs_buf enc, raw;
-	uint32_t *slots;	/* row index + 1; 0 empty */
-	size_t nslots;
-
-	int mode;
-	int streaming;		/* a COPY of this batch is open */
-	int stream_failed;	/* it broke: flush finds out why */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* a lane became idle, or must quit */
+	int quit;
+	struct lane *lanes;
+	int nlanes;
+	struct batch *batches;	/* nlanes + 1 of them */
+	struct batch *cur;	/* the one the caller's thread fills */
+	struct batch **inflight; /* handed over, maybe not settled: keys to avoid */
+	int ninflight;
 
 	char **names;
 	size_t nnames;
@@ -109,10 +139,39 @@ struct cs_pgload {
 	char warned[16][64];
 	int nwarned;
 
-	struct cs_buf sql, arr;
 	struct cs_pgload_stats st;
-	int exit_status;	/* for the audit row */
 };
+
+static void
+lock(struct cs_pgload *l)
+{
+	pthread_mutex_lock(&l->mu);
+}
+
+static void
+unlock(struct cs_pgload *l)
+{
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Call with the lock held. */
+static void
+notice_locked(struct cs_pgload *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+notice_locked(struct cs_pgload *l, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (l->o.notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	l->o.notice(l->o.notice_ctx, msg);
+}
 
 static void
 notice(struct cs_pgload *l, const char *fmt, ...)
@@ -129,14 +188,16 @@ notice(struct cs_pgload *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	lock(l);
 	l->o.notice(l->o.notice_ctx, msg);
+	unlock(l);
 }
 
 /* Server messages: warnings are passed on, notices dropped. */
 static void
 notice_processor(void *arg, const char *message)
 {
-	struct cs_pgload *l = arg;
+	struct lane *ln = arg;
 	char line[500];
 	size_t n;
 
@@ -147,7 +208,7 @@ notice_processor(void *arg, const char *message)
 		n = sizeof(line) - 1;
 	memcpy(line, message, n);
 	line[n] = '\0';
-	notice(l, "server: %s", line);
+	notice(ln->l, "server: %s", line);
 }
 
 static uint64_t
@@ -196,56 +257,142 @@ count_object(struct cs_pgload *l)
 		;
 	l->obj[0][i] = h;
 	l->obj_n++;
+	lock(l);
 	l->st.objects++;
 	if (l->o.summary != NULL)
 		cs_summary_add(l->o.summary, "objects", 1);
+	unlock(l);
 }
 
-/* ---- the batch's keys ---- */
+/* ---- counters (lock held by the callers below) ---- */
+
+static void
+count_inserted(struct cs_pgload *l, uint64_t n)
+{
+	lock(l);
+	l->st.inserted += n;
+	if (l->o.summary != NULL)
+		l->o.summary->out += n;
+	unlock(l);
+}
+
+static void
+count_duplicates(struct cs_pgload *l, uint64_t n)
+{
+	lock(l);
+	l->st.duplicates += n;
+	if (l->o.summary != NULL)
+		cs_summary_add(l->o.summary, "duplicates", n);
+	unlock(l);
+}
+
+/* Write a reject record and count it. */
+static enum cs_err
+add_reject(struct cs_pgload *l, const char *reason, const char *data,
+    size_t len, int is_json, uint64_t full_len, const char *name,
+    uint64_t lineno, struct cs_error *e)
+{
+	struct cs_reject rj;
+	struct cs_buf b = CS_BUF_INIT;
+	enum cs_err rc = CS_OK;
+
+	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
+	    cs_buf_append_json_string_lossy(&b, name, strlen(name), NULL) == -1 ||
+	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)lineno) == -1) {
+		cs_buf_release(&b);
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = reason;
+	rj.input = data;
+	rj.input_len = len;
+	rj.input_is_json = is_json;
+	rj.input_full_len = full_len;
+	rj.source_json = b.data;
+	rj.source_len = b.len;
+	lock(l);
+	if (l->o.rejects != NULL)
+		rc = cs_rejects_add(l->o.rejects, &rj, e);
+	l->st.rejected++;
+	if (l->o.summary != NULL)
+		l->o.summary->rejected++;
+	unlock(l);
+	cs_buf_release(&b);
+	return rc;
+}
+
+/* ---- batches ---- */
 
 static size_t
-slot_of(const struct cs_pgload *l, const unsigned char *id)
+slot_of(const struct batch *b, const unsigned char *id)
 {
-	uint64_t a, b;
+	uint64_t x, y;
 
-	memcpy(&a, id, 8);
-	memcpy(&b, id + 8, 8);
-	return (size_t)(((a ^ (b * UINT64_C(0x9e3779b97f4a7c15))) *
-	    UINT64_C(0xff51afd7ed558ccd)) >> 20) & (l->nslots - 1);
+	memcpy(&x, id, 8);
+	memcpy(&y, id + 8, 8);
+	return (size_t)(((x ^ (y * UINT64_C(0x9e3779b97f4a7c15))) *
+	    UINT64_C(0xff51afd7ed558ccd)) >> 20) & (b->nslots - 1);
 }
 
 /* The row of the batch with this key, or -1; *slot where it would go. */
 static long
-find_key(const struct cs_pgload *l, const unsigned char *id, size_t *slot)
+find_key(const struct batch *b, const unsigned char *id, size_t *slot)
 {
 	size_t i;
 	uint32_t r;
 
-	for (i = slot_of(l, id); (r = l->slots[i]) != 0;
-	    i = (i + 1) & (l->nslots - 1))
-		if (memcmp(l->rows[r - 1].id, id, 16) == 0)
+	for (i = slot_of(b, id); (r = b->slots[i]) != 0;
+	    i = (i + 1) & (b->nslots - 1))
+		if (memcmp(b->rows[r - 1].id, id, 16) == 0)
 			return (long)r - 1;
 	if (slot != NULL)
 		*slot = i;
 	return -1;
 }
 
+static void
+batch_reset(struct batch *b)
+{
+	b->nrows = 0;
+	cs_buf_reset(&b->enc);
+	cs_buf_reset(&b->raw);
+	memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+}
+
+static int
+batch_init(struct batch *b, size_t rows)
+{
+	memset(b, 0, sizeof(*b));
+	/* The key set: a power of two at least twice the batch. */
+	for (b->nslots = 1024; b->nslots < 2 * rows; b->nslots *= 2)
+		;
+	return (b->slots = calloc(b->nslots, sizeof(*b->slots))) ? 0 : -1;
+}
+
+static void
+batch_release(struct batch *b)
+{
+	free(b->rows);
+	cs_buf_release(&b->enc);
+	cs_buf_release(&b->raw);
+	free(b->slots);
+}
+
 /* ---- connection ---- */
 
 static void
-disconnect(struct cs_pgload *l)
+disconnect(struct lane *ln)
 {
-	PQfinish(l->conn);
-	l->conn = NULL;
-	l->prepared = 0;
-	l->stage_ready = 0;
-	l->streaming = 0;
-	l->stream_failed = 0;
+	PQfinish(ln->conn);
+	ln->conn = NULL;
+	ln->prepared = 0;
+	ln->stage_ready = 0;
 }
 
 static enum cs_err
-connect_once(struct cs_pgload *l, struct cs_error *e)
+connect_once(struct lane *ln, struct cs_error *e)
 {
+	struct cs_pgload *l = ln->l;
 	const char *keys[10], *vals[10];
 	int k = 0;
 	enum cs_err rc;
@@ -264,41 +411,42 @@ connect_once(struct cs_pgload *l, struct cs_error *e)
 		keys[k] = "dbname"; vals[k++] = l->conninfo;
 	}
 	keys[k] = NULL; vals[k] = NULL;
-	l->conn = PQconnectdbParams(keys, vals, 1);
-	if (l->conn == NULL)
+	ln->conn = PQconnectdbParams(keys, vals, 1);
+	if (ln->conn == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if (PQstatus(l->conn) != CONNECTION_OK) {
-		rc = PQconnectionNeedsPassword(l->conn) ? CS_EDENIED : CS_ETEMP;
-		cs_pg_error(l->conn, NULL, NULL, e);
+	if (PQstatus(ln->conn) != CONNECTION_OK) {
+		rc = PQconnectionNeedsPassword(ln->conn) ? CS_EDENIED : CS_ETEMP;
+		cs_pg_error(ln->conn, NULL, NULL, e);
 		e->code = rc;
-		disconnect(l);
+		disconnect(ln);
 		return rc;
 	}
-	PQsetNoticeProcessor(l->conn, notice_processor, l);
-	if (PQsetClientEncoding(l->conn, "UTF8") != 0) {
-		rc = cs_pg_error(l->conn, NULL, "cannot set the client encoding", e);
-		disconnect(l);
+	PQsetNoticeProcessor(ln->conn, notice_processor, ln);
+	if (PQsetClientEncoding(ln->conn, "UTF8") != 0) {
+		rc = cs_pg_error(ln->conn, NULL, "cannot set the client encoding", e);
+		disconnect(ln);
 		return rc;
 	}
-	if (PQserverVersion(l->conn) < 90500) {
-		disconnect(l);
+	if (PQserverVersion(ln->conn) < 90500) {
+		disconnect(ln);
 		return cs_error_set(e, CS_ECONFIG,
 		    "the server is older than PostgreSQL 9.5 (no ON CONFLICT)");
 	}
 	return CS_OK;
 }
 
-/* Quote the names and make the tables ready, once a run. */
+/* Quote the names and make the tables ready, once a run (lane 0). */
 static enum cs_err
-prepare_schema(struct cs_pgload *l, struct cs_error *e)
+prepare_schema(struct lane *ln, struct cs_error *e)
 {
+	struct cs_pgload *l = ln->l;
 	enum cs_err rc;
 
 	if (l->schema_ready)
 		return CS_OK;
-	if ((rc = cs_pgname_quote(&l->name, l->conn, e)) != CS_OK)
+	if ((rc = cs_pgname_quote(&l->name, ln->conn, e)) != CS_OK)
 		return rc;
-	if ((rc = cs_pgschema_prepare(l->conn, &l->name, !l->o.no_create,
+	if ((rc = cs_pgschema_prepare(ln->conn, &l->name, !l->o.no_create,
 	    &l->have_runs, e)) != CS_OK)
 		return rc;
 	if (l->have_runs < 0)
@@ -335,9 +483,10 @@ pause_for(double s)
  * often than the retries allow.  Connects first when not connected.
  */
 static enum cs_err
-with_retries(struct cs_pgload *l, enum cs_err (*op)(struct cs_pgload *,
+with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
     struct cs_error *), const char *what, struct cs_error *e)
 {
+	struct cs_pgload *l = ln->l;
 	enum cs_err rc;
 	int attempt;
 	double d;
@@ -345,28 +494,33 @@ with_retries(struct cs_pgload *l, enum cs_err (*op)(struct cs_pgload *,
 
 	for (attempt = 0;; attempt++) {
 		rc = CS_OK;
-		if (l->conn == NULL)
-			rc = connect_once(l, e);
+		if (ln->conn == NULL)
+			rc = connect_once(ln, e);
+		if (rc == CS_OK && ln->index == 0)
+			rc = prepare_schema(ln, e);
 		if (rc == CS_OK)
-			rc = prepare_schema(l, e);
-		if (rc == CS_OK)
-			rc = op(l, e);
+			rc = op(ln, e);
 		if (rc != CS_ETEMP)
 			return rc;
-		if (l->conn != NULL && PQstatus(l->conn) != CONNECTION_OK)
-			disconnect(l);
-		if (l->conn != NULL && PQtransactionStatus(l->conn) != PQTRANS_IDLE)
-			PQclear(PQexec(l->conn, "ROLLBACK"));
+		if (ln->conn != NULL && PQstatus(ln->conn) != CONNECTION_OK)
+			disconnect(ln);
+		if (ln->conn != NULL &&
+		    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
+			PQclear(PQexec(ln->conn, "ROLLBACK"));
+			ln->stage_ready = 0;
+		}
 		strlcpy(why, e->msg, sizeof(why));
 		if (attempt >= l->o.retries)
 			return cs_error_set(e, CS_EUNAVAIL, "%s%s%s (gave up after %d %s)",
 			    what ? what : "", what ? ": " : "", why, attempt + 1,
 			    attempt ? "tries" : "try");
 		d = backoff(attempt);
-		notice(l, "%s%s%s; trying again in %.2g s", what ? what : "",
-		    what ? ": " : "", why, d);
-		pause_for(d);
+		lock(l);
+		notice_locked(l, "%s%s%s; trying again in %.2g s",
+		    what ? what : "", what ? ": " : "", why, d);
 		l->st.retries++;
+		unlock(l);
+		pause_for(d);
 	}
 }
 
@@ -384,50 +538,70 @@ column_list(struct cs_buf *b)
 
 /* Start COPY ... FROM STDIN (FORMAT binary) into table. */
 static enum cs_err
-copy_begin(struct cs_pgload *l, const char *table, struct cs_error *e)
+copy_begin(struct lane *ln, const char *table, struct cs_error *e)
 {
 	PGresult *res;
 	enum cs_err rc = CS_OK;
 
-	cs_buf_reset(&l->sql);
-	if (cs_buf_printf(&l->sql, "COPY %s (", table) == -1 ||
-	    column_list(&l->sql) == -1 ||
-	    cs_buf_append_str(&l->sql, ") FROM STDIN (FORMAT binary)") == -1)
+	cs_buf_reset(&ln->sql);
+	if (cs_buf_printf(&ln->sql, "COPY %s (", table) == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, ") FROM STDIN (FORMAT binary)") == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	res = PQexec(l->conn, l->sql.data);
+	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
-		rc = cs_pg_error(l->conn, res, "cannot start COPY", e);
+		rc = cs_pg_error(ln->conn, res, "cannot start COPY", e);
 	PQclear(res);
 	if (rc != CS_OK)
 		return rc;
-	cs_buf_reset(&l->arr);
-	if (cs_row_binary_header(&l->arr) == -1)
+	cs_buf_reset(&ln->arr);
+	if (cs_row_binary_header(&ln->arr) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if (PQputCopyData(l->conn, l->arr.data, (int)l->arr.len) != 1)
-		return cs_pg_error(l->conn, NULL, "COPY failed", e);
+	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) != 1)
+		return cs_pg_error(ln->conn, NULL, "COPY failed", e);
 	return CS_OK;
 }
 
+/* Send rows idx[0..n) of the batch into the open COPY. */
+static void
+copy_rows(struct lane *ln, const uint32_t *idx, size_t n)
+{
+	const struct batch *b = ln->b;
+	size_t i, j, off, len;
+
+	for (i = 0; i < n; i = j) {
+		/* Runs of rows next to each other go in one call. */
+		off = b->rows[idx[i]].enc_off;
+		len = b->rows[idx[i]].enc_len;
+		for (j = i + 1; j < n && len < 65536 &&
+		    b->rows[idx[j]].enc_off == off + len; j++)
+			len += b->rows[idx[j]].enc_len;
+		/* Fails when the server has refused already: copy_end says why. */
+		if (PQputCopyData(ln->conn, b->enc.data + off, (int)len) != 1)
+			return;
+	}
+}
+
 /*
- * End a COPY: the trailer, the end, and the result.  *res_out gets the
- * failed result when the server refused (the caller clears it); *n the
- * rows copied.
+ * End a COPY: the trailer, the end, and the result.  On a refusal for
+ * the data or a key already there, CS_EDB with the result in *res_out (the
+ * caller clears it); *n gets the rows copied.
  */
 static enum cs_err
-copy_end(struct cs_pgload *l, PGresult **res_out, uint64_t *n,
+copy_end(struct lane *ln, PGresult **res_out, uint64_t *n,
     struct cs_error *e)
 {
 	PGresult *res, *bad = NULL;
-	enum cs_err rc = CS_OK;
+	enum cs_err rc;
 
 	*res_out = NULL;
-	cs_buf_reset(&l->arr);
-	if (cs_row_binary_trailer(&l->arr) == -1)
+	cs_buf_reset(&ln->arr);
+	if (cs_row_binary_trailer(&ln->arr) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	/* These fail when the server has already refused: the result says why. */
-	if (PQputCopyData(l->conn, l->arr.data, (int)l->arr.len) == 1)
-		(void)PQputCopyEnd(l->conn, NULL);
-	while ((res = PQgetResult(l->conn)) != NULL) {
+	/* These fail when the server has refused already: the result says why. */
+	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) == 1)
+		(void)PQputCopyEnd(ln->conn, NULL);
+	while ((res = PQgetResult(ln->conn)) != NULL) {
 		if (PQresultStatus(res) == PGRES_COMMAND_OK && bad == NULL) {
 			*n = strtoull(PQcmdTuples(res), NULL, 10);
 			PQclear(res);
@@ -440,242 +614,172 @@ copy_end(struct cs_pgload *l, PGresult **res_out, uint64_t *n,
 		else
 			PQclear(res);
 	}
-	if (PQstatus(l->conn) != CONNECTION_OK) {
-		(void)cs_pg_error(l->conn, bad, "COPY failed", e);
+	if (PQstatus(ln->conn) != CONNECTION_OK) {
+		(void)cs_pg_error(ln->conn, bad, "COPY failed", e);
 		PQclear(bad);
 		e->code = CS_ETEMP;
 		return CS_ETEMP;
 	}
-	if (bad != NULL) {
-		rc = cs_pg_error(l->conn, bad, "COPY failed", e);
-		if (rc == CS_ETEMP || !(cs_pg_is_data_error(bad) ||
-		    cs_pg_is_unique_violation(bad))) {
-			PQclear(bad);
-			return rc;
-		}
-		*res_out = bad;
-		return CS_EDB;
+	if (bad == NULL)
+		return CS_OK;
+	rc = cs_pg_error(ln->conn, bad, "COPY failed", e);
+	if (rc == CS_ETEMP || !(cs_pg_is_data_error(bad) ||
+	    cs_pg_is_unique_violation(bad))) {
+		PQclear(bad);
+		return rc;
 	}
-	return CS_OK;
-}
-
-/* Send rows idx[0..n) of the batch into the open COPY. */
-static enum cs_err
-copy_rows(struct cs_pgload *l, const uint32_t *idx, size_t n)
-{
-	size_t i, j;
-	const struct brow *r;
-	size_t off, len;
-
-	for (i = 0; i < n; i = j) {
-		/* Runs of rows next to each other go in one call. */
-		r = &l->rows[idx[i]];
-		off = r->enc_off;
-		len = r->enc_len;
-		for (j = i + 1; j < n && len < 65536 &&
-		    l->rows[idx[j]].enc_off == off + len; j++)
-			len += l->rows[idx[j]].enc_len;
-		if (PQputCopyData(l->conn, l->enc.data + off, (int)len) != 1)
-			return CS_EPIPE;	/* copy_end says why */
-	}
-	return CS_OK;
+	*res_out = bad;
+	return CS_EDB;
 }
 
 /* ---- settling rows ---- */
 
-static enum cs_err
-reject_row(struct cs_pgload *l, struct brow *r, const char *reason,
-    struct cs_error *e)
-{
-	struct cs_reject rj;
-	struct cs_buf b = CS_BUF_INIT;
-	enum cs_err rc = CS_OK;
-
-	r->state = ROW_REJECTED;
-	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&b, l->names[r->name],
-	    strlen(l->names[r->name]), NULL) == -1 ||
-	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)r->lineno) == -1) {
-		cs_buf_release(&b);
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	}
-	memset(&rj, 0, sizeof(rj));
-	rj.reason = reason;
-	rj.input = l->raw.data + r->raw_off;
-	rj.input_len = r->raw_len;
-	rj.input_is_json = 1;
-	rj.input_full_len = r->raw_len;
-	rj.source_json = b.data;
-	rj.source_len = b.len;
-	if (l->o.rejects != NULL)
-		rc = cs_rejects_add(l->o.rejects, &rj, e);
-	cs_buf_release(&b);
-	l->st.rejected++;
-	if (l->o.summary != NULL)
-		l->o.summary->rejected++;
-	return rc;
-}
-
 static void
-count_inserted(struct cs_pgload *l, uint64_t n)
-{
-	l->st.inserted += n;
-	if (l->o.summary != NULL)
-		l->o.summary->out += n;
-}
-
-static void
-count_duplicates(struct cs_pgload *l, uint64_t n)
-{
-	l->st.duplicates += n;
-	if (l->o.summary != NULL)
-		cs_summary_add(l->o.summary, "duplicates", n);
-}
-
-static void
-settle(struct cs_pgload *l, const uint32_t *idx, size_t n)
+settle(struct lane *ln, const uint32_t *idx, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		l->rows[idx[i]].state = ROW_DONE;
+		ln->b->rows[idx[i]].state = ROW_DONE;
 }
 
 /*
  * Ask which keys of rows idx[0..n) the table holds; settle those as
- * duplicates.  *found gets their number.
+ * duplicates.
  */
 static enum cs_err
-check_existing(struct cs_pgload *l, const uint32_t *idx, size_t n,
-    uint64_t *found, struct cs_error *e)
+check_existing(struct lane *ln, const uint32_t *idx, size_t n,
+    struct cs_error *e)
 {
 	static const Oid uuid_array_oid = 2951;
+	static const unsigned char len16[4] = { 0, 0, 0, 16 };
+	struct batch *b = ln->b;
 	const char *values[1];
 	int lengths[1], formats[1] = { 1 };
 	PGresult *res;
-	unsigned char h[20 + 8];
+	unsigned char h[20];
+	uint64_t found = 0;
+	enum cs_err rc;
 	size_t i;
 	long k;
 	int t;
 
-	*found = 0;
-	if (!l->prepared) {
-		cs_buf_reset(&l->sql);
-		if (cs_buf_printf(&l->sql, "SELECT event_id FROM %s"
-		    " WHERE event_id = ANY($1)", l->name.quoted) == -1)
+	if (!ln->prepared) {
+		cs_buf_reset(&ln->sql);
+		if (cs_buf_printf(&ln->sql, "SELECT event_id FROM %s"
+		    " WHERE event_id = ANY($1)", ln->l->name.quoted) == -1)
 			return cs_error_set(e, CS_ENOMEM, "out of memory");
-		res = PQprepare(l->conn, "cs_load_exists", l->sql.data, 1,
+		res = PQprepare(ln->conn, "cs_load_exists", ln->sql.data, 1,
 		    &uuid_array_oid);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			enum cs_err rc = cs_pg_error(l->conn, res,
+			rc = cs_pg_error(ln->conn, res,
 			    "cannot prepare the duplicate check", e);
-
 			PQclear(res);
 			return rc;
 		}
 		PQclear(res);
-		l->prepared = 1;
+		ln->prepared = 1;
 	}
 	/* A one-dimensional uuid[] in binary: header, then (16, bytes) each. */
-	cs_buf_reset(&l->arr);
 	memset(h, 0, sizeof(h));
 	h[3] = 1;			/* ndim */
-	h[7] = 0;			/* no NULLs */
-	h[8] = 0; h[9] = 0; h[10] = (2950 >> 8) & 0xff; h[11] = 2950 & 0xff;
-	h[12] = (unsigned char)(n >> 24); h[13] = (unsigned char)(n >> 16);
-	h[14] = (unsigned char)(n >> 8); h[15] = (unsigned char)n;
+	h[10] = (2950 >> 8) & 0xff;	/* element type: uuid */
+	h[11] = 2950 & 0xff;
+	h[12] = (unsigned char)(n >> 24);
+	h[13] = (unsigned char)(n >> 16);
+	h[14] = (unsigned char)(n >> 8);
+	h[15] = (unsigned char)n;
 	h[19] = 1;			/* lower bound */
-	if (cs_buf_reserve(&l->arr, 20 + n * 20) == -1)
+	cs_buf_reset(&ln->arr);
+	if (cs_buf_reserve(&ln->arr, 20 + n * 20) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	cs_buf_append(&l->arr, h, 20);
+	cs_buf_append(&ln->arr, h, 20);
 	for (i = 0; i < n; i++) {
-		static const unsigned char len16[4] = { 0, 0, 0, 16 };
-
-		cs_buf_append(&l->arr, len16, 4);
-		cs_buf_append(&l->arr, l->rows[idx[i]].id, 16);
+		cs_buf_append(&ln->arr, len16, 4);
+		cs_buf_append(&ln->arr, b->rows[idx[i]].id, 16);
 	}
-	values[0] = l->arr.data;
-	lengths[0] = (int)l->arr.len;
-	res = PQexecPrepared(l->conn, "cs_load_exists", 1, values, lengths,
+	values[0] = ln->arr.data;
+	lengths[0] = (int)ln->arr.len;
+	res = PQexecPrepared(ln->conn, "cs_load_exists", 1, values, lengths,
 	    formats, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		enum cs_err rc = cs_pg_error(l->conn, res,
-		    "cannot check for duplicates", e);
-
+		rc = cs_pg_error(ln->conn, res, "cannot check for duplicates", e);
 		PQclear(res);
 		return rc;
 	}
 	for (t = 0; t < PQntuples(res); t++) {
 		if (PQgetlength(res, t, 0) != 16)
 			continue;
-		k = find_key(l, (const unsigned char *)PQgetvalue(res, t, 0), NULL);
-		if (k >= 0 && l->rows[k].state == ROW_PENDING) {
-			l->rows[k].state = ROW_DONE;
-			(*found)++;
+		k = find_key(b, (const unsigned char *)PQgetvalue(res, t, 0), NULL);
+		if (k >= 0 && b->rows[k].state == ROW_PENDING) {
+			b->rows[k].state = ROW_DONE;
+			found++;
 		}
 	}
 	PQclear(res);
-	count_duplicates(l, *found);
+	ln->found += found;
+	count_duplicates(ln->l, found);
 	return CS_OK;
 }
 
 /* COPY rows into the staging table, then INSERT ... ON CONFLICT DO NOTHING. */
 static enum cs_err
-stage_insert(struct cs_pgload *l, const uint32_t *idx, size_t n,
+stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
     PGresult **bad, struct cs_error *e)
 {
 	PGresult *res;
 	enum cs_err rc;
 	uint64_t copied = 0, inserted;
-	int i;
+	int i, r = 0;
 
 	*bad = NULL;
-	res = PQexec(l->conn, "BEGIN");
+	res = PQexec(ln->conn, "BEGIN");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(l->conn, res, "cannot begin", e);
+		rc = cs_pg_error(ln->conn, res, "cannot begin", e);
 		PQclear(res);
 		return rc;
 	}
 	PQclear(res);
-	if (!l->stage_ready) {
-		cs_buf_reset(&l->sql);
-		cs_buf_append_str(&l->sql,
+	if (!ln->stage_ready) {
+		cs_buf_reset(&ln->sql);
+		r = cs_buf_append_str(&ln->sql,
 		    "CREATE TEMPORARY TABLE cs_load_stage (");
-		for (i = 0; i < CS_ROW_NCOLS; i++)
-			cs_buf_printf(&l->sql, "%s%s %s", i ? ", " : "",
+		for (i = 0; i < CS_ROW_NCOLS && r == 0; i++)
+			r = cs_buf_printf(&ln->sql, "%s%s %s", i ? ", " : "",
 			    cs_row_columns[i].name, cs_row_columns[i].ddl_type);
-		if (cs_buf_append_str(&l->sql, ") ON COMMIT DELETE ROWS") == -1) {
+		if (r == -1 ||
+		    cs_buf_append_str(&ln->sql, ") ON COMMIT DELETE ROWS") == -1) {
 			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 			goto fail;
 		}
-		res = PQexec(l->conn, l->sql.data);
+		res = PQexec(ln->conn, ln->sql.data);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			rc = cs_pg_error(l->conn, res,
+			rc = cs_pg_error(ln->conn, res,
 			    "cannot create the staging table", e);
 			PQclear(res);
 			goto fail;
 		}
 		PQclear(res);
-		l->stage_ready = 1;	/* once committed; reset on ROLLBACK below */
+		ln->stage_ready = 1;	/* undone by a ROLLBACK below */
 	}
-	if ((rc = copy_begin(l, "pg_temp.cs_load_stage", e)) != CS_OK)
+	if ((rc = copy_begin(ln, "pg_temp.cs_load_stage", e)) != CS_OK)
 		goto fail;
-	(void)copy_rows(l, idx, n);	/* copy_end says how it went */
-	if ((rc = copy_end(l, bad, &copied, e)) != CS_OK)
+	copy_rows(ln, idx, n);
+	if ((rc = copy_end(ln, bad, &copied, e)) != CS_OK)
 		goto fail;
-	cs_buf_reset(&l->sql);
-	if (cs_buf_printf(&l->sql, "INSERT INTO %s (", l->name.quoted) == -1 ||
-	    column_list(&l->sql) == -1 ||
-	    cs_buf_append_str(&l->sql, ") SELECT ") == -1 ||
-	    column_list(&l->sql) == -1 ||
-	    cs_buf_append_str(&l->sql, " FROM pg_temp.cs_load_stage"
+	cs_buf_reset(&ln->sql);
+	if (cs_buf_printf(&ln->sql, "INSERT INTO %s (", ln->l->name.quoted) == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, ") SELECT ") == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, " FROM pg_temp.cs_load_stage"
 	    " ON CONFLICT (event_id) DO NOTHING") == -1) {
 		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 		goto fail;
 	}
-	res = PQexec(l->conn, l->sql.data);
+	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(l->conn, res, "cannot insert", e);
+		rc = cs_pg_error(ln->conn, res, "cannot insert", e);
 		if (rc != CS_ETEMP && cs_pg_is_data_error(res)) {
 			*bad = res;
 			rc = CS_EDB;
@@ -685,28 +789,28 @@ stage_insert(struct cs_pgload *l, const uint32_t *idx, size_t n,
 	}
 	inserted = strtoull(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
-	res = PQexec(l->conn, "COMMIT");
+	res = PQexec(ln->conn, "COMMIT");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(l->conn, res, "cannot commit", e);
+		rc = cs_pg_error(ln->conn, res, "cannot commit", e);
 		PQclear(res);
 		goto fail;
 	}
 	PQclear(res);
-	settle(l, idx, n);
-	count_inserted(l, inserted);
-	count_duplicates(l, n - inserted);
-	l->st.batches++;
+	settle(ln, idx, n);
+	count_inserted(ln->l, inserted);
+	count_duplicates(ln->l, n - inserted);
+	ln->found += n - inserted;
 	return CS_OK;
 fail:
-	if (PQstatus(l->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(l->conn) != PQTRANS_IDLE) {
-		PQclear(PQexec(l->conn, "ROLLBACK"));
-		l->stage_ready = 0;	/* its creation may have been undone */
+	if (PQstatus(ln->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
+		PQclear(PQexec(ln->conn, "ROLLBACK"));
+		ln->stage_ready = 0;	/* its creation may have been undone */
 	}
 	return rc;
 }
 
-static enum cs_err load_set(struct cs_pgload *, uint32_t *, size_t,
+static enum cs_err load_set(struct lane *, uint32_t *, size_t,
     struct cs_error *);
 
 /*
@@ -714,9 +818,10 @@ static enum cs_err load_set(struct cs_pgload *, uint32_t *, size_t,
  * the row when it is alone, else load each half on its own.
  */
 static enum cs_err
-bisect(struct cs_pgload *l, uint32_t *idx, size_t n, PGresult *res,
+bisect(struct lane *ln, uint32_t *idx, size_t n, PGresult *res,
     struct cs_error *e)
 {
+	struct brow *r;
 	char reason[512];
 	const char *m, *col, *state;
 	enum cs_err rc;
@@ -730,12 +835,27 @@ bisect(struct cs_pgload *l, uint32_t *idx, size_t n, PGresult *res,
 		    m ? m : "no message", col ? ", column " : "", col ? col : "",
 		    state ? state : "none");
 		PQclear(res);
-		return reject_row(l, &l->rows[idx[0]], reason, e);
+		r = &ln->b->rows[idx[0]];
+		r->state = ROW_REJECTED;
+		return add_reject(ln->l, reason, ln->b->raw.data + r->raw_off,
+		    r->raw_len, 1, r->raw_len, r->name, r->lineno, e);
 	}
 	PQclear(res);
-	if ((rc = load_set(l, idx, n / 2, e)) != CS_OK)
+	if ((rc = load_set(ln, idx, n / 2, e)) != CS_OK)
 		return rc;
-	return load_set(l, idx + n / 2, n - n / 2, e);
+	return load_set(ln, idx + n / 2, n - n / 2, e);
+}
+
+/* Keep the pending rows of idx[0..n); return how many. */
+static size_t
+pending(const struct batch *b, uint32_t *idx, size_t n)
+{
+	size_t i, m;
+
+	for (i = m = 0; i < n; i++)
+		if (b->rows[idx[i]].state == ROW_PENDING)
+			idx[m++] = idx[i];
+	return m;
 }
 
 /*
@@ -744,33 +864,25 @@ bisect(struct cs_pgload *l, uint32_t *idx, size_t n, PGresult *res,
  * idx is reordered.
  */
 static enum cs_err
-load_set(struct cs_pgload *l, uint32_t *idx, size_t n, struct cs_error *e)
+load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
 {
 	PGresult *bad;
-	uint64_t found, copied = 0;
-	size_t i, m;
+	uint64_t copied = 0;
 	enum cs_err rc;
 
-	for (i = m = 0; i < n; i++)
-		if (l->rows[idx[i]].state == ROW_PENDING)
-			idx[m++] = idx[i];
-	if ((n = m) == 0)
+	if ((n = pending(ln->b, idx, n)) == 0)
 		return CS_OK;
-	if ((rc = check_existing(l, idx, n, &found, e)) != CS_OK)
+	if ((rc = check_existing(ln, idx, n, e)) != CS_OK)
 		return rc;
-	for (i = m = 0; i < n; i++)
-		if (l->rows[idx[i]].state == ROW_PENDING)
-			idx[m++] = idx[i];
-	if ((n = m) == 0)
+	if ((n = pending(ln->b, idx, n)) == 0)
 		return CS_OK;
-	if ((rc = copy_begin(l, l->name.quoted, e)) != CS_OK)
+	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) != CS_OK)
 		return rc;
-	(void)copy_rows(l, idx, n);
-	rc = copy_end(l, &bad, &copied, e);
+	copy_rows(ln, idx, n);
+	rc = copy_end(ln, &bad, &copied, e);
 	if (rc == CS_OK) {
-		settle(l, idx, n);
-		count_inserted(l, copied);
-		l->st.batches++;
+		settle(ln, idx, n);
+		count_inserted(ln->l, copied);
 		return CS_OK;
 	}
 	if (bad == NULL)
@@ -778,157 +890,242 @@ load_set(struct cs_pgload *l, uint32_t *idx, size_t n, struct cs_error *e)
 	if (cs_pg_is_unique_violation(bad)) {
 		/* Another loader got some keys in since we asked. */
 		PQclear(bad);
-		rc = stage_insert(l, idx, n, &bad, e);
+		rc = stage_insert(ln, idx, n, &bad, e);
 		if (rc == CS_OK || bad == NULL)
 			return rc;
 	}
-	return bisect(l, idx, n, bad, e);
-}
-
-/* ---- batches ---- */
-
-static void
-batch_reset(struct cs_pgload *l)
-{
-	l->nrows = 0;
-	cs_buf_reset(&l->enc);
-	cs_buf_reset(&l->raw);
-	memset(l->slots, 0, l->nslots * sizeof(*l->slots));
-	l->streaming = 0;
-	l->stream_failed = 0;
+	return bisect(ln, idx, n, bad, e);
 }
 
 static enum cs_err
-op_load_pending(struct cs_pgload *l, struct cs_error *e)
+op_load_pending(struct lane *ln, struct cs_error *e)
 {
 	uint32_t *idx;
 	size_t i;
 	enum cs_err rc;
 
-	if ((idx = reallocarray(NULL, l->nrows, sizeof(*idx))) == NULL)
+	if ((idx = reallocarray(NULL, ln->b->nrows, sizeof(*idx))) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	for (i = 0; i < l->nrows; i++)
+	for (i = 0; i < ln->b->nrows; i++)
 		idx[i] = (uint32_t)i;
-	rc = load_set(l, idx, l->nrows, e);
+	rc = load_set(ln, idx, ln->b->nrows, e);
 	free(idx);
 	return rc;
 }
 
 /*
- * End the streamed COPY of the batch.  *done is set when every row went
- * in; otherwise the batch is loaded again in check mode, which finds out
- * what the COPY hit (a key already there, a refused row, a lost
- * connection).
+ * The batch in one COPY straight into the table, no question asked.  *done
+ * is set when every row went in; otherwise the batch is loaded again in
+ * check mode, which finds out what the COPY met (a key already there, a
+ * refused row, a lost connection).
  */
 static enum cs_err
-stream_end(struct cs_pgload *l, int *done, struct cs_error *e)
+copy_direct(struct lane *ln, int *done, struct cs_error *e)
 {
+	struct batch *b = ln->b;
 	PGresult *bad;
 	uint64_t copied = 0;
 	enum cs_err rc;
 	size_t i;
 
 	*done = 0;
-	l->streaming = 0;
-	rc = copy_end(l, &bad, &copied, e);
-	if (rc == CS_OK && copied == l->nrows) {
-		for (i = 0; i < l->nrows; i++)
-			l->rows[i].state = ROW_DONE;
-		count_inserted(l, copied);
-		l->st.batches++;
+	if (ln->conn == NULL)
+		return CS_OK;
+	bad = NULL;
+	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) == CS_OK) {
+		/* In pieces, so that libpq's buffer does not grow to a batch. */
+		for (i = 0; i < b->enc.len; i += 256 * 1024)
+			if (PQputCopyData(ln->conn, b->enc.data + i,
+			    (int)(b->enc.len - i < 256 * 1024 ? b->enc.len - i :
+			    256 * 1024)) != 1)
+				break;	/* copy_end says why */
+		rc = copy_end(ln, &bad, &copied, e);
+	}
+	if (rc == CS_OK && copied == b->nrows) {
+		for (i = 0; i < b->nrows; i++)
+			b->rows[i].state = ROW_DONE;
+		count_inserted(ln->l, copied);
 		*done = 1;
 		return CS_OK;
 	}
 	if (bad != NULL) {
 		if (cs_pg_is_unique_violation(bad))
-			l->mode = MODE_CHECK;
+			ln->mode = MODE_CHECK;
 		PQclear(bad);
 		return CS_OK;
 	}
 	if (rc == CS_ETEMP) {
-		notice(l, "%s; connecting again", e->msg);
-		l->st.retries++;
-		disconnect(l);
+		notice(ln->l, "%s; connecting again", e->msg);
+		lock(ln->l);
+		ln->l->st.retries++;
+		unlock(ln->l);
+		disconnect(ln);
 		return CS_OK;
 	}
+	return rc;
+}
+
+/* Load the lane's batch, one way or the other. */
+static enum cs_err
+lane_load(struct lane *ln, struct cs_error *e)
+{
+	enum cs_err rc = CS_OK;
+	int done = 0;
+
+	ln->found = 0;
+	if (ln->mode == MODE_DIRECT && (rc = copy_direct(ln, &done, e)) != CS_OK)
+		return rc;
+	if (done)
+		return CS_OK;
+	rc = with_retries(ln, op_load_pending, "cannot load a batch", e);
+	/* Back to direct once a batch had nothing in the table. */
+	if (rc == CS_OK)
+		ln->mode = ln->found == 0 ? MODE_DIRECT : MODE_CHECK;
+	return rc;
+}
+
+static void *
+lane_main(void *arg)
+{
+	struct lane *ln = arg;
+	struct cs_pgload *l = ln->l;
+	struct cs_error e;
+	enum cs_err rc;
+
+	lock(l);
+	for (;;) {
+		while (ln->b == NULL && !l->quit)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (ln->b == NULL)
+			break;
+		unlock(l);
+		cs_error_clear(&e);
+		rc = lane_load(ln, &e);
+		lock(l);
+		if (rc != CS_OK) {
+			ln->failed = 1;
+			ln->err = e;
+			ln->err.code = rc;
+		} else
+			l->st.batches++;
+		ln->b = NULL;
+		pthread_cond_broadcast(&l->cv);
+		if (rc != CS_OK)
+			break;
+	}
+	unlock(l);
+	return NULL;
+}
+
+/* The error of a failed lane, if any (lock held). */
+static enum cs_err
+lane_failure(struct cs_pgload *l, struct cs_error *e)
+{
+	int i;
+
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].failed) {
+			if (e != NULL)
+				*e = l->lanes[i].err;
+			return l->lanes[i].err.code;
+		}
+	return CS_OK;
+}
+
+/*
+ * Give the current batch to an idle lane and take a free batch to fill:
+ * one that is neither the current nor a lane's.
+ */
+static enum cs_err
+hand_over(struct cs_pgload *l, struct cs_error *e)
+{
+	struct lane *idle = NULL;
+	enum cs_err rc;
+	int i, j, busy;
+
+	lock(l);
+	for (;;) {
+		if ((rc = lane_failure(l, e)) != CS_OK) {
+			unlock(l);
+			return rc;
+		}
+		for (i = 0; i < l->nlanes && idle == NULL; i++)
+			if (l->lanes[i].b == NULL)
+				idle = &l->lanes[i];
+		if (idle != NULL)
+			break;
+		pthread_cond_wait(&l->cv, &l->mu);
+	}
+	idle->b = l->cur;
+	pthread_cond_broadcast(&l->cv);
+	/* The batches in flight now: their keys are not to be loaded again. */
+	l->ninflight = 0;
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].b != NULL)
+			l->inflight[l->ninflight++] = l->lanes[i].b;
+	/* A batch no lane holds (there is always one: nlanes + 1 batches). */
+	for (j = 0; j <= l->nlanes; j++) {
+		busy = 0;
+		for (i = 0; i < l->nlanes; i++)
+			busy |= l->lanes[i].b == &l->batches[j];
+		if (!busy && &l->batches[j] != l->cur)
+			break;
+	}
+	l->cur = &l->batches[j];
+	unlock(l);
+	batch_reset(l->cur);
+	return CS_OK;
+}
+
+/* Wait until every lane is idle (or failed). */
+static enum cs_err
+wait_idle(struct cs_pgload *l, struct cs_error *e)
+{
+	enum cs_err rc;
+	int i, busy;
+
+	lock(l);
+	for (;;) {
+		busy = 0;
+		for (i = 0; i < l->nlanes; i++)
+			busy |= l->lanes[i].b != NULL;
+		if (!busy)
+			break;
+		pthread_cond_wait(&l->cv, &l->mu);
+	}
+	l->ninflight = 0;
+	rc = lane_failure(l, e);
+	unlock(l);
 	return rc;
 }
 
 enum cs_err
 cs_pgload_flush(struct cs_pgload *l, struct cs_error *e)
 {
-	enum cs_err rc = CS_OK;
-	int done = 0;
-	uint64_t found_before;
+	enum cs_err rc;
 
-	if (l->nrows == 0 || l->o.dry_run) {
-		batch_reset(l);
+	if (l->o.dry_run) {
+		batch_reset(l->cur);
 		return CS_OK;
 	}
-	if (l->streaming && (rc = stream_end(l, &done, e)) != CS_OK)
+	if (l->cur->nrows > 0 && (rc = hand_over(l, e)) != CS_OK)
 		return rc;
-	if (!done) {
-		found_before = l->st.duplicates;
-		rc = with_retries(l, op_load_pending, "cannot load a batch", e);
-		/* Back to streaming once a batch had nothing in the table. */
-		if (rc == CS_OK)
-			l->mode = l->st.duplicates == found_before ?
-			    MODE_STREAM : MODE_CHECK;
-	}
-	batch_reset(l);
-	return rc;
+	return wait_idle(l, e);
 }
 
 static const char *
-intern_name(struct cs_pgload *l, const char *name, uint32_t *index)
+intern_name(struct cs_pgload *l, const char *name)
 {
 	char **t, *s;
 
-	if (l->nnames > 0 && strcmp(l->names[l->nnames - 1], name) == 0) {
-		*index = (uint32_t)(l->nnames - 1);
+	if (l->nnames > 0 && strcmp(l->names[l->nnames - 1], name) == 0)
 		return l->names[l->nnames - 1];
-	}
 	if ((t = reallocarray(l->names, l->nnames + 1, sizeof(*t))) == NULL)
 		return NULL;
 	l->names = t;
 	if ((s = strdup(name)) == NULL)
 		return NULL;
-	l->names[l->nnames] = s;
-	*index = (uint32_t)l->nnames++;
-	return s;
-}
-
-/* A row that never reaches the batch: reject it at once. */
-static enum cs_err
-reject_input(struct cs_pgload *l, const char *data, size_t len, int is_json,
-    uint64_t full_len, const char *name, uint64_t lineno, const char *reason,
-    struct cs_error *e)
-{
-	struct cs_reject rj;
-	struct cs_buf b = CS_BUF_INIT;
-	enum cs_err rc = CS_OK;
-
-	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&b, name, strlen(name), NULL) == -1 ||
-	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)lineno) == -1) {
-		cs_buf_release(&b);
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	}
-	memset(&rj, 0, sizeof(rj));
-	rj.reason = reason;
-	rj.input = data;
-	rj.input_len = len;
-	rj.input_is_json = is_json;
-	rj.input_full_len = full_len;
-	rj.source_json = b.data;
-	rj.source_len = b.len;
-	if (l->o.rejects != NULL)
-		rc = cs_rejects_add(l->o.rejects, &rj, e);
-	cs_buf_release(&b);
-	l->st.rejected++;
-	if (l->o.summary != NULL)
-		l->o.summary->rejected++;
-	return rc;
+	return l->names[l->nnames++] = s;
 }
 
 static void
@@ -938,112 +1135,119 @@ warn_unknown(struct cs_pgload *l)
 	size_t n;
 	int i;
 
+	lock(l);
 	l->st.unknown_keys++;
 	if (l->o.summary != NULL)
 		cs_summary_add(l->o.summary, "rows with unknown keys", 1);
 	k = cs_row_first_unknown_key(l->rp, &n);
 	for (i = 0; i < l->nwarned; i++)
 		if (strcmp(l->warned[i], k) == 0)
-			return;
-	if (l->nwarned == 16)
-		return;
-	strlcpy(l->warned[l->nwarned++], k, sizeof(l->warned[0]));
-	notice(l, "ignoring key '%s': no such column%s", k,
-	    l->nwarned == 16 ? " (further unknown keys are only counted)" : "");
+			break;
+	if (i == l->nwarned && l->nwarned < 16) {
+		strlcpy(l->warned[l->nwarned++], k, sizeof(l->warned[0]));
+		notice_locked(l, "ignoring key '%s': no such column%s", k,
+		    l->nwarned == 16 ? " (further unknown keys are only counted)" : "");
+	}
+	unlock(l);
+}
+
+/* Is this key in the current batch (*slot: where it would go) or in flight? */
+static int
+seen_key(struct cs_pgload *l, const unsigned char *id, size_t *slot)
+{
+	int i;
+
+	if (find_key(l->cur, id, slot) >= 0)
+		return 1;
+	for (i = 0; i < l->ninflight; i++)
+		if (find_key(l->inflight[i], id, NULL) >= 0)
+			return 1;
+	return 0;
 }
 
 enum cs_err
 cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
     uint64_t full_len, const char *name, uint64_t lineno, struct cs_error *e)
 {
+	struct batch *b = l->cur;
 	struct cs_error re;
 	struct brow *r;
 	enum cs_err rc;
 	size_t slot, enc_before;
-	uint32_t ni;
+	const char *iname;
 	char reason[600];
 
+	lock(l);
 	l->st.rows_in++;
 	if (l->o.summary != NULL) {
 		l->o.summary->in++;
 		cs_summary_progress(l->o.summary);
 	}
+	unlock(l);
 	if (too_long) {
 		snprintf(reason, sizeof(reason),
 		    "line of %llu bytes is longer than the limit",
 		    (unsigned long long)full_len);
-		return reject_input(l, data, len, 0, full_len, name, lineno,
-		    reason, e);
+		return add_reject(l, reason, data, len, 0, full_len, name, lineno, e);
 	}
 	cs_error_clear(&re);
 	if ((rc = cs_row_parse(l->rp, data, len, &re)) != CS_OK) {
 		if (rc == CS_ENOMEM)
 			return cs_error_set(e, rc, "%s", re.msg);
-		return reject_input(l, data, len, rc != CS_EJSON, len, name,
-		    lineno, re.msg, e);
+		return add_reject(l, re.msg, data, len, rc != CS_EJSON, len, name,
+		    lineno, e);
 	}
 	count_object(l);
 	if (cs_row_unknown_keys(l->rp) > 0)
 		warn_unknown(l);
-	if (find_key(l, cs_row_event_id(l->rp), &slot) >= 0) {
+	if (seen_key(l, cs_row_event_id(l->rp), &slot)) {
 		count_duplicates(l, 1);
 		return CS_OK;
 	}
 	if (l->o.dry_run)
 		return CS_OK;
-	if (l->nrows == l->rows_cap) {
-		size_t cap = l->rows_cap ? l->rows_cap * 2 : 1024;
-		struct brow *t = reallocarray(l->rows, cap, sizeof(*t));
+	if (b->nrows == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct brow *t = reallocarray(b->rows, cap, sizeof(*t));
 
 		if (t == NULL)
 			return cs_error_set(e, CS_ENOMEM, "out of memory");
-		l->rows = t;
-		l->rows_cap = cap;
+		b->rows = t;
+		b->cap = cap;
 	}
-	if (intern_name(l, name, &ni) == NULL)
+	if ((iname = intern_name(l, name)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	enc_before = l->enc.len;
-	if (cs_row_encode_binary(l->rp, &l->enc) == -1 ||
-	    cs_buf_append(&l->raw, data, len) == -1)
+	enc_before = b->enc.len;
+	if (cs_row_encode_binary(l->rp, &b->enc) == -1 ||
+	    cs_buf_append(&b->raw, data, len) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	r = &l->rows[l->nrows];
+	r = &b->rows[b->nrows];
 	memcpy(r->id, cs_row_event_id(l->rp), 16);
 	r->enc_off = (uint32_t)enc_before;
-	r->enc_len = (uint32_t)(l->enc.len - enc_before);
-	r->raw_off = (uint32_t)(l->raw.len - len);
+	r->enc_len = (uint32_t)(b->enc.len - enc_before);
+	r->raw_off = (uint32_t)(b->raw.len - len);
 	r->raw_len = (uint32_t)len;
-	r->name = ni;
+	r->name = iname;
 	r->lineno = lineno;
 	r->state = ROW_PENDING;
-	l->slots[slot] = (uint32_t)++l->nrows;
-
-	if (l->mode == MODE_STREAM && !l->stream_failed) {
-		if (!l->streaming && l->conn != NULL) {
-			if (copy_begin(l, l->name.quoted, &re) == CS_OK)
-				l->streaming = 1;
-			else
-				l->stream_failed = 1;
-		}
-		if (l->streaming && PQputCopyData(l->conn,
-		    l->enc.data + r->enc_off, (int)r->enc_len) != 1)
-			l->stream_failed = 1;
-	}
-	if (l->nrows >= l->o.batch_rows || l->raw.len >= l->o.batch_bytes)
-		return cs_pgload_flush(l, e);
+	b->slots[slot] = (uint32_t)++b->nrows;
+	if (b->nrows >= l->o.batch_rows || b->raw.len >= l->o.batch_bytes)
+		return hand_over(l, e);
 	return CS_OK;
 }
 
 static enum cs_err
-op_begin_run(struct cs_pgload *l, struct cs_error *e)
+op_begin_run(struct lane *ln, struct cs_error *e)
 {
+	struct cs_pgload *l = ln->l;
+	struct cs_buf sql = CS_BUF_INIT;
 	PGresult *res;
 	const char *params[4];
 	enum cs_err rc = CS_OK;
 
 	if (l->have_runs <= 0 || l->run_id[0] != '\0')
 		return CS_OK;
-	cs_buf_reset(&l->sql);
-	if (cs_buf_printf(&l->sql, "INSERT INTO %s (target_table, source,"
+	if (cs_buf_printf(&sql, "INSERT INTO %s (target_table, source,"
 	    " tool_version, client_host) VALUES ($1, $2, $3, $4)"
 	    " RETURNING run_id", l->name.quoted_runs) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -1051,13 +1255,41 @@ op_begin_run(struct cs_pgload *l, struct cs_error *e)
 	params[1] = l->source;
 	params[2] = l->version;
 	params[3] = l->host[0] != '\0' ? l->host : NULL;
-	res = PQexecParams(l->conn, l->sql.data, 4, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(ln->conn, sql.data, 4, NULL, params, NULL, NULL, 0);
+	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = cs_pg_error(l->conn, res, "cannot record the run", e);
+		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
 	else
 		strlcpy(l->run_id, PQgetvalue(res, 0, 0), sizeof(l->run_id));
 	PQclear(res);
 	return rc;
+}
+
+/* Every lane connected (the others than the first, which did the rest). */
+static enum cs_err
+op_nothing(struct lane *ln, struct cs_error *e)
+{
+	(void)ln;
+	(void)e;
+	return CS_OK;
+}
+
+static void
+stop_lanes(struct cs_pgload *l)
+{
+	int i;
+
+	if (l->lanes == NULL)
+		return;
+	lock(l);
+	l->quit = 1;
+	pthread_cond_broadcast(&l->cv);
+	unlock(l);
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].started) {
+			pthread_join(l->lanes[i].thread, NULL);
+			l->lanes[i].started = 0;
+		}
 }
 
 enum cs_err
@@ -1066,21 +1298,29 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 {
 	struct cs_pgload *l;
 	enum cs_err rc;
-	size_t want;
+	int i;
 
 	*out = NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
 	l->o = *o;
 	if (l->o.table == NULL)
 		l->o.table = CS_PGLOAD_DEFAULT_TABLE;
 	if (l->o.batch_rows == 0)
 		l->o.batch_rows = CS_PGLOAD_DEFAULT_BATCH_ROWS;
+	if (l->o.batch_rows > CS_PGLOAD_MAX_BATCH_ROWS)
+		l->o.batch_rows = CS_PGLOAD_MAX_BATCH_ROWS;
 	if (l->o.batch_bytes == 0)
 		l->o.batch_bytes = CS_PGLOAD_DEFAULT_BATCH_BYTES;
 	if (l->o.retries < 0)
 		l->o.retries = CS_PGLOAD_DEFAULT_RETRIES;
-	l->mode = MODE_STREAM;
+	if (l->o.jobs <= 0)
+		l->o.jobs = CS_PGLOAD_DEFAULT_JOBS;
+	if (l->o.jobs > CS_PGLOAD_MAX_JOBS)
+		l->o.jobs = CS_PGLOAD_MAX_JOBS;
+	l->nlanes = l->o.dry_run ? 0 : l->o.jobs;
 	if ((rc = cs_pgname_parse(&l->name, l->o.table, e)) != CS_OK) {
 		cs_pgload_free(l);
 		return rc;
@@ -1090,15 +1330,17 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 	    (l->version = strdup(o->version ? o->version : "")) == NULL ||
 	    (l->rp = cs_row_parser_new()) == NULL ||
 	    (l->obj[0] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL ||
-	    (l->obj[1] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL)
+	    (l->obj[1] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL ||
+	    (l->batches = calloc((size_t)l->nlanes + 1, sizeof(*l->batches))) == NULL ||
+	    (l->inflight = calloc((size_t)l->nlanes + 1, sizeof(*l->inflight))) == NULL ||
+	    (l->nlanes > 0 &&
+	    (l->lanes = calloc((size_t)l->nlanes, sizeof(*l->lanes))) == NULL))
 		goto nomem;
 	l->o.conninfo = NULL;
-	/* The key set: a power of two at least twice the batch. */
-	want = l->o.batch_rows > SIZE_MAX / 4 ? SIZE_MAX / 4 : l->o.batch_rows;
-	for (l->nslots = 1024; l->nslots < 2 * want; l->nslots *= 2)
-		;
-	if ((l->slots = calloc(l->nslots, sizeof(*l->slots))) == NULL)
-		goto nomem;
+	for (i = 0; i <= l->nlanes; i++)
+		if (batch_init(&l->batches[i], l->o.batch_rows) == -1)
+			goto nomem;
+	l->cur = &l->batches[0];
 	if (gethostname(l->host, sizeof(l->host)) == -1)
 		l->host[0] = '\0';
 	l->host[sizeof(l->host) - 1] = '\0';
@@ -1106,10 +1348,27 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 		cs_summary_add(l->o.summary, "duplicates", 0);
 		cs_summary_add(l->o.summary, "objects", 0);
 	}
-	if (!l->o.dry_run &&
-	    (rc = with_retries(l, op_begin_run, NULL, e)) != CS_OK) {
-		cs_pgload_free(l);
-		return rc;
+	for (i = 0; i < l->nlanes; i++) {
+		l->lanes[i].l = l;
+		l->lanes[i].index = i;
+		l->lanes[i].mode = MODE_DIRECT;
+	}
+	/* The first lane makes the tables ready; then each connects. */
+	for (i = 0; i < l->nlanes; i++) {
+		rc = with_retries(&l->lanes[i], i == 0 ? op_begin_run : op_nothing,
+		    NULL, e);
+		if (rc != CS_OK) {
+			cs_pgload_free(l);
+			return rc;
+		}
+	}
+	for (i = 0; i < l->nlanes; i++) {
+		if (pthread_create(&l->lanes[i].thread, NULL, lane_main,
+		    &l->lanes[i]) != 0) {
+			cs_pgload_free(l);
+			return cs_error_set(e, CS_ENOMEM, "cannot start a thread");
+		}
+		l->lanes[i].started = 1;
 	}
 	*out = l;
 	return CS_OK;
@@ -1119,8 +1378,10 @@ nomem:
 }
 
 static enum cs_err
-op_finish(struct cs_pgload *l, struct cs_error *e)
+op_finish(struct lane *ln, struct cs_error *e)
 {
+	struct cs_pgload *l = ln->l;
+	struct cs_buf sql = CS_BUF_INIT;
 	PGresult *res;
 	char v[6][24];
 	const char *params[7];
@@ -1135,15 +1396,15 @@ op_finish(struct cs_pgload *l, struct cs_error *e)
 	params[0] = l->run_id;
 	params[1] = v[0]; params[2] = v[1]; params[3] = v[2];
 	params[4] = v[3]; params[5] = v[4]; params[6] = v[5];
-	cs_buf_reset(&l->sql);
-	if (cs_buf_printf(&l->sql, "UPDATE %s SET finished_at = now(),"
+	if (cs_buf_printf(&sql, "UPDATE %s SET finished_at = now(),"
 	    " rows_in = $2, inserted = $3, duplicates = $4, rejected = $5,"
 	    " source_objects = $6, exit_status = $7 WHERE run_id = $1",
 	    l->name.quoted_runs) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	res = PQexecParams(l->conn, l->sql.data, 7, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(ln->conn, sql.data, 7, NULL, params, NULL, NULL, 0);
+	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(l->conn, res, "cannot record the run", e);
+		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
 	PQclear(res);
 	return rc;
 }
@@ -1151,19 +1412,22 @@ op_finish(struct cs_pgload *l, struct cs_error *e)
 enum cs_err
 cs_pgload_finish(struct cs_pgload *l, int exit_status, struct cs_error *e)
 {
+	struct lane *ln;
 	int retries;
 	enum cs_err rc;
 
+	stop_lanes(l);
 	/*
 	 * After the server stayed away, the row stays unfinished: trying
 	 * again would only make the scheduler wait longer.
 	 */
-	if (l->o.dry_run || l->run_id[0] == '\0' || l->conn == NULL)
+	ln = l->nlanes > 0 ? &l->lanes[0] : NULL;
+	if (ln == NULL || l->run_id[0] == '\0' || ln->conn == NULL)
 		return CS_OK;
 	l->exit_status = exit_status;
 	retries = l->o.retries;
 	l->o.retries = 0;
-	rc = with_retries(l, op_finish, "cannot record the run", e);
+	rc = with_retries(ln, op_finish, "cannot record the run", e);
 	l->o.retries = retries;
 	return rc;
 }
@@ -1178,26 +1442,34 @@ void
 cs_pgload_free(struct cs_pgload *l)
 {
 	size_t i;
+	int k;
 
 	if (l == NULL)
 		return;
-	if (l->conn != NULL)
-		PQfinish(l->conn);
+	stop_lanes(l);
+	for (k = 0; k < l->nlanes && l->lanes != NULL; k++) {
+		if (l->lanes[k].conn != NULL)
+			PQfinish(l->lanes[k].conn);
+		cs_buf_release(&l->lanes[k].sql);
+		cs_buf_release(&l->lanes[k].arr);
+	}
+	free(l->lanes);
+	if (l->batches != NULL)
+		for (k = 0; k <= l->nlanes; k++)
+			batch_release(&l->batches[k]);
+	free(l->batches);
+	free(l->inflight);
 	if (l->conninfo != NULL)
 		freezero(l->conninfo, strlen(l->conninfo));
 	free(l->source);
 	free(l->version);
 	cs_row_parser_free(l->rp);
-	free(l->rows);
-	cs_buf_release(&l->enc);
-	cs_buf_release(&l->raw);
-	cs_buf_release(&l->sql);
-	cs_buf_release(&l->arr);
-	free(l->slots);
 	for (i = 0; i < l->nnames; i++)
 		free(l->names[i]);
 	free(l->names);
 	free(l->obj[0]);
 	free(l->obj[1]);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
 	free(l);
 }

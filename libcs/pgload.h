@@ -14,26 +14,31 @@
  * event once.
  *
  * The fast path is binary COPY straight into the table; see pgload.c for
- * how duplicates are found without giving it up.  A batch the server
- * refuses for its data (a CHECK constraint a DBA added, a value the
- * server's types refuse) is split in halves until the refused rows are
- * isolated and rejected alone.  A lost connection, a server restart, a
- * deadlock or a serialization failure are retried: reconnect with
- * exponential backoff, then the batch again; after `retries` failed tries
+ * how duplicates are found without giving it up.  The caller's thread
+ * parses while `jobs' threads, each with its own connection, load the
+ * batches already gathered: memory holds jobs + 1 batches.  A batch the
+ * server refuses for its data (a CHECK constraint a DBA added, a value
+ * the server's types refuse) is split in halves until the refused rows
+ * are isolated and rejected alone.  A lost connection, a server restart,
+ * a deadlock or a serialization failure are retried: reconnect with
+ * exponential backoff, then the batch again; after `retries' failed tries
  * in a row the load stops with CS_EUNAVAIL and nothing half-loaded.
  *
  * Ownership: cs_pgload_new() allocates and copies what it needs from the
  * options (the connection string is kept in memory it wipes when freed);
  * the rejects and summary given in the options stay the caller's and must
- * outlive the loader.  cs_pgload_free() closes the connection (NULL is
- * fine).
+ * outlive the loader; the loader's threads write to them (under its own
+ * lock) until cs_pgload_finish() or cs_pgload_free(), and the notice
+ * callback is called from them.  cs_pgload_free() stops the threads and
+ * closes the connections (NULL is fine).  One thread calls the functions
+ * below.
  *
  * Errors: every function returns CS_OK or an enum cs_err with a message
  * in e.  CS_EUNAVAIL: the server stayed unreachable; CS_EDENIED: bad
  * credentials or privileges; CS_ECONFIG: the table is missing (with
- * no_create) or cannot take rows; CS_EDB: the server refused something else; CS_EIO: the
- * rejects could not be written.  A row's own faults are not errors: they
- * are rejects.
+ * no_create) or cannot take rows; CS_EDB: the server refused something
+ * else; CS_EIO: the rejects could not be written.  A row's own faults are
+ * not errors: they are rejects.
  */
 #ifndef CS_PGLOAD_H
 #define CS_PGLOAD_H
@@ -49,6 +54,9 @@
 #define CS_PGLOAD_DEFAULT_BATCH_ROWS	10000
 #define CS_PGLOAD_DEFAULT_BATCH_BYTES	(32 * 1024 * 1024)
 #define CS_PGLOAD_DEFAULT_RETRIES	8
+#define CS_PGLOAD_DEFAULT_JOBS		2
+#define CS_PGLOAD_MAX_JOBS		16
+#define CS_PGLOAD_MAX_BATCH_ROWS	1000000
 
 struct cs_pgload_opts {
 	const char *conninfo;	/* key=value or URI; NULL: libpq's defaults */
@@ -58,6 +66,7 @@ struct cs_pgload_opts {
 	size_t batch_rows;	/* 0: the default */
 	size_t batch_bytes;	/* 0: the default */
 	int retries;		/* tries after the first; -1: the default */
+	int jobs;		/* connections loading at once; 0: the default */
 	int no_create;		/* never create or alter a table */
 	int dry_run;		/* validate only, no database */
 	struct cs_rejects *rejects;	/* where rejected rows go */
@@ -95,12 +104,13 @@ enum cs_err cs_pgload_new(const struct cs_pgload_opts *o,
 enum cs_err cs_pgload_add(struct cs_pgload *l, const char *data, size_t len,
     int too_long, uint64_t full_len, const char *name, uint64_t lineno,
     struct cs_error *e);
-/* Load the rows gathered so far (the end of input calls it too). */
+/* Load the rows gathered so far and wait until every batch is settled. */
 enum cs_err cs_pgload_flush(struct cs_pgload *l, struct cs_error *e);
 /*
- * Flush, then complete the audit row with the counters and exit_status.
- * A failure to write the audit row is returned but changes nothing
- * loaded.
+ * Stop the threads (after the batches they hold), then complete the audit
+ * row with the counters and exit_status.  Call cs_pgload_flush() first to
+ * load what is gathered.  A failure to write the audit row is returned
+ * but changes nothing loaded.
  */
 enum cs_err cs_pgload_finish(struct cs_pgload *l, int exit_status,
     struct cs_error *e);

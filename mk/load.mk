@@ -6,7 +6,7 @@ libcs_libcs_a_SOURCES += \
 
 bin_PROGRAMS += cs-load
 cs_load_SOURCES = cmd/cs-load.c
-cs_load_LDADD = $(CS_LIBS)
+cs_load_LDADD = $(CS_LIBS) -lpthread
 dist_man1_MANS += man/cs-load.1
 
 # A generator of row records for the tests and the benchmark.

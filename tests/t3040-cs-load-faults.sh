@@ -5,7 +5,9 @@
 #
 # The loader reads a FIFO that the test feeds, so that each fault comes at
 # a known point of the load: the test waits for that point, it never
-# sleeps and hopes.
+# sleeps and hopes.  To catch a COPY in progress, a trigger makes each row
+# take 5 ms while the table "slow" says so: a batch of 1000 rows (840 kB,
+# more than a socket holds) is then still being sent for seconds.
 . "$top_srcdir/tests/lib.sh"
 
 GEN=$top_builddir/tests/helpers/gen-rows
@@ -41,11 +43,34 @@ once() {
 
 "$GEN" 3000 >rows
 
+
 # The test server runs with synchronous_commit=off, which may lose the
 # last commits when the server crashes, and stop_postgres crashes it
 # (immediate shutdown): the loaders here ask for durable commits.
 PGOPTIONS="-c synchronous_commit=on"
 export PGOPTIONS
+
+cat >slow.sql <<\EOF
+CREATE TABLE slow (yes boolean);
+INSERT INTO slow VALUES (false);
+CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF (SELECT yes FROM slow) THEN
+		PERFORM pg_sleep(0.005);
+	END IF;
+	RETURN NEW;
+END
+$$;
+EOF
+pgq -f slow.sql || { echo "Bail out! cannot create the slow trigger"; exit 1; }
+# slow TABLE: create TABLE, and give it the trigger.
+slow() {
+	cs-load -t "$1" </dev/null 2>/dev/null &&
+	pgq -c "CREATE TRIGGER slow BEFORE INSERT ON $1
+		FOR EACH ROW EXECUTE FUNCTION slow_down()"
+}
+slow_on() { pgq -c "UPDATE slow SET yes = true"; }
+slow_off() { pgq -c "UPDATE slow SET yes = false"; }
 
 test_expect_success 'a server down from the start: retries, then 75' '
 	stop_postgres &&
@@ -59,14 +84,15 @@ test_expect_success 'a server down from the start: retries, then 75' '
 '
 
 test_expect_success 'pg_terminate_backend in the middle of a COPY' '
+	slow t1 && slow_on &&
 	mkfifo f1 &&
 	{ cs-load -t t1 --batch-rows 1000 <f1 2>err & } && pid=$! &&
 	exec 9>f1 &&
 	head -n 1500 rows >&9 &&
-	wait_until have t1 1000 &&
 	wait_until copying &&
 	pgq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE application_name = ${sq}cs-load${sq}" >/dev/null &&
+	slow_off &&
 	tail -n +1501 rows >&9 &&
 	exec 9>&- &&
 	wait $pid &&
@@ -110,37 +136,56 @@ test_expect_success 'a server restart mid-load: the loader waits and completes' 
 	once t3 3000
 '
 
-# kill_at TABLE ROWS CONDITION...: feed ROWS rows, wait for CONDITION,
-# kill -9 the loader; then the table must hold whole batches of 500, and
-# a rerun must complete it.
-kill_at() {
-	table=$1 n=$2
-	shift 2
-	rm -f fk && mkfifo fk &&
-	{ cs-load -t "$table" --batch-rows 500 <fk 2>/dev/null & } && pid=$! &&
-	exec 9>fk &&
-	head -n "$n" rows >&9 &&
-	wait_until "$@" &&
-	kill -9 $pid &&
+# killed TABLE SIZE: the loader $pid was killed; wait until the server is
+# done with it, then the table must hold whole batches of SIZE ($before
+# rows), and a rerun must complete it.
+killed() {
 	{ wait $pid; exec 9>&-; true; } &&
 	wait_until gone &&
-	before=$(count "$table" 2>/dev/null || echo 0) &&
-	test $((before % 500)) -eq 0 &&
-	cs-load -t "$table" rows 2>err &&
+	before=$(count "$1") &&
+	test $((before % $2)) -eq 0 &&
+	slow_off &&
+	cs-load -t "$1" rows 2>err &&
 	test_grep "3000 in, $((3000 - before)) out, 0 rejected, $before duplicates" err &&
-	once "$table" 3000
+	once "$1" 3000
 }
 
-test_expect_success 'kill -9 while the first batch streams: nothing loaded, rerun complete' '
-	kill_at k1 300 copying
+test_expect_success 'kill -9 while the first batch is in its COPY: nothing loaded' '
+	slow k1 && slow_on &&
+	rm -f fk && mkfifo fk &&
+	{ cs-load -t k1 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
+	exec 9>fk &&
+	head -n 1200 rows >&9 &&
+	wait_until copying &&
+	kill -9 $pid &&
+	killed k1 1000 &&
+	test "$before" -eq 0
 '
 
-test_expect_success 'kill -9 while a later batch streams' '
-	kill_at k2 1200 eval "have k2 1000 && copying"
+test_expect_success 'kill -9 while a later batch is in its COPY: the others stay' '
+	slow k2 &&
+	rm -f fk && mkfifo fk &&
+	{ cs-load -t k2 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
+	exec 9>fk &&
+	head -n 1000 rows >&9 &&
+	wait_until have k2 1000 &&
+	slow_on &&
+	sed -n 1001,2200p rows >&9 &&
+	wait_until copying &&
+	kill -9 $pid &&
+	killed k2 1000 &&
+	test "$before" -eq 1000
 '
 
 test_expect_success 'kill -9 between batches' '
-	kill_at k3 1000 have k3 1000
+	rm -f fk && mkfifo fk &&
+	{ cs-load -t k3 --batch-rows 500 <fk 2>/dev/null & } && pid=$! &&
+	exec 9>fk &&
+	head -n 1000 rows >&9 &&
+	wait_until have k3 1000 &&
+	kill -9 $pid &&
+	killed k3 500 &&
+	test "$before" -eq 1000
 '
 
 test_expect_success 'kill -9 at whatever moment a free-running load is at' '
@@ -161,7 +206,8 @@ test_expect_success 'killed runs are left unfinished in cs_load_runs' '
 		WHERE target_table LIKE ${sq}k_${sq} AND finished_at IS NULL" >n &&
 	echo 4 >expect && test_cmp expect n &&
 	pgq -c "SELECT count(*) FROM cs_load_runs
-		WHERE target_table LIKE ${sq}k_${sq} AND exit_status = 0" >n &&
+		WHERE target_table LIKE ${sq}k_${sq} AND exit_status = 0
+		AND rows_in > 0" >n &&
 	echo 4 >expect && test_cmp expect n
 '
 
