@@ -124,7 +124,8 @@ struct cs_pgload {
 	int quit;
 	struct lane *lanes;
 	int nlanes;
-	struct batch *batches;	/* nlanes + 1 of them */
+	struct batch *batches;	/* nbatches = nlanes + 1 of them (at the start) */
+	int nbatches;
 	struct batch *cur;	/* the one the caller's thread fills */
 	struct batch **inflight; /* handed over, maybe not settled: keys to avoid */
 	int ninflight;
@@ -1064,7 +1065,7 @@ hand_over(struct cs_pgload *l, struct cs_error *e)
 		if (l->lanes[i].b != NULL)
 			l->inflight[l->ninflight++] = l->lanes[i].b;
 	/* A batch no lane holds (there is always one: nlanes + 1 batches). */
-	for (j = 0; j <= l->nlanes; j++) {
+	for (j = 0; j < l->nbatches; j++) {
 		busy = 0;
 		for (i = 0; i < l->nlanes; i++)
 			busy |= l->lanes[i].b == &l->batches[j];
@@ -1265,15 +1266,6 @@ op_begin_run(struct lane *ln, struct cs_error *e)
 	return rc;
 }
 
-/* Every lane connected (the others than the first, which did the rest). */
-static enum cs_err
-op_nothing(struct lane *ln, struct cs_error *e)
-{
-	(void)ln;
-	(void)e;
-	return CS_OK;
-}
-
 static void
 stop_lanes(struct cs_pgload *l)
 {
@@ -1297,6 +1289,7 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
     struct cs_error *e)
 {
 	struct cs_pgload *l;
+	struct cs_error le;
 	enum cs_err rc;
 	int i;
 
@@ -1337,7 +1330,8 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 	    (l->lanes = calloc((size_t)l->nlanes, sizeof(*l->lanes))) == NULL))
 		goto nomem;
 	l->o.conninfo = NULL;
-	for (i = 0; i <= l->nlanes; i++)
+	l->nbatches = l->nlanes + 1;
+	for (i = 0; i < l->nbatches; i++)
 		if (batch_init(&l->batches[i], l->o.batch_rows) == -1)
 			goto nomem;
 	l->cur = &l->batches[0];
@@ -1353,14 +1347,21 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 		l->lanes[i].index = i;
 		l->lanes[i].mode = MODE_DIRECT;
 	}
-	/* The first lane makes the tables ready; then each connects. */
-	for (i = 0; i < l->nlanes; i++) {
-		rc = with_retries(&l->lanes[i], i == 0 ? op_begin_run : op_nothing,
-		    NULL, e);
-		if (rc != CS_OK) {
-			cs_pgload_free(l);
-			return rc;
-		}
+	/*
+	 * The first lane makes the tables ready.  The others need a
+	 * connection each: a server short of connections gets fewer lanes.
+	 */
+	if (l->nlanes > 0 &&
+	    (rc = with_retries(&l->lanes[0], op_begin_run, NULL, e)) != CS_OK) {
+		cs_pgload_free(l);
+		return rc;
+	}
+	for (i = 1; i < l->nlanes; i++) {
+		if ((rc = connect_once(&l->lanes[i], &le)) == CS_OK)
+			continue;
+		notice(l, "loading over %d connection%s, not %d: %s", i,
+		    i > 1 ? "s" : "", l->nlanes, le.msg);
+		l->nlanes = i;
 	}
 	for (i = 0; i < l->nlanes; i++) {
 		if (pthread_create(&l->lanes[i].thread, NULL, lane_main,
@@ -1455,7 +1456,7 @@ cs_pgload_free(struct cs_pgload *l)
 	}
 	free(l->lanes);
 	if (l->batches != NULL)
-		for (k = 0; k <= l->nlanes; k++)
+		for (k = 0; k < l->nbatches; k++)
 			batch_release(&l->batches[k]);
 	free(l->batches);
 	free(l->inflight);

@@ -137,6 +137,25 @@ test_expect_success 'a password never shows, in messages or in ps' '
 	! grep Sekr1tPw cmdline
 '
 
+test_expect_success '--jobs: one lane or four, the same table' '
+	"$GEN" -s 10000 2000 >j &&
+	cs-load -j 1 --batch-rows 100 -t one j 2>err &&
+	test_grep "2000 in, 2000 out" err &&
+	cs-load -j 4 --batch-rows 100 -t four j 2>err &&
+	test_grep "2000 in, 2000 out" err &&
+	pgq -c "SELECT count(*) FROM (SELECT * FROM one EXCEPT SELECT * FROM four) d" \
+	    -c "SELECT count(*) FROM (SELECT * FROM four EXCEPT SELECT * FROM one) d" >n &&
+	printf "0\n0\n" >expect && test_cmp expect n
+'
+
+test_expect_success '--jobs: fewer connections when the server allows fewer' '
+	pgq -c "CREATE ROLE few LOGIN CONNECTION LIMIT 2" \
+	    -c "GRANT SELECT, INSERT, UPDATE ON clickstream_events, cs_load_runs TO few" &&
+	"$GEN" -s 11000 500 | cs-load -d "user=few" -j 3 --batch-rows 100 2>err &&
+	test_grep "loading over 2 connections, not 3: .*too many connections for role" err &&
+	test_grep "500 in, 500 out" err
+'
+
 test_expect_success '--stats writes the counters and the exit status' '
 	"$GEN" -s 8000 20 >a &&
 	"$GEN" -s 8000 5 >>a &&
