@@ -1,1 +1,30 @@
-# ingest: filled in by its issue
+# ingest: cs-ingest, raw events into the bucket's hour partitions (issue 5).
+libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
+
+bin_PROGRAMS += cs-ingest
+dist_man1_MANS += man/cs-ingest.1
+cs_ingest_SOURCES = cmd/cs-ingest.c
+cs_ingest_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-ingest
+tests_unit_t_ingest_SOURCES = tests/unit/t-ingest.c tests/unit/tap.h
+tests_unit_t_ingest_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-ingest
+EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
+
+INGEST_TESTS = \
+	tests/t4000-cs-ingest-s3rver.sh \
+	tests/t4010-cs-ingest-rejects.sh \
+	tests/t4020-cs-ingest-apigw.sh \
+	tests/t4030-cs-ingest-batch.sh \
+	tests/t4040-cs-ingest-faults.sh \
+	tests/t4050-cs-ingest-man.sh \
+	tests/t4060-cs-ingest-bench.sh
+TESTS += $(INGEST_TESTS)
+EXTRA_DIST += $(INGEST_TESTS) \
+	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
+	tests/data/ingest/apigw.ndjson
+
+# The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
+# can use instead of s3rver.
+dist_noinst_SCRIPTS += scripts/bench/bench-ingest scripts/bench/s3-sink

@@ -1,1 +1,56 @@
-# s3: filled in by its issue
+# s3: the S3 client in libcs (HTTP engine, S3 operations, the local
+# file:/// backend), cs-s3ls and cs-fetch, their tests and benchmark.
+libcs_libcs_a_SOURCES += \
+	libcs/http.c libcs/http.h \
+	libcs/s3.c libcs/s3.h \
+	libcs/s3xml.c libcs/s3xml.h \
+	libcs/s3local.c libcs/s3local.h \
+	libcs/events.c libcs/events.h \
+	libcs/partition.c libcs/partition.h
+
+bin_PROGRAMS += cs-s3ls cs-fetch
+cs_s3ls_SOURCES = cmd/cs-s3ls.c
+cs_s3ls_LDADD = $(CS_LIBS)
+cs_fetch_SOURCES = cmd/cs-fetch.c
+cs_fetch_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
+	tests/unit/t-events tests/unit/t-partition
+tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
+tests_unit_t_s3xml_LDADD = $(CS_LIBS)
+tests_unit_t_s3url_SOURCES = tests/unit/t-s3url.c tests/unit/tap.h
+tests_unit_t_s3url_LDADD = $(CS_LIBS)
+tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
+tests_unit_t_s3local_LDADD = $(CS_LIBS)
+tests_unit_t_events_SOURCES = tests/unit/t-events.c tests/unit/tap.h
+tests_unit_t_events_LDADD = $(CS_LIBS)
+tests_unit_t_partition_SOURCES = tests/unit/t-partition.c tests/unit/tap.h
+tests_unit_t_partition_LDADD = $(CS_LIBS)
+
+TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
+	tests/unit/t-events tests/unit/t-partition
+
+S3_SHELL_TESTS = \
+	tests/t2001-s3ls-windows.sh \
+	tests/t2002-s3-client.sh \
+	tests/t2003-s3ls-s3rver.sh \
+	tests/t2004-fetch-formats.sh \
+	tests/t2005-fetch-faults.sh \
+	tests/t2006-s3-man.sh \
+	tests/t2007-fetch-file.sh \
+	tests/t2008-s3-bench.sh \
+	tests/t2009-s3-tls.sh
+TESTS += $(S3_SHELL_TESTS)
+EXTRA_DIST += $(S3_SHELL_TESTS)
+
+# A driver for the client's operations, for the shell tests.
+check_PROGRAMS += tests/s3cli
+tests_s3cli_SOURCES = tests/s3cli.c
+tests_s3cli_LDADD = $(CS_LIBS)
+
+EXTRA_DIST += tests/s3fault.py
+
+dist_man1_MANS += man/cs-s3ls.1 man/cs-fetch.1
+
+# The benchmark: cs-s3ls | cs-fetch next to rclone and the AWS CLI.
+dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/latency-proxy

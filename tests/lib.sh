@@ -333,6 +333,79 @@ start_imds_standin() {
 }
 
 # ---------------------------------------------------------------------
+# ingest (issue 5): helpers of the cs-ingest tests.
+
+# cs_uuid5 NAME: the version 5 UUID of NAME in cs-tools' namespace
+# (433fe30a-52f0-5f6b-ad91-dee9576298e0), computed by Python, apart from
+# libcs, to check the object names cs-ingest derives.
+cs_uuid5() {
+	"${PYTHON3:-python3}" -c 'import sys, uuid
+print(uuid.uuid5(uuid.UUID("433fe30a-52f0-5f6b-ad91-dee9576298e0"),
+    sys.argv[1]))' "$1"
+}
+
+# s3_keys BUCKET: the bucket's keys, sorted, one a line, read with awscli.
+s3_keys() {
+	awscli s3api list-objects-v2 --bucket "$1" --query 'Contents[].Key' \
+		--output text | tr '\t' '\n' | grep -v '^None$' | sort
+}
+
+# ---------------------------------------------------------------------
+# s3 area (cs-s3ls, cs-fetch, libcs/s3): helpers added by the s3 branch.
+
+stop_s3fault() {
+	[ -n "${S3FAULT_PID:-}" ] && kill "$S3FAULT_PID" 2>/dev/null
+	[ -n "${S3FAULT_PID:-}" ] && wait "$S3FAULT_PID" 2>/dev/null
+	S3FAULT_PID=
+}
+
+# start_s3fault RULE...: put tests/s3fault.py (a fault-injecting HTTP
+# front) before the running s3rver, replacing one started before.  Sets
+# FAULT_ENDPOINT, and FAULT_LOG where each request is logged as
+# "METHOD PATH X-AMZ-DATE OUTCOME".  A RULE is METHOD:REGEX:FAULT:COUNT (see the
+# script).
+start_s3fault() {
+	stop_s3fault
+	FAULT_LOG=$TEST_DIR/s3fault.log
+	: >"$FAULT_LOG"
+	rm -f "$TEST_DIR/s3fault.port"
+	"${PYTHON3:-python3}" "$top_srcdir/tests/s3fault.py" \
+		--upstream "$S3_ENDPOINT" --port-file "$TEST_DIR/s3fault.port" \
+		--log "$FAULT_LOG" "$@" 2>"$TEST_DIR/s3fault.err" &
+	S3FAULT_PID=$!
+	at_exit stop_s3fault
+	i=0
+	while [ ! -s "$TEST_DIR/s3fault.port" ]; do
+		i=$((i + 1))
+		if [ "$i" -gt 200 ] || ! kill -0 "$S3FAULT_PID" 2>/dev/null; then
+			echo "Bail out! s3fault did not start"
+			sed 's/^/# /' "$TEST_DIR/s3fault.err"
+			exit 1
+		fi
+		sleep 0.05
+	done
+	FAULT_ENDPOINT=http://127.0.0.1:$(cat "$TEST_DIR/s3fault.port")
+	export FAULT_ENDPOINT FAULT_LOG
+}
+
+# fault_count OUTCOME [REGEX]: how many logged requests had OUTCOME ("ok",
+# "slowdown"...; "." for any) and a path matching REGEX.
+fault_count() {
+	grep -E " ${2:-.*}.* $1\$" "$FAULT_LOG" | wc -l | tr -d ' '
+}
+
+# s3cli ARGS...: the test driver of libcs/s3.h (tests/s3cli.c).
+s3cli() {
+	"$top_builddir/tests/s3cli" "$@"
+}
+
+# strip_source FILE: the event records of FILE without their _source
+# member, byte for byte as cs-fetch found them.
+strip_source() {
+	sed -e 's/,\{0,1\}"_source":{"bucket":.*,"line":[0-9]*}}$/}/' "$1"
+}
+
+# ---------------------------------------------------------------------
 # load (cs-load): more PostgreSQL helpers.
 
 # start_postgres_again: start the cluster of start_postgres after

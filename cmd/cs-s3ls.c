@@ -1,0 +1,403 @@
+/*
+ * cs-s3ls: list a raw bucket's objects as object records (CONTRACT
+ * section 3), for a time window of the layout or a whole prefix.
+ *
+ * The partitions of a window are listed concurrently (-j); the records of
+ * one partition come in S3's key order, those of different partitions
+ * interleave page by page.  Output is flushed after each page so that
+ * cs-fetch downstream starts at once.
+ *
+ * Exit status: 0; 64 usage; 66 no such bucket; 69 S3 answered nonsense;
+ * 74 output failed; 75 S3 stayed unavailable; 77 access denied; 78 bad
+ * configuration.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ndjson.h"
+#include "partition.h"
+#include "s3.h"
+#include "summary.h"
+#include "timeutil.h"
+#include "banned.h"
+
+enum {
+	OPT_CA_BUNDLE = CS_OPT_FIRST_PROGRAM_OPTION,
+	OPT_DAY,
+	OPT_ENDPOINT,
+	OPT_HOUR,
+	OPT_HOURS_BACK,
+	OPT_LAST_HOUR,
+	OPT_MAX_TRIES,
+	OPT_MODIFIED_SINCE,
+	OPT_MODIFIED_UNTIL,
+	OPT_PATH_STYLE,
+	OPT_RETRY_DELAY,
+	OPT_SHARD,
+	OPT_SINCE,
+	OPT_TIMEOUT,
+	OPT_UNTIL
+};
+
+static const struct option longopts[] = {
+	{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+	{ "day", required_argument, NULL, OPT_DAY },
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+	{ "hour", required_argument, NULL, OPT_HOUR },
+	{ "hours-back", required_argument, NULL, OPT_HOURS_BACK },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "last-hour", no_argument, NULL, OPT_LAST_HOUR },
+	{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
+	{ "modified-since", required_argument, NULL, OPT_MODIFIED_SINCE },
+	{ "modified-until", required_argument, NULL, OPT_MODIFIED_UNTIL },
+	{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
+	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	CS_CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+struct ls {
+	struct cs_cli cli;
+	struct cs_summary sum;
+	struct cs_ndjson_writer *w;
+	int64_t mod_since, mod_until;
+	unsigned shard_k, shard_n;
+	int status;
+	int stop;
+	enum cs_err werr;
+	struct cs_error werror;
+};
+
+/* One listing: a partition of the window, or the whole prefix. */
+struct listing {
+	struct ls *ls;
+	const struct cs_partition *part;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+"usage: cs-s3ls [-hqV] [-j jobs] [--day date | --hour hour | --hours-back n |\n"
+"               --last-hour | --since time [--until time]]\n"
+"               [--modified-since time] [--modified-until time] [--shard k/n]\n"
+"               [--endpoint url] [--path-style] [--ca-bundle file]\n"
+"               [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
+"               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n");
+	if (status == 0)
+		printf("\nList objects as object records, one JSON line each.\n\n"
+"  -j, --jobs N             list N partitions at once (default 16)\n"
+"      --hour YYYY-MM-DDTHH the partitions of that UTC hour\n"
+"      --day YYYY-MM-DD     the partitions of that UTC day\n"
+"      --since T --until T  the hours from T up to T (default: now)\n"
+"      --last-hour          the previous full UTC hour\n"
+"      --hours-back N       the N full UTC hours before this one\n"
+"      --modified-since T, --modified-until T\n"
+"                           keep objects last modified in [T, T)\n"
+"      --shard K/N          keep the keys of shard K of N (1 <= K <= N)\n"
+"      --endpoint URL       S3 endpoint, or file:///dir for a local store\n"
+"      --path-style         address buckets in the path, not the host name\n"
+"      --ca-bundle FILE     trust the certificates in FILE\n"
+"      --max-tries N        tries per request (default 8)\n"
+"      --retry-delay MS     first retry's longest wait (default 100)\n"
+"      --timeout S          retry a request silent for S seconds (default 30)\n"
+"%s", cs_cli_common_usage());
+	exit(status);
+}
+
+static int64_t
+parse_time(const char *opt, const char *arg)
+{
+	int64_t t;
+
+	if (cs_time_parse_loose(arg, strlen(arg), &t) != 0) {
+		warnx("invalid %s '%s': want a date, an hour or a timestamp",
+		    opt, arg);
+		usage(CS_EXIT_USAGE);
+	}
+	return t;
+}
+
+static long long
+parse_num(const char *opt, const char *arg, long long lo, long long hi)
+{
+	const char *errstr = NULL;
+	long long v = strtonum(arg, lo, hi, &errstr);
+
+	if (errstr != NULL) {
+		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
+		    hi);
+		usage(CS_EXIT_USAGE);
+	}
+	return v;
+}
+
+static void
+parse_shard(struct ls *ls, const char *arg)
+{
+	char buf[64], *slash;
+
+	strlcpy(buf, arg, sizeof(buf));
+	if ((slash = strchr(buf, '/')) == NULL) {
+		warnx("invalid --shard '%s': want K/N", arg);
+		usage(CS_EXIT_USAGE);
+	}
+	*slash = '\0';
+	ls->shard_n = (unsigned)parse_num("--shard", slash + 1, 1, 1000000);
+	ls->shard_k = (unsigned)parse_num("--shard", buf, 1, ls->shard_n);
+}
+
+/* Keep the first failure's status, but let "try again later" win. */
+static void
+fail_status(struct ls *ls, int status)
+{
+	if (ls->status == 0 || status == CS_EXIT_TEMPFAIL)
+		ls->status = status;
+}
+
+static int
+on_entry(void *arg, const struct cs_s3_object *o)
+{
+	struct listing *li = arg;
+	struct ls *ls = li->ls;
+	struct cs_buf *b;
+
+	if (ls->stop)
+		return -1;
+	ls->sum.in++;
+	if ((li->part != NULL &&
+	    !cs_partition_accept(li->part, o->key, o->last_modified)) ||
+	    (ls->mod_since != INT64_MIN && o->last_modified < ls->mod_since) ||
+	    (ls->mod_until != INT64_MIN && o->last_modified >= ls->mod_until) ||
+	    (ls->shard_n > 1 &&
+	    cs_shard_of(o->key, strlen(o->key), ls->shard_n) != ls->shard_k)) {
+		cs_summary_add(&ls->sum, "filtered", 1);
+		return 0;
+	}
+	b = cs_ndjson_writer_begin(ls->w);
+	if (cs_s3_object_record(b, o) != 0) {
+		cs_ndjson_writer_abort(ls->w);
+		ls->werr = cs_error_set(&ls->werror, CS_ENOMEM, "out of memory");
+		ls->stop = 1;
+		return -1;
+	}
+	if ((ls->werr = cs_ndjson_writer_end(ls->w, &ls->werror)) != CS_OK) {
+		ls->stop = 1;
+		return -1;
+	}
+	ls->sum.out++;
+	cs_summary_progress(&ls->sum);
+	return 0;
+}
+
+static void
+on_done(void *arg, const struct cs_s3_result *r)
+{
+	struct listing *li = arg;
+	struct ls *ls = li->ls;
+
+	if (r->err == CS_OK || ls->stop)
+		return;
+	warnx("%s", r->error->msg);
+	fail_status(ls, cs_cli_exit_status_for(r->err));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ls ls;
+	struct cs_s3_config cfg;
+	struct cs_s3 *s3 = NULL;
+	struct cs_s3_url url;
+	struct cs_s3_list l;
+	struct cs_s3_stats st;
+	struct cs_partition *parts = NULL;
+	struct listing *lists = NULL;
+	struct cs_error e;
+	size_t nparts = 0, i, nlists;
+	int64_t since = INT64_MIN, until = INT64_MIN, now;
+	int ch, nwindows = 0, rc;
+
+	memset(&ls, 0, sizeof(ls));
+	memset(&cfg, 0, sizeof(cfg));
+	cs_cli_init(&ls.cli, "cs-s3ls");
+	ls.mod_since = ls.mod_until = INT64_MIN;
+	cfg.jobs = 16;
+	cfg.user_agent = "cs-s3ls/" PACKAGE_VERSION;
+	now = cs_time_now();
+	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			cfg.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
+			break;
+		case OPT_CA_BUNDLE:
+			cfg.ca_bundle = optarg;
+			break;
+		case OPT_DAY:
+			since = cs_time_floor_day(parse_time("--day", optarg));
+			until = since + CS_USEC_PER_DAY;
+			nwindows++;
+			break;
+		case OPT_ENDPOINT:
+			cfg.endpoint = optarg;
+			break;
+		case OPT_HOUR:
+			since = cs_time_floor_hour(parse_time("--hour", optarg));
+			until = since + CS_USEC_PER_HOUR;
+			nwindows++;
+			break;
+		case OPT_HOURS_BACK:
+			until = cs_time_floor_hour(now);
+			since = until - parse_num("--hours-back", optarg, 1,
+			    CS_PARTITION_MAX_HOURS) * CS_USEC_PER_HOUR;
+			nwindows++;
+			break;
+		case OPT_LAST_HOUR:
+			until = cs_time_floor_hour(now);
+			since = until - CS_USEC_PER_HOUR;
+			nwindows++;
+			break;
+		case OPT_MAX_TRIES:
+			cfg.max_tries = (unsigned)parse_num("--max-tries", optarg,
+			    1, 100);
+			break;
+		case OPT_MODIFIED_SINCE:
+			ls.mod_since = parse_time("--modified-since", optarg);
+			break;
+		case OPT_MODIFIED_UNTIL:
+			ls.mod_until = parse_time("--modified-until", optarg);
+			break;
+		case OPT_PATH_STYLE:
+			cfg.path_style = 1;
+			break;
+		case OPT_RETRY_DELAY:
+			cfg.retry_delay_ms = (long)parse_num("--retry-delay",
+			    optarg, 1, 60000);
+			break;
+		case OPT_SHARD:
+			parse_shard(&ls, optarg);
+			break;
+		case OPT_SINCE:
+			since = parse_time("--since", optarg);
+			nwindows++;
+			break;
+		case OPT_TIMEOUT:
+			cfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
+			    3600);
+			break;
+		case OPT_UNTIL:
+			until = parse_time("--until", optarg);
+			break;
+		default:
+			rc = cs_cli_option(&ls.cli, ch, optarg, &e);
+			if (rc == 0)
+				usage(CS_EXIT_USAGE);
+			if (rc < 0) {
+				warnx("%s", e.msg);
+				usage(CS_EXIT_USAGE);
+			}
+			break;
+		}
+	}
+	if (ls.cli.want_help)
+		usage(0);
+	if (ls.cli.want_version) {
+		printf("%s\n", cs_cli_version(&ls.cli));
+		return 0;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(CS_EXIT_USAGE);
+	if (nwindows > 1) {
+		warnx("give one time window at most");
+		usage(CS_EXIT_USAGE);
+	}
+	if (until != INT64_MIN && since == INT64_MIN) {
+		warnx("--until needs --since");
+		usage(CS_EXIT_USAGE);
+	}
+	if (since != INT64_MIN && until == INT64_MIN)
+		until = now;
+	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		usage(CS_EXIT_USAGE);
+	}
+	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
+	    &parts, &nparts, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		cs_s3_url_release(&url);
+		usage(CS_EXIT_USAGE);
+	}
+	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
+	if (cs_s3_new(&cfg, &s3, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		rc = cs_cli_exit_status_for(e.code);
+		goto out;
+	}
+	if ((ls.w = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	nlists = nparts > 0 ? nparts : 1;
+	if ((lists = calloc(nlists, sizeof(*lists))) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	for (i = 0; i < nlists; i++) {
+		lists[i].ls = &ls;
+		lists[i].part = nparts > 0 ? &parts[i] : NULL;
+		memset(&l, 0, sizeof(l));
+		l.bucket = url.bucket;
+		l.prefix = nparts > 0 ? parts[i].prefix : url.key;
+		if (cs_s3_list(s3, &l, on_entry, on_done, &lists[i], &e) != CS_OK)
+			errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+	}
+	if (nparts > 0)
+		cs_summary_add(&ls.sum, "partitions", nparts);
+	while (cs_s3_pending(s3) > 0 && !ls.stop) {
+		if (cs_s3_run(s3, -1, -1, NULL, &e) != CS_OK)
+			errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+		if (!ls.stop &&
+		    (ls.werr = cs_ndjson_writer_flush(ls.w, &ls.werror)) != CS_OK)
+			ls.stop = 1;
+	}
+	cs_s3_get_stats(s3, &st);
+	cs_summary_add(&ls.sum, "requests", st.requests);
+	cs_summary_add(&ls.sum, "retries", st.retries);
+	ls.sum.bytes_in = st.bytes_in;
+	if (ls.werr == CS_OK)
+		ls.werr = cs_ndjson_writer_free(ls.w, &ls.werror);
+	else
+		cs_ndjson_writer_free(ls.w, NULL);
+	ls.w = NULL;
+	rc = ls.status;
+	if (ls.werr != CS_OK && ls.werr != CS_EPIPE) {
+		warnx("cannot write the output: %s", ls.werror.msg);
+		rc = CS_EXIT_IOERR;
+	}
+	ls.sum.bytes_out = 0;
+out:
+	if (!ls.cli.quiet)
+		cs_summary_print(&ls.sum, stderr);
+	if (ls.cli.stats_path != NULL &&
+	    cs_summary_write_stats(&ls.sum, ls.cli.stats_path, rc, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (rc == 0)
+			rc = CS_EXIT_CANTCREAT;
+	}
+	cs_s3_free(s3);
+	free(lists);
+	cs_partitions_free(parts, nparts);
+	cs_s3_url_release(&url);
+	return rc;
+}

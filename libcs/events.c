@@ -1,0 +1,578 @@
+/*
+ * events.c: input lines to object references, gzip decoding, and a raw
+ * object's bytes to event records (see events.h).  yajl validates each
+ * document (syntax and UTF-8); the records are the documents' own bytes.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <yajl/yajl_parse.h>
+#include <yajl/yajl_tree.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "events.h"
+#include "ndjson.h"
+#include "s3.h"
+#include "timeutil.h"
+#include "banned.h"
+
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void
+trim(const char **p, size_t *n)
+{
+	while (*n > 0 && is_ws(**p))
+		(*p)++, (*n)--;
+	while (*n > 0 && is_ws((*p)[*n - 1]))
+		(*n)--;
+}
+
+/* Input lines. */
+
+void
+cs_events_ref_release(struct cs_events_ref *ref)
+{
+	if (ref == NULL)
+		return;
+	free(ref->bucket);
+	free(ref->key);
+	free(ref->etag);
+	ref->bucket = ref->key = ref->etag = NULL;
+}
+
+static const char *
+tree_string(yajl_val obj, const char *name, int *present)
+{
+	const char *path[] = { name, NULL };
+	yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
+
+	*present = v != NULL && !YAJL_IS_NULL(v);
+	return v != NULL && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+}
+
+enum cs_err
+cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
+    struct cs_error *e)
+{
+	char errbuf[128], *copy;
+	const char *s;
+	yajl_val root, v;
+	const char *sizepath[] = { "size", NULL };
+	enum cs_err rc = CS_OK;
+	int present;
+
+	memset(ref, 0, sizeof(*ref));
+	ref->last_modified = INT64_MIN;
+	ref->size = -1;
+	trim(&line, &len);
+	if (len >= 5 && memcmp(line, "s3://", 5) == 0) {
+		struct cs_s3_url u;
+
+		if (cs_s3_url_parse(line, len, &u, e) != CS_OK)
+			return e->code;
+		if (u.key[0] == '\0') {
+			cs_error_set(e, CS_EINVAL,
+			    "'s3://%s/' names a bucket, not an object", u.bucket);
+			cs_s3_url_release(&u);
+			return CS_EINVAL;
+		}
+		ref->bucket = u.bucket;
+		ref->key = u.key;
+		return CS_OK;
+	}
+	if (len == 0 || line[0] != '{')
+		return cs_error_set(e, CS_EINVAL,
+		    "neither an object record nor an s3:// URL");
+	if ((copy = strndup(line, len)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	errbuf[0] = '\0';
+	root = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
+	free(copy);
+	if (root == NULL) {
+		errbuf[strcspn(errbuf, "\n")] = '\0';
+		return cs_error_set(e, CS_EJSON, "malformed object record: %s",
+		    errbuf[0] ? errbuf : "parse error");
+	}
+	ref->is_json = 1;
+	if (!YAJL_IS_OBJECT(root)) {
+		rc = cs_error_set(e, CS_ETYPE, "object record is not a JSON object");
+		goto out;
+	}
+	if ((s = tree_string(root, "bucket", &present)) == NULL) {
+		rc = cs_error_set(e, present ? CS_ETYPE : CS_EMISSING,
+		    present ? "bucket is not a string" : "object record without a bucket");
+		goto out;
+	}
+	if (!cs_s3_bucket_valid(s)) {
+		rc = cs_error_set(e, CS_EINVAL, "'%.80s' is not a bucket name", s);
+		goto out;
+	}
+	if ((ref->bucket = strdup(s)) == NULL)
+		goto nomem;
+	if ((s = tree_string(root, "key", &present)) == NULL || s[0] == '\0') {
+		rc = cs_error_set(e, present ? CS_ETYPE : CS_EMISSING,
+		    present ? "key is not a non-empty string" :
+		    "object record without a key");
+		goto out;
+	}
+	if (strlen(s) > 1024) {
+		rc = cs_error_set(e, CS_EINVAL, "key longer than 1024 bytes");
+		goto out;
+	}
+	if ((ref->key = strdup(s)) == NULL)
+		goto nomem;
+	if ((s = tree_string(root, "etag", &present)) != NULL &&
+	    (ref->etag = strdup(s)) == NULL)
+		goto nomem;
+	if ((s = tree_string(root, "last_modified", &present)) != NULL &&
+	    cs_time_parse(s, strlen(s), &ref->last_modified) != 0) {
+		rc = cs_error_set(e, CS_ETIME, "bad last_modified '%.40s'", s);
+		goto out;
+	}
+	v = yajl_tree_get(root, sizepath, yajl_t_any);
+	if (v != NULL && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0)
+		ref->size = YAJL_GET_INTEGER(v);
+	goto out;
+nomem:
+	rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+out:
+	yajl_tree_free(root);
+	if (rc != CS_OK) {
+		int was_json = ref->is_json;
+
+		cs_events_ref_release(ref);
+		ref->is_json = was_json;
+	}
+	return rc;
+}
+
+/* gzip. */
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+enum cs_err
+cs_events_decode(const char *key, const char *content_encoding,
+    const void *body, size_t len, size_t max, struct cs_buf *out,
+    int *gzipped, struct cs_error *e)
+{
+	const unsigned char *b = body;
+	int want = ends_with(key, ".gz") || (content_encoding != NULL &&
+	    (strcasecmp(content_encoding, "gzip") == 0 ||
+	    strcasecmp(content_encoding, "x-gzip") == 0));
+	z_stream z;
+	enum cs_err rc = CS_OK;
+	int zr;
+
+	*gzipped = 0;
+	cs_buf_reset(out);
+	if (len == 0)
+		return CS_OK;
+	if (len < 2 || b[0] != 0x1f || b[1] != 0x8b) {
+		if (want)
+			return cs_error_set(e, CS_EPROTO, "not gzip data");
+		return CS_OK;
+	}
+	*gzipped = 1;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return cs_error_set(e, CS_ENOMEM, "cannot set up zlib");
+	z.next_in = (unsigned char *)(uintptr_t)b;
+	z.avail_in = len > UINT32_MAX ? UINT32_MAX : (unsigned)len;
+	/* The input is in memory whole (an object is at most max bytes). */
+	for (;;) {
+		size_t room;
+
+		if (out->len >= max) {
+			rc = cs_error_set(e, CS_ETOOLONG,
+			    "more than %zu bytes once decompressed", max);
+			break;
+		}
+		room = max - out->len;
+		if (room > 1 << 20)
+			room = 1 << 20;
+		if (cs_buf_reserve(out, room) != 0) {
+			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+			break;
+		}
+		z.next_out = (unsigned char *)out->data + out->len;
+		z.avail_out = (unsigned)room;
+		zr = inflate(&z, Z_NO_FLUSH);
+		out->len += room - z.avail_out;
+		out->data[out->len] = '\0';
+		if (zr == Z_STREAM_END) {
+			/* Another member may follow (concatenated gzip). */
+			if (z.avail_in == 0)
+				break;
+			if (z.avail_in >= 2 && z.next_in[0] == 0x1f &&
+			    z.next_in[1] == 0x8b) {
+				if (inflateReset(&z) != Z_OK) {
+					rc = cs_error_set(e, CS_EINTERNAL,
+					    "zlib reset failed");
+					break;
+				}
+				continue;
+			}
+			rc = cs_error_set(e, CS_EPROTO,
+			    "%u bytes of garbage after the gzip data",
+			    z.avail_in);
+			break;
+		}
+		if (zr == Z_OK)
+			continue;
+		if (zr == Z_BUF_ERROR && z.avail_in == 0) {
+			rc = cs_error_set(e, CS_ETRUNC, "gzip data cut short");
+			break;
+		}
+		if (zr == Z_BUF_ERROR)
+			continue;	/* out of room: loop checks the bound */
+		rc = cs_error_set(e, zr == Z_MEM_ERROR ? CS_ENOMEM : CS_EPROTO,
+		    "damaged gzip data: %s", z.msg != NULL ? z.msg : "error");
+		break;
+	}
+	inflateEnd(&z);
+	if (rc != CS_OK)
+		cs_buf_reset(out);
+	return rc;
+}
+
+/* Validation with yajl: is a text exactly one JSON object? */
+
+enum verdict { V_OBJECT, V_OTHER_JSON, V_INVALID };
+
+struct vstate {
+	int depth;
+	int top_map;
+	int values;
+};
+
+static void
+top_value(struct vstate *v, int is_map)
+{
+	if (v->depth == 0) {
+		v->values++;
+		v->top_map = is_map;
+	}
+}
+
+static int v_null(void *c) { top_value(c, 0); return 1; }
+static int v_bool(void *c, int b) { (void)b; top_value(c, 0); return 1; }
+static int v_number(void *c, const char *s, size_t n) { (void)s; (void)n; top_value(c, 0); return 1; }
+static int v_string(void *c, const unsigned char *s, size_t n) { (void)s; (void)n; top_value(c, 0); return 1; }
+static int v_key(void *c, const unsigned char *s, size_t n) { (void)c; (void)s; (void)n; return 1; }
+static int v_start_map(void *c) { struct vstate *v = c; top_value(v, 1); v->depth++; return 1; }
+static int v_end(void *c) { ((struct vstate *)c)->depth--; return 1; }
+static int v_start_array(void *c) { struct vstate *v = c; top_value(v, 0); v->depth++; return 1; }
+
+static const yajl_callbacks vcb = {
+	v_null, v_bool, NULL, NULL, v_number, v_string,
+	v_start_map, v_key, v_end, v_start_array, v_end
+};
+
+static enum verdict
+validate(const char *p, size_t n, char *why, size_t whysize)
+{
+	struct vstate st = { 0, 0, 0 };
+	yajl_handle h = yajl_alloc(&vcb, NULL, &st);
+	yajl_status s;
+
+	if (h == NULL) {
+		strlcpy(why, "out of memory", whysize);
+		return V_INVALID;
+	}
+	s = yajl_parse(h, (const unsigned char *)p, n);
+	if (s == yajl_status_ok)
+		s = yajl_complete_parse(h);
+	if (s != yajl_status_ok) {
+		unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)p, n);
+
+		snprintf(why, whysize, "malformed JSON: %s",
+		    msg != NULL ? (char *)msg : "parse error");
+		why[strcspn(why, "\n")] = '\0';
+		if (msg != NULL)
+			yajl_free_error(h, msg);
+		yajl_free(h);
+		return V_INVALID;
+	}
+	yajl_free(h);
+	if (st.values == 1 && st.top_map)
+		return V_OBJECT;
+	strlcpy(why, "not a JSON object", whysize);
+	return V_OTHER_JSON;
+}
+
+/* Records. */
+
+void
+cs_events_init(struct cs_events *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+}
+
+void
+cs_events_release(struct cs_events *ev)
+{
+	if (ev == NULL)
+		return;
+	cs_buf_release(&ev->out);
+	cs_buf_release(&ev->src);
+	free(ev->bad);
+	memset(ev, 0, sizeof(*ev));
+}
+
+static void
+reset(struct cs_events *ev)
+{
+	cs_buf_reset(&ev->out);
+	ev->count = 0;
+	ev->nbad = 0;
+	ev->documents = 0;
+}
+
+int
+cs_events_source_json(struct cs_buf *b, const struct cs_events_source *src,
+    uint64_t line)
+{
+	char t[CS_TIME_BUFSIZE];
+	const char *etag = src->etag != NULL ? src->etag : "";
+
+	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, src->bucket, strlen(src->bucket),
+	    NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"key\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, src->key, strlen(src->key),
+	    NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"etag\":") != 0 ||
+	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
+	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
+		return -1;
+	if (src->last_modified == INT64_MIN) {
+		if (cs_buf_append_str(b, "null") != 0)
+			return -1;
+	} else {
+		size_t n = cs_time_format_ms(src->last_modified, t);
+
+		if (cs_buf_append_char(b, '"') != 0 || cs_buf_append(b, t, n) != 0 ||
+		    cs_buf_append_char(b, '"') != 0)
+			return -1;
+	}
+	if (cs_buf_append_str(b, ",\"line\":") != 0 ||
+	    cs_buf_append_int(b, (long long)line) != 0 ||
+	    cs_buf_append_char(b, '}') != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Append doc (a valid JSON object, trimmed) with _source before its final
+ * '}'.  ev->src holds the _source text up to "line":.  flatten turns line
+ * breaks (whitespace between tokens: a valid document has none inside its
+ * strings) into spaces.
+ */
+static int
+append_record(struct cs_events *ev, const char *doc, size_t n, uint64_t line,
+    int flatten)
+{
+	size_t i = n - 1, from = ev->out.len, k;
+	int empty;
+
+	/* doc[n-1] is the final '}'; is there any member before it? */
+	while (i > 0 && is_ws(doc[i - 1]))
+		i--;
+	empty = i > 0 && doc[i - 1] == '{' && i - 1 == 0;
+	if (cs_buf_append(&ev->out, doc, n - 1) != 0)
+		return -1;
+	if (flatten)
+		for (k = from; k < ev->out.len; k++)
+			if (ev->out.data[k] == '\n' || ev->out.data[k] == '\r')
+				ev->out.data[k] = ' ';
+	if (cs_buf_append_str(&ev->out, empty ? "\"_source\":" : ",\"_source\":")
+	    != 0 || cs_buf_append(&ev->out, ev->src.data, ev->src.len) != 0 ||
+	    cs_buf_append_int(&ev->out, (long long)line) != 0 ||
+	    cs_buf_append(&ev->out, "}}\n", 3) != 0)
+		return -1;
+	ev->count++;
+	return 0;
+}
+
+/* Note a bad document; returns -1 only when out of memory. */
+static int
+add_bad(struct cs_events *ev, uint64_t *nbad_total, uint64_t line,
+    const char *p, size_t n, uint64_t full_len, int is_json, const char *why)
+{
+	struct cs_events_bad *b;
+
+	(*nbad_total)++;
+	if (ev->nbad >= CS_EVENTS_MAX_BAD)
+		return 0;
+	if (ev->nbad == ev->capbad) {
+		size_t cap = ev->capbad ? ev->capbad * 2 : 8;
+		struct cs_events_bad *nb = reallocarray(ev->bad, cap, sizeof(*nb));
+
+		if (nb == NULL)
+			return -1;
+		ev->bad = nb;
+		ev->capbad = cap;
+	}
+	b = &ev->bad[ev->nbad++];
+	b->line = line;
+	b->input = p;
+	b->len = n;
+	b->full_len = full_len;
+	b->is_json = is_json;
+	strlcpy(b->reason, why, sizeof(b->reason));
+	return 0;
+}
+
+static enum cs_err
+split_lines(struct cs_events *ev, const char *data, size_t len,
+    size_t max_line, uint64_t *nbad_total, struct cs_error *e)
+{
+	struct cs_ndjson_reader *r;
+	struct cs_line l;
+	char why[128];
+	int rc;
+
+	reset(ev);
+	*nbad_total = 0;
+	if ((r = cs_ndjson_reader_new_mem(data, len, "object", max_line)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	while ((rc = cs_ndjson_read(r, &l, e)) == 1) {
+		const char *p = l.data;
+		size_t n = l.len;
+		enum verdict v;
+
+		if (l.too_long) {
+			snprintf(why, sizeof(why), "line longer than %zu bytes",
+			    max_line);
+			if (add_bad(ev, nbad_total, l.lineno, p, n, l.full_len, 0,
+			    why) != 0)
+				goto nomem;
+			continue;
+		}
+		trim(&p, &n);
+		v = validate(p, n, why, sizeof(why));
+		if (v == V_OBJECT) {
+			if (append_record(ev, p, n, l.lineno, 0) != 0)
+				goto nomem;
+		} else if (add_bad(ev, nbad_total, l.lineno, p, n, n,
+		    v == V_OTHER_JSON, why) != 0)
+			goto nomem;
+	}
+	cs_ndjson_reader_free(r);
+	return rc == 0 ? CS_OK : e->code;
+nomem:
+	cs_ndjson_reader_free(r);
+	return cs_error_set(e, CS_ENOMEM, "out of memory");
+}
+
+/*
+ * The body as a sequence of JSON objects, whatever the line breaks.
+ * 1: done; 0: it is not such a sequence; -1: out of memory.
+ */
+static int
+split_documents(struct cs_events *ev, const char *data, size_t len,
+    size_t max_line)
+{
+	size_t pos = 0;
+	uint64_t line = 1;
+	char why[128];
+
+	reset(ev);
+	ev->documents = 1;
+	for (;;) {
+		size_t start, i;
+		uint64_t start_line;
+		int depth = 0, in_str = 0, esc = 0, found = 0;
+
+		while (pos < len && is_ws(data[pos])) {
+			if (data[pos] == '\n')
+				line++;
+			pos++;
+		}
+		if (pos == len)
+			return 1;
+		if (data[pos] != '{')
+			return 0;
+		start = pos;
+		start_line = line;
+		for (i = pos; i < len; i++) {
+			char c = data[i];
+
+			if (c == '\n')
+				line++;
+			if (in_str) {
+				if (esc)
+					esc = 0;
+				else if (c == '\\')
+					esc = 1;
+				else if (c == '"')
+					in_str = 0;
+			} else if (c == '"')
+				in_str = 1;
+			else if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && --depth == 0) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found || i + 1 - start > max_line)
+			return 0;
+		pos = i + 1;
+		if (validate(data + start, pos - start, why, sizeof(why)) !=
+		    V_OBJECT)
+			return 0;
+		if (append_record(ev, data + start, pos - start, start_line, 1) != 0)
+			return -1;
+	}
+}
+
+enum cs_err
+cs_events_split(struct cs_events *ev, const struct cs_events_source *src,
+    const char *data, size_t len, size_t max_line, struct cs_error *e)
+{
+	uint64_t nbad = 0;
+	enum cs_err rc;
+	int d;
+
+	cs_buf_reset(&ev->src);
+	if (cs_events_source_json(&ev->src, src, 0) != 0)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	/* Keep the prefix up to "line": the number and '}' come per record. */
+	while (ev->src.len > 0 && ev->src.data[ev->src.len - 1] != ':')
+		ev->src.len--;
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		data += 3;
+		len -= 3;
+	}
+	if ((rc = split_lines(ev, data, len, max_line, &nbad, e)) != CS_OK)
+		return rc;
+	if (nbad == 0)
+		return CS_OK;
+	if ((d = split_documents(ev, data, len, max_line)) == 1)
+		return CS_OK;
+	if (d < 0)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if ((rc = split_lines(ev, data, len, max_line, &nbad, e)) != CS_OK)
+		return rc;
+	if (nbad > CS_EVENTS_MAX_BAD)
+		return cs_error_set(e, CS_ETOOLONG,
+		    "%llu of its documents are not JSON objects: not an "
+		    "object of events", (unsigned long long)nbad);
+	return CS_OK;
+}

@@ -1,0 +1,216 @@
+/*
+ * s3.h: an asynchronous S3 client: GET, PUT, HEAD and ListObjectsV2, signed
+ * with SigV4 (sigv4.h), configured the AWS way (awsconf.h), many requests in
+ * flight on kept-alive connections with retries (http.h); and a local
+ * backend for "file:///dir" endpoints, where dir/BUCKET/KEY are the objects.
+ *
+ * Model.  cs_s3_new() reads the configuration and makes a client.
+ * Operations are started with cs_s3_get(), cs_s3_put(), cs_s3_head() and
+ * cs_s3_list().  They return at once and never call back from inside
+ * themselves: the callback comes later, from inside cs_s3_run(), exactly
+ * once per operation (a listing calls its entry callback once per object,
+ * page by page, and then its done callback once).  At most `jobs` requests
+ * are in flight; further operations wait in a queue, first in first out,
+ * so the caller bounds memory by bounding cs_s3_pending().  A program that
+ * feeds requests as its input arrives loops:
+ *
+ *	while (input is open || cs_s3_pending(s3) > 0) {
+ *		while (cs_s3_pending(s3) < jobs && a line is ready)
+ *			start an operation for it;
+ *		cs_s3_run(s3, input is open ? input_fd : -1, -1, NULL, &e);
+ *		flush output;
+ *	}
+ *
+ * Retries.  Every request is retried with capped exponential backoff and
+ * full jitter on 5xx, SlowDown and other throttling codes, RequestTimeout,
+ * connection resets, timeouts, and bodies cut short (a body shorter than
+ * its Content-Length, or a single-part object whose MD5 does not match its
+ * ETag); never on 403 or 404.  Each try is signed afresh.
+ *
+ * Errors.  A failed operation's result has err (CS_ENOTFOUND for NoSuchKey
+ * and NoSuchBucket, CS_EDENIED for 403, CS_EUNAVAIL when the tries ran out
+ * on a temporary failure, CS_ETOOLONG for an object above max_object_size,
+ * CS_EPROTO for an answer that makes no sense...) and a message of the form
+ * "cannot get 's3://b/k': SlowDown: Please reduce your request rate
+ * (request id 4442587FB7D0A2F9) after 8 tries".  Messages never hold a
+ * secret.
+ *
+ * Ownership.  Strings given to the start functions are copied; a PUT body
+ * is borrowed until its callback returns.  Everything a result points to
+ * is valid only during the callback.  cs_s3_free() drops operations still
+ * pending without calling their callbacks.
+ *
+ * Local backend.  With a "file:///dir" endpoint no network is used:
+ * dir/BUCKET/KEY is the object, ETag is the quoted MD5 hex of its bytes,
+ * LastModified its mtime; listings have S3's semantics (prefix, start-after,
+ * byte-wise lexical order); a PUT writes a temporary file ".cs-tmp.*" in the
+ * same directory and renames it into place.  Keys with an empty, "." or
+ * ".." segment are refused, and symbolic links are never followed, so no
+ * key reaches outside dir.
+ */
+#ifndef CS_S3_H
+#define CS_S3_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct cs_s3;
+
+struct cs_s3_config {
+	const char *endpoint;		/* --endpoint; NULL: AWS_ENDPOINT_URL_S3... or AWS */
+	int path_style;			/* force path-style addressing */
+	const char *ca_bundle;		/* --ca-bundle; NULL: AWS_CA_BUNDLE or the system's */
+	unsigned jobs;			/* requests in flight; 0: 64 */
+	unsigned max_tries;		/* 0: AWS_MAX_ATTEMPTS, else 8 */
+	long retry_delay_ms;		/* backoff base; 0: 100 */
+	long timeout_s;			/* a request silent this long is retried; 0: 30 */
+	size_t max_object_size;		/* GET bodies; 0: CS_S3_DEFAULT_MAX_OBJECT */
+	const char *user_agent;		/* "cs-fetch/0.1.0"; NULL: "cs-tools/VERSION" */
+};
+
+#define CS_S3_DEFAULT_MAX_OBJECT	((size_t)64 * 1024 * 1024)
+
+enum cs_s3_op {
+	CS_S3_GET = 1,
+	CS_S3_PUT,
+	CS_S3_HEAD,
+	CS_S3_LIST
+};
+
+/* An object, as a listing, a HEAD, a GET or a PUT saw it. */
+struct cs_s3_object {
+	const char *bucket;
+	const char *key;
+	int64_t size;			/* bytes; -1 unknown */
+	const char *etag;		/* with its quotes, as S3 sends it; "" unknown */
+	int64_t last_modified;		/* microseconds since the epoch; INT64_MIN unknown */
+	const char *content_type;	/* GET/HEAD; "" unknown */
+	const char *content_encoding;	/* GET/HEAD; "" none */
+};
+
+struct cs_s3_result {
+	enum cs_s3_op op;
+	enum cs_err err;		/* CS_OK, or why the operation failed */
+	const struct cs_error *error;	/* its message (NULL when err is CS_OK) */
+	long http_status;		/* of the last try; 0: none */
+	const char *s3_code;		/* "NoSuchKey", "SlowDown"...; "" */
+	const char *request_id;		/* "" unknown */
+	unsigned tries;
+	struct cs_s3_object object;	/* GET, HEAD, PUT (etag); LIST: bucket and prefix as key */
+	const char *body;		/* GET: the object's bytes as stored (not decoded) */
+	size_t body_len;
+	uint64_t objects;		/* LIST: entries delivered */
+};
+
+/* An operation's end. */
+typedef void (*cs_s3_done_fn)(void *arg, const struct cs_s3_result *r);
+/* A listed object.  Return 0 to go on, -1 to stop the listing (its result is then CS_OK). */
+typedef int (*cs_s3_entry_fn)(void *arg, const struct cs_s3_object *o);
+
+/* Read the configuration (awsconf.h) and make a client. */
+enum cs_err cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
+    struct cs_error *e);
+void cs_s3_free(struct cs_s3 *s);
+/* 1 when the endpoint is a local file:/// directory. */
+int cs_s3_is_local(const struct cs_s3 *s);
+
+/* GET s3://bucket/key: the whole body, up to max_object_size. */
+enum cs_err cs_s3_get(struct cs_s3 *s, const char *bucket, const char *key,
+    cs_s3_done_fn done, void *arg, struct cs_error *e);
+/* HEAD s3://bucket/key: size, etag, last_modified, content type and encoding. */
+enum cs_err cs_s3_head(struct cs_s3 *s, const char *bucket, const char *key,
+    cs_s3_done_fn done, void *arg, struct cs_error *e);
+
+struct cs_s3_put {
+	const char *bucket;
+	const char *key;
+	const void *body;		/* borrowed until the callback returns */
+	size_t len;
+	const char *content_type;	/* NULL: not sent (S3 stores binary/octet-stream) */
+	const char *content_encoding;	/* NULL: not sent; "gzip" */
+};
+/*
+ * PUT an object, with Content-MD5 (S3 refuses a body that arrives
+ * damaged) and the payload's SHA-256 signed.  The result's object.etag is
+ * the ETag S3 answered.
+ */
+enum cs_err cs_s3_put(struct cs_s3 *s, const struct cs_s3_put *p,
+    cs_s3_done_fn done, void *arg, struct cs_error *e);
+
+struct cs_s3_list {
+	const char *bucket;
+	const char *prefix;		/* NULL or "": the whole bucket */
+	const char *start_after;	/* NULL: from the start */
+	unsigned max_keys;		/* per page; 0: 1000 */
+};
+/*
+ * ListObjectsV2, every page (continuation tokens), keys in S3's order
+ * (byte-wise lexical).  entry() is called for each object of a page once
+ * the whole page has arrived intact, so a retried page never delivers an
+ * object twice; memory holds one page at most.
+ */
+enum cs_err cs_s3_list(struct cs_s3 *s, const struct cs_s3_list *l,
+    cs_s3_entry_fn entry, cs_s3_done_fn done, void *arg,
+    struct cs_error *e);
+
+/*
+ * Make progress and call callbacks (see the model above).  Returns after
+ * at least one operation ended, when fd (>= 0) is readable (*fd_ready set),
+ * after timeout_ms (-1: none), or at once when nothing is pending and
+ * fd < 0.  Fails only on an internal error.
+ */
+enum cs_err cs_s3_run(struct cs_s3 *s, int fd, int timeout_ms,
+    int *fd_ready, struct cs_error *e);
+/* Run until no operation is pending. */
+enum cs_err cs_s3_drain(struct cs_s3 *s, struct cs_error *e);
+/* Operations started whose done callback has not been called. */
+size_t cs_s3_pending(const struct cs_s3 *s);
+
+struct cs_s3_stats {
+	uint64_t requests;		/* HTTP requests (or local operations) */
+	uint64_t retries;
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+};
+void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
+
+/*
+ * Append o as an object record (CONTRACT section 3), no newline:
+ * {"bucket":..,"key":..,"size":N,"etag":"\"..\"","last_modified":"...Z"}
+ * (size and last_modified are null when unknown).  -1 when out of memory.
+ */
+struct cs_buf;
+int cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o);
+
+/* "s3://bucket/key" split: key may be "" (s3://bucket and s3://bucket/). */
+struct cs_s3_url {
+	char *bucket;
+	char *key;
+};
+/*
+ * Parse an s3:// URL.  The key is taken literally (no %-decoding, like
+ * the AWS CLI).  CS_EINVAL for anything else, or a bad bucket name.
+ */
+enum cs_err cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
+    struct cs_error *e);
+void cs_s3_url_release(struct cs_s3_url *u);
+/* 1 when name is a bucket name S3 could have: 3-63 of [a-z0-9.-_A-Z], no "..". */
+int cs_s3_bucket_valid(const char *name);
+/* 1 when key is a key the local backend can hold (see above). */
+int cs_s3_key_local_valid(const char *key);
+
+/*
+ * The MD5 of p[0..n), as 32 lowercase hex digits and a NUL, and as the
+ * base64 for Content-MD5 (24 characters and a NUL).
+ */
+void cs_md5_hex(const void *p, size_t n, char hex[33]);
+void cs_md5_base64(const void *p, size_t n, char b64[25]);
+/*
+ * 1 when etag (with or without quotes) is a single-part ETag, that is, the
+ * MD5 hex of the object; 0 for a multipart ("...-N") or other ETag.
+ */
+int cs_s3_etag_is_md5(const char *etag);
+
+#endif

@@ -1,0 +1,536 @@
+/*
+ * s3local.c: objects as files under a root directory (see s3local.h).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "s3.h"
+#include "s3local.h"
+#include "banned.h"
+
+#define TMP_PREFIX	".cs-tmp."
+#define READ_CHUNK	65536
+
+int
+cs_s3local_open(const char *dir, struct cs_error *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		cs_error_set_errno(e, errno == ENOENT || errno == ENOTDIR ?
+		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", dir);
+	return fd;
+}
+
+/*
+ * Map an errno from walking a key's path to an error.  Messages say what
+ * went wrong, not which object: the caller (s3.c) names it.
+ */
+static enum cs_err
+walk_error(struct cs_error *e, int err, int in_bucket)
+{
+	if (err == ENOENT || err == ENOTDIR || err == EISDIR)
+		return cs_error_set(e, CS_ENOTFOUND, "%s (local store)",
+		    in_bucket ? "NoSuchKey" : "NoSuchBucket");
+	if (err == ELOOP)
+		return cs_error_set(e, CS_EDENIED,
+		    "refusing to follow a symbolic link (local store)");
+	if (err == EACCES || err == EPERM)
+		return cs_error_set_errno(e, CS_EDENIED, err,
+		    "AccessDenied (local store)");
+	return cs_error_set_errno(e, CS_EIO, err, "local store");
+}
+
+static int
+bucket_ok(const char *b)
+{
+	return cs_s3_bucket_valid(b) && strcmp(b, ".") != 0 &&
+	    strcmp(b, "..") != 0 && strchr(b, '/') == NULL;
+}
+
+/* openat() a directory, never through a symbolic link (ELOOP then). */
+static int
+open_dir(int at, const char *name)
+{
+	struct stat st;
+	int fd, err;
+
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	/* Linux says ENOTDIR for a link with O_DIRECTORY: tell them apart. */
+	err = errno;
+	if (err == ENOTDIR && fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode))
+		err = ELOOP;
+	errno = err;
+	return -1;
+}
+
+/*
+ * Open the directory that holds key's last segment, creating directories
+ * when create is set.  *leaf points into key at the last segment.
+ */
+static int
+open_parent(int root, const char *bucket, const char *key, int create,
+    const char **leaf, struct cs_error *e)
+{
+	int fd, nfd;
+	const char *seg, *slash;
+	char name[256];
+
+	if (!bucket_ok(bucket))
+		return cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
+		    bucket), -1;
+	if (!cs_s3_key_local_valid(key))
+		return cs_error_set(e, CS_EINVAL,
+		    "key not allowed in a local store "
+		    "(empty, '.' or '..' segment, or too long)"), -1;
+	fd = open_dir(root, bucket);
+	if (fd < 0) {
+		walk_error(e, errno, 0);
+		return -1;
+	}
+	for (seg = key; (slash = strchr(seg, '/')) != NULL; seg = slash + 1) {
+		size_t n = (size_t)(slash - seg);
+
+		memcpy(name, seg, n);
+		name[n] = '\0';
+		if (create && mkdirat(fd, name, 0777) != 0 && errno != EEXIST) {
+			int err = errno;
+
+			close(fd);
+			cs_error_set_errno(e, CS_EIO, err,
+			    "cannot make a directory (local store)");
+			return -1;
+		}
+		nfd = open_dir(fd, name);
+		if (nfd < 0) {
+			int err = errno;
+
+			close(fd);
+			walk_error(e, err, 1);
+			return -1;
+		}
+		close(fd);
+		fd = nfd;
+	}
+	*leaf = seg;
+	return fd;
+}
+
+static void
+meta_from_stat(const struct stat *st, struct cs_s3local_meta *m)
+{
+	m->size = (int64_t)st->st_size;
+	m->last_modified = (int64_t)st->st_mtim.tv_sec * 1000000 +
+	    (st->st_mtim.tv_nsec / 1000000) * 1000;
+}
+
+static void
+etag_from_md5(const unsigned char *md, struct cs_s3local_meta *m)
+{
+	static const char hex[] = "0123456789abcdef";
+	int i;
+
+	m->etag[0] = '"';
+	for (i = 0; i < 16; i++) {
+		m->etag[1 + 2 * i] = hex[md[i] >> 4];
+		m->etag[2 + 2 * i] = hex[md[i] & 15];
+	}
+	m->etag[33] = '"';
+	m->etag[34] = '\0';
+}
+
+/*
+ * Read an open regular file: into body (when not NULL, up to max bytes)
+ * and through MD5 for the ETag.
+ */
+static enum cs_err
+read_object(int fd, size_t max, struct cs_buf *body,
+    struct cs_s3local_meta *m, struct cs_error *e)
+{
+	struct stat st;
+	EVP_MD_CTX *ctx;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char chunk[READ_CHUNK];
+	unsigned int mdlen;
+	uint64_t total = 0;
+	ssize_t n;
+
+	if (fstat(fd, &st) != 0)
+		return cs_error_set_errno(e, CS_EIO, errno,
+		    "cannot stat (local store)");
+	if (!S_ISREG(st.st_mode))
+		return cs_error_set(e, CS_ENOTFOUND,
+		    "NoSuchKey: not a regular file (local store)");
+	if (body != NULL && (uint64_t)st.st_size > max)
+		return cs_error_set(e, CS_ETOOLONG,
+		    "object larger than %zu bytes", max);
+	meta_from_stat(&st, m);
+	if (body != NULL && st.st_size > 0 &&
+	    cs_buf_reserve(body, (size_t)st.st_size) != 0)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return cs_error_set(e, CS_EINTERNAL, "MD5 is not available");
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			EVP_MD_CTX_free(ctx);
+			return cs_error_set_errno(e, CS_EIO, err,
+			    "cannot read (local store)");
+		}
+		if (n == 0)
+			break;
+		total += (uint64_t)n;
+		if (body != NULL && (total > max ||
+		    cs_buf_append(body, chunk, (size_t)n) != 0)) {
+			EVP_MD_CTX_free(ctx);
+			return total > max ? cs_error_set(e, CS_ETOOLONG,
+			    "object larger than %zu bytes", max) :
+			    cs_error_set(e, CS_ENOMEM, "out of memory");
+		}
+		EVP_DigestUpdate(ctx, chunk, (size_t)n);
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	m->size = (int64_t)total;	/* what was read, if it changed */
+	etag_from_md5(md, m);
+	return CS_OK;
+}
+
+static enum cs_err
+open_object(int root, const char *bucket, const char *key, int *out,
+    struct cs_error *e)
+{
+	const char *leaf;
+	int dir, fd;
+
+	if ((dir = open_parent(root, bucket, key, 0, &leaf, e)) < 0)
+		return e->code;
+	fd = openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		close(dir);
+		return walk_error(e, err, 1);
+	}
+	close(dir);
+	*out = fd;
+	return CS_OK;
+}
+
+enum cs_err
+cs_s3local_get(int root, const char *bucket, const char *key, size_t max,
+    struct cs_buf *body, struct cs_s3local_meta *m, struct cs_error *e)
+{
+	enum cs_err rc;
+	int fd;
+
+	if ((rc = open_object(root, bucket, key, &fd, e)) != CS_OK)
+		return rc;
+	rc = read_object(fd, max, body, m, e);
+	close(fd);
+	return rc;
+}
+
+enum cs_err
+cs_s3local_head(int root, const char *bucket, const char *key,
+    struct cs_s3local_meta *m, struct cs_error *e)
+{
+	enum cs_err rc;
+	int fd;
+
+	if ((rc = open_object(root, bucket, key, &fd, e)) != CS_OK)
+		return rc;
+	rc = read_object(fd, 0, NULL, m, e);
+	close(fd);
+	return rc;
+}
+
+enum cs_err
+cs_s3local_put(int root, const char *bucket, const char *key,
+    const void *body, size_t len, struct cs_s3local_meta *m,
+    struct cs_error *e)
+{
+	const char *leaf;
+	char tmp[64];
+	struct stat st;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t off = 0;
+	int dir, fd, err;
+
+	if ((dir = open_parent(root, bucket, key, 1, &leaf, e)) < 0)
+		return e->code;
+	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%08x%08x", arc4random(),
+	    arc4random());
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0666);
+	if (fd < 0) {
+		err = errno;
+		close(dir);
+		return cs_error_set_errno(e, CS_EIO, err,
+		    "cannot write (local store)");
+	}
+	while (off < len) {
+		ssize_t n = write(fd, (const char *)body + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 || fstat(fd, &st) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (renameat(dir, tmp, dir, leaf) != 0)
+		goto fail;
+	close(dir);
+	EVP_Digest(body, len, md, &mdlen, EVP_md5(), NULL);
+	meta_from_stat(&st, m);
+	etag_from_md5(md, m);
+	return CS_OK;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dir, tmp, 0);
+	close(dir);
+	return cs_error_set_errno(e, err == EISDIR ? CS_EINVAL : CS_EIO, err,
+	    "cannot write (local store)");
+}
+
+/* Listing. */
+
+struct dent {
+	char *sortkey;		/* the name, with '/' appended for a directory */
+	int is_dir;
+};
+
+static int
+dent_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->sortkey,
+	    ((const struct dent *)b)->sortkey);
+}
+
+struct lister {
+	const char *bucket;
+	const char *prefix;
+	const char *start_after;
+	cs_s3local_entry_fn fn;
+	void *arg;
+	uint64_t count;
+	int stopped;
+	struct cs_buf path;	/* the key prefix of the current directory */
+	struct cs_error *e;
+};
+
+static int
+starts_with(const char *s, size_t slen, const char *p)
+{
+	size_t plen = strlen(p);
+
+	return slen >= plen && memcmp(s, p, plen) == 0;
+}
+
+/* Could keys under directory path (ending in '/') match prefix and come after start_after? */
+static int
+dir_wanted(const struct lister *l, const char *path, size_t len)
+{
+	size_t plen = strlen(l->prefix);
+
+	if (!(starts_with(path, len, l->prefix) ||
+	    (len < plen && memcmp(l->prefix, path, len) == 0)))
+		return 0;
+	if (l->start_after[0] != '\0') {
+		size_t slen = strlen(l->start_after);
+
+		/* Every key under path is path + something. */
+		if (!(slen >= len && memcmp(l->start_after, path, len) == 0) &&
+		    strcmp(path, l->start_after) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+static enum cs_err list_dir(struct lister *l, int dfd);
+
+static enum cs_err
+list_entry(struct lister *l, int dfd, const struct dent *d)
+{
+	size_t base = l->path.len;
+	enum cs_err rc = CS_OK;
+	size_t n = strlen(d->sortkey);
+	const char *key;
+
+	if (cs_buf_append(&l->path, d->sortkey, n) != 0)
+		return cs_error_set(l->e, CS_ENOMEM, "out of memory");
+	key = l->path.data;
+	if (d->is_dir) {
+		if (dir_wanted(l, key, l->path.len)) {
+			char name[256];
+			int sub;
+
+			memcpy(name, d->sortkey, n - 1);
+			name[n - 1] = '\0';
+			sub = openat(dfd, name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				rc = list_dir(l, sub);
+				close(sub);
+			} else if (errno != ENOENT && errno != ELOOP &&
+			    errno != ENOTDIR)
+				rc = cs_error_set_errno(l->e, CS_EIO, errno,
+				    "cannot list '%s' (local store)", key);
+		}
+	} else if (starts_with(key, l->path.len, l->prefix) &&
+	    strcmp(key, l->start_after) > 0) {
+		struct cs_s3local_meta m;
+		struct cs_error e2;
+		int fd = openat(dfd, d->sortkey, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+
+		/* Gone or turned into a link since readdir: not an object. */
+		if (fd >= 0) {
+			if (read_object(fd, 0, NULL, &m, &e2) == CS_OK) {
+				l->count++;
+				if (l->fn(l->arg, key, &m) != 0)
+					l->stopped = 1;
+			} else if (e2.code != CS_ENOTFOUND) {
+				*l->e = e2;
+				rc = e2.code;
+			}
+			close(fd);
+		}
+	}
+	cs_buf_truncate(&l->path, base);
+	return rc;
+}
+
+static enum cs_err
+list_dir(struct lister *l, int dfd)
+{
+	struct dent *ents = NULL;
+	size_t n = 0, cap = 0, i;
+	enum cs_err rc = CS_OK;
+	struct dirent *de;
+	DIR *d;
+	int fd2;
+
+	if ((fd2 = dup(dfd)) < 0 || (d = fdopendir(fd2)) == NULL) {
+		if (fd2 >= 0)
+			close(fd2);
+		return cs_error_set_errno(l->e, CS_EIO, errno,
+		    "cannot list '%s' (local store)",
+		    l->path.data != NULL ? l->path.data : "");
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		size_t len = strlen(de->d_name);
+		int is_dir;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    strncmp(de->d_name, TMP_PREFIX, sizeof(TMP_PREFIX) - 1) == 0 ||
+		    !cs_utf8_valid(de->d_name, len))
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			is_dir = 1;
+		else if (S_ISREG(st.st_mode))
+			is_dir = 0;
+		else
+			continue;	/* links, devices, sockets: not objects */
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			struct dent *ne = reallocarray(ents, ncap, sizeof(*ne));
+
+			if (ne == NULL) {
+				rc = cs_error_set(l->e, CS_ENOMEM, "out of memory");
+				goto out;
+			}
+			ents = ne;
+			cap = ncap;
+		}
+		if ((ents[n].sortkey = malloc(len + 2)) == NULL) {
+			rc = cs_error_set(l->e, CS_ENOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(ents[n].sortkey, de->d_name, len);
+		if (is_dir)
+			ents[n].sortkey[len++] = '/';
+		ents[n].sortkey[len] = '\0';
+		ents[n].is_dir = is_dir;
+		n++;
+	}
+	qsort(ents, n, sizeof(*ents), dent_cmp);
+	for (i = 0; i < n && rc == CS_OK && !l->stopped; i++)
+		rc = list_entry(l, dfd, &ents[i]);
+out:
+	for (i = 0; i < n; i++)
+		free(ents[i].sortkey);
+	free(ents);
+	closedir(d);
+	return rc;
+}
+
+enum cs_err
+cs_s3local_list(int root, const char *bucket, const char *prefix,
+    const char *start_after, cs_s3local_entry_fn fn, void *arg,
+    uint64_t *count, struct cs_error *e)
+{
+	struct lister l;
+	enum cs_err rc;
+	int fd;
+
+	if (count != NULL)
+		*count = 0;
+	if (!bucket_ok(bucket))
+		return cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
+		    bucket);
+	fd = open_dir(root, bucket);
+	if (fd < 0)
+		return walk_error(e, errno, 0);
+	memset(&l, 0, sizeof(l));
+	l.bucket = bucket;
+	l.prefix = prefix != NULL ? prefix : "";
+	l.start_after = start_after != NULL ? start_after : "";
+	l.fn = fn;
+	l.arg = arg;
+	l.e = e;
+	if (cs_buf_reserve(&l.path, 256) != 0) {
+		close(fd);
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	rc = list_dir(&l, fd);
+	close(fd);
+	cs_buf_release(&l.path);
+	if (count != NULL)
+		*count = l.count;
+	return rc;
+}

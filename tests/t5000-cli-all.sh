@@ -1,0 +1,31 @@
+#!/bin/sh
+# Every command of cs-tools answers --help and --version alike, and turns
+# down an unknown option with a usage message and status 64 (CONTRACT §7).
+# The list is explicit: a program that is missing fails here.
+. "$top_srcdir/tests/lib.sh"
+
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
+
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-etl; do
+	test_expect_success "$prog is built" "
+		test -x '$top_builddir/$prog'
+	"
+	test_expect_success "$prog --help prints the usage and exits 0" "
+		'$top_builddir/$prog' --help >out 2>err &&
+		test_grep '^usage: $prog ' out &&
+		test_line_count = 0 err
+	"
+	test_expect_success "$prog --version prints '$prog (cs-tools) $version'" "
+		'$top_builddir/$prog' --version >out 2>err &&
+		echo '$prog (cs-tools) $version' >expect &&
+		test_cmp expect out &&
+		test_line_count = 0 err
+	"
+	test_expect_success "$prog rejects an unknown option with status 64" "
+		test_expect_code 64 '$top_builddir/$prog' --no-such-option </dev/null >out 2>err &&
+		test_line_count = 0 out &&
+		test_grep 'usage: $prog ' err
+	"
+done
+
+test_done

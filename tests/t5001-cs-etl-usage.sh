@@ -1,0 +1,265 @@
+#!/bin/sh
+# cs-etl's command line, configuration and dry run: no servers needed.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/etl-lib.sh"
+
+CS_ETL_NOW=2026-11-24T11:05:00Z
+export CS_ETL_NOW
+mkdir -p state
+etl_config conf
+
+# run_dry COMMAND...: run COMMAND (a dry run): the pipelines in out, the
+# environment lines ("# NAME=value") in env, standard error in err.
+run_dry() {
+	"$@" >full 2>err || return
+	grep -v "^#" full >out
+	grep "^#" full >env
+	return 0
+}
+
+# dry ARGS...: cs-etl -n with conf.
+dry() {
+	run_dry cs-etl -c conf -n "$@"
+}
+
+test_expect_success 'the default window is the last full UTC hour' '
+	dry &&
+	test_grep "cs-s3ls .* --hour 2026-11-24T10 s3://raw/events/ &&" out &&
+	test_line_count = 0 err
+'
+
+test_expect_success 'without a watermark the late pass lists the 2 hours before whole' '
+	dry &&
+	test_grep "^  cs-s3ls .* --since 2026-11-24T08:00:00Z --until 2026-11-24T10:00:00Z s3://raw/events/; } |$" out &&
+	! grep -e --modified-since out
+'
+
+test_expect_success 'with a watermark it asks for objects modified since it, less the margin' '
+	echo $(date -u -d 2026-11-24T10:05:30Z +%s) >state/watermark &&
+	dry &&
+	test_grep "^  cs-s3ls .* --since 2026-11-24T08:00:00Z --until 2026-11-24T10:00:00Z --modified-since 2026-11-24T10:03:30Z s3://raw/events/; } |$" out &&
+	run_dry env CS_ETL_LATE_MARGIN=0 cs-etl -c conf -n &&
+	test_grep "^  cs-s3ls .* --modified-since 2026-11-24T10:05:30Z s3://raw/events/; } |$" out
+'
+
+test_expect_success '--late-hours sets the late window, 0 turns it off' '
+	dry --late-hours 1 &&
+	test_line_count = 5 out &&
+	test_grep "cs-s3ls .* --since 2026-11-24T09:00:00Z --until 2026-11-24T10:00:00Z " out &&
+	dry --late-hours 0 &&
+	test_line_count = 4 out &&
+	test_grep "^cs-s3ls .* --hour 2026-11-24T10 s3://raw/events/ |$" out
+'
+
+test_expect_success 'after an outage the late window reaches back to the last success' '
+	echo $(date -u -d 2026-11-24T04:05:00Z +%s) >state/watermark &&
+	dry &&
+	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z --modified-since 2026-11-24T04:03:00Z " out &&
+	dry --late-hours 0 &&
+	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z --modified-since " out
+'
+
+test_expect_success 'by CS_ETL_CATCH_UP_HOURS at most, with a warning naming the backfill' '
+	echo $(date -u -d 2026-11-24T04:05:00Z +%s) >state/watermark &&
+	run_dry env CS_ETL_CATCH_UP_HOURS=3 cs-etl -c conf --dry-run &&
+	test_grep "cs-s3ls .* --since 2026-11-24T07:00:00Z --until 2026-11-24T10:00:00Z --modified-since" out &&
+	test_grep "catching up 3 hours only: run .cs-etl --from 2026-11-24T04 --to 2026-11-24T06." err &&
+	rm state/watermark
+'
+
+test_expect_success '--hour takes one hour, in several spellings, and no late pass' '
+	for h in 2026-11-23T07 2026-11-23T07:00 2026-11-23T07:00:00Z 2026-11-23T07Z; do
+		dry --hour $h &&
+		test_line_count = 4 out &&
+		test_grep "^cs-s3ls .* --hour 2026-11-23T07 s3://raw/events/ |$" out || return 1
+	done
+'
+
+test_expect_success '--from/--to is inclusive, one pipeline an hour, in order' '
+	dry --from 2026-11-23T22 --to 2026-11-24T01 &&
+	grep "^cs-s3ls" out | sed "s/.* --hour \([^ ]*\) .*/\1/" >hours &&
+	printf "%s\n" 2026-11-23T22 2026-11-23T23 2026-11-24T00 2026-11-24T01 >expect &&
+	test_cmp expect hours
+'
+
+test_expect_success '--day is the 24 hours of the day' '
+	dry --day 2026-02-28 &&
+	grep "^cs-s3ls" out | sed "s/.* --hour \([^ ]*\) .*/\1/" >hours &&
+	test_line_count = 24 hours &&
+	test "$(head -n 1 hours)" = 2026-02-28T00 &&
+	test "$(tail -n 1 hours)" = 2026-02-28T23
+'
+
+test_expect_success 'every stage gets the stats, rejects and reject-rate options' '
+	dry --hour 2026-11-24T10 --max-reject-rate 0.25 --rejects-dir /r &&
+	for p in cs-s3ls cs-fetch cs-transform cs-load; do
+		test_grep "$p -q --no-progress --max-reject-rate 0.25 --stats .* --rejects /r/2026-11-24T10/RUN.$p.ndjson" out || return 1
+	done &&
+	dry --hour 2026-11-24T10 --max-reject-rate 2.5% &&
+	test_grep "cs-load -q --no-progress --max-reject-rate 2.5% " out &&
+	dry --hour 2026-11-24T10 -v &&
+	! grep -e " -q " out
+'
+
+test_expect_success 'the extra arguments of each stage, and the table' '
+	run_dry env CS_ETL_FETCH_ARGS="-j 8" CS_ETL_LOAD_ARGS="--batch-rows 500" \
+		CS_ETL_S3LS_ARGS="--shard 1/2" \
+		cs-etl -c conf -n --hour 2026-11-24T10 --table "odd \"name\"" &&
+	test_grep "cs-s3ls .* --shard 1/2 --hour" out &&
+	test_grep "cs-fetch .* -j 8 |$" out &&
+	test_grep "cs-load .* --table '\''odd \"name\"'\'' --batch-rows 500$" out
+'
+
+test_expect_success 'bad windows are usage errors (64)' '
+	for args in "--hour 2026-11-24" "--hour 2026-02-30T10" "--hour 2026-11-24T10:30" \
+		"--day 2026-13-01" "--from 2026-11-24T10" "--to 2026-11-24T10" \
+		"--from 2026-11-24T10 --to 2026-11-24T09" "--hour 2026-11-24T10 --day 2026-11-24" \
+		"--last-hour --hour 2026-11-24T10" "--late-hours x" "--wait=soon" \
+		"--max-reject-rate 2" "--max-reject-rate 101%" "--max-reject-rate x%" "--hour" "not-a-url" "s3://a/ s3://b/" \
+		"s3://a/ --hour 2026-11-24T10 s3://b/" "-- s3://a/ s3://b/" "-- --hour"; do
+		test_expect_code 64 cs-etl -c conf -n $args >out 2>err &&
+		test_grep "usage: cs-etl" err || return 1
+	done
+'
+
+test_expect_success 'the URL may come before the options, or after --' '
+	dry s3://first/e/ --hour 2026-11-24T10 &&
+	test_grep "hour 2026-11-24T10 s3://first/e/ |$" out &&
+	dry --hour 2026-11-24T10 -- s3://second/e/ &&
+	test_grep "hour 2026-11-24T10 s3://second/e/ |$" out
+'
+
+test_expect_success 'the old ETL variables: bucket, table and connection' '
+	: >empty &&
+	run_dry env RAW_BUCKET_NAME=old-bucket TARGET_TABLE=old_table DW_PG_HOST=db.example \
+		DW_PG_PORT=6432 DW_PG_USER=etl DW_PG_DATABASE=clickstream_dw DW_PG_SSL=true \
+		cs-etl -c empty -n --hour 2026-11-24T10 &&
+	test_grep "^# PGHOST=db.example$" env &&
+	test_grep "^# PGPORT=6432$" env &&
+	test_grep "^# PGUSER=etl$" env &&
+	test_grep "^# PGDATABASE=clickstream_dw$" env &&
+	test_grep "^# PGSSLMODE=require$" env &&
+	test_grep "cs-s3ls .* s3://old-bucket/events/ |$" out &&
+	test_grep "cs-load .* --table old_table$" out
+'
+
+test_expect_success 'DW_PG_SSL: false, the libpq modes, and nonsense' '
+	: >empty &&
+	run_dry env RAW_BUCKET_NAME=b DW_PG_SSL=false cs-etl -c empty -n &&
+	test_grep "^# PGSSLMODE=disable$" env &&
+	run_dry env RAW_BUCKET_NAME=b DW_PG_SSL=verify-full cs-etl -c empty -n &&
+	test_grep "^# PGSSLMODE=verify-full$" env &&
+	test_expect_code 78 env RAW_BUCKET_NAME=b DW_PG_SSL=maybe cs-etl -c empty -n 2>err &&
+	test_grep "DW_PG_SSL .maybe." err
+'
+
+test_expect_success 'libpq variables win over the old ones' '
+	: >empty &&
+	run_dry env RAW_BUCKET_NAME=b DW_PG_HOST=old PGHOST=new DW_PG_SSL=true \
+		PGSSLMODE=verify-ca cs-etl -c empty -n &&
+	test_grep "^# PGHOST=new$" env &&
+	test_grep "^# PGSSLMODE=verify-ca$" env
+'
+
+test_expect_success 'the password is hidden and meant for cs-load alone' '
+	printf "RAW_BUCKET_NAME=b\nDW_PG_PASSWORD=s3cr3t-pw\n" >pwconf &&
+	chmod 600 pwconf &&
+	run_dry cs-etl -c pwconf -n --hour 2026-11-24T10 &&
+	! grep s3cr3t-pw full err &&
+	test_grep "^# PGPASSWORD=<hidden> (cs-load only)$" env &&
+	test_grep "^  PGPASSWORD=<hidden> cs-load " out &&
+	! grep "PGPASSWORD.*cs-fetch" out &&
+	test_line_count = 0 err
+'
+
+test_expect_success 'a password in a file others can read draws a warning' '
+	chmod 644 pwconf &&
+	cs-etl -c pwconf -n >out 2>err &&
+	test_grep "warning: .pwconf. holds DW_PG_PASSWORD and is readable by others" err &&
+	! grep s3cr3t-pw err
+'
+
+test_expect_success 'the configuration file: comments, export, quotes, no expansion' '
+	cat >conf2 <<-\EOC &&
+	# a comment
+
+	  # an indented comment
+	export RAW_BUCKET_NAME=quoted-later
+	RAW_BUCKET_NAME="my-bucket"
+	TARGET_TABLE='\''$HOME`id`'\''
+	CS_ETL_LATE_HOURS=1   
+	EOC
+	run_dry cs-etl -c conf2 -n &&
+	test_grep "s3://my-bucket/events/" out &&
+	test_grep "cs-load .* --table '\''\$HOME\`id\`'\''$" out &&
+	test_line_count = 5 out
+'
+
+test_expect_success 'the environment wins over the file, the command line over both' '
+	printf "TARGET_TABLE=from_file\nCS_ETL_SOURCE=s3://file-bucket/x/\n" >conf3 &&
+	run_dry cs-etl -c conf3 -n &&
+	test_grep "cs-load .* --table from_file$" out &&
+	run_dry env TARGET_TABLE=from_env cs-etl -c conf3 -n &&
+	test_grep "cs-load .* --table from_env$" out &&
+	run_dry env TARGET_TABLE=from_env cs-etl -c conf3 -n --table from_cli s3://cli/y/ &&
+	test_grep "cs-load .* --table from_cli$" out &&
+	test_grep "hour 2026-11-24T10 s3://cli/y/ &&$" out &&
+	test_grep "until 2026-11-24T10:00:00Z s3://cli/y/; } |$" out &&
+	run_dry env CS_ETL_CONFIG=conf3 cs-etl -n &&
+	test_grep "s3://file-bucket/x/" out
+'
+
+test_expect_success 'configuration errors are status 78, with the line' '
+	printf "RAW_BUCKET_NAME=b\nNO_SUCH_THING=1\n" >bad1 &&
+	test_expect_code 78 cs-etl -c bad1 -n 2>err &&
+	test_grep "bad1:2: unknown setting .NO_SUCH_THING." err &&
+	printf "RAW_BUCKET_NAME b\n" >bad2 &&
+	test_expect_code 78 cs-etl -c bad2 -n 2>err &&
+	test_grep "bad2:1: not NAME=VALUE" err &&
+	printf "RAW_BUCKET_NAME=b\nCS_ETL_LATE_HOURS=two\n" >bad3 &&
+	test_expect_code 78 cs-etl -c bad3 -n 2>err &&
+	test_expect_code 78 cs-etl -c no-such-file -n 2>err &&
+	test_grep "cannot read configuration .no-such-file." err
+'
+
+test_expect_success 'no bucket anywhere is a configuration error' '
+	: >empty &&
+	test_expect_code 78 cs-etl -c empty -n 2>err &&
+	test_grep "no raw bucket: set RAW_BUCKET_NAME or CS_ETL_SOURCE" err
+'
+
+test_expect_success 'a dry run touches no state' '
+	rm -rf state &&
+	cs-etl -c conf -n >/dev/null &&
+	! test -e state
+'
+
+test_expect_success 'a state directory that cannot be made is status 73' '
+	echo "CS_ETL_SOURCE=s3://b/e/" >conf4 &&
+	test_expect_code 73 cs-etl -c conf4 --state-dir /dev/null/state 2>err &&
+	test_grep "cannot write to the state directory ./dev/null/state." err
+'
+
+test_expect_success 'a missing program is status 69' '
+	mkdir -p lonely &&
+	cp "$top_builddir/cs-etl" lonely/ &&
+	test_expect_code 69 env PATH=/usr/bin:/bin lonely/cs-etl -c conf 2>err &&
+	test_grep "not found" err
+'
+
+test_expect_success 'cs-etl runs under dash, the shell of /bin/sh on Debian' '
+	if command -v dash >/dev/null; then
+		run_dry dash "$top_builddir/cs-etl" -c conf -n &&
+		test_grep "cs-s3ls .* --hour 2026-11-24T10 " out
+	fi
+'
+
+test_expect_success 'shellcheck finds nothing in cs-etl and the quickstart' '
+	if ! command -v shellcheck >/dev/null; then
+		test "${CI:-}" != true || { echo "shellcheck is not installed"; false; }
+	else
+		shellcheck -s sh "$top_builddir/cs-etl" "$top_srcdir/scripts/quickstart"
+	fi
+'
+
+test_done
