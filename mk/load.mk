@@ -1,1 +1,49 @@
-# load: filled in by its issue
+# load: cs-load, exactly-once loading of row records into PostgreSQL.
+libcs_libcs_a_SOURCES += \
+	libcs/row.c libcs/row.h \
+	libcs/pgschema.c libcs/pgschema.h \
+	libcs/pgload.c libcs/pgload.h
+
+bin_PROGRAMS += cs-load
+cs_load_SOURCES = cmd/cs-load.c
+cs_load_LDADD = $(CS_LIBS) -lpthread
+dist_man1_MANS += man/cs-load.1
+
+# A generator of row records for the tests and the benchmark.
+noinst_PROGRAMS += tests/helpers/gen-rows
+tests_helpers_gen_rows_SOURCES = tests/helpers/gen-rows.c
+tests_helpers_gen_rows_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-row
+tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
+tests_unit_t_row_LDADD = $(CS_LIBS)
+
+LOAD_SHELL_TESTS = \
+	tests/t3000-cs-load-basic.sh \
+	tests/t3010-cs-load-schema.sh \
+	tests/t3020-cs-load-dedup.sh \
+	tests/t3030-cs-load-rejects.sh \
+	tests/t3040-cs-load-faults.sh \
+	tests/t3050-cs-load-audit.sh \
+	tests/t3060-cs-load-man.sh \
+	tests/t3070-cs-load-bench.sh \
+	tests/t3080-cs-load-transform.sh
+
+TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
+EXTRA_DIST += $(LOAD_SHELL_TESTS) \
+	tests/data/load/rows.txt \
+	tests/data/load/old-etl-table.sql
+
+# The warehouse SQL for DBAs (the same tables cs-load creates), installed
+# in $(pkgdatadir)/sql.
+sqldir = $(pkgdatadir)/sql
+dist_sql_DATA = \
+	scripts/sql/clickstream_events.sql \
+	scripts/sql/cs_load_runs.sql \
+	scripts/sql/upgrade-from-old-etl.sql
+
+# bench-load and the old ETL's way of loading it compares with.
+noinst_PROGRAMS += scripts/bench/old-etl-insert
+scripts_bench_old_etl_insert_SOURCES = scripts/bench/old-etl-insert.c
+scripts_bench_old_etl_insert_LDADD = $(CS_LIBS)
+dist_noinst_SCRIPTS += scripts/bench/bench-load

@@ -404,3 +404,34 @@ s3cli() {
 strip_source() {
 	sed -e 's/,\{0,1\}"_source":{"bucket":.*,"line":[0-9]*}}$/}/' "$1"
 }
+
+# ---------------------------------------------------------------------
+# load (cs-load): more PostgreSQL helpers.
+
+# start_postgres_again: start the cluster of start_postgres after
+# stop_postgres, on the same socket and port.  The server must not keep
+# the test's descriptors (a FIFO it feeds would never see its end).
+start_postgres_again() {
+	pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/server.log" -w \
+		-o "-c listen_addresses='' -k '$PG_ROOT/sock' -p $PGPORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+}
+
+# pgq SQL...: run SQL with psql, unaligned, tuples only, stop on error.
+pgq() {
+	psql -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+# wait_until COMMAND...: poll COMMAND until it succeeds (30 s at most).
+# For waiting on another process, never for timing it.
+wait_until() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ "$i" -ge 600 ]; then
+			echo "wait_until: '$*' did not succeed in 30 s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}

@@ -1,0 +1,279 @@
+/*
+ * cs-load: load row records (CONTRACT section 5) into PostgreSQL, each
+ * event_id exactly once.  The work is libcs/pgload.c's; this is options,
+ * input files and exit status.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "error.h"
+#include "ndjson.h"
+#include "pgload.h"
+#include "reject.h"
+#include "summary.h"
+#include "banned.h"
+
+enum {
+	OPT_BATCH_BYTES = CS_OPT_FIRST_PROGRAM_OPTION,
+	OPT_BATCH_ROWS,
+	OPT_NO_CREATE,
+	OPT_RETRIES,
+	OPT_SOURCE
+};
+
+static const struct option longopts[] = {
+	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
+	{ "batch-rows", required_argument, NULL, OPT_BATCH_ROWS },
+	{ "dbname", required_argument, NULL, 'd' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "no-create", no_argument, NULL, OPT_NO_CREATE },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "table", required_argument, NULL, 't' },
+	CS_CLI_COMMON_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fprintf(fp,
+	    "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
+	    "               [--batch-bytes size] [--batch-rows n] [--no-create]\n"
+	    "               [--retries n]\n"
+	    "               [--source name] [--rejects file] [--stats file]\n"
+	    "               [--max-reject-rate rate] [--max-line-bytes n]\n"
+	    "               [--progress | --no-progress] [file ...]\n");
+	if (status == 0)
+		fprintf(fp, "\n"
+		    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
+		    "                           variables, service file, .pgpass)\n"
+		    "  -j, --jobs N             connections loading at once (default %d)\n"
+		    "  -n, --dry-run            validate the rows only; no database\n"
+		    "  -t, --table NAME         the table, schema-qualified or not (default\n"
+		    "                           %s)\n"
+		    "      --batch-rows N       rows a transaction at most (default %d)\n"
+		    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
+		    "                           suffix (default 32M)\n"
+		    "      --no-create          never create or alter a table\n"
+		    "      --retries N          tries again after a lost connection (default %d)\n"
+		    "      --source NAME        recorded in the cs_load_runs table\n"
+		    "%s",
+		    CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
+		    CS_PGLOAD_DEFAULT_BATCH_ROWS,
+		    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
+	exit(status ? CS_EXIT_USAGE : CS_EXIT_OK);
+}
+
+/* A size: digits with an optional k, M or G (powers of 1024). */
+static size_t
+parse_size(const char *s, const char *opt)
+{
+	char *end;
+	unsigned long long v;
+	size_t mult = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end != s && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1024; end++; break;
+		case 'm': case 'M': mult = 1024 * 1024; end++; break;
+		case 'g': case 'G': mult = 1024 * 1024 * 1024; end++; break;
+		}
+	}
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v == 0 ||
+	    v > (1ULL << 30) / mult)
+		errx(CS_EXIT_USAGE, "%s '%s': want a size from 1 to 1G", opt, s);
+	return (size_t)(v * mult);
+}
+
+static long long
+parse_num(const char *s, long long lo, long long hi, const char *opt)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, lo, hi, &errstr);
+	if (errstr != NULL)
+		errx(CS_EXIT_USAGE, "%s '%s': %s (want %lld to %lld)", opt, s,
+		    errstr, lo, hi);
+	return v;
+}
+
+static void
+say(void *ctx, const char *msg)
+{
+	(void)ctx;
+	warnx("%s", msg);
+}
+
+/* Feed one input to the loader.  0, or the exit status of a failure. */
+static int
+load_file(struct cs_pgload *l, struct cs_summary *sum, const char *path,
+    size_t max_line)
+{
+	struct cs_ndjson_reader *r;
+	struct cs_line line;
+	struct cs_error e;
+	int fd, n, status = 0;
+
+	cs_error_clear(&e);
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		warn("cannot open '%s'", path);
+		return CS_EXIT_NOINPUT;
+	}
+	if ((r = cs_ndjson_reader_new_fd(fd, path, max_line)) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
+		if (cs_pgload_add(l, line.data, line.len, line.too_long,
+		    line.full_len, path, line.lineno, &e) != CS_OK) {
+			warnx("cannot load '%s': %s", path, e.msg);
+			status = cs_cli_exit_status_for(e.code);
+			break;
+		}
+	}
+	if (n == -1) {
+		warnx("cannot read '%s': %s", path, e.msg);
+		status = CS_EXIT_IOERR;
+	}
+	sum->bytes_in += cs_ndjson_reader_bytes(r);
+	cs_ndjson_reader_free(r);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cs_cli cli;
+	struct cs_summary sum;
+	struct cs_pgload_opts o;
+	struct cs_pgload *l = NULL;
+	struct cs_rejects *rejects;
+	struct cs_error e;
+	char *conninfo = NULL;
+	int ch, r, i, status = 0, fatal = 0;
+
+	cs_cli_init(&cli, "cs-load");
+	memset(&o, 0, sizeof(o));
+	o.retries = -1;
+	cs_error_clear(&e);
+	while ((ch = getopt_long(argc, argv, "d:j:nt:" CS_CLI_COMMON_SHORTOPTS,
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			/* Keep a copy and wipe argv: ps(1) shows it to all. */
+			free(conninfo);
+			if ((conninfo = strdup(optarg)) == NULL)
+				errx(CS_EXIT_OSERR, "out of memory");
+			explicit_bzero(optarg, strlen(optarg));
+			break;
+		case 'j':
+			o.jobs = (int)parse_num(optarg, 1, CS_PGLOAD_MAX_JOBS,
+			    "--jobs");
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 't':
+			o.table = optarg;
+			break;
+		case OPT_BATCH_BYTES:
+			o.batch_bytes = parse_size(optarg, "--batch-bytes");
+			break;
+		case OPT_BATCH_ROWS:
+			o.batch_rows = (size_t)parse_num(optarg, 1,
+			    CS_PGLOAD_MAX_BATCH_ROWS, "--batch-rows");
+			break;
+		case OPT_NO_CREATE:
+			o.no_create = 1;
+			break;
+		case OPT_RETRIES:
+			o.retries = (int)parse_num(optarg, 0, 100, "--retries");
+			break;
+		case OPT_SOURCE:
+			o.source = optarg;
+			break;
+		default:
+			r = cs_cli_option(&cli, ch, optarg, &e);
+			if (r == 0)
+				usage(1);
+			if (r == -1)
+				errx(CS_EXIT_USAGE, "%s", e.msg);
+			break;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (cli.want_help)
+		usage(0);
+	if (cli.want_version) {
+		printf("%s\n", cs_cli_version(&cli));
+		return CS_EXIT_OK;
+	}
+
+	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+	cs_summary_init(&sum, "cs-load", cli.progress);
+	o.conninfo = conninfo;
+	o.version = cs_cli_version(&cli);
+	o.rejects = rejects;
+	o.summary = &sum;
+	o.notice = say;
+	if (cs_pgload_new(&o, &l, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "cannot load into '%s': %s",
+		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
+	if (conninfo != NULL) {
+		explicit_bzero(conninfo, strlen(conninfo));
+		free(conninfo);
+	}
+
+	for (i = 0; i < (argc ? argc : 1) && !fatal; i++) {
+		r = load_file(l, &sum, argc ? argv[i] : "-", cli.max_line_bytes);
+		if (r == CS_EXIT_NOINPUT)
+			status = r;
+		else if (r != 0)
+			status = r, fatal = 1;
+	}
+	if (!fatal && cs_pgload_flush(l, &e) != CS_OK) {
+		warnx("cannot load into '%s': %s",
+		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
+		status = cs_cli_exit_status_for(e.code);
+		fatal = 1;
+	}
+	if (status == 0)
+		status = cs_cli_reject_status(&cli, &sum);
+	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)
+		warnx("%s", e.msg);
+	cs_pgload_free(l);
+	if (cs_rejects_close(rejects, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (status == 0)
+			status = CS_EXIT_IOERR;
+	}
+	if (!cli.quiet)
+		cs_summary_print(&sum, stderr);
+	if (cli.stats_path != NULL &&
+	    cs_summary_write_stats(&sum, cli.stats_path, status, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (status == 0)
+			status = CS_EXIT_CANTCREAT;
+	}
+	return status;
+}

@@ -1,0 +1,1476 @@
+/*
+ * pgload.c: the loader of pgload.h.
+ *
+ * Threads.  The caller's thread parses and checks rows and gathers them
+ * into a batch; a full batch is handed to a lane, a thread with its own
+ * connection that loads it while the caller's thread parses the next
+ * one.  With `jobs' lanes, up to that many server backends insert at
+ * once.  A lane owns its batch until it is settled; the caller's thread
+ * only reads the keys of batches in flight (to drop later duplicates of
+ * them) and only it reuses a settled batch.  One mutex guards the
+ * counters, the rejects, the notices and the lanes' hand-over.
+ *
+ * How a lane loads a batch.  Two modes:
+ *
+ *   direct  One binary COPY of the whole batch straight into the table,
+ *           which is one transaction; no question is asked about
+ *           duplicates: the primary key refuses a row that is there
+ *           already and the COPY fails whole.
+ *   check   One query asks which of the batch's event_ids the table holds
+ *           (SELECT ... = ANY($1), one index probe a key); those rows are
+ *           counted as duplicates and the rest are COPYed.
+ *
+ * A lane starts in direct mode, since fresh rows are the common case and
+ * cost nothing extra there.  A direct COPY that meets a duplicate is redone
+ * in check mode, and the lane stays in check mode while its batches find
+ * duplicates (a rerun), going back to direct after a batch with none.
+ * Duplicates inside a batch, or of a batch still in flight, are dropped
+ * by the caller's thread with hash sets of the batches' keys, so that the
+ * first of them wins.  In check mode another loader may insert one of the
+ * keys between the question and the COPY: the COPY then fails on the key
+ * and the batch is loaded once more through a temporary table and INSERT
+ * ... SELECT ... ON CONFLICT (event_id) DO NOTHING, which cannot fail that
+ * way.  The measurements that chose this design are in the commit
+ * messages that introduced it.
+ *
+ * A COPY that the server refuses for its data is split in halves, each
+ * loaded on its own, until the refused rows stand alone and are rejected
+ * with the server's message (as pgloader does).
+ *
+ * Rows are marked as they are settled (inserted, duplicate, rejected), and
+ * counted only when the transaction that settled them has committed, so
+ * that a retry after a lost connection repeats exactly the unsettled
+ * rows.  A batch whose commit was in flight when the connection died is
+ * found in the table on the retry: its rows count as duplicates, and the
+ * table is right.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "buf.h"
+#include "error.h"
+#include "pgload.h"
+#include "pgschema.h"
+#include "reject.h"
+#include "row.h"
+#include "summary.h"
+#include "banned.h"
+
+enum { ROW_PENDING, ROW_DONE, ROW_REJECTED };
+enum { MODE_DIRECT, MODE_CHECK };
+
+struct brow {
+	unsigned char id[16];
+	uint32_t enc_off, enc_len;	/* the tuple in b->enc */
+	uint32_t raw_off, raw_len;	/* the input line in b->raw */
+	const char *name;		/* the input's name, in l->names */
+	uint64_t lineno;
+	uint8_t state;
+};
+
+struct batch {
+	struct brow *rows;
+	size_t nrows, cap;
+	struct cs_buf enc, raw;
+	uint32_t *slots;	/* row index + 1; 0 empty */
+	size_t nslots;
+};
+
+struct lane {
+	struct cs_pgload *l;
+	int index;
+	pthread_t thread;
+	int started;
+	PGconn *conn;
+	int prepared;		/* the exists statement, on this connection */
+	int stage_ready;	/* the staging table, on this connection */
+	int mode;
+	struct batch *b;	/* the batch it loads; NULL when idle */
+	uint64_t found;		/* duplicates the table held, this batch */
+	struct cs_buf sql, arr;
+	int failed;
+	struct cs_error err;
+};
+
+/* Objects seen recently: two generations of a small hash set. */
+#define OBJ_SLOTS 4096
+#define OBJ_GENERATION 1024
+
+struct cs_pgload {
+	struct cs_pgload_opts o;
+	char *conninfo;
+	char *source, *version;
+	char host[256];
+	struct cs_pgname name;
+	int schema_ready;
+	int have_runs;
+	char run_id[24];	/* "" when no audit row */
+	int exit_status;	/* for the audit row */
+	struct cs_row_parser *rp;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* a lane became idle, or must quit */
+	int quit;
+	struct lane *lanes;
+	int nlanes;
+	struct batch *batches;	/* nbatches = nlanes + 1 of them (at the start) */
+	int nbatches;
+	struct batch *cur;	/* the one the caller's thread fills */
+	struct batch **inflight; /* handed over, maybe not settled: keys to avoid */
+	int ninflight;
+
+	char **names;
+	size_t nnames;
+
+	uint64_t last_obj;
+	uint64_t *obj[2];
+	size_t obj_n;
+
+	char warned[16][64];
+	int nwarned;
+
+	struct cs_pgload_stats st;
+};
+
+static void
+lock(struct cs_pgload *l)
+{
+	pthread_mutex_lock(&l->mu);
+}
+
+static void
+unlock(struct cs_pgload *l)
+{
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Call with the lock held. */
+static void
+notice_locked(struct cs_pgload *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+notice_locked(struct cs_pgload *l, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (l->o.notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	l->o.notice(l->o.notice_ctx, msg);
+}
+
+static void
+notice(struct cs_pgload *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+notice(struct cs_pgload *l, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+
+	if (l->o.notice == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	lock(l);
+	l->o.notice(l->o.notice_ctx, msg);
+	unlock(l);
+}
+
+/* Server messages: warnings are passed on, notices dropped. */
+static void
+notice_processor(void *arg, const char *message)
+{
+	struct lane *ln = arg;
+	char line[500];
+	size_t n;
+
+	if (strncmp(message, "WARNING:  ", 10) != 0)
+		return;
+	n = strcspn(message, "\n");
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, message, n);
+	line[n] = '\0';
+	notice(ln->l, "server: %s", line);
+}
+
+static uint64_t
+hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = UINT64_C(14695981039346656037);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= UINT64_C(1099511628211);
+	}
+	return h ? h : 1;
+}
+
+/* Count the source object of the row just parsed, if it is a new one. */
+static void
+count_object(struct cs_pgload *l)
+{
+	const char *s;
+	size_t n, i, g;
+	uint64_t h;
+
+	if ((s = cs_row_source_object(l->rp, &n)) == NULL)
+		return;
+	h = hash_bytes(s, n);
+	if (h == l->last_obj)
+		return;
+	l->last_obj = h;
+	for (g = 0; g < 2; g++)
+		for (i = h & (OBJ_SLOTS - 1); l->obj[g][i] != 0;
+		    i = (i + 1) & (OBJ_SLOTS - 1))
+			if (l->obj[g][i] == h)
+				return;
+	if (l->obj_n == OBJ_GENERATION) {
+		uint64_t *t = l->obj[1];
+
+		l->obj[1] = l->obj[0];
+		l->obj[0] = t;
+		memset(t, 0, OBJ_SLOTS * sizeof(*t));
+		l->obj_n = 0;
+	}
+	for (i = h & (OBJ_SLOTS - 1); l->obj[0][i] != 0;
+	    i = (i + 1) & (OBJ_SLOTS - 1))
+		;
+	l->obj[0][i] = h;
+	l->obj_n++;
+	lock(l);
+	l->st.objects++;
+	if (l->o.summary != NULL)
+		cs_summary_add(l->o.summary, "objects", 1);
+	unlock(l);
+}
+
+/* ---- counters (lock held by the callers below) ---- */
+
+static void
+count_inserted(struct cs_pgload *l, uint64_t n)
+{
+	lock(l);
+	l->st.inserted += n;
+	if (l->o.summary != NULL)
+		l->o.summary->out += n;
+	unlock(l);
+}
+
+static void
+count_duplicates(struct cs_pgload *l, uint64_t n)
+{
+	lock(l);
+	l->st.duplicates += n;
+	if (l->o.summary != NULL)
+		cs_summary_add(l->o.summary, "duplicates", n);
+	unlock(l);
+}
+
+/* Write a reject record and count it. */
+static enum cs_err
+add_reject(struct cs_pgload *l, const char *reason, const char *data,
+    size_t len, int is_json, uint64_t full_len, const char *name,
+    uint64_t lineno, struct cs_error *e)
+{
+	struct cs_reject rj;
+	struct cs_buf b = CS_BUF_INIT;
+	enum cs_err rc = CS_OK;
+
+	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
+	    cs_buf_append_json_string_lossy(&b, name, strlen(name), NULL) == -1 ||
+	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)lineno) == -1) {
+		cs_buf_release(&b);
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = reason;
+	rj.input = data;
+	rj.input_len = len;
+	rj.input_is_json = is_json;
+	rj.input_full_len = full_len;
+	rj.source_json = b.data;
+	rj.source_len = b.len;
+	lock(l);
+	if (l->o.rejects != NULL)
+		rc = cs_rejects_add(l->o.rejects, &rj, e);
+	l->st.rejected++;
+	if (l->o.summary != NULL)
+		l->o.summary->rejected++;
+	unlock(l);
+	cs_buf_release(&b);
+	return rc;
+}
+
+/* ---- batches ---- */
+
+static size_t
+slot_of(const struct batch *b, const unsigned char *id)
+{
+	uint64_t x, y;
+
+	memcpy(&x, id, 8);
+	memcpy(&y, id + 8, 8);
+	return (size_t)(((x ^ (y * UINT64_C(0x9e3779b97f4a7c15))) *
+	    UINT64_C(0xff51afd7ed558ccd)) >> 20) & (b->nslots - 1);
+}
+
+/* The row of the batch with this key, or -1; *slot where it would go. */
+static long
+find_key(const struct batch *b, const unsigned char *id, size_t *slot)
+{
+	size_t i;
+	uint32_t r;
+
+	for (i = slot_of(b, id); (r = b->slots[i]) != 0;
+	    i = (i + 1) & (b->nslots - 1))
+		if (memcmp(b->rows[r - 1].id, id, 16) == 0)
+			return (long)r - 1;
+	if (slot != NULL)
+		*slot = i;
+	return -1;
+}
+
+static void
+batch_reset(struct batch *b)
+{
+	b->nrows = 0;
+	cs_buf_reset(&b->enc);
+	cs_buf_reset(&b->raw);
+	memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+}
+
+static int
+batch_init(struct batch *b, size_t rows)
+{
+	memset(b, 0, sizeof(*b));
+	/* The key set: a power of two at least twice the batch. */
+	for (b->nslots = 1024; b->nslots < 2 * rows; b->nslots *= 2)
+		;
+	return (b->slots = calloc(b->nslots, sizeof(*b->slots))) ? 0 : -1;
+}
+
+static void
+batch_release(struct batch *b)
+{
+	free(b->rows);
+	cs_buf_release(&b->enc);
+	cs_buf_release(&b->raw);
+	free(b->slots);
+}
+
+/* ---- connection ---- */
+
+static void
+disconnect(struct lane *ln)
+{
+	PQfinish(ln->conn);
+	ln->conn = NULL;
+	ln->prepared = 0;
+	ln->stage_ready = 0;
+}
+
+static enum cs_err
+connect_once(struct lane *ln, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	const char *keys[10], *vals[10];
+	int k = 0;
+	enum cs_err rc;
+
+	/* Ours first: what the conninfo string says wins over them. */
+	keys[k] = "fallback_application_name"; vals[k++] = "cs-load";
+	if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+		keys[k] = "connect_timeout"; vals[k++] = "30";
+	}
+	keys[k] = "keepalives_idle"; vals[k++] = "60";
+	keys[k] = "keepalives_interval"; vals[k++] = "10";
+	keys[k] = "keepalives_count"; vals[k++] = "6";
+	/* A send the server never acknowledges fails after a minute. */
+	keys[k] = "tcp_user_timeout"; vals[k++] = "60000";
+	if (l->conninfo != NULL) {
+		keys[k] = "dbname"; vals[k++] = l->conninfo;
+	}
+	keys[k] = NULL; vals[k] = NULL;
+	ln->conn = PQconnectdbParams(keys, vals, 1);
+	if (ln->conn == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (PQstatus(ln->conn) != CONNECTION_OK) {
+		rc = PQconnectionNeedsPassword(ln->conn) ? CS_EDENIED : CS_ETEMP;
+		cs_pg_error(ln->conn, NULL, NULL, e);
+		e->code = rc;
+		disconnect(ln);
+		return rc;
+	}
+	PQsetNoticeProcessor(ln->conn, notice_processor, ln);
+	if (PQsetClientEncoding(ln->conn, "UTF8") != 0) {
+		rc = cs_pg_error(ln->conn, NULL, "cannot set the client encoding", e);
+		disconnect(ln);
+		return rc;
+	}
+	if (PQserverVersion(ln->conn) < 90500) {
+		disconnect(ln);
+		return cs_error_set(e, CS_ECONFIG,
+		    "the server is older than PostgreSQL 9.5 (no ON CONFLICT)");
+	}
+	return CS_OK;
+}
+
+/* Quote the names and make the tables ready, once a run (lane 0). */
+static enum cs_err
+prepare_schema(struct lane *ln, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	enum cs_err rc;
+
+	if (l->schema_ready)
+		return CS_OK;
+	if ((rc = cs_pgname_quote(&l->name, ln->conn, e)) != CS_OK)
+		return rc;
+	if ((rc = cs_pgschema_prepare(ln->conn, &l->name, !l->o.no_create,
+	    &l->have_runs, e)) != CS_OK)
+		return rc;
+	if (l->have_runs < 0)
+		notice(l, "no privilege to write the audit table %s: this run is not recorded",
+		    CS_PG_RUNS_TABLE);
+	l->schema_ready = 1;
+	return CS_OK;
+}
+
+/* The seconds to wait before try n (0-based): 0.25, 0.5, ... up to 15. */
+static double
+backoff(int n)
+{
+	double d = 0.25;
+
+	while (n-- > 0 && d < 15)
+		d *= 2;
+	return d < 15 ? d : 15;
+}
+
+static void
+pause_for(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * Run op until it succeeds, fails for good, or fails with CS_ETEMP more
+ * often than the retries allow.  Connects first when not connected.
+ */
+static enum cs_err
+with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
+    struct cs_error *), const char *what, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	enum cs_err rc;
+	int attempt;
+	double d;
+	char why[sizeof(e->msg)];
+
+	for (attempt = 0;; attempt++) {
+		rc = CS_OK;
+		if (ln->conn == NULL)
+			rc = connect_once(ln, e);
+		if (rc == CS_OK && ln->index == 0)
+			rc = prepare_schema(ln, e);
+		if (rc == CS_OK)
+			rc = op(ln, e);
+		if (rc != CS_ETEMP)
+			return rc;
+		if (ln->conn != NULL && PQstatus(ln->conn) != CONNECTION_OK)
+			disconnect(ln);
+		if (ln->conn != NULL &&
+		    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
+			PQclear(PQexec(ln->conn, "ROLLBACK"));
+			ln->stage_ready = 0;
+		}
+		strlcpy(why, e->msg, sizeof(why));
+		if (attempt >= l->o.retries)
+			return cs_error_set(e, CS_EUNAVAIL, "%s%s%s (gave up after %d %s)",
+			    what ? what : "", what ? ": " : "", why, attempt + 1,
+			    attempt ? "tries" : "try");
+		d = backoff(attempt);
+		lock(l);
+		notice_locked(l, "%s%s%s; trying again in %.2g s",
+		    what ? what : "", what ? ": " : "", why, d);
+		l->st.retries++;
+		unlock(l);
+		pause_for(d);
+	}
+}
+
+/* ---- SQL pieces ---- */
+
+static int
+column_list(struct cs_buf *b)
+{
+	int i, r = 0;
+
+	for (i = 0; i < CS_ROW_NCOLS && r == 0; i++)
+		r = cs_buf_printf(b, "%s%s", i ? ", " : "", cs_row_columns[i].name);
+	return r;
+}
+
+/* Start COPY ... FROM STDIN (FORMAT binary) into table. */
+static enum cs_err
+copy_begin(struct lane *ln, const char *table, struct cs_error *e)
+{
+	PGresult *res;
+	enum cs_err rc = CS_OK;
+
+	cs_buf_reset(&ln->sql);
+	if (cs_buf_printf(&ln->sql, "COPY %s (", table) == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, ") FROM STDIN (FORMAT binary)") == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	res = PQexec(ln->conn, ln->sql.data);
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = cs_pg_error(ln->conn, res, "cannot start COPY", e);
+	PQclear(res);
+	if (rc != CS_OK)
+		return rc;
+	cs_buf_reset(&ln->arr);
+	if (cs_row_binary_header(&ln->arr) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) != 1)
+		return cs_pg_error(ln->conn, NULL, "COPY failed", e);
+	return CS_OK;
+}
+
+/* Send rows idx[0..n) of the batch into the open COPY. */
+static void
+copy_rows(struct lane *ln, const uint32_t *idx, size_t n)
+{
+	const struct batch *b = ln->b;
+	size_t i, j, off, len;
+
+	for (i = 0; i < n; i = j) {
+		/* Runs of rows next to each other go in one call. */
+		off = b->rows[idx[i]].enc_off;
+		len = b->rows[idx[i]].enc_len;
+		for (j = i + 1; j < n && len < 65536 &&
+		    b->rows[idx[j]].enc_off == off + len; j++)
+			len += b->rows[idx[j]].enc_len;
+		/* Fails when the server has refused already: copy_end says why. */
+		if (PQputCopyData(ln->conn, b->enc.data + off, (int)len) != 1)
+			return;
+	}
+}
+
+/*
+ * End a COPY: the trailer, the end, and the result.  On a refusal for
+ * the data or a key already there, CS_EDB with the result in *res_out (the
+ * caller clears it); *n gets the rows copied.
+ */
+static enum cs_err
+copy_end(struct lane *ln, PGresult **res_out, uint64_t *n,
+    struct cs_error *e)
+{
+	PGresult *res, *bad = NULL;
+	enum cs_err rc;
+
+	*res_out = NULL;
+	cs_buf_reset(&ln->arr);
+	if (cs_row_binary_trailer(&ln->arr) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	/* These fail when the server has refused already: the result says why. */
+	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) == 1)
+		(void)PQputCopyEnd(ln->conn, NULL);
+	while ((res = PQgetResult(ln->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_COMMAND_OK && bad == NULL) {
+			*n = strtoull(PQcmdTuples(res), NULL, 10);
+			PQclear(res);
+		} else if (PQresultStatus(res) == PGRES_COPY_IN) {
+			/* The end did not go out: the connection is gone. */
+			PQclear(res);
+			break;
+		} else if (bad == NULL)
+			bad = res;
+		else
+			PQclear(res);
+	}
+	if (PQstatus(ln->conn) != CONNECTION_OK) {
+		(void)cs_pg_error(ln->conn, bad, "COPY failed", e);
+		PQclear(bad);
+		e->code = CS_ETEMP;
+		return CS_ETEMP;
+	}
+	if (bad == NULL)
+		return CS_OK;
+	rc = cs_pg_error(ln->conn, bad, "COPY failed", e);
+	if (rc == CS_ETEMP || !(cs_pg_is_data_error(bad) ||
+	    cs_pg_is_unique_violation(bad))) {
+		PQclear(bad);
+		return rc;
+	}
+	*res_out = bad;
+	return CS_EDB;
+}
+
+/* ---- settling rows ---- */
+
+static void
+settle(struct lane *ln, const uint32_t *idx, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ln->b->rows[idx[i]].state = ROW_DONE;
+}
+
+/*
+ * Ask which keys of rows idx[0..n) the table holds; settle those as
+ * duplicates.
+ */
+static enum cs_err
+check_existing(struct lane *ln, const uint32_t *idx, size_t n,
+    struct cs_error *e)
+{
+	static const Oid uuid_array_oid = 2951;
+	static const unsigned char len16[4] = { 0, 0, 0, 16 };
+	struct batch *b = ln->b;
+	const char *values[1];
+	int lengths[1], formats[1] = { 1 };
+	PGresult *res;
+	unsigned char h[20];
+	uint64_t found = 0;
+	enum cs_err rc;
+	size_t i;
+	long k;
+	int t;
+
+	if (!ln->prepared) {
+		cs_buf_reset(&ln->sql);
+		if (cs_buf_printf(&ln->sql, "SELECT event_id FROM %s"
+		    " WHERE event_id = ANY($1)", ln->l->name.quoted) == -1)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		res = PQprepare(ln->conn, "cs_load_exists", ln->sql.data, 1,
+		    &uuid_array_oid);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = cs_pg_error(ln->conn, res,
+			    "cannot prepare the duplicate check", e);
+			PQclear(res);
+			return rc;
+		}
+		PQclear(res);
+		ln->prepared = 1;
+	}
+	/* A one-dimensional uuid[] in binary: header, then (16, bytes) each. */
+	memset(h, 0, sizeof(h));
+	h[3] = 1;			/* ndim */
+	h[10] = (2950 >> 8) & 0xff;	/* element type: uuid */
+	h[11] = 2950 & 0xff;
+	h[12] = (unsigned char)(n >> 24);
+	h[13] = (unsigned char)(n >> 16);
+	h[14] = (unsigned char)(n >> 8);
+	h[15] = (unsigned char)n;
+	h[19] = 1;			/* lower bound */
+	cs_buf_reset(&ln->arr);
+	if (cs_buf_reserve(&ln->arr, 20 + n * 20) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	cs_buf_append(&ln->arr, h, 20);
+	for (i = 0; i < n; i++) {
+		cs_buf_append(&ln->arr, len16, 4);
+		cs_buf_append(&ln->arr, b->rows[idx[i]].id, 16);
+	}
+	values[0] = ln->arr.data;
+	lengths[0] = (int)ln->arr.len;
+	res = PQexecPrepared(ln->conn, "cs_load_exists", 1, values, lengths,
+	    formats, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = cs_pg_error(ln->conn, res, "cannot check for duplicates", e);
+		PQclear(res);
+		return rc;
+	}
+	for (t = 0; t < PQntuples(res); t++) {
+		if (PQgetlength(res, t, 0) != 16)
+			continue;
+		k = find_key(b, (const unsigned char *)PQgetvalue(res, t, 0), NULL);
+		if (k >= 0 && b->rows[k].state == ROW_PENDING) {
+			b->rows[k].state = ROW_DONE;
+			found++;
+		}
+	}
+	PQclear(res);
+	ln->found += found;
+	count_duplicates(ln->l, found);
+	return CS_OK;
+}
+
+/* COPY rows into the staging table, then INSERT ... ON CONFLICT DO NOTHING. */
+static enum cs_err
+stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
+    PGresult **bad, struct cs_error *e)
+{
+	PGresult *res;
+	enum cs_err rc;
+	uint64_t copied = 0, inserted;
+	int i, r = 0;
+
+	*bad = NULL;
+	res = PQexec(ln->conn, "BEGIN");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = cs_pg_error(ln->conn, res, "cannot begin", e);
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	if (!ln->stage_ready) {
+		cs_buf_reset(&ln->sql);
+		r = cs_buf_append_str(&ln->sql,
+		    "CREATE TEMPORARY TABLE cs_load_stage (");
+		for (i = 0; i < CS_ROW_NCOLS && r == 0; i++)
+			r = cs_buf_printf(&ln->sql, "%s%s %s", i ? ", " : "",
+			    cs_row_columns[i].name, cs_row_columns[i].ddl_type);
+		if (r == -1 ||
+		    cs_buf_append_str(&ln->sql, ") ON COMMIT DELETE ROWS") == -1) {
+			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+			goto fail;
+		}
+		res = PQexec(ln->conn, ln->sql.data);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = cs_pg_error(ln->conn, res,
+			    "cannot create the staging table", e);
+			PQclear(res);
+			goto fail;
+		}
+		PQclear(res);
+		ln->stage_ready = 1;	/* undone by a ROLLBACK below */
+	}
+	if ((rc = copy_begin(ln, "pg_temp.cs_load_stage", e)) != CS_OK)
+		goto fail;
+	copy_rows(ln, idx, n);
+	if ((rc = copy_end(ln, bad, &copied, e)) != CS_OK)
+		goto fail;
+	cs_buf_reset(&ln->sql);
+	if (cs_buf_printf(&ln->sql, "INSERT INTO %s (", ln->l->name.quoted) == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, ") SELECT ") == -1 ||
+	    column_list(&ln->sql) == -1 ||
+	    cs_buf_append_str(&ln->sql, " FROM pg_temp.cs_load_stage"
+	    " ON CONFLICT (event_id) DO NOTHING") == -1) {
+		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+		goto fail;
+	}
+	res = PQexec(ln->conn, ln->sql.data);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = cs_pg_error(ln->conn, res, "cannot insert", e);
+		if (rc != CS_ETEMP && cs_pg_is_data_error(res)) {
+			*bad = res;
+			rc = CS_EDB;
+		} else
+			PQclear(res);
+		goto fail;
+	}
+	inserted = strtoull(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	res = PQexec(ln->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rc = cs_pg_error(ln->conn, res, "cannot commit", e);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	settle(ln, idx, n);
+	count_inserted(ln->l, inserted);
+	count_duplicates(ln->l, n - inserted);
+	ln->found += n - inserted;
+	return CS_OK;
+fail:
+	if (PQstatus(ln->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
+		PQclear(PQexec(ln->conn, "ROLLBACK"));
+		ln->stage_ready = 0;	/* its creation may have been undone */
+	}
+	return rc;
+}
+
+static enum cs_err load_set(struct lane *, uint32_t *, size_t,
+    struct cs_error *);
+
+/*
+ * The server refused rows idx[0..n) for their data (res says why): reject
+ * the row when it is alone, else load each half on its own.
+ */
+static enum cs_err
+bisect(struct lane *ln, uint32_t *idx, size_t n, PGresult *res,
+    struct cs_error *e)
+{
+	struct brow *r;
+	char reason[512];
+	const char *m, *col, *state;
+	enum cs_err rc;
+
+	if (n == 1) {
+		m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		col = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		snprintf(reason, sizeof(reason),
+		    "the server refused the row: %s%s%s (SQLSTATE %s)",
+		    m ? m : "no message", col ? ", column " : "", col ? col : "",
+		    state ? state : "none");
+		PQclear(res);
+		r = &ln->b->rows[idx[0]];
+		r->state = ROW_REJECTED;
+		return add_reject(ln->l, reason, ln->b->raw.data + r->raw_off,
+		    r->raw_len, 1, r->raw_len, r->name, r->lineno, e);
+	}
+	PQclear(res);
+	if ((rc = load_set(ln, idx, n / 2, e)) != CS_OK)
+		return rc;
+	return load_set(ln, idx + n / 2, n - n / 2, e);
+}
+
+/* Keep the pending rows of idx[0..n); return how many. */
+static size_t
+pending(const struct batch *b, uint32_t *idx, size_t n)
+{
+	size_t i, m;
+
+	for (i = m = 0; i < n; i++)
+		if (b->rows[idx[i]].state == ROW_PENDING)
+			idx[m++] = idx[i];
+	return m;
+}
+
+/*
+ * Load the pending rows among idx[0..n) in check mode: ask for the keys,
+ * COPY the rest, and on a race or refusal fall back as described above.
+ * idx is reordered.
+ */
+static enum cs_err
+load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
+{
+	PGresult *bad;
+	uint64_t copied = 0;
+	enum cs_err rc;
+
+	if ((n = pending(ln->b, idx, n)) == 0)
+		return CS_OK;
+	if ((rc = check_existing(ln, idx, n, e)) != CS_OK)
+		return rc;
+	if ((n = pending(ln->b, idx, n)) == 0)
+		return CS_OK;
+	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) != CS_OK)
+		return rc;
+	copy_rows(ln, idx, n);
+	rc = copy_end(ln, &bad, &copied, e);
+	if (rc == CS_OK) {
+		settle(ln, idx, n);
+		count_inserted(ln->l, copied);
+		return CS_OK;
+	}
+	if (bad == NULL)
+		return rc;
+	if (cs_pg_is_unique_violation(bad)) {
+		/* Another loader got some keys in since we asked. */
+		PQclear(bad);
+		rc = stage_insert(ln, idx, n, &bad, e);
+		if (rc == CS_OK || bad == NULL)
+			return rc;
+	}
+	return bisect(ln, idx, n, bad, e);
+}
+
+static enum cs_err
+op_load_pending(struct lane *ln, struct cs_error *e)
+{
+	uint32_t *idx;
+	size_t i;
+	enum cs_err rc;
+
+	if ((idx = reallocarray(NULL, ln->b->nrows, sizeof(*idx))) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	for (i = 0; i < ln->b->nrows; i++)
+		idx[i] = (uint32_t)i;
+	rc = load_set(ln, idx, ln->b->nrows, e);
+	free(idx);
+	return rc;
+}
+
+/*
+ * The batch in one COPY straight into the table, no question asked.  *done
+ * is set when every row went in; otherwise the batch is loaded again in
+ * check mode, which finds out what the COPY met (a key already there, a
+ * refused row, a lost connection).
+ */
+static enum cs_err
+copy_direct(struct lane *ln, int *done, struct cs_error *e)
+{
+	struct batch *b = ln->b;
+	PGresult *bad;
+	uint64_t copied = 0;
+	enum cs_err rc;
+	size_t i;
+
+	*done = 0;
+	if (ln->conn == NULL)
+		return CS_OK;
+	bad = NULL;
+	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) == CS_OK) {
+		/* In pieces, so that libpq's buffer does not grow to a batch. */
+		for (i = 0; i < b->enc.len; i += 256 * 1024)
+			if (PQputCopyData(ln->conn, b->enc.data + i,
+			    (int)(b->enc.len - i < 256 * 1024 ? b->enc.len - i :
+			    256 * 1024)) != 1)
+				break;	/* copy_end says why */
+		rc = copy_end(ln, &bad, &copied, e);
+	}
+	if (rc == CS_OK && copied == b->nrows) {
+		for (i = 0; i < b->nrows; i++)
+			b->rows[i].state = ROW_DONE;
+		count_inserted(ln->l, copied);
+		*done = 1;
+		return CS_OK;
+	}
+	if (bad != NULL) {
+		if (cs_pg_is_unique_violation(bad))
+			ln->mode = MODE_CHECK;
+		PQclear(bad);
+		return CS_OK;
+	}
+	if (rc == CS_ETEMP) {
+		notice(ln->l, "%s; connecting again", e->msg);
+		lock(ln->l);
+		ln->l->st.retries++;
+		unlock(ln->l);
+		disconnect(ln);
+		return CS_OK;
+	}
+	return rc;
+}
+
+/* Load the lane's batch, one way or the other. */
+static enum cs_err
+lane_load(struct lane *ln, struct cs_error *e)
+{
+	enum cs_err rc = CS_OK;
+	int done = 0;
+
+	ln->found = 0;
+	if (ln->mode == MODE_DIRECT && (rc = copy_direct(ln, &done, e)) != CS_OK)
+		return rc;
+	if (done)
+		return CS_OK;
+	rc = with_retries(ln, op_load_pending, "cannot load a batch", e);
+	/* Back to direct once a batch had nothing in the table. */
+	if (rc == CS_OK)
+		ln->mode = ln->found == 0 ? MODE_DIRECT : MODE_CHECK;
+	return rc;
+}
+
+static void *
+lane_main(void *arg)
+{
+	struct lane *ln = arg;
+	struct cs_pgload *l = ln->l;
+	struct cs_error e;
+	enum cs_err rc;
+
+	lock(l);
+	for (;;) {
+		while (ln->b == NULL && !l->quit)
+			pthread_cond_wait(&l->cv, &l->mu);
+		if (ln->b == NULL)
+			break;
+		unlock(l);
+		cs_error_clear(&e);
+		rc = lane_load(ln, &e);
+		lock(l);
+		if (rc != CS_OK) {
+			ln->failed = 1;
+			ln->err = e;
+			ln->err.code = rc;
+		} else
+			l->st.batches++;
+		ln->b = NULL;
+		pthread_cond_broadcast(&l->cv);
+		if (rc != CS_OK)
+			break;
+	}
+	unlock(l);
+	return NULL;
+}
+
+/* The error of a failed lane, if any (lock held). */
+static enum cs_err
+lane_failure(struct cs_pgload *l, struct cs_error *e)
+{
+	int i;
+
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].failed) {
+			if (e != NULL)
+				*e = l->lanes[i].err;
+			return l->lanes[i].err.code;
+		}
+	return CS_OK;
+}
+
+/*
+ * Give the current batch to an idle lane and take a free batch to fill:
+ * one that is neither the current nor a lane's.
+ */
+static enum cs_err
+hand_over(struct cs_pgload *l, struct cs_error *e)
+{
+	struct lane *idle = NULL;
+	enum cs_err rc;
+	int i, j, busy;
+
+	lock(l);
+	for (;;) {
+		if ((rc = lane_failure(l, e)) != CS_OK) {
+			unlock(l);
+			return rc;
+		}
+		for (i = 0; i < l->nlanes && idle == NULL; i++)
+			if (l->lanes[i].b == NULL)
+				idle = &l->lanes[i];
+		if (idle != NULL)
+			break;
+		pthread_cond_wait(&l->cv, &l->mu);
+	}
+	idle->b = l->cur;
+	pthread_cond_broadcast(&l->cv);
+	/* The batches in flight now: their keys are not to be loaded again. */
+	l->ninflight = 0;
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].b != NULL)
+			l->inflight[l->ninflight++] = l->lanes[i].b;
+	/* A batch no lane holds (there is always one: nlanes + 1 batches). */
+	for (j = 0; j < l->nbatches; j++) {
+		busy = 0;
+		for (i = 0; i < l->nlanes; i++)
+			busy |= l->lanes[i].b == &l->batches[j];
+		if (!busy && &l->batches[j] != l->cur)
+			break;
+	}
+	l->cur = &l->batches[j];
+	unlock(l);
+	batch_reset(l->cur);
+	return CS_OK;
+}
+
+/* Wait until every lane is idle (or failed). */
+static enum cs_err
+wait_idle(struct cs_pgload *l, struct cs_error *e)
+{
+	enum cs_err rc;
+	int i, busy;
+
+	lock(l);
+	for (;;) {
+		busy = 0;
+		for (i = 0; i < l->nlanes; i++)
+			busy |= l->lanes[i].b != NULL;
+		if (!busy)
+			break;
+		pthread_cond_wait(&l->cv, &l->mu);
+	}
+	l->ninflight = 0;
+	rc = lane_failure(l, e);
+	unlock(l);
+	return rc;
+}
+
+enum cs_err
+cs_pgload_flush(struct cs_pgload *l, struct cs_error *e)
+{
+	enum cs_err rc;
+
+	if (l->o.dry_run) {
+		batch_reset(l->cur);
+		return CS_OK;
+	}
+	if (l->cur->nrows > 0 && (rc = hand_over(l, e)) != CS_OK)
+		return rc;
+	return wait_idle(l, e);
+}
+
+static const char *
+intern_name(struct cs_pgload *l, const char *name)
+{
+	char **t, *s;
+
+	if (l->nnames > 0 && strcmp(l->names[l->nnames - 1], name) == 0)
+		return l->names[l->nnames - 1];
+	if ((t = reallocarray(l->names, l->nnames + 1, sizeof(*t))) == NULL)
+		return NULL;
+	l->names = t;
+	if ((s = strdup(name)) == NULL)
+		return NULL;
+	return l->names[l->nnames++] = s;
+}
+
+static void
+warn_unknown(struct cs_pgload *l)
+{
+	const char *k;
+	size_t n;
+	int i;
+
+	lock(l);
+	l->st.unknown_keys++;
+	if (l->o.summary != NULL)
+		cs_summary_add(l->o.summary, "rows with unknown keys", 1);
+	k = cs_row_first_unknown_key(l->rp, &n);
+	for (i = 0; i < l->nwarned; i++)
+		if (strcmp(l->warned[i], k) == 0)
+			break;
+	if (i == l->nwarned && l->nwarned < 16) {
+		strlcpy(l->warned[l->nwarned++], k, sizeof(l->warned[0]));
+		notice_locked(l, "ignoring key '%s': no such column%s", k,
+		    l->nwarned == 16 ? " (further unknown keys are only counted)" : "");
+	}
+	unlock(l);
+}
+
+/* Is this key in the current batch (*slot: where it would go) or in flight? */
+static int
+seen_key(struct cs_pgload *l, const unsigned char *id, size_t *slot)
+{
+	int i;
+
+	if (find_key(l->cur, id, slot) >= 0)
+		return 1;
+	for (i = 0; i < l->ninflight; i++)
+		if (find_key(l->inflight[i], id, NULL) >= 0)
+			return 1;
+	return 0;
+}
+
+enum cs_err
+cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
+    uint64_t full_len, const char *name, uint64_t lineno, struct cs_error *e)
+{
+	struct batch *b = l->cur;
+	struct cs_error re;
+	struct brow *r;
+	enum cs_err rc;
+	size_t slot, enc_before;
+	const char *iname;
+	char reason[600];
+
+	lock(l);
+	l->st.rows_in++;
+	if (l->o.summary != NULL) {
+		l->o.summary->in++;
+		cs_summary_progress(l->o.summary);
+	}
+	unlock(l);
+	if (too_long) {
+		snprintf(reason, sizeof(reason),
+		    "line of %llu bytes is longer than the limit",
+		    (unsigned long long)full_len);
+		return add_reject(l, reason, data, len, 0, full_len, name, lineno, e);
+	}
+	cs_error_clear(&re);
+	if ((rc = cs_row_parse(l->rp, data, len, &re)) != CS_OK) {
+		if (rc == CS_ENOMEM)
+			return cs_error_set(e, rc, "%s", re.msg);
+		return add_reject(l, re.msg, data, len, rc != CS_EJSON, len, name,
+		    lineno, e);
+	}
+	count_object(l);
+	if (cs_row_unknown_keys(l->rp) > 0)
+		warn_unknown(l);
+	if (seen_key(l, cs_row_event_id(l->rp), &slot)) {
+		count_duplicates(l, 1);
+		return CS_OK;
+	}
+	if (l->o.dry_run)
+		return CS_OK;
+	if (b->nrows == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct brow *t = reallocarray(b->rows, cap, sizeof(*t));
+
+		if (t == NULL)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		b->rows = t;
+		b->cap = cap;
+	}
+	if ((iname = intern_name(l, name)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	enc_before = b->enc.len;
+	if (cs_row_encode_binary(l->rp, &b->enc) == -1 ||
+	    cs_buf_append(&b->raw, data, len) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	r = &b->rows[b->nrows];
+	memcpy(r->id, cs_row_event_id(l->rp), 16);
+	r->enc_off = (uint32_t)enc_before;
+	r->enc_len = (uint32_t)(b->enc.len - enc_before);
+	r->raw_off = (uint32_t)(b->raw.len - len);
+	r->raw_len = (uint32_t)len;
+	r->name = iname;
+	r->lineno = lineno;
+	r->state = ROW_PENDING;
+	b->slots[slot] = (uint32_t)++b->nrows;
+	if (b->nrows >= l->o.batch_rows || b->raw.len >= l->o.batch_bytes)
+		return hand_over(l, e);
+	return CS_OK;
+}
+
+static enum cs_err
+op_begin_run(struct lane *ln, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	struct cs_buf sql = CS_BUF_INIT;
+	PGresult *res;
+	const char *params[4];
+	enum cs_err rc = CS_OK;
+
+	if (l->have_runs <= 0 || l->run_id[0] != '\0')
+		return CS_OK;
+	if (cs_buf_printf(&sql, "INSERT INTO %s (target_table, source,"
+	    " tool_version, client_host) VALUES ($1, $2, $3, $4)"
+	    " RETURNING run_id", l->name.quoted_runs) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	params[0] = l->name.display;
+	params[1] = l->source;
+	params[2] = l->version;
+	params[3] = l->host[0] != '\0' ? l->host : NULL;
+	res = PQexecParams(ln->conn, sql.data, 4, NULL, params, NULL, NULL, 0);
+	cs_buf_release(&sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+	else
+		strlcpy(l->run_id, PQgetvalue(res, 0, 0), sizeof(l->run_id));
+	PQclear(res);
+	return rc;
+}
+
+static void
+stop_lanes(struct cs_pgload *l)
+{
+	int i;
+
+	if (l->lanes == NULL)
+		return;
+	lock(l);
+	l->quit = 1;
+	pthread_cond_broadcast(&l->cv);
+	unlock(l);
+	for (i = 0; i < l->nlanes; i++)
+		if (l->lanes[i].started) {
+			pthread_join(l->lanes[i].thread, NULL);
+			l->lanes[i].started = 0;
+		}
+}
+
+enum cs_err
+cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
+    struct cs_error *e)
+{
+	struct cs_pgload *l;
+	struct cs_error le;
+	enum cs_err rc;
+	int i;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
+	l->o = *o;
+	if (l->o.table == NULL)
+		l->o.table = CS_PGLOAD_DEFAULT_TABLE;
+	if (l->o.batch_rows == 0)
+		l->o.batch_rows = CS_PGLOAD_DEFAULT_BATCH_ROWS;
+	if (l->o.batch_rows > CS_PGLOAD_MAX_BATCH_ROWS)
+		l->o.batch_rows = CS_PGLOAD_MAX_BATCH_ROWS;
+	if (l->o.batch_bytes == 0)
+		l->o.batch_bytes = CS_PGLOAD_DEFAULT_BATCH_BYTES;
+	if (l->o.retries < 0)
+		l->o.retries = CS_PGLOAD_DEFAULT_RETRIES;
+	if (l->o.jobs <= 0)
+		l->o.jobs = CS_PGLOAD_DEFAULT_JOBS;
+	if (l->o.jobs > CS_PGLOAD_MAX_JOBS)
+		l->o.jobs = CS_PGLOAD_MAX_JOBS;
+	l->nlanes = l->o.dry_run ? 0 : l->o.jobs;
+	if ((rc = cs_pgname_parse(&l->name, l->o.table, e)) != CS_OK) {
+		cs_pgload_free(l);
+		return rc;
+	}
+	if ((o->conninfo != NULL && (l->conninfo = strdup(o->conninfo)) == NULL) ||
+	    (o->source != NULL && (l->source = strdup(o->source)) == NULL) ||
+	    (l->version = strdup(o->version ? o->version : "")) == NULL ||
+	    (l->rp = cs_row_parser_new()) == NULL ||
+	    (l->obj[0] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL ||
+	    (l->obj[1] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL ||
+	    (l->batches = calloc((size_t)l->nlanes + 1, sizeof(*l->batches))) == NULL ||
+	    (l->inflight = calloc((size_t)l->nlanes + 1, sizeof(*l->inflight))) == NULL ||
+	    (l->nlanes > 0 &&
+	    (l->lanes = calloc((size_t)l->nlanes, sizeof(*l->lanes))) == NULL))
+		goto nomem;
+	l->o.conninfo = NULL;
+	l->nbatches = l->nlanes + 1;
+	for (i = 0; i < l->nbatches; i++)
+		if (batch_init(&l->batches[i], l->o.batch_rows) == -1)
+			goto nomem;
+	l->cur = &l->batches[0];
+	if (gethostname(l->host, sizeof(l->host)) == -1)
+		l->host[0] = '\0';
+	l->host[sizeof(l->host) - 1] = '\0';
+	if (l->o.summary != NULL) {
+		cs_summary_add(l->o.summary, "duplicates", 0);
+		cs_summary_add(l->o.summary, "objects", 0);
+	}
+	for (i = 0; i < l->nlanes; i++) {
+		l->lanes[i].l = l;
+		l->lanes[i].index = i;
+		l->lanes[i].mode = MODE_DIRECT;
+	}
+	/*
+	 * The first lane makes the tables ready.  The others need a
+	 * connection each: a server short of connections gets fewer lanes.
+	 */
+	if (l->nlanes > 0 &&
+	    (rc = with_retries(&l->lanes[0], op_begin_run, NULL, e)) != CS_OK) {
+		cs_pgload_free(l);
+		return rc;
+	}
+	for (i = 1; i < l->nlanes; i++) {
+		if ((rc = connect_once(&l->lanes[i], &le)) == CS_OK)
+			continue;
+		notice(l, "loading over %d connection%s, not %d: %s", i,
+		    i > 1 ? "s" : "", l->nlanes, le.msg);
+		l->nlanes = i;
+	}
+	for (i = 0; i < l->nlanes; i++) {
+		if (pthread_create(&l->lanes[i].thread, NULL, lane_main,
+		    &l->lanes[i]) != 0) {
+			cs_pgload_free(l);
+			return cs_error_set(e, CS_ENOMEM, "cannot start a thread");
+		}
+		l->lanes[i].started = 1;
+	}
+	*out = l;
+	return CS_OK;
+nomem:
+	cs_pgload_free(l);
+	return cs_error_set(e, CS_ENOMEM, "out of memory");
+}
+
+static enum cs_err
+op_finish(struct lane *ln, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	struct cs_buf sql = CS_BUF_INIT;
+	PGresult *res;
+	char v[6][24];
+	const char *params[7];
+	enum cs_err rc = CS_OK;
+
+	snprintf(v[0], sizeof(v[0]), "%llu", (unsigned long long)l->st.rows_in);
+	snprintf(v[1], sizeof(v[1]), "%llu", (unsigned long long)l->st.inserted);
+	snprintf(v[2], sizeof(v[2]), "%llu", (unsigned long long)l->st.duplicates);
+	snprintf(v[3], sizeof(v[3]), "%llu", (unsigned long long)l->st.rejected);
+	snprintf(v[4], sizeof(v[4]), "%llu", (unsigned long long)l->st.objects);
+	snprintf(v[5], sizeof(v[5]), "%d", l->exit_status);
+	params[0] = l->run_id;
+	params[1] = v[0]; params[2] = v[1]; params[3] = v[2];
+	params[4] = v[3]; params[5] = v[4]; params[6] = v[5];
+	if (cs_buf_printf(&sql, "UPDATE %s SET finished_at = now(),"
+	    " rows_in = $2, inserted = $3, duplicates = $4, rejected = $5,"
+	    " source_objects = $6, exit_status = $7 WHERE run_id = $1",
+	    l->name.quoted_runs) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	res = PQexecParams(ln->conn, sql.data, 7, NULL, params, NULL, NULL, 0);
+	cs_buf_release(&sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+	PQclear(res);
+	return rc;
+}
+
+enum cs_err
+cs_pgload_finish(struct cs_pgload *l, int exit_status, struct cs_error *e)
+{
+	struct lane *ln;
+	int retries;
+	enum cs_err rc;
+
+	stop_lanes(l);
+	/*
+	 * After the server stayed away, the row stays unfinished: trying
+	 * again would only make the scheduler wait longer.
+	 */
+	ln = l->nlanes > 0 ? &l->lanes[0] : NULL;
+	if (ln == NULL || l->run_id[0] == '\0' || ln->conn == NULL)
+		return CS_OK;
+	l->exit_status = exit_status;
+	retries = l->o.retries;
+	l->o.retries = 0;
+	rc = with_retries(ln, op_finish, "cannot record the run", e);
+	l->o.retries = retries;
+	return rc;
+}
+
+const struct cs_pgload_stats *
+cs_pgload_stats(const struct cs_pgload *l)
+{
+	return &l->st;
+}
+
+void
+cs_pgload_free(struct cs_pgload *l)
+{
+	size_t i;
+	int k;
+
+	if (l == NULL)
+		return;
+	stop_lanes(l);
+	for (k = 0; k < l->nlanes && l->lanes != NULL; k++) {
+		if (l->lanes[k].conn != NULL)
+			PQfinish(l->lanes[k].conn);
+		cs_buf_release(&l->lanes[k].sql);
+		cs_buf_release(&l->lanes[k].arr);
+	}
+	free(l->lanes);
+	if (l->batches != NULL)
+		for (k = 0; k < l->nbatches; k++)
+			batch_release(&l->batches[k]);
+	free(l->batches);
+	free(l->inflight);
+	if (l->conninfo != NULL)
+		freezero(l->conninfo, strlen(l->conninfo));
+	free(l->source);
+	free(l->version);
+	cs_row_parser_free(l->rp);
+	for (i = 0; i < l->nnames; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->obj[0]);
+	free(l->obj[1]);
+	pthread_cond_destroy(&l->cv);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}

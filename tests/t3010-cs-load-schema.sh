@@ -1,0 +1,204 @@
+#!/bin/sh
+# cs-load: the tables it creates equal the DBA's SQL files; a table of the
+# old ETL is upgraded in place without losing a row; names are quoted;
+# tables that cannot take rows are refused.
+. "$top_srcdir/tests/lib.sh"
+
+GEN=$top_builddir/tests/helpers/gen-rows
+SQL=$top_srcdir/scripts/sql
+OLD=$top_srcdir/tests/data/load/old-etl-table.sql
+sq="'"
+
+start_postgres
+
+# dump DB: the schema of DB, without the lines that name the server.
+dump() {
+	pg_dump -s --no-owner -d "$1" | grep -v "^-- Dumped\\|^\\\\restrict\\|^\\\\unrestrict"
+}
+
+test_expect_success 'the tables cs-load creates are those of the SQL files' '
+	pgq -c "CREATE DATABASE by_load" -c "CREATE DATABASE by_sql" &&
+	"$GEN" 10 | cs-load -d by_load 2>err &&
+	test_grep "10 out" err &&
+	pgq -d by_sql -f "$SQL/clickstream_events.sql" -f "$SQL/cs_load_runs.sql" &&
+	dump by_load >load.sql && dump by_sql >sql.sql &&
+	test_grep "CREATE TABLE public.clickstream_events" sql.sql &&
+	test_grep "CREATE TABLE public.cs_load_runs" sql.sql &&
+	test_grep "clickstream_events_user_login_state_event_timestamp_idx" sql.sql &&
+	test_cmp sql.sql load.sql
+'
+
+test_expect_success 'the SQL files can run again' '
+	pgq -d by_sql -f "$SQL/clickstream_events.sql" -f "$SQL/cs_load_runs.sql" \
+		-f "$SQL/upgrade-from-old-etl.sql" 2>err &&
+	dump by_sql >again.sql &&
+	test_cmp sql.sql again.sql
+'
+
+test_expect_success 'the dashboards query uses the indexes' '
+	pgq -d by_load -c "SET enable_seqscan = off" -c "EXPLAIN SELECT count(*)
+		FROM clickstream_events WHERE event_timestamp >= now() - interval ${sq}1 day${sq}
+		AND event_timestamp < now() AND user_login_state = ${sq}guest${sq}" >plan &&
+	test_grep "user_login_state_event_timestamp_idx" plan &&
+	pgq -d by_load -c "SET enable_seqscan = off" -c "EXPLAIN SELECT count(*)
+		FROM clickstream_events WHERE event_timestamp >= now() - interval ${sq}1 day${sq}" >plan &&
+	test_grep "clickstream_events_event_timestamp_idx" plan
+'
+
+# The old rows, all 16 columns, as text.
+old_rows() {
+	pgq -d "$1" -c "SELECT event_id, event_timestamp, event_name, user_id,
+		user_login_state, identity_source, client_id, session_id,
+		is_first_visit, context_product_id, context_product_name,
+		context_product_category, context_product_brand,
+		context_product_price, context_product_discount_price,
+		context_product_url_path FROM clickstream_events
+		WHERE event_id::text LIKE ${sq}5d0b8f8e-%${sq} ORDER BY event_id"
+}
+
+test_expect_success 'cs-load upgrades a table of the old ETL in place' '
+	pgq -c "CREATE DATABASE old1" &&
+	pgq -d old1 -f "$OLD" &&
+	old_rows old1 >before &&
+	test_line_count = 4 before &&
+	pgq -d old1 -c "SELECT ctid FROM clickstream_events ORDER BY event_id" >ctid.before &&
+	"$GEN" 100 >rows &&
+	cs-load -d old1 rows 2>err &&
+	test_grep "100 in, 100 out" err &&
+	old_rows old1 >after &&
+	test_cmp before after &&
+	pgq -d old1 -c "SELECT ctid FROM clickstream_events
+		WHERE event_id::text LIKE ${sq}5d0b8f8e-%${sq} ORDER BY event_id" >ctid.after &&
+	test_cmp ctid.before ctid.after &&
+	pgq -d old1 -c "SELECT count(*), count(source_key), count(ingest)
+		FROM clickstream_events" >n &&
+	echo "104|100|100" >expect && test_cmp expect n &&
+	pgq -d old1 -c "SELECT count(*) FROM information_schema.columns
+		WHERE table_name = ${sq}clickstream_events${sq}" >n &&
+	echo 22 >expect && test_cmp expect n
+'
+
+test_expect_success 'a second run does not alter the table again' '
+	pgq -d old1 -c "SELECT xmin FROM pg_class WHERE relname = ${sq}clickstream_events${sq}" >xmin.before &&
+	"$GEN" -s 100 10 | cs-load -d old1 2>err &&
+	test_grep "10 out" err &&
+	pgq -d old1 -c "SELECT xmin FROM pg_class WHERE relname = ${sq}clickstream_events${sq}" >xmin.after &&
+	test_cmp xmin.before xmin.after
+'
+
+test_expect_success 'upgrade-from-old-etl.sql then gives the table cs-load creates' '
+	pgq -d old1 -f "$SQL/upgrade-from-old-etl.sql" &&
+	dump old1 >old1.sql &&
+	test_cmp sql.sql old1.sql &&
+	old_rows old1 >after &&
+	test_cmp before after
+'
+
+test_expect_success 'upgrade-from-old-etl.sql alone upgrades an old table, rows kept' '
+	pgq -c "CREATE DATABASE old2" &&
+	pgq -d old2 -f "$OLD" &&
+	pgq -d old2 -f "$SQL/upgrade-from-old-etl.sql" &&
+	dump old2 >old2.sql &&
+	test_cmp sql.sql old2.sql &&
+	old_rows old2 >after &&
+	test_cmp before after &&
+	"$GEN" 5 | cs-load --no-create -d old2 2>err &&
+	test_grep "5 out" err
+'
+
+test_expect_success 'schema-qualified and quoted names are taken as SQL takes them' '
+	pgq -c "CREATE SCHEMA analytics" -c "CREATE SCHEMA \"Sales Data\"" &&
+	"$GEN" 3 | cs-load -t Analytics.Events 2>err &&
+	test_grep "3 out" err &&
+	pgq -c "SELECT count(*) FROM analytics.events" >n &&
+	echo 3 >expect && test_cmp expect n &&
+	pgq -c "SELECT count(*) FROM analytics.cs_load_runs" >n &&
+	echo 1 >expect && test_cmp expect n &&
+	"$GEN" 4 | cs-load -t "\"Sales Data\".\"Click \"\"Events\"\"\"" 2>err &&
+	test_grep "4 out" err &&
+	pgq -c "SELECT count(*) FROM \"Sales Data\".\"Click \"\"Events\"\"\"" >n &&
+	echo 4 >expect && test_cmp expect n &&
+	pgq -c "SELECT target_table FROM \"Sales Data\".cs_load_runs" >n &&
+	echo "Sales Data.Click \"Events\"" >expect && test_cmp expect n
+'
+
+test_expect_success 'a name cannot inject SQL' '
+	pgq -c "CREATE TABLE victim (i int)" &&
+	"$GEN" 2 | cs-load -t "evil; DROP TABLE victim; --" 2>err &&
+	test_grep "2 out" err &&
+	"$GEN" 3 | cs-load -t "\"evil\"\";DROP TABLE victim;--\"" 2>err &&
+	test_grep "3 out" err &&
+	pgq -c "SELECT count(*) FROM victim" \
+	    -c "SELECT count(*) FROM \"evil; drop table victim; --\"" \
+	    -c "SELECT count(*) FROM \"evil\"\";DROP TABLE victim;--\"" >n &&
+	printf "0\n2\n3\n" >expect && test_cmp expect n
+'
+
+test_expect_success '--no-create: a missing table is an error (78), nothing created' '
+	"$GEN" 2 >rows &&
+	test_must_fail 78 cs-load --no-create -t nowhere rows 2>err &&
+	test_grep "no table .nowhere." err &&
+	pgq -c "SELECT to_regclass(${sq}nowhere${sq}) IS NULL" >n &&
+	echo t >expect && test_cmp expect n
+'
+
+test_expect_success '--no-create: a table of the old ETL is not altered (78)' '
+	pgq -c "CREATE DATABASE old3" && pgq -d old3 -f "$OLD" &&
+	test_must_fail 78 cs-load --no-create -d old3 rows 2>err &&
+	test_grep "has no column raw_event_id" err &&
+	pgq -d old3 -c "SELECT count(*) FROM information_schema.columns
+		WHERE table_name = ${sq}clickstream_events${sq}" >n &&
+	echo 16 >expect && test_cmp expect n
+'
+
+test_expect_success 'a column of another type is refused before loading (78)' '
+	"$GEN" 2 | cs-load 2>err &&
+	pgq -c "CREATE TABLE naive (LIKE clickstream_events INCLUDING ALL)" \
+	    -c "ALTER TABLE naive ALTER event_timestamp TYPE timestamp" &&
+	test_must_fail 78 cs-load -t naive rows 2>err &&
+	test_grep "column event_timestamp of table .naive. is timestamp without time zone, not timestamp with time zone" err
+'
+
+test_expect_success 'a table without a unique key on event_id is refused (78)' '
+	pgq -c "CREATE TABLE nokey (LIKE clickstream_events)" &&
+	test_must_fail 78 cs-load -t nokey rows 2>err &&
+	test_grep "no unique index on event_id" err
+'
+
+test_expect_success 'extra columns: nullable ones are fine, NOT NULL ones refused' '
+	pgq -c "CREATE TABLE extra (LIKE clickstream_events INCLUDING ALL,
+		note text, loaded_at timestamptz NOT NULL DEFAULT now())" &&
+	cs-load -t extra rows 2>err &&
+	test_grep "2 out" err &&
+	pgq -c "ALTER TABLE extra ADD COLUMN must text NOT NULL DEFAULT ${sq}x${sq}" \
+	    -c "ALTER TABLE extra ALTER must DROP DEFAULT" &&
+	test_must_fail 78 cs-load -t extra rows 2>err &&
+	test_grep "column must that is NOT NULL without a default" err
+'
+
+test_expect_success 'not a table: a view is refused (78)' '
+	pgq -c "CREATE VIEW aview AS SELECT * FROM clickstream_events" &&
+	test_must_fail 78 cs-load --no-create -t aview rows 2>err &&
+	test_grep "is not a table" err
+'
+
+test_expect_success 'a user who may not insert gets 77' '
+	pgq -c "CREATE ROLE reader LOGIN" -c "GRANT SELECT ON clickstream_events TO reader" &&
+	test_must_fail 77 cs-load -d "user=reader" --no-create rows 2>err &&
+	test_grep "no privilege to insert" err
+'
+
+test_expect_success 'loaders starting together create the tables once' '
+	pgq -c "CREATE DATABASE race" &&
+	"$GEN" -s 0 300 >r1 && "$GEN" -s 200 300 >r2 && "$GEN" -s 400 300 >r3 &&
+	{ cs-load -d race r1 2>e1 & } && p1=$! &&
+	{ cs-load -d race r2 2>e2 & } && p2=$! &&
+	{ cs-load -d race r3 2>e3 & } && p3=$! &&
+	wait $p1 && wait $p2 && wait $p3 &&
+	pgq -d race -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
+	echo "700|700" >expect && test_cmp expect n &&
+	pgq -d race -c "SELECT sum(inserted), sum(duplicates) FROM cs_load_runs" >n &&
+	echo "700|200" >expect && test_cmp expect n
+'
+
+test_done

@@ -1,0 +1,90 @@
+#!/bin/sh
+# The page of cs-load: it renders cleanly, its SYNOPSIS is the program's
+# usage, its EXIT STATUS has the statuses of cli.h, and its EXAMPLES run.
+. "$top_srcdir/tests/lib.sh"
+
+GEN=$top_builddir/tests/helpers/gen-rows
+page=$top_srcdir/man/cs-load.1
+sq="'"
+
+test_expect_success 'cs-load.1 renders without a warning' '
+	groff -mandoc -ww -z "$page" >groff.out 2>&1 &&
+	test_line_count = 0 groff.out &&
+	if command -v mandoc >/dev/null 2>&1; then
+		mandoc -Tlint -W warning "$page" >lint.out 2>&1
+		test_line_count = 0 lint.out
+	fi
+'
+
+test_expect_success 'cs-load.1: SYNOPSIS is the usage' '
+	mandoc -Tascii -O width=200 "$page" | col -b >page.txt &&
+	sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" page.txt | sed "1d;\$d" |
+		tr -s " \t\n" "   " | sed "s/^ //; s/ \$//" >want &&
+	cs-load --help | sed "/^\$/q" | sed "s/^usage: //" |
+		tr -s " \t\n" "   " | sed "s/^ //; s/ \$//" >got &&
+	test_cmp want got
+'
+
+test_expect_success 'cs-load.1: every option of --help is described' '
+	cs-load --help | sed -n "s/^ *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p" |
+		sort -u >opts &&
+	test "$(wc -l <opts)" -gt 10 &&
+	while read -r o; do
+		grep -q "^\.It.*Fl -$o" "$page" || { echo "no item for --$o"; exit 1; }
+	done <opts
+'
+
+test_expect_success 'cs-load.1: EXIT STATUS lists statuses of cli.h, in order' '
+	sed -n "/^\.Sh EXIT STATUS/,/^\.Sh/s/^\.It \([0-9]*\)$/\1/p" "$page" >listed &&
+	sed -n "s/^#define CS_EXIT_[A-Z]*[[:space:]]*\([0-9]*\).*/\1/p" \
+		"$top_srcdir/libcs/cli.h" >defined &&
+	test "$(wc -l <listed)" -ge 10 &&
+	sort -n listed >sorted && test_cmp sorted listed &&
+	while read -r st; do
+		grep -qx "$st" defined || { echo "$st is not in cli.h"; exit 1; }
+	done <listed
+'
+
+start_postgres
+
+# What the examples need: a warehouse database with an analytics schema,
+# a service named warehouse, and rows.
+pgq -c "CREATE DATABASE clickstream_dw" &&
+	pgq -d clickstream_dw -c "CREATE SCHEMA analytics" &&
+	"$GEN" 200 >rows.ndjson &&
+	printf "[warehouse]\nhost=%s\nport=%s\ndbname=clickstream_dw\nsslmode=disable\n" \
+		"$PGHOST" "$PGPORT" >pg_service.conf || {
+	echo "Bail out! cannot set up the examples"; exit 1; }
+PGSERVICEFILE=$TEST_DIR/pg_service.conf
+export PGSERVICEFILE
+
+sed -n 's/^\$ //p' "$page" >examples
+n=0
+while IFS= read -r ex; do
+	n=$((n + 1))
+	case $ex in
+	*cs-s3ls*)
+		say "example $n is for the pipeline tests: $ex"
+		continue ;;
+	esac
+	printf '%s\n' "$ex" >example-$n.sh
+	test_expect_success "example $n: $ex" "
+		sh example-$n.sh >example-$n.out 2>example-$n.err ||
+			{ cat example-$n.err; exit 1; }
+	"
+done <examples
+
+test_expect_success 'the examples did what they say' '
+	test "$n" -eq 6 &&
+	pgq -d clickstream_dw -c "SELECT count(*) FROM clickstream_events" >c &&
+	echo 200 >expect && test_cmp expect c &&
+	pgq -d clickstream_dw -c "SELECT count(*) FROM analytics.clickstream_events" >c &&
+	test_cmp expect c &&
+	pgq -d clickstream_dw -c "SELECT source, inserted FROM cs_load_runs ORDER BY run_id LIMIT 1" >c &&
+	echo "backfill-2026-11|200" >expect && test_cmp expect c &&
+	test_grep "200 in, 0 out, 0 rejected, 200 duplicates" example-4.err &&
+	grep -E "^ +1 \| +200 \| +200 \| +0 \| +0 \| +0$" example-3.out &&
+	test ! -s bad.ndjson
+'
+
+test_done
