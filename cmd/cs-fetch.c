@@ -120,12 +120,11 @@ usage(int status)
 static long long
 parse_num(const char *opt, const char *arg, long long lo, long long hi)
 {
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
+	struct cs_error e;
+	long long v;
 
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
 		usage(CS_EXIT_USAGE);
 	}
 	return v;
@@ -134,24 +133,15 @@ parse_num(const char *opt, const char *arg, long long lo, long long hi)
 static size_t
 parse_size(const char *arg)
 {
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
+	struct cs_error e;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (end != arg && arg[0] >= '0' && arg[0] <= '9' && errno == 0) {
-		switch (*end) {
-		case 'K': case 'k': shift = 10; end++; break;
-		case 'M': case 'm': shift = 20; end++; break;
-		case 'G': case 'g': shift = 30; end++; break;
-		default: break;
-		}
-		if (*end == '\0' && v >= 1 && v <= (4ULL << 30) >> shift)
-			return (size_t)(v << shift);
+	if (cs_cli_parse_bytes("--max-object-size", arg, 1, (uint64_t)4 << 30,
+	    &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage(CS_EXIT_USAGE);
 	}
-	warnx("invalid --max-object-size '%s': want 1 to 4G bytes", arg);
-	usage(CS_EXIT_USAGE);
+	return (size_t)v;
 }
 
 static void

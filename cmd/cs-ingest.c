@@ -148,41 +148,14 @@ help(void)
 static long long
 parse_num(const char *opt, const char *arg, long long lo, long long hi)
 {
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
+	struct cs_error e;
+	long long v;
 
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
 		usage();
 	}
 	return v;
-}
-
-/* A size: digits, optionally K, M or G (powers of 1024). */
-static int
-parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	uint64_t mult = 1;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'G': case 'g': mult <<= 10; /* FALLTHROUGH */
-	case 'M': case 'm': mult <<= 10; /* FALLTHROUGH */
-	case 'K': case 'k': mult <<= 10; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || v > max / mult || v * mult < min)
-		return -1;
-	*out = v * mult;
-	return 0;
 }
 
 static int64_t
@@ -714,9 +687,9 @@ main(int argc, char **argv)
 			    86400) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
-			if (parse_size(optarg, 1024, (uint64_t)1 << 30, &v) == -1) {
-				warnx("invalid --batch-bytes '%s': want 1K to 1G",
-				    optarg);
+			if (cs_cli_parse_bytes("--batch-bytes", optarg, 1024,
+			    (uint64_t)1 << 30, &v, &e) == -1) {
+				warnx("%s", e.msg);
 				usage();
 			}
 			bcfg.max_bytes = (size_t)v;

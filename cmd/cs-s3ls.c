@@ -133,12 +133,11 @@ parse_time(const char *opt, const char *arg)
 static long long
 parse_num(const char *opt, const char *arg, long long lo, long long hi)
 {
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
+	struct cs_error e;
+	long long v;
 
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
 		usage(CS_EXIT_USAGE);
 	}
 	return v;
