@@ -42,14 +42,8 @@ enum {
 	OPT_BATCH,
 	OPT_BATCH_AGE,
 	OPT_BATCH_BYTES,
-	OPT_CA_BUNDLE,
-	OPT_ENDPOINT,
 	OPT_GZIP,
-	OPT_INGEST_FIELD,
-	OPT_MAX_TRIES,
-	OPT_PATH_STYLE,
-	OPT_RETRY_DELAY,
-	OPT_TIMEOUT
+	OPT_INGEST_FIELD
 };
 
 /* Bodies of uploads in flight, at most (or one body, when larger). */
@@ -637,15 +631,9 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "batch-age", required_argument, NULL, OPT_BATCH_AGE },
 		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-		{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 		{ "gzip", no_argument, NULL, OPT_GZIP },
 		{ "ingest-field", required_argument, NULL, OPT_INGEST_FIELD },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
-		{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
-		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		CS_S3_LONGOPTS,
 		CS_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -666,14 +654,11 @@ main(int argc, char **argv)
 	memset(&icfg, 0, sizeof(icfg));
 	memset(&bcfg, 0, sizeof(bcfg));
 	memset(&scfg, 0, sizeof(scfg));
-	r.jobs = 64;
+	scfg.jobs = 64;
 	r.fd = -1;
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-			r.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
-			break;
 		case OPT_APIGW:
 			icfg.apigw = 1;
 			break;
@@ -695,12 +680,6 @@ main(int argc, char **argv)
 			bcfg.max_bytes = (size_t)v;
 			batch = 1;
 			break;
-		case OPT_CA_BUNDLE:
-			scfg.ca_bundle = optarg;
-			break;
-		case OPT_ENDPOINT:
-			scfg.endpoint = optarg;
-			break;
 		case OPT_GZIP:
 			bcfg.gzip = 1;
 			break;
@@ -715,23 +694,10 @@ main(int argc, char **argv)
 				oom();
 			fields[nfields++] = optarg;
 			break;
-		case OPT_MAX_TRIES:
-			scfg.max_tries = (unsigned)parse_num("--max-tries",
-			    optarg, 1, 100);
-			break;
-		case OPT_PATH_STYLE:
-			scfg.path_style = 1;
-			break;
-		case OPT_RETRY_DELAY:
-			scfg.retry_delay_ms = (long)parse_num("--retry-delay",
-			    optarg, 1, 60000);
-			break;
-		case OPT_TIMEOUT:
-			scfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
-			    3600);
-			break;
 		default:
-			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
+			if ((status = cs_s3_option(&scfg, ch, optarg, &e)) == 0)
+				status = cs_cli_option(&r.cli, ch, optarg, &e);
+			switch (status) {
 			case 1:
 				break;
 			case -1:
@@ -800,7 +766,7 @@ main(int argc, char **argv)
 	}
 	cs_ingest_event_init(&r.ev);
 
-	scfg.jobs = r.jobs;
+	r.jobs = scfg.jobs;
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
