@@ -35,24 +35,12 @@
 #include "banned.h"
 
 enum {
-	OPT_CA_BUNDLE = CS_OPT_FIRST_PROGRAM_OPTION,
-	OPT_ENDPOINT,
-	OPT_MAX_OBJECT_SIZE,
-	OPT_MAX_TRIES,
-	OPT_PATH_STYLE,
-	OPT_RETRY_DELAY,
-	OPT_TIMEOUT
+	OPT_MAX_OBJECT_SIZE = CS_OPT_FIRST_PROGRAM_OPTION
 };
 
 static const struct option longopts[] = {
-	{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
-	{ "jobs", required_argument, NULL, 'j' },
 	{ "max-object-size", required_argument, NULL, OPT_MAX_OBJECT_SIZE },
-	{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
-	{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
-	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	CS_S3_LONGOPTS,
 	CS_CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -117,41 +105,18 @@ usage(int status)
 	exit(status);
 }
 
-static long long
-parse_num(const char *opt, const char *arg, long long lo, long long hi)
-{
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
-
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
-		usage(CS_EXIT_USAGE);
-	}
-	return v;
-}
-
 static size_t
 parse_size(const char *arg)
 {
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
+	struct cs_error e;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (end != arg && arg[0] >= '0' && arg[0] <= '9' && errno == 0) {
-		switch (*end) {
-		case 'K': case 'k': shift = 10; end++; break;
-		case 'M': case 'm': shift = 20; end++; break;
-		case 'G': case 'g': shift = 30; end++; break;
-		default: break;
-		}
-		if (*end == '\0' && v >= 1 && v <= (4ULL << 30) >> shift)
-			return (size_t)(v << shift);
+	if (cs_cli_parse_bytes("--max-object-size", arg, 1, (uint64_t)4 << 30,
+	    &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage(CS_EXIT_USAGE);
 	}
-	warnx("invalid --max-object-size '%s': want 1 to 4G bytes", arg);
-	usage(CS_EXIT_USAGE);
+	return (size_t)v;
 }
 
 static void
@@ -494,41 +459,19 @@ main(int argc, char *argv[])
 	memset(&cfg, 0, sizeof(cfg));
 	cs_cli_init(&f.cli, "cs-fetch");
 	cs_events_init(&f.ev);
-	f.jobs = 64;
+	cfg.jobs = 64;
 	f.max_object = CS_S3_DEFAULT_MAX_OBJECT;
 	cfg.user_agent = "cs-fetch/" PACKAGE_VERSION;
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-			f.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
-			break;
-		case OPT_CA_BUNDLE:
-			cfg.ca_bundle = optarg;
-			break;
-		case OPT_ENDPOINT:
-			cfg.endpoint = optarg;
-			break;
 		case OPT_MAX_OBJECT_SIZE:
 			f.max_object = parse_size(optarg);
 			break;
-		case OPT_MAX_TRIES:
-			cfg.max_tries = (unsigned)parse_num("--max-tries", optarg,
-			    1, 100);
-			break;
-		case OPT_PATH_STYLE:
-			cfg.path_style = 1;
-			break;
-		case OPT_RETRY_DELAY:
-			cfg.retry_delay_ms = (long)parse_num("--retry-delay",
-			    optarg, 1, 60000);
-			break;
-		case OPT_TIMEOUT:
-			cfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
-			    3600);
-			break;
 		default:
-			rc = cs_cli_option(&f.cli, ch, optarg, &e);
+			rc = cs_s3_option(&cfg, ch, optarg, &e);
+			if (rc == 0)
+				rc = cs_cli_option(&f.cli, ch, optarg, &e);
 			if (rc == 0)
 				usage(CS_EXIT_USAGE);
 			if (rc < 0) {
@@ -546,7 +489,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	cfg.jobs = f.jobs;
+	f.jobs = cfg.jobs;
 	cfg.max_object_size = f.max_object;
 	cs_summary_init(&f.sum, "cs-fetch", f.cli.progress);
 	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)

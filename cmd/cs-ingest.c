@@ -42,14 +42,8 @@ enum {
 	OPT_BATCH,
 	OPT_BATCH_AGE,
 	OPT_BATCH_BYTES,
-	OPT_CA_BUNDLE,
-	OPT_ENDPOINT,
 	OPT_GZIP,
-	OPT_INGEST_FIELD,
-	OPT_MAX_TRIES,
-	OPT_PATH_STYLE,
-	OPT_RETRY_DELAY,
-	OPT_TIMEOUT
+	OPT_INGEST_FIELD
 };
 
 /* Bodies of uploads in flight, at most (or one body, when larger). */
@@ -148,41 +142,14 @@ help(void)
 static long long
 parse_num(const char *opt, const char *arg, long long lo, long long hi)
 {
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
+	struct cs_error e;
+	long long v;
 
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
 		usage();
 	}
 	return v;
-}
-
-/* A size: digits, optionally K, M or G (powers of 1024). */
-static int
-parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	uint64_t mult = 1;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case 'G': case 'g': mult <<= 10; /* FALLTHROUGH */
-	case 'M': case 'm': mult <<= 10; /* FALLTHROUGH */
-	case 'K': case 'k': mult <<= 10; end++; break;
-	default: break;
-	}
-	if (*end != '\0' || v > max / mult || v * mult < min)
-		return -1;
-	*out = v * mult;
-	return 0;
 }
 
 static int64_t
@@ -664,15 +631,9 @@ main(int argc, char **argv)
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "batch-age", required_argument, NULL, OPT_BATCH_AGE },
 		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-		{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
-		{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 		{ "gzip", no_argument, NULL, OPT_GZIP },
 		{ "ingest-field", required_argument, NULL, OPT_INGEST_FIELD },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
-		{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
-		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		CS_S3_LONGOPTS,
 		CS_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
@@ -693,14 +654,11 @@ main(int argc, char **argv)
 	memset(&icfg, 0, sizeof(icfg));
 	memset(&bcfg, 0, sizeof(bcfg));
 	memset(&scfg, 0, sizeof(scfg));
-	r.jobs = 64;
+	scfg.jobs = 64;
 	r.fd = -1;
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-			r.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
-			break;
 		case OPT_APIGW:
 			icfg.apigw = 1;
 			break;
@@ -714,19 +672,13 @@ main(int argc, char **argv)
 			    86400) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
-			if (parse_size(optarg, 1024, (uint64_t)1 << 30, &v) == -1) {
-				warnx("invalid --batch-bytes '%s': want 1K to 1G",
-				    optarg);
+			if (cs_cli_parse_bytes("--batch-bytes", optarg, 1024,
+			    (uint64_t)1 << 30, &v, &e) == -1) {
+				warnx("%s", e.msg);
 				usage();
 			}
 			bcfg.max_bytes = (size_t)v;
 			batch = 1;
-			break;
-		case OPT_CA_BUNDLE:
-			scfg.ca_bundle = optarg;
-			break;
-		case OPT_ENDPOINT:
-			scfg.endpoint = optarg;
 			break;
 		case OPT_GZIP:
 			bcfg.gzip = 1;
@@ -742,23 +694,10 @@ main(int argc, char **argv)
 				oom();
 			fields[nfields++] = optarg;
 			break;
-		case OPT_MAX_TRIES:
-			scfg.max_tries = (unsigned)parse_num("--max-tries",
-			    optarg, 1, 100);
-			break;
-		case OPT_PATH_STYLE:
-			scfg.path_style = 1;
-			break;
-		case OPT_RETRY_DELAY:
-			scfg.retry_delay_ms = (long)parse_num("--retry-delay",
-			    optarg, 1, 60000);
-			break;
-		case OPT_TIMEOUT:
-			scfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
-			    3600);
-			break;
 		default:
-			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
+			if ((status = cs_s3_option(&scfg, ch, optarg, &e)) == 0)
+				status = cs_cli_option(&r.cli, ch, optarg, &e);
+			switch (status) {
 			case 1:
 				break;
 			case -1:
@@ -827,7 +766,7 @@ main(int argc, char **argv)
 	}
 	cs_ingest_event_init(&r.ev);
 
-	scfg.jobs = r.jobs;
+	r.jobs = scfg.jobs;
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);

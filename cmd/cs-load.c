@@ -77,39 +77,25 @@ usage(int status)
 	exit(status ? CS_EXIT_USAGE : CS_EXIT_OK);
 }
 
-/* A size: digits with an optional k, M or G (powers of 1024). */
 static size_t
 parse_size(const char *s, const char *opt)
 {
-	char *end;
-	unsigned long long v;
-	size_t mult = 1;
+	struct cs_error e;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end != s && *end != '\0' && end[1] == '\0') {
-		switch (*end) {
-		case 'k': case 'K': mult = 1024; end++; break;
-		case 'm': case 'M': mult = 1024 * 1024; end++; break;
-		case 'g': case 'G': mult = 1024 * 1024 * 1024; end++; break;
-		}
-	}
-	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v == 0 ||
-	    v > (1ULL << 30) / mult)
-		errx(CS_EXIT_USAGE, "%s '%s': want a size from 1 to 1G", opt, s);
-	return (size_t)(v * mult);
+	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1)
+		errx(CS_EXIT_USAGE, "%s", e.msg);
+	return (size_t)v;
 }
 
 static long long
 parse_num(const char *s, long long lo, long long hi, const char *opt)
 {
-	const char *errstr;
+	struct cs_error e;
 	long long v;
 
-	v = strtonum(s, lo, hi, &errstr);
-	if (errstr != NULL)
-		errx(CS_EXIT_USAGE, "%s '%s': %s (want %lld to %lld)", opt, s,
-		    errstr, lo, hi);
+	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1)
+		errx(CS_EXIT_USAGE, "%s", e.msg);
 	return v;
 }
 

@@ -30,40 +30,28 @@
 #include "banned.h"
 
 enum {
-	OPT_CA_BUNDLE = CS_OPT_FIRST_PROGRAM_OPTION,
-	OPT_DAY,
-	OPT_ENDPOINT,
+	OPT_DAY = CS_OPT_FIRST_PROGRAM_OPTION,
 	OPT_HOUR,
 	OPT_HOURS_BACK,
 	OPT_LAST_HOUR,
-	OPT_MAX_TRIES,
 	OPT_MODIFIED_SINCE,
 	OPT_MODIFIED_UNTIL,
-	OPT_PATH_STYLE,
-	OPT_RETRY_DELAY,
 	OPT_SHARD,
 	OPT_SINCE,
-	OPT_TIMEOUT,
 	OPT_UNTIL
 };
 
 static const struct option longopts[] = {
-	{ "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
 	{ "day", required_argument, NULL, OPT_DAY },
-	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
 	{ "hour", required_argument, NULL, OPT_HOUR },
 	{ "hours-back", required_argument, NULL, OPT_HOURS_BACK },
-	{ "jobs", required_argument, NULL, 'j' },
 	{ "last-hour", no_argument, NULL, OPT_LAST_HOUR },
-	{ "max-tries", required_argument, NULL, OPT_MAX_TRIES },
 	{ "modified-since", required_argument, NULL, OPT_MODIFIED_SINCE },
 	{ "modified-until", required_argument, NULL, OPT_MODIFIED_UNTIL },
-	{ "path-style", no_argument, NULL, OPT_PATH_STYLE },
-	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "until", required_argument, NULL, OPT_UNTIL },
+	CS_S3_LONGOPTS,
 	CS_CLI_COMMON_LONGOPTS,
 	{ NULL, 0, NULL, 0 }
 };
@@ -133,12 +121,11 @@ parse_time(const char *opt, const char *arg)
 static long long
 parse_num(const char *opt, const char *arg, long long lo, long long hi)
 {
-	const char *errstr = NULL;
-	long long v = strtonum(arg, lo, hi, &errstr);
+	struct cs_error e;
+	long long v;
 
-	if (errstr != NULL) {
-		warnx("invalid %s '%s': %s (%lld to %lld)", opt, arg, errstr, lo,
-		    hi);
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
 		usage(CS_EXIT_USAGE);
 	}
 	return v;
@@ -240,19 +227,10 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'j':
-			cfg.jobs = (unsigned)parse_num("-j", optarg, 1, 1024);
-			break;
-		case OPT_CA_BUNDLE:
-			cfg.ca_bundle = optarg;
-			break;
 		case OPT_DAY:
 			since = cs_time_floor_day(parse_time("--day", optarg));
 			until = since + CS_USEC_PER_DAY;
 			nwindows++;
-			break;
-		case OPT_ENDPOINT:
-			cfg.endpoint = optarg;
 			break;
 		case OPT_HOUR:
 			since = cs_time_floor_hour(parse_time("--hour", optarg));
@@ -270,22 +248,11 @@ main(int argc, char *argv[])
 			since = until - CS_USEC_PER_HOUR;
 			nwindows++;
 			break;
-		case OPT_MAX_TRIES:
-			cfg.max_tries = (unsigned)parse_num("--max-tries", optarg,
-			    1, 100);
-			break;
 		case OPT_MODIFIED_SINCE:
 			ls.mod_since = parse_time("--modified-since", optarg);
 			break;
 		case OPT_MODIFIED_UNTIL:
 			ls.mod_until = parse_time("--modified-until", optarg);
-			break;
-		case OPT_PATH_STYLE:
-			cfg.path_style = 1;
-			break;
-		case OPT_RETRY_DELAY:
-			cfg.retry_delay_ms = (long)parse_num("--retry-delay",
-			    optarg, 1, 60000);
 			break;
 		case OPT_SHARD:
 			parse_shard(&ls, optarg);
@@ -294,15 +261,13 @@ main(int argc, char *argv[])
 			since = parse_time("--since", optarg);
 			nwindows++;
 			break;
-		case OPT_TIMEOUT:
-			cfg.timeout_s = (long)parse_num("--timeout", optarg, 1,
-			    3600);
-			break;
 		case OPT_UNTIL:
 			until = parse_time("--until", optarg);
 			break;
 		default:
-			rc = cs_cli_option(&ls.cli, ch, optarg, &e);
+			rc = cs_s3_option(&cfg, ch, optarg, &e);
+			if (rc == 0)
+				rc = cs_cli_option(&ls.cli, ch, optarg, &e);
 			if (rc == 0)
 				usage(CS_EXIT_USAGE);
 			if (rc < 0) {

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -103,6 +104,58 @@ parse_bytes(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* "1", "4G", "1536K": the shortest exact spelling of n bytes. */
+static const char *
+size_text(uint64_t n, char *buf, size_t len)
+{
+	const char *suffix = "KMG";
+	int i = -1;
+
+	while (i < 2 && n != 0 && n % 1024 == 0) {
+		n /= 1024;
+		i++;
+	}
+	if (i < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)n);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long)n, suffix[i]);
+	return buf;
+}
+
+int
+cs_cli_parse_number(const char *opt, const char *arg, long long lo,
+    long long hi, long long *out, struct cs_error *e)
+{
+	const char *errstr = NULL;
+	long long v;
+
+	if (arg == NULL)
+		arg = "";
+	v = strtonum(arg, lo, hi, &errstr);
+	if (errstr != NULL)
+		return cs_error_set(e, CS_EINVAL, "invalid %s '%s': %s "
+		    "(%lld to %lld)", opt, arg, errstr, lo, hi), -1;
+	*out = v;
+	return 0;
+}
+
+int
+cs_cli_parse_bytes(const char *opt, const char *arg, uint64_t lo,
+    uint64_t hi, uint64_t *out, struct cs_error *e)
+{
+	char a[32], b[32];
+	uint64_t v;
+
+	if (arg == NULL)
+		arg = "";
+	if (parse_bytes(arg, &v) == -1 || v < lo || v > hi)
+		return cs_error_set(e, CS_EINVAL, "invalid %s '%s': want %s to %s",
+		    opt, arg, size_text(lo, a, sizeof(a)),
+		    size_text(hi, b, sizeof(b))), -1;
+	*out = v;
+	return 0;
+}
+
 int
 cs_cli_option(struct cs_cli *c, int opt, const char *arg,
     struct cs_error *e)
@@ -138,11 +191,9 @@ cs_cli_option(struct cs_cli *c, int opt, const char *arg,
 			    "from 0 to 1 or a percentage", arg ? arg : ""), -1;
 		return 1;
 	case CS_OPT_MAX_LINE_BYTES:
-		if (arg == NULL || parse_bytes(arg, &n) == -1 ||
-		    n < MIN_LINE_BYTES || n > MAX_LINE_BYTES)
-			return cs_error_set(e, CS_EINVAL,
-			    "invalid --max-line-bytes '%s': want 1K to 1G",
-			    arg ? arg : ""), -1;
+		if (cs_cli_parse_bytes("--max-line-bytes", arg, MIN_LINE_BYTES,
+		    MAX_LINE_BYTES, &n, e) == -1)
+			return -1;
 		c->max_line_bytes = (size_t)n;
 		return 1;
 	case CS_OPT_PROGRESS:

@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "summary.h"
@@ -73,6 +74,17 @@ void cs_cli_init(struct cs_cli *c, const char *prog);
  */
 int cs_cli_option(struct cs_cli *c, int opt, const char *arg,
     struct cs_error *e);
+/*
+ * Option values, strictly: the whole of arg must be the value.
+ * cs_cli_parse_number: a decimal integer from lo to hi.
+ * cs_cli_parse_bytes: a size, digits and an optional K, M or G (powers of
+ * 1024; "KiB", "KB" and a trailing "B" too), from lo to hi bytes.
+ * 0 and *out set, or -1 with e (CS_EINVAL) saying "invalid OPT 'ARG': ...".
+ */
+int cs_cli_parse_number(const char *opt, const char *arg, long long lo,
+    long long hi, long long *out, struct cs_error *e);
+int cs_cli_parse_bytes(const char *opt, const char *arg, uint64_t lo,
+    uint64_t hi, uint64_t *out, struct cs_error *e);
 /*
  * The text of --version: "cs-transform (cs-tools) 0.1.0", in a static
  * buffer overwritten by the next call.

@@ -27,6 +27,7 @@
 
 #include "awsconf.h"
 #include "buf.h"
+#include "cli.h"
 #include "http.h"
 #include "s3.h"
 #include "s3local.h"
@@ -1187,4 +1188,46 @@ cs_s3_drain(struct cs_s3 *s, struct cs_error *e)
 		if (cs_s3_run(s, -1, -1, NULL, e) != CS_OK)
 			return e->code;
 	return CS_OK;
+}
+
+int
+cs_s3_option(struct cs_s3_config *cfg, int opt, const char *arg,
+    struct cs_error *e)
+{
+	long long v;
+
+	switch (opt) {
+	case 'j':
+		if (cs_cli_parse_number("-j", arg, 1, 1024, &v, e) == -1)
+			return -1;
+		cfg->jobs = (unsigned)v;
+		return 1;
+	case CS_S3_OPT_CA_BUNDLE:
+		cfg->ca_bundle = arg;
+		return 1;
+	case CS_S3_OPT_ENDPOINT:
+		cfg->endpoint = arg;
+		return 1;
+	case CS_S3_OPT_MAX_TRIES:
+		if (cs_cli_parse_number("--max-tries", arg, 1, 100, &v, e) == -1)
+			return -1;
+		cfg->max_tries = (unsigned)v;
+		return 1;
+	case CS_S3_OPT_PATH_STYLE:
+		cfg->path_style = 1;
+		return 1;
+	case CS_S3_OPT_RETRY_DELAY:
+		if (cs_cli_parse_number("--retry-delay", arg, 1, 60000, &v,
+		    e) == -1)
+			return -1;
+		cfg->retry_delay_ms = (long)v;
+		return 1;
+	case CS_S3_OPT_TIMEOUT:
+		if (cs_cli_parse_number("--timeout", arg, 1, 3600, &v, e) == -1)
+			return -1;
+		cfg->timeout_s = (long)v;
+		return 1;
+	default:
+		return 0;
+	}
 }

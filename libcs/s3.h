@@ -72,6 +72,42 @@ struct cs_s3_config {
 
 #define CS_S3_DEFAULT_MAX_OBJECT	((size_t)64 * 1024 * 1024)
 
+/*
+ * The client's options, alike in every program that talks to S3: a
+ * program puts CS_S3_LONGOPTS in its long options (before
+ * CS_CLI_COMMON_LONGOPTS), "j:" in its short ones, and hands what its
+ * switch does not know to cs_s3_option() before cs_cli_option().
+ * --endpoint URL, --path-style, --ca-bundle FILE, -j/--jobs N (1 to 1024),
+ * --max-tries N (1 to 100), --retry-delay MS (1 to 60000), --timeout S
+ * (1 to 3600) set the fields of cfg of the same names; strings are
+ * borrowed from arg.  The numbers lie between the common options
+ * (cli.h, from 0x1000) and the programs' own (CS_OPT_FIRST_PROGRAM_OPTION).
+ */
+enum {
+	CS_S3_OPT_CA_BUNDLE = 0x1080,
+	CS_S3_OPT_ENDPOINT,
+	CS_S3_OPT_MAX_TRIES,
+	CS_S3_OPT_PATH_STYLE,
+	CS_S3_OPT_RETRY_DELAY,
+	CS_S3_OPT_TIMEOUT
+};
+
+#define CS_S3_LONGOPTS \
+	{ "ca-bundle", required_argument, NULL, CS_S3_OPT_CA_BUNDLE }, \
+	{ "endpoint", required_argument, NULL, CS_S3_OPT_ENDPOINT }, \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "max-tries", required_argument, NULL, CS_S3_OPT_MAX_TRIES }, \
+	{ "path-style", no_argument, NULL, CS_S3_OPT_PATH_STYLE }, \
+	{ "retry-delay", required_argument, NULL, CS_S3_OPT_RETRY_DELAY }, \
+	{ "timeout", required_argument, NULL, CS_S3_OPT_TIMEOUT }
+
+/*
+ * Handle opt if it is a client option: 1 handled, 0 not one of them,
+ * -1 a bad value (e says why; exit CS_EXIT_USAGE).
+ */
+int cs_s3_option(struct cs_s3_config *cfg, int opt, const char *arg,
+    struct cs_error *e);
+
 enum cs_s3_op {
 	CS_S3_GET = 1,
 	CS_S3_PUT,

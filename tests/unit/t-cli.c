@@ -199,6 +199,62 @@ test_exit_status(void)
 		    "%s -> %d", cs_strerror(map[i].code), map[i].want);
 }
 
+static void
+test_parsers(void)
+{
+	struct cs_error e;
+	long long n;
+	uint64_t b;
+
+	n = 7;
+	ok(cs_cli_parse_number("-j", "12", 1, 1024, &n, &e) == 0 && n == 12,
+	    "-j 12");
+	ok(cs_cli_parse_number("-j", "1024", 1, 1024, &n, &e) == 0 &&
+	    n == 1024, "-j 1024: the upper bound is in");
+	ok(cs_cli_parse_number("--retries", "0", 0, 100, &n, &e) == 0 &&
+	    n == 0, "--retries 0: the lower bound is in");
+	n = 7;
+	ok(cs_cli_parse_number("-j", "0", 1, 1024, &n, &e) == -1 && n == 7 &&
+	    e.code == CS_EINVAL, "-j 0 refused, out untouched");
+	is_str(e.msg, "invalid -j '0': too small (1 to 1024)", "message");
+	ok(cs_cli_parse_number("-j", "1025", 1, 1024, &n, &e) == -1,
+	    "-j 1025 refused");
+	is_str(e.msg, "invalid -j '1025': too large (1 to 1024)", "message");
+	ok(cs_cli_parse_number("-j", "2x", 1, 1024, &n, &e) == -1,
+	    "-j 2x refused");
+	ok(cs_cli_parse_number("-j", "", 1, 1024, &n, &e) == -1,
+	    "-j '' refused");
+	ok(cs_cli_parse_number("-j", NULL, 1, 1024, &n, &e) == -1,
+	    "-j NULL refused");
+
+	b = 7;
+	ok(cs_cli_parse_bytes("--batch-bytes", "1K", 1024, (uint64_t)1 << 30,
+	    &b, &e) == 0 && b == 1024, "1K");
+	ok(cs_cli_parse_bytes("--batch-bytes", "1G", 1024, (uint64_t)1 << 30,
+	    &b, &e) == 0 && b == (uint64_t)1 << 30, "1G: the upper bound is in");
+	ok(cs_cli_parse_bytes("--batch-bytes", "3m", 1024, (uint64_t)1 << 30,
+	    &b, &e) == 0 && b == (uint64_t)3 << 20, "3m");
+	ok(cs_cli_parse_bytes("--x", "4096", 1, (uint64_t)4 << 30, &b, &e) ==
+	    0 && b == 4096, "plain bytes");
+	b = 7;
+	ok(cs_cli_parse_bytes("--batch-bytes", "10", 1024, (uint64_t)1 << 30,
+	    &b, &e) == -1 && b == 7 && e.code == CS_EINVAL, "10 refused");
+	is_str(e.msg, "invalid --batch-bytes '10': want 1K to 1G", "message");
+	ok(cs_cli_parse_bytes("--max-object-size", "5G", 1, (uint64_t)4 << 30,
+	    &b, &e) == -1, "5G refused");
+	is_str(e.msg, "invalid --max-object-size '5G': want 1 to 4G",
+	    "message");
+	ok(cs_cli_parse_bytes("--x", "0", 1, 1024, &b, &e) == -1, "0 refused");
+	ok(cs_cli_parse_bytes("--x", "-1", 1, 1024, &b, &e) == -1,
+	    "-1 refused");
+	ok(cs_cli_parse_bytes("--x", "1T", 1, (uint64_t)1 << 40, &b, &e) ==
+	    -1, "1T refused");
+	ok(cs_cli_parse_bytes("--x", "99999999999999999999G", 1, UINT64_MAX,
+	    &b, &e) == -1, "overflow refused");
+	ok(cs_cli_parse_bytes("--x", "1536K", 1, (uint64_t)1 << 30, &b, &e) ==
+	    0 && b == 1536 * 1024, "1536K");
+}
+
 int
 main(void)
 {
@@ -207,5 +263,6 @@ main(void)
 	test_usage();
 	test_reject_status();
 	test_exit_status();
+	test_parsers();
 	return done_testing();
 }

@@ -1,11 +1,13 @@
 /*
- * t-s3url: s3:// URLs, bucket and key rules, ETags and MD5, and the
- * retry backoff's bounds.
+ * t-s3url: s3:// URLs, bucket and key rules, ETags and MD5, the
+ * retry backoff's bounds, and the client's command-line options.
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <string.h>
 
+#include "cli.h"
 #include "http.h"
 #include "s3.h"
 #include "tap.h"
@@ -136,6 +138,67 @@ test_backoff(void)
 	ok(high_seen, "the cap is reached for late tries");
 }
 
+static void
+test_options(void)
+{
+	static const struct option lo[] = { CS_S3_LONGOPTS };
+	struct cs_s3_config c;
+	struct cs_error e;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	ok(cs_s3_option(&c, CS_S3_OPT_ENDPOINT, "http://h:1", &e) == 1 &&
+	    c.endpoint != NULL && strcmp(c.endpoint, "http://h:1") == 0,
+	    "--endpoint");
+	ok(cs_s3_option(&c, CS_S3_OPT_CA_BUNDLE, "ca.pem", &e) == 1 &&
+	    c.ca_bundle != NULL && strcmp(c.ca_bundle, "ca.pem") == 0,
+	    "--ca-bundle");
+	ok(cs_s3_option(&c, CS_S3_OPT_PATH_STYLE, NULL, &e) == 1 &&
+	    c.path_style == 1, "--path-style");
+	ok(cs_s3_option(&c, 'j', "8", &e) == 1 && c.jobs == 8, "-j 8");
+	ok(cs_s3_option(&c, CS_S3_OPT_MAX_TRIES, "3", &e) == 1 &&
+	    c.max_tries == 3, "--max-tries 3");
+	ok(cs_s3_option(&c, CS_S3_OPT_RETRY_DELAY, "60000", &e) == 1 &&
+	    c.retry_delay_ms == 60000, "--retry-delay 60000");
+	ok(cs_s3_option(&c, CS_S3_OPT_TIMEOUT, "1", &e) == 1 &&
+	    c.timeout_s == 1, "--timeout 1");
+
+	ok(cs_s3_option(&c, 'j', "0", &e) == -1 && e.code == CS_EINVAL &&
+	    c.jobs == 8, "-j 0 refused, jobs kept");
+	is_str(e.msg, "invalid -j '0': too small (1 to 1024)", "message");
+	ok(cs_s3_option(&c, 'j', "1025", &e) == -1, "-j 1025 refused");
+	ok(cs_s3_option(&c, CS_S3_OPT_MAX_TRIES, "0", &e) == -1 &&
+	    c.max_tries == 3, "--max-tries 0 refused");
+	ok(cs_s3_option(&c, CS_S3_OPT_MAX_TRIES, "101", &e) == -1,
+	    "--max-tries 101 refused");
+	ok(cs_s3_option(&c, CS_S3_OPT_RETRY_DELAY, "60001", &e) == -1,
+	    "--retry-delay 60001 refused");
+	ok(strstr(e.msg, "--retry-delay '60001'") != NULL, "message: %s",
+	    e.msg);
+	ok(cs_s3_option(&c, CS_S3_OPT_TIMEOUT, "3601", &e) == -1 &&
+	    c.timeout_s == 1, "--timeout 3601 refused");
+	ok(cs_s3_option(&c, CS_S3_OPT_TIMEOUT, "x", &e) == -1,
+	    "--timeout x refused");
+
+	ok(cs_s3_option(&c, 'q', NULL, &e) == 0, "-q is not the client's");
+	ok(cs_s3_option(&c, CS_OPT_FIRST_PROGRAM_OPTION, "1", &e) == 0,
+	    "a program's option is not the client's");
+	ok(cs_s3_option(&c, CS_OPT_REJECTS, "f", &e) == 0,
+	    "a common option is not the client's");
+
+	for (i = 0; i < sizeof(lo) / sizeof(lo[0]); i++) {
+		ok(lo[i].val == 'j' || (lo[i].val >= CS_S3_OPT_CA_BUNDLE &&
+		    lo[i].val <= CS_S3_OPT_TIMEOUT && lo[i].val >
+		    CS_OPT_NO_PROGRESS && lo[i].val <
+		    CS_OPT_FIRST_PROGRAM_OPTION),
+		    "--%s: its own number, between the common options and "
+		    "the programs'", lo[i].name);
+		ok(cs_s3_option(&c, lo[i].val, "5", &e) == 1, "--%s handled",
+		    lo[i].name);
+	}
+	is_int((int)i, 7, "seven options");
+}
+
 int
 main(void)
 {
@@ -143,5 +206,6 @@ main(void)
 	test_names();
 	test_md5();
 	test_backoff();
+	test_options();
 	return done_testing();
 }
