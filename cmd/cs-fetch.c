@@ -485,7 +485,7 @@ main(int argc, char *argv[])
 		usage(0);
 	if (f.cli.want_version) {
 		printf("%s\n", cs_cli_version(&f.cli));
-		return 0;
+		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
 	}
 	argc -= optind;
 	argv += optind;

@@ -211,7 +211,7 @@ main(int argc, char *argv[])
 		usage(0);
 	if (cli.want_version) {
 		printf("%s\n", cs_cli_version(&cli));
-		return CS_EXIT_OK;
+		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
 	}
 
 	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)

@@ -28,4 +28,11 @@ for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-etl; do
 	"
 done
 
+# A version that could not be written is an error, not a success.
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+	test_expect_success "$prog --version to a full device exits 74" "
+		test_expect_code 74 '$top_builddir/$prog' --version >/dev/full
+	"
+done
+
 test_done
