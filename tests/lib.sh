@@ -46,6 +46,12 @@ cs_cleanup() {
 	for hook in $cs_cleanup_hooks; do
 		"$hook" >/dev/null 2>&1
 	done
+	# Servers started inside a test's subshell never reached the hooks
+	# above: their pids are in a file, which subshells share.
+	if [ -s "$TEST_DIR/.pids" ]; then
+		# shellcheck disable=SC2046
+		kill $(cat "$TEST_DIR/.pids") >/dev/null 2>&1
+	fi
 	if [ -z "${CS_TEST_KEEP:-}" ]; then
 		rm -rf "$TEST_DIR"
 	else
@@ -54,6 +60,12 @@ cs_cleanup() {
 }
 trap cs_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# track_pid PID: kill PID when the test file ends, even when it was
+# started inside a test's subshell.
+track_pid() {
+	echo "$1" >>"$TEST_DIR/.pids"
+}
 
 # at_exit FUNCTION: run FUNCTION when the test file ends.
 at_exit() {
@@ -254,6 +266,7 @@ start_s3rver() {
 	node --openssl-legacy-provider "$(command -v "$S3RVER_CMD")" \
 		-d "$S3_DIR" -a 127.0.0.1 -p 0 $buckets >"$TEST_DIR/s3rver.log" 2>&1 &
 	S3RVER_PID=$!
+	track_pid "$S3RVER_PID"
 	at_exit stop_s3rver
 	i=0
 	while ! grep -q 'listening on' "$TEST_DIR/s3rver.log" 2>/dev/null; do
@@ -312,6 +325,7 @@ start_imds_standin() {
 		--port-file "$imds_pf" --log "$IMDS_LOG" "$@" \
 		>/dev/null 2>"$TEST_DIR/imds-$imds_standin_n.err" &
 	imds_pid=$!
+	track_pid "$imds_pid"
 	[ -n "$imds_standin_pids" ] || at_exit stop_imds_standins
 	imds_standin_pids="$imds_standin_pids $imds_pid"
 	i=0
@@ -373,6 +387,7 @@ start_s3fault() {
 		--upstream "$S3_ENDPOINT" --port-file "$TEST_DIR/s3fault.port" \
 		--log "$FAULT_LOG" "$@" 2>"$TEST_DIR/s3fault.err" &
 	S3FAULT_PID=$!
+	track_pid "$S3FAULT_PID"
 	at_exit stop_s3fault
 	i=0
 	while [ ! -s "$TEST_DIR/s3fault.port" ]; do
