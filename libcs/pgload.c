@@ -157,21 +157,29 @@ unlock(struct cs_pgload *l)
 
 /* Call with the lock held. */
 static void
+vnotice_locked(struct cs_pgload *l, const char *fmt, va_list ap)
+{
+	char msg[600];
+
+	if (l->o.notice == NULL)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	l->o.notice(l->o.notice_ctx, msg);
+}
+
+/* Call with the lock held. */
+static void
 notice_locked(struct cs_pgload *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
 notice_locked(struct cs_pgload *l, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
 
-	if (l->o.notice == NULL)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vnotice_locked(l, fmt, ap);
 	va_end(ap);
-	l->o.notice(l->o.notice_ctx, msg);
 }
 
 static void
@@ -181,17 +189,15 @@ notice(struct cs_pgload *l, const char *fmt, ...)
 static void
 notice(struct cs_pgload *l, const char *fmt, ...)
 {
-	char msg[600];
 	va_list ap;
 
 	if (l->o.notice == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	lock(l);
-	l->o.notice(l->o.notice_ctx, msg);
+	vnotice_locked(l, fmt, ap);
 	unlock(l);
+	va_end(ap);
 }
 
 /* Server messages: warnings are passed on, notices dropped. */
