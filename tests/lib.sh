@@ -153,6 +153,43 @@ test_grep() {
 	fi
 }
 
+# man_renders_clean PAGE: groff prints no warning, mandoc -Tlint nothing at
+# warning level (mandoc is required under CI).
+man_renders_clean() {
+	groff -mandoc -ww -z "$1" 2>"$TEST_DIR/.groff-err" &&
+	test_line_count = 0 "$TEST_DIR/.groff-err" || return 1
+	if ! command -v mandoc >/dev/null; then
+		test "${CI:-}" != true || { echo "mandoc is not installed"; return 1; }
+		return 0
+	fi
+	mandoc -Tlint -Wwarning "$1" >"$TEST_DIR/.mandoc-out" 2>&1
+	grep -v "outdated mandoc.db" "$TEST_DIR/.mandoc-out" >"$TEST_DIR/.mandoc-msgs"
+	test_line_count = 0 "$TEST_DIR/.mandoc-msgs"
+}
+
+# man_synopsis_is_usage PAGE PROG WIDTH: the page's SYNOPSIS (rendered
+# WIDTH columns wide) is the usage PROG prints for a bad option, and the
+# usage at the top of its --help.
+man_synopsis_is_usage() {
+	groff -mandoc -Tascii -P-bcou -rLL="$3" "$1" |
+		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \n" "  " |
+		sed "s/^ //; s/ $//" >synopsis &&
+	test_expect_code 64 "$2" --no-such-option 2>&1 | sed -n "/^usage:/,\$p" |
+		sed "s/^usage: //" | tr -s " \n" "  " | sed "s/^ //; s/ $//" >usage &&
+	test_cmp usage synopsis &&
+	"$2" --help | sed -n "1,/^\$/p" | sed "s/^usage: //" | tr -s " \n" "  " |
+		sed "s/^ //; s/ $//" >help-usage &&
+	test_cmp usage help-usage
+}
+
+# man_options_are_help PAGE PROG: the long options of PROG --help are
+# the ones the page documents.
+man_options_are_help() {
+	"$2" --help | grep -oE -- "--[a-z][a-z-]*" | sort -u >help-opts &&
+	grep -oE "Fl -[a-z][a-z-]*" "$1" | sed "s/^Fl -/--/" | sort -u >man-opts &&
+	test_cmp help-opts man-opts
+}
+
 # json_field FILTER FILE: one jq query, raw output.
 json_field() {
 	"${JQ:-jq}" -r "$1" "$2"

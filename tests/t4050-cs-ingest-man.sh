@@ -7,37 +7,16 @@
 require_program "${JQ:-jq}"
 page=$top_srcdir/man/cs-ingest.1
 
-test_expect_success 'groff renders the page without a warning' '
-	groff -mandoc -ww -z "$page" 2>err &&
-	test_line_count = 0 err
-'
-
-test_expect_success 'mandoc -Tlint finds nothing at warning level or above' '
-	if ! command -v mandoc >/dev/null; then
-		test "${CI:-}" != true || { echo "mandoc is not installed"; false; }
-	else
-		mandoc -Tlint -Wwarning "$page" >out 2>&1
-		grep -v "outdated mandoc.db" out >msgs
-		test_line_count = 0 msgs
-	fi
+test_expect_success 'groff and mandoc render the page without a warning' '
+	man_renders_clean "$page"
 '
 
 test_expect_success 'the SYNOPSIS is the usage' '
-	groff -mandoc -Tascii -P-bcou -rLL=300n "$page" |
-		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \n" "  " |
-		sed "s/^ //; s/ $//" >synopsis &&
-	test_expect_code 64 cs-ingest --no-such-option 2>&1 | sed -n "/^usage:/,\$p" |
-		sed "s/^usage: //" | tr -s " \n" "  " | sed "s/^ //; s/ $//" >usage &&
-	test_cmp usage synopsis &&
-	cs-ingest --help | sed -n "1,/^\$/p" | sed "s/^usage: //" | tr -s " \n" "  " |
-		sed "s/^ //; s/ $//" >help-usage &&
-	test_cmp usage help-usage
+	man_synopsis_is_usage "$page" cs-ingest 300n
 '
 
 test_expect_success 'every option of --help is in the page, and the other way round' '
-	cs-ingest --help | grep -oE -- "--[a-z][a-z-]*" | sort -u >help-opts &&
-	grep -oE "Fl -[a-z][a-z-]*" "$page" | sed "s/^Fl -/--/" | sort -u >man-opts &&
-	test_cmp help-opts man-opts
+	man_options_are_help "$page" cs-ingest
 '
 
 test_expect_success 'EXIT STATUS gives each status its name in libcs/cli.h' '
