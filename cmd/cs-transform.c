@@ -247,14 +247,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (r.cli.want_help) {
-		help();
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
-	if (r.cli.want_version) {
-		printf("%s\n", cs_cli_version(&r.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+		return status;
 
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
@@ -287,18 +281,9 @@ main(int argc, char **argv)
 	    r.tf.ids_from_source + r.tf.ids_from_content);
 	cs_summary_add(&r.sum, "times from a fallback", r.tf.time_fallback);
 	cs_summary_add(&r.sum, "strings repaired", r.tf.repaired);
-	status = r.status;
-	if (status == CS_EXIT_OK && !r.stop)
-		status = cs_cli_reject_status(&r.cli, &r.sum);
-	/* A closed pipe downstream ends the run quietly. */
-	if (!r.cli.quiet && !(r.stop && r.status == CS_EXIT_OK))
-		cs_summary_print(&r.sum, stderr);
-	if (r.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&r.sum, r.cli.stats_path, status, &e) != CS_OK) {
+	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (status == CS_EXIT_OK)
-			status = CS_EXIT_CANTCREAT;
-	}
 	cs_event_parser_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_buf_release(&r.source);
