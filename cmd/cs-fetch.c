@@ -81,17 +81,29 @@ struct input {
 	uint64_t total;
 };
 
-static void __attribute__((noreturn))
-usage(int status)
+static void
+synopsis(FILE *fp)
 {
-	fprintf(status ? stderr : stdout,
+	fprintf(fp,
 "usage: cs-fetch [-hqV] [-j jobs] [--max-object-size bytes] [--endpoint url]\n"
 "                [--path-style] [--ca-bundle file] [--max-tries n]\n"
 "                [--retry-delay ms] [--timeout seconds] [--rejects file]\n"
 "                [--stats file] [--max-reject-rate rate] [--max-line-bytes bytes]\n"
 "                [--progress | --no-progress] [file ...]\n");
-	if (status == 0)
-		printf("\nFetch the objects named by object records or s3:// lines and\n"
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	synopsis(stderr);
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	synopsis(stdout);
+	printf("\nFetch the objects named by object records or s3:// lines and\n"
 "write their events, each with a _source member, one JSON line each.\n\n"
 "  -j, --jobs N             requests in flight (default 64)\n"
 "      --max-object-size N  largest object, K, M or G suffix (default 64M)\n"
@@ -102,7 +114,6 @@ usage(int status)
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
 "%s", cs_cli_common_usage());
-	exit(status);
 }
 
 static size_t
@@ -114,7 +125,7 @@ parse_size(const char *arg)
 	if (cs_cli_parse_bytes("--max-object-size", arg, 1, (uint64_t)4 << 30,
 	    &v, &e) == -1) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return (size_t)v;
 }
@@ -473,20 +484,16 @@ main(int argc, char *argv[])
 			if (rc == 0)
 				rc = cs_cli_option(&f.cli, ch, optarg, &e);
 			if (rc == 0)
-				usage(CS_EXIT_USAGE);
+				usage();
 			if (rc < 0) {
 				warnx("%s", e.msg);
-				usage(CS_EXIT_USAGE);
+				usage();
 			}
 			break;
 		}
 	}
-	if (f.cli.want_help)
-		usage(0);
-	if (f.cli.want_version) {
-		printf("%s\n", cs_cli_version(&f.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1)
+		return rc;
 	argc -= optind;
 	argv += optind;
 	f.jobs = cfg.jobs;

@@ -74,18 +74,30 @@ struct listing {
 	const struct cs_partition *part;
 };
 
-static void __attribute__((noreturn))
-usage(int status)
+static void
+synopsis(FILE *fp)
 {
-	fprintf(status ? stderr : stdout,
+	fprintf(fp,
 "usage: cs-s3ls [-hqV] [-j jobs] [--day date | --hour hour | --hours-back n |\n"
 "               --last-hour | --since time [--until time]]\n"
 "               [--modified-since time] [--modified-until time] [--shard k/n]\n"
 "               [--endpoint url] [--path-style] [--ca-bundle file]\n"
 "               [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
 "               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n");
-	if (status == 0)
-		printf("\nList objects as object records, one JSON line each.\n\n"
+}
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	synopsis(stderr);
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	synopsis(stdout);
+	printf("\nList objects as object records, one JSON line each.\n\n"
 "  -j, --jobs N             list N partitions at once (default 16)\n"
 "      --hour YYYY-MM-DDTHH the partitions of that UTC hour\n"
 "      --day YYYY-MM-DD     the partitions of that UTC day\n"
@@ -102,7 +114,6 @@ usage(int status)
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
 "%s", cs_cli_common_usage());
-	exit(status);
 }
 
 static int64_t
@@ -113,7 +124,7 @@ parse_time(const char *opt, const char *arg)
 	if (cs_time_parse_loose(arg, strlen(arg), &t) != 0) {
 		warnx("invalid %s '%s': want a date, an hour or a timestamp",
 		    opt, arg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return t;
 }
@@ -126,7 +137,7 @@ parse_num(const char *opt, const char *arg, long long lo, long long hi)
 
 	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return v;
 }
@@ -139,7 +150,7 @@ parse_shard(struct ls *ls, const char *arg)
 	strlcpy(buf, arg, sizeof(buf));
 	if ((slash = strchr(buf, '/')) == NULL) {
 		warnx("invalid --shard '%s': want K/N", arg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	*slash = '\0';
 	ls->shard_n = (unsigned)parse_num("--shard", slash + 1, 1, 1000000);
@@ -269,43 +280,39 @@ main(int argc, char *argv[])
 			if (rc == 0)
 				rc = cs_cli_option(&ls.cli, ch, optarg, &e);
 			if (rc == 0)
-				usage(CS_EXIT_USAGE);
+				usage();
 			if (rc < 0) {
 				warnx("%s", e.msg);
-				usage(CS_EXIT_USAGE);
+				usage();
 			}
 			break;
 		}
 	}
-	if (ls.cli.want_help)
-		usage(0);
-	if (ls.cli.want_version) {
-		printf("%s\n", cs_cli_version(&ls.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((rc = cs_cli_help_or_version(&ls.cli, help)) != -1)
+		return rc;
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(CS_EXIT_USAGE);
+		usage();
 	if (nwindows > 1) {
 		warnx("give one time window at most");
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (until != INT64_MIN && since == INT64_MIN) {
 		warnx("--until needs --since");
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (since != INT64_MIN && until == INT64_MIN)
 		until = now;
 	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		cs_s3_url_release(&url);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
 	if (cs_s3_new(&cfg, &s3, &e) != CS_OK) {
