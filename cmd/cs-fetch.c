@@ -546,14 +546,9 @@ out:
 		if (rc == 0)
 			rc = CS_EXIT_IOERR;
 	}
-	if (!f.cli.quiet)
-		cs_summary_print(&f.sum, stderr);
-	if (f.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&f.sum, f.cli.stats_path, rc, &e) != CS_OK) {
+	rc = cs_cli_finish(&f.cli, &f.sum, rc, f.werr == CS_EPIPE, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (rc == 0)
-			rc = CS_EXIT_CANTCREAT;
-	}
 	cs_s3_free(f.s3);
 	while (f.jobs_in_flight != NULL)	/* dropped by a stop */
 		job_free(f.jobs_in_flight);

@@ -359,14 +359,10 @@ main(int argc, char *argv[])
 	}
 	ls.sum.bytes_out = 0;
 out:
-	if (!ls.cli.quiet)
-		cs_summary_print(&ls.sum, stderr);
-	if (ls.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&ls.sum, ls.cli.stats_path, rc, &e) != CS_OK) {
+	rc = cs_cli_finish(&ls.cli, &ls.sum, rc, ls.werr == CS_EPIPE, stderr,
+	    &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (rc == 0)
-			rc = CS_EXIT_CANTCREAT;
-	}
 	cs_s3_free(s3);
 	free(lists);
 	cs_partitions_free(parts, nparts);
