@@ -253,13 +253,8 @@ main(int argc, char *argv[])
 		if (status == 0)
 			status = CS_EXIT_IOERR;
 	}
-	if (!cli.quiet)
-		cs_summary_print(&sum, stderr);
-	if (cli.stats_path != NULL &&
-	    cs_summary_write_stats(&sum, cli.stats_path, status, &e) != CS_OK) {
+	status = cs_cli_finish(&cli, &sum, status, 0, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (status == 0)
-			status = CS_EXIT_CANTCREAT;
-	}
 	return status;
 }
