@@ -81,29 +81,24 @@ struct input {
 	uint64_t total;
 };
 
-static void
-synopsis(FILE *fp)
-{
-	fprintf(fp,
+static const char usage_text[] =
 "usage: cs-fetch [-hqV] [-j jobs] [--max-object-size bytes] [--endpoint url]\n"
 "                [--path-style] [--ca-bundle file] [--max-tries n]\n"
 "                [--retry-delay ms] [--timeout seconds] [--rejects file]\n"
 "                [--stats file] [--max-reject-rate rate] [--max-line-bytes bytes]\n"
-"                [--progress | --no-progress] [file ...]\n");
-}
+"                [--progress | --no-progress] [file ...]\n";
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	synopsis(stderr);
+	fputs(usage_text, stderr);
 	exit(CS_EXIT_USAGE);
 }
 
 static void
 help(void)
 {
-	synopsis(stdout);
-	printf("\nFetch the objects named by object records or s3:// lines and\n"
+	printf("%s\nFetch the objects named by object records or s3:// lines and\n"
 "write their events, each with a _source member, one JSON line each.\n\n"
 "  -j, --jobs N             requests in flight (default 64)\n"
 "      --max-object-size N  largest object, K, M or G suffix (default 64M)\n"
@@ -113,7 +108,7 @@ help(void)
 "      --max-tries N        tries per request (default 8)\n"
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", cs_cli_common_usage());
+"%s", usage_text, cs_cli_common_usage());
 }
 
 static size_t

@@ -74,30 +74,25 @@ struct listing {
 	const struct cs_partition *part;
 };
 
-static void
-synopsis(FILE *fp)
-{
-	fprintf(fp,
+static const char usage_text[] =
 "usage: cs-s3ls [-hqV] [-j jobs] [--day date | --hour hour | --hours-back n |\n"
 "               --last-hour | --since time [--until time]]\n"
 "               [--modified-since time] [--modified-until time] [--shard k/n]\n"
 "               [--endpoint url] [--path-style] [--ca-bundle file]\n"
 "               [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
-"               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n");
-}
+"               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n";
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	synopsis(stderr);
+	fputs(usage_text, stderr);
 	exit(CS_EXIT_USAGE);
 }
 
 static void
 help(void)
 {
-	synopsis(stdout);
-	printf("\nList objects as object records, one JSON line each.\n\n"
+	printf("%s\nList objects as object records, one JSON line each.\n\n"
 "  -j, --jobs N             list N partitions at once (default 16)\n"
 "      --hour YYYY-MM-DDTHH the partitions of that UTC hour\n"
 "      --day YYYY-MM-DD     the partitions of that UTC day\n"
@@ -113,7 +108,7 @@ help(void)
 "      --max-tries N        tries per request (default 8)\n"
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", cs_cli_common_usage());
+"%s", usage_text, cs_cli_common_usage());
 }
 
 static int64_t
