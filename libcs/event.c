@@ -516,9 +516,14 @@ on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, size_t n,
 		memset(v, 0, sizeof(*v));
 		v->type = t;
 		v->boolean = (unsigned char)b;
-		/* A member's value is never the end of the input: no finishing. */
-		v->raw = p->line + consumed(p) - n;
-		v->raw_len = n;
+		/*
+		 * The token has just ended in the line; these need no look
+		 * ahead, so yajl_complete_parse() never gives one, but be sure.
+		 */
+		if (!p->finishing) {
+			v->raw = p->line + consumed(p) - n;
+			v->raw_len = n;
+		}
 	}
 	return 1;
 }

@@ -389,8 +389,13 @@ put_ingest_anon(struct cs_transform *t, const struct cs_event *ev,
 
 	if (in->type != CS_JT_OBJECT)
 		return put_span(t, out, in) == -1 ? CS_ENOMEM : CS_OK;
-	if (ev->repeated & CS_EV_BIT(CS_EV_INGEST_SOURCE_IP)) {
-		/* Only the last value's place is known: keep none of them. */
+	if ((ev->repeated & CS_EV_BIT(CS_EV_INGEST_SOURCE_IP)) ||
+	    (ip->type != CS_JT_ABSENT && (ip->raw == NULL || ip->raw < in->raw ||
+	    ip->raw + ip->raw_len > in->raw + in->raw_len))) {
+		/*
+		 * Only the last value's place is known (or, which cannot
+		 * happen, none is): rather than let one through, keep none.
+		 */
 		t->ips_invalid++;
 		return APPEND_LIT(out, "null") == -1 ? CS_ENOMEM : CS_OK;
 	}
