@@ -405,7 +405,7 @@ put_ingest_anon(struct cs_transform *t, const struct cs_event *ev,
 	if (t->anon->mode != CS_IPANON_DROP && ip->type == CS_JT_STRING &&
 	    (n = cs_ipanon_apply(t->anon, ip->str, ip->len, addr)) == -1)
 		return cs_error_set(e, CS_EINTERNAL,
-		    "cannot hash an address: HMAC-SHA256 failed");
+		    "cannot anonymize an address: OpenSSL or inet_ntop failed");
 	if (n > 0 || t->anon->mode == CS_IPANON_DROP)
 		t->ips_anonymized++;
 	else
