@@ -20,6 +20,12 @@ still has a failure to give decides.  FAULT is one of:
   truncate   the real headers (full Content-Length), half the body, close
   corrupt    the real response with one byte of the body changed
   stall      read the request and answer nothing until the client gives up
+             (closes the connection), or --stall-max seconds went by
+
+With --stall-log, the end of each stall is logged there as "METHOD PATH
+abandoned MS" when the client closed the connection MS milliseconds after
+its request was read, or "METHOD PATH expired MS" when the front gave up
+first: a test can tell that the client's timeout ended the stall.
 """
 
 import argparse
@@ -68,12 +74,14 @@ class Rule:
 
 
 class State:
-    def __init__(self, upstream, rules, log):
+    def __init__(self, upstream, rules, log, stall_log=None, stall_max=120.0):
         u = urllib.parse.urlsplit(upstream)
         self.host = u.hostname
         self.port = u.port
         self.rules = rules
         self.log = log
+        self.stall_log = stall_log
+        self.stall_max = stall_max
         self.lock = threading.Lock()
         self.local = threading.local()
 
@@ -89,6 +97,12 @@ class State:
             if self.log:
                 with open(self.log, "a", encoding="utf-8") as f:
                     f.write("%s %s %s %s\n" % (method, path, date, outcome))
+
+    def record_stall(self, method, path, outcome, ms):
+        with self.lock:
+            if self.stall_log:
+                with open(self.stall_log, "a", encoding="utf-8") as f:
+                    f.write("%s %s %s %d\n" % (method, path, outcome, ms))
 
     def upstream(self):
         c = getattr(self.local, "conn", None)
@@ -163,7 +177,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if fault == "stall":
             self.close_connection = True
-            time.sleep(120)
+            self.stall()
             return
         status, reason, headers, data = self.forward(body)
         if fault == "truncate" and len(data) >= 2:
@@ -178,6 +192,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def stall(self):
+        """Answer nothing: wait for the client to close the connection."""
+        st = self.server.state
+        start = time.monotonic()
+        outcome = "expired"
+        while True:
+            left = st.stall_max - (time.monotonic() - start)
+            if left <= 0:
+                break
+            self.connection.settimeout(left)
+            try:
+                if not self.connection.recv(65536):
+                    outcome = "abandoned"
+                    break
+            except socket.timeout:
+                break
+            except OSError:
+                outcome = "abandoned"
+                break
+        st.record_stall(self.command, self.path, outcome,
+                        int((time.monotonic() - start) * 1000))
+
     def do_GET(self):
         self.handle_one()
 
@@ -189,6 +225,8 @@ def main():
     ap.add_argument("--upstream", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
+    ap.add_argument("--stall-log")
+    ap.add_argument("--stall-max", type=float, default=120.0)
     ap.add_argument("rules", nargs="*")
     a = ap.parse_args()
     try:
@@ -197,7 +235,7 @@ def main():
         print("s3fault: %s" % e, file=sys.stderr)
         return 64
     srv = Server(("127.0.0.1", 0), Handler)
-    srv.state = State(a.upstream, rules, a.log)
+    srv.state = State(a.upstream, rules, a.log, a.stall_log, a.stall_max)
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     import os

@@ -57,12 +57,19 @@ test_expect_success 'SlowDown twice for each object: three tries each' '
 	test_grep "42 retries" err
 '
 
+# fetch_stalled: all objects, with the --timeout of stall_run.
+fetch_stalled() {
+	fetch_via --timeout "$timeout" <objects >out 2>err
+}
+
 test_expect_success 'a stalled request is abandoned after --timeout and retried' '
-	start_s3fault "GET:event-05:stall:1" &&
-	fetch_via --timeout 1 <objects >out 2>err &&
+	stall_run "GET:event-05:stall:1" 22 fetch_stalled &&
 	sort out >got &&
 	test_cmp expect got &&
-	test "$(tries_of event-05)" = 2
+	test "$(tries_of event-05)" = 2 &&
+	test "$(fault_count stall)" = 1 &&
+	test "$(fault_count ok)" = 21 &&
+	stall_abandoned event-05
 '
 
 test_expect_success 'objects that keep failing: rejects, exit 75, the rest intact' '
@@ -151,18 +158,25 @@ test_expect_success 'PUT is re-signed and re-sent whole after SlowDown and a res
 	cmp "up/$H/batch-1.ndjson" put.out
 '
 
+# put_stalled: one PUT, with the --timeout of stall_run.
+put_stalled() {
+	s3cli --endpoint "$FAULT_ENDPOINT" --retry-delay 1 --timeout "$timeout" \
+		put s3://bkt/put-again.json "up/$H/event-01.json" >etag
+}
+
 test_expect_success 'a retry is signed afresh, with a new x-amz-date' '
-	start_s3fault "PUT:put-again:stall:1" &&
-	s3cli --endpoint "$FAULT_ENDPOINT" --retry-delay 1 --timeout 1 \
-		put s3://bkt/put-again.json "up/$H/event-01.json" >etag &&
+	stall_run "PUT:put-again:stall:1" 2 put_stalled &&
 	grep "^PUT /bkt/put-again.json " "$FAULT_LOG" | cut -d" " -f3 >dates &&
 	test_line_count = 2 dates &&
 	test "$(sort -u dates | wc -l)" = 2 &&
-	test_grep "^20[0-9]*T[0-9]*Z$" dates
+	test_grep "^20[0-9]*T[0-9]*Z$" dates &&
+	stall_abandoned put-again
 '
 
 test_expect_success 'no secret in any message' '
 	! grep -r -e S3RVER -e Credential= -e Signature= err rej* >/dev/null
 '
+
+say_stall_notes
 
 test_done
