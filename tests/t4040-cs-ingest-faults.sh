@@ -43,14 +43,19 @@ test_expect_success 'errors 500 and reset connections: retried, all stored' '
 	test_line_count = 12 keys
 '
 
-start_s3fault "PUT:/bkt/c/:stall:1"
-test_expect_success 'a stalled upload is retried after --timeout' '
+# ingest_stalled: one event, with the --timeout of stall_run.
+ingest_stalled() {
 	printf "{\"eventName\":\"x\",\"_ingest\":{\"receivedAt\":\"2026-11-24T10:00:00Z\"}}\n" |
-		cs-ingest --endpoint "$FAULT_ENDPOINT" --retry-delay 1 --timeout 1 \
-		s3://bkt/c >rec 2>err &&
+		cs-ingest --endpoint "$FAULT_ENDPOINT" --retry-delay 1 \
+		--timeout "$timeout" s3://bkt/c >rec 2>err
+}
+
+test_expect_success 'a stalled upload is retried after --timeout' '
+	stall_run "PUT:/bkt/c/:stall:1" 2 ingest_stalled &&
 	test_line_count = 1 rec &&
 	test "$(fault_count stall)" = 1 &&
-	test "$(fault_count ok /bkt/c/)" = 1
+	test "$(fault_count ok /bkt/c/)" = 1 &&
+	stall_abandoned /bkt/c/
 '
 
 start_s3fault "PUT:.:slowdown:*"
@@ -128,5 +133,7 @@ test_expect_success 'S3 down altogether: exit 75' '
 	test_line_count = 3 rej10 &&
 	test_line_count = 0 rec
 '
+
+say_stall_notes
 
 test_done
