@@ -23,8 +23,11 @@
 #include "pgconn.h"
 #include "banned.h"
 
-/* How long the second attempt may take, in milliseconds. */
-#define PROBE_MS 10000
+/*
+ * How long the second attempt may take, in milliseconds: the server has
+ * just answered the first one, and a second that runs out is temporary.
+ */
+#define PROBE_MS 5000
 
 static int
 is_state_char(char c)

@@ -22,9 +22,10 @@
  *                                service that is not defined).
  *
  * PQpingParams() alone cannot decide: it answers PQPING_OK for every
- * refusal but "cannot connect now" (57P03), a wrong password as well as
- * "too many clients" (53300), which passes.  Anything not known to be
- * permanent is temporary, as a connection failure was before.
+ * refusal but "cannot connect now" (57P03), for a wrong password (28P01),
+ * which stays, as for "too many clients" (53300), which passes.  Anything
+ * not known to be permanent is temporary, as every connection failure
+ * was before.
  *
  * Ownership: the caller's PGconn is only read; keys and vals are those it
  * gave PQconnectdbParams() with expand_dbname 1.  Messages never hold a
@@ -48,8 +49,8 @@
  * CS_ETEMP (the server is down, starting, stopping or short of
  * connections; the network; anything else) or CS_ENOMEM.  The message is
  * libpq's, with the SQLSTATE when the server gave one and ", not retried"
- * when the error is not CS_ETEMP.  May take one more connection attempt
- * (10 s at most).
+ * when the error is not CS_ETEMP.  Takes one more connection attempt, of
+ * 5 s at most once it has started.
  */
 enum cs_err cs_pgconn_failure(PGconn *conn, const char *const *keys,
     const char *const *vals, struct cs_error *e);

@@ -4,8 +4,8 @@
 # privilege, a database that does not exist) or that libpq cannot even
 # try (bad parameters) ends at once, not retried, with 77 or 78 and a
 # message that says why and holds no password; a refusal that may pass (a
-# server that is down, too many connections) is retried and ends with 75
-# as before.  So is a reconnection in the middle of a load that the server
+# server that is down or not accepting connections yet, too many
+# connections) is retried and ends with 75 as before.  So is a reconnection in the middle of a load that the server
 # refuses: the batches committed before stay, once each.
 #
 # "At once" is checked by what the loader says, never by the clock: each
@@ -163,6 +163,26 @@ test_expect_success 'a server that is down is still temporary: retries, then 75'
 	! grep "not retried" err &&
 	start_postgres_again &&
 	no_table t_down
+'
+
+test_expect_success 'a server not accepting connections yet (57P03): retries, then 75' '
+	# A standby without hot standby answers "cannot connect now" until
+	# it is promoted: as a server starting up or shutting down does.
+	stop_postgres &&
+	touch "$PG_DATA/standby.signal" &&
+	echo "hot_standby = off" >>"$PG_DATA/postgresql.conf" &&
+	start_postgres_again &&
+	test_must_fail 75 cs-load --retries 1 -t t_standby \
+		-d "$as_loader password=$pw" rows 2>err &&
+	grep -c "trying again in" err >n &&
+	echo 1 >expect && test_cmp expect n &&
+	test_grep "gave up after 2 tries" err &&
+	! grep "not retried" err &&
+	stop_postgres &&
+	rm "$PG_DATA/standby.signal" &&
+	echo "hot_standby = on" >>"$PG_DATA/postgresql.conf" &&
+	start_postgres_again &&
+	no_table t_standby
 '
 
 # hold FIFO CONNINFO N: N psql sessions that connect once a writer opens
