@@ -4,9 +4,10 @@
  * file reads the inputs, writes the rows, records the rejects and reports.
  *
  * Exit status: 0; 65 when more records were rejected than
- * --max-reject-rate allows; 64 usage; 66 an input could not be read; 73 the
- * rejects file cannot be opened; 74 writing the output failed; 71 out of
- * memory.
+ * --max-reject-rate allows; 64 usage; 66 an input could not be read; 70
+ * OpenSSL failed to hash an address; 71 out of memory; 73 the rejects file
+ * cannot be opened; 74 writing the output failed; 78 the key file of
+ * --ip-hash-key-file cannot be used.
  */
 #include "config.h"
 
@@ -22,6 +23,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "ipanon.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "summary.h"
@@ -29,14 +31,20 @@
 #include "banned.h"
 
 enum {
-	OPT_TIME_FROM = CS_OPT_FIRST_PROGRAM_OPTION,
+	OPT_ANONYMIZE_IP = CS_OPT_FIRST_PROGRAM_OPTION,
+	OPT_IP_HASH_KEY_FILE,
+	OPT_TIME_FROM,
 };
+
+/* Shorter keys draw a warning: they can be guessed. */
+#define KEY_WARN_BYTES 16
 
 struct run {
 	struct cs_cli cli;
 	struct cs_summary sum;
 	struct cs_event_parser *parser;
 	struct cs_transform tf;
+	struct cs_ipanon anon;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
 	struct cs_buf source;	/* a reject's "source" object */
@@ -45,28 +53,26 @@ struct run {
 	int status;
 };
 
+#define USAGE \
+	"usage: cs-transform [-hqV] [--rejects file] [--stats file] " \
+	"[--max-reject-rate rate]\n" \
+	"                    [--max-line-bytes size] " \
+	"[--progress | --no-progress]\n" \
+	"                    [--time-from ingest | event | object]\n" \
+	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
+	"                    [--ip-hash-key-file file] [file ...]\n"
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: cs-transform [-hqV] [--rejects file] [--stats file] "
-	    "[--max-reject-rate rate]\n"
-	    "                    [--max-line-bytes size] "
-	    "[--progress | --no-progress]\n"
-	    "                    [--time-from ingest | event | object] "
-	    "[file ...]\n");
+	fprintf(stderr, USAGE);
 	exit(CS_EXIT_USAGE);
 }
 
 static void
 help(void)
 {
-	printf("usage: cs-transform [-hqV] [--rejects file] [--stats file] "
-	    "[--max-reject-rate rate]\n"
-	    "                    [--max-line-bytes size] "
-	    "[--progress | --no-progress]\n"
-	    "                    [--time-from ingest | event | object] "
-	    "[file ...]\n"
+	printf(USAGE
 	    "\n"
 	    "Map clickstream events (one JSON object a line, from the files or\n"
 	    "standard input) to rows of clickstream_events on standard output.\n"
@@ -75,10 +81,46 @@ help(void)
 	    "                           ingest (_ingest.receivedAt, the default),\n"
 	    "                           event (eventTimestamp) or object\n"
 	    "                           (_source.last_modified); the others follow\n"
+	    "      --anonymize-ip MODE  the client address in the ingest column\n"
+	    "                           (_ingest.sourceIp): none (as sent, the\n"
+	    "                           default), truncate (IPv4 /24, IPv6 /48),\n"
+	    "                           hash (HMAC-SHA256 under a secret key) or\n"
+	    "                           drop (null)\n"
+	    "      --ip-hash-key-file FILE\n"
+	    "                           the secret key of --anonymize-ip hash\n"
 	    "%s"
 	    "\n"
 	    "See cs-transform(1) for the mapping and the exit statuses.\n",
 	    cs_cli_common_usage());
+}
+
+/* The key of --anonymize-ip hash, read and handed to r->anon. */
+static void
+anon_init(struct run *r, enum cs_ipanon_mode mode, const char *key_file)
+{
+	unsigned char *key = NULL;
+	size_t len = 0;
+	int others;
+	struct cs_error e;
+	enum cs_err code;
+
+	if (mode == CS_IPANON_HASH) {
+		if ((code = cs_ipanon_read_key(key_file, &key, &len, &others,
+		    &e)) != CS_OK)
+			errx(cs_cli_exit_status_for(code), "%s", e.msg);
+		if (others)
+			warnx("warning: any user can read the key file '%s' "
+			    "(chmod 600 it)", key_file);
+		if (len < KEY_WARN_BYTES)
+			warnx("warning: the key in '%s' has %zu bytes: a key that "
+			    "short can be guessed (openssl rand -hex 32 makes a "
+			    "good one)", key_file, len);
+	}
+	code = cs_ipanon_init(&r->anon, mode, key, len, &e);
+	if (key != NULL)
+		freezero(key, len);
+	if (code != CS_OK)
+		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 }
 
 /* The "source" of a reject: the event's _source, else file and line. */
@@ -158,6 +200,8 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 	code = cs_transform_row(&r->tf, &ev, b, &e);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
+	if (code == CS_EINTERNAL)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
 	if (code != CS_OK) {
 		cs_ndjson_writer_abort(r->out);
 		reject(r, line, file, &ev, &ev, e.msg);
@@ -212,12 +256,16 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "anonymize-ip", required_argument, NULL, OPT_ANONYMIZE_IP },
+		{ "ip-hash-key-file", required_argument, NULL, OPT_IP_HASH_KEY_FILE },
 		{ "time-from", required_argument, NULL, OPT_TIME_FROM },
 		CS_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct run r;
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
+	enum cs_ipanon_mode anon = CS_IPANON_NONE;
+	const char *key_file = NULL;
 	struct cs_error e;
 	enum cs_err code;
 	int ch, i, status;
@@ -226,6 +274,16 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case OPT_ANONYMIZE_IP:
+			if (cs_ipanon_mode_parse(optarg, &anon) == -1) {
+				warnx("invalid --anonymize-ip '%s': want none, "
+				    "truncate, hash or drop", optarg);
+				usage();
+			}
+			break;
+		case OPT_IP_HASH_KEY_FILE:
+			key_file = optarg;
+			break;
 		case OPT_TIME_FROM:
 			if (cs_transform_time_from(optarg, &from) == -1) {
 				warnx("invalid --time-from '%s': want ingest, "
@@ -255,6 +313,16 @@ main(int argc, char **argv)
 		printf("%s\n", cs_cli_version(&r.cli));
 		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
 	}
+	if (anon == CS_IPANON_HASH && key_file == NULL) {
+		warnx("--anonymize-ip hash needs --ip-hash-key-file");
+		usage();
+	}
+	if (anon != CS_IPANON_HASH && key_file != NULL) {
+		warnx("--ip-hash-key-file is for --anonymize-ip hash only");
+		usage();
+	}
+	/* Before any input is read: no row leaves without its mode. */
+	anon_init(&r, anon, key_file);
 
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
@@ -262,6 +330,7 @@ main(int argc, char **argv)
 	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	cs_transform_init(&r.tf, from);
+	r.tf.anon = &r.anon;
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
 
 	if (argc == 0)
@@ -287,6 +356,21 @@ main(int argc, char **argv)
 	    r.tf.ids_from_source + r.tf.ids_from_content);
 	cs_summary_add(&r.sum, "times from a fallback", r.tf.time_fallback);
 	cs_summary_add(&r.sum, "strings repaired", r.tf.repaired);
+	switch (anon) {
+	case CS_IPANON_TRUNCATE:
+		cs_summary_add(&r.sum, "addresses truncated", r.tf.ips_anonymized);
+		break;
+	case CS_IPANON_HASH:
+		cs_summary_add(&r.sum, "addresses hashed", r.tf.ips_anonymized);
+		break;
+	case CS_IPANON_DROP:
+		cs_summary_add(&r.sum, "addresses dropped", r.tf.ips_anonymized);
+		break;
+	case CS_IPANON_NONE:
+		break;
+	}
+	if (anon != CS_IPANON_NONE)
+		cs_summary_add(&r.sum, "invalid addresses", r.tf.ips_invalid);
 	status = r.status;
 	if (status == CS_EXIT_OK && !r.stop)
 		status = cs_cli_reject_status(&r.cli, &r.sum);
@@ -301,6 +385,7 @@ main(int argc, char **argv)
 	}
 	cs_event_parser_free(r.parser);
 	cs_transform_release(&r.tf);
+	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	return status;

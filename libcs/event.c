@@ -364,8 +364,10 @@ clear_children(struct cs_event *ev, int parent)
 	int f;
 
 	for (f = 0; f < CS_EV_NFIELDS; f++)
-		if (field_parent[f] == parent)
+		if (field_parent[f] == parent) {
 			memset(&ev->f[f], 0, sizeof(ev->f[f]));
+			ev->repeated &= ~CS_EV_BIT(f);
+		}
 }
 
 /*
@@ -394,9 +396,11 @@ value_field(struct cs_event_parser *p, int *f, const char *what)
 	if (d <= MAX_DEPTH - 1) {
 		*f = p->pending[d];
 		p->pending[d] = NONE;
-		if (*f != NONE && field_parent[*f] == NONE &&
-		    p->ev->f[*f].type != CS_JT_ABSENT)
-			clear_children(p->ev, *f);
+		if (*f != NONE && p->ev->f[*f].type != CS_JT_ABSENT) {
+			p->ev->repeated |= CS_EV_BIT(*f);
+			if (field_parent[*f] == NONE)
+				clear_children(p->ev, *f);
+		}
 	}
 	return 1;
 }
@@ -495,9 +499,12 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 	return 1;
 }
 
+/* null, true or false: n is the length of the token, which has just ended. */
 static int
-on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, const char *what)
+on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, size_t n,
+    const char *what)
 {
+	struct cs_jval *v;
 	int f;
 
 	if (!value_field(p, &f, what))
@@ -505,9 +512,18 @@ on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, const char *what)
 	if (p->depth == 0)
 		top_done(p);
 	if (f != NONE) {
-		memset(&p->ev->f[f], 0, sizeof(p->ev->f[f]));
-		p->ev->f[f].type = t;
-		p->ev->f[f].boolean = (unsigned char)b;
+		v = &p->ev->f[f];
+		memset(v, 0, sizeof(*v));
+		v->type = t;
+		v->boolean = (unsigned char)b;
+		/*
+		 * The token has just ended in the line; these need no look
+		 * ahead, so yajl_complete_parse() never gives one, but be sure.
+		 */
+		if (!p->finishing) {
+			v->raw = p->line + consumed(p) - n;
+			v->raw_len = n;
+		}
 	}
 	return 1;
 }
@@ -515,13 +531,13 @@ on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, const char *what)
 static int
 on_null(void *ctx)
 {
-	return on_scalar(ctx, CS_JT_NULL, 0, "null");
+	return on_scalar(ctx, CS_JT_NULL, 0, 4, "null");
 }
 
 static int
 on_boolean(void *ctx, int b)
 {
-	return on_scalar(ctx, CS_JT_BOOL, b != 0, "a boolean");
+	return on_scalar(ctx, CS_JT_BOOL, b != 0, b ? 4 : 5, "a boolean");
 }
 
 static int

@@ -15,8 +15,9 @@
  * U+10FFFF that yajl itself lets through, since PostgreSQL refuses them),
  * NUL bytes, malformed JSON, trailing data after the object, and a line
  * whose JSON value is not an object.  A member whose name occurs twice
- * takes the last value, as in JavaScript.  A UTF-8 byte order mark at the
- * start of the line is skipped (ev->line then starts after it).
+ * takes the last value, as in JavaScript (ev->repeated says which did).
+ * A UTF-8 byte order mark at the start of the line is skipped (ev->line
+ * then starts after it).
  *
  * Strings the warehouse cannot store: a "\u0000" escape or an unpaired
  * surrogate escape ("\ud83d" from a text cut in the middle of an emoji) is
@@ -70,8 +71,9 @@ struct cs_jval {
 	size_t len;
 	/*
 	 * The value's JSON text in the line: a string with its quotes, a
-	 * number, an object or array from its bracket to the matching one.
-	 * NULL for null and booleans.
+	 * number, null, true or false, an object or array from its bracket
+	 * to the matching one.  A span that can be cut out of the line and
+	 * replaced (see cs-transform's --anonymize-ip).
 	 */
 	const char *raw;
 	size_t raw_len;
@@ -126,6 +128,7 @@ struct cs_jval {
 	X(CP_URL_PATH,		CONTEXT_PRODUCT, "product_url_path") \
 	X(INGEST_RECEIVED_AT,	INGEST, "receivedAt") \
 	X(INGEST_REQUEST_ID,	INGEST, "requestId") \
+	X(INGEST_SOURCE_IP,	INGEST, "sourceIp") \
 	X(SOURCE_BUCKET,	SOURCE, "bucket") \
 	X(SOURCE_KEY,		SOURCE, "key") \
 	X(SOURCE_ETAG,		SOURCE, "etag") \
@@ -143,7 +146,16 @@ struct cs_event {
 	const char *line;	/* the line parsed */
 	size_t len;
 	struct cs_jval f[CS_EV_NFIELDS];	/* indexed by enum cs_event_field */
+	/*
+	 * Bit f (CS_EV_BIT(f)) is set when member f occurred more than once
+	 * in its object (f[] has the last); a top-level member given again
+	 * clears its children and their bits.
+	 */
+	uint64_t repeated;
 };
+
+#define CS_EV_BIT(f) ((uint64_t)1 << (f))
+_Static_assert(CS_EV_NFIELDS <= 64, "cs_event.repeated has a bit a field");
 
 struct cs_event_parser;
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -78,6 +79,7 @@ cs_transform_release(struct cs_transform *t)
 	cs_buf_release(&t->name);
 	cs_buf_release(&t->key);
 	cs_buf_release(&t->safe);
+	cs_buf_release(&t->ingest);
 }
 
 int
@@ -368,6 +370,73 @@ put_span(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v)
 	return put_text_as_string(out, t->safe.data, t->safe.len);
 }
 
+/*
+ * The ingest column under t->anon: the _ingest object's text with the
+ * value of its sourceIp replaced.  Only this object is copied, and only
+ * when it has a sourceIp to replace; its span and the address's come
+ * from the one parse of the line.  CS_OK, CS_ENOMEM or CS_EINTERNAL.
+ */
+static enum cs_err
+put_ingest_anon(struct cs_transform *t, const struct cs_event *ev,
+    struct cs_buf *out, struct cs_error *e)
+{
+	const struct cs_jval *in = &ev->f[CS_EV_INGEST],
+	    *ip = &ev->f[CS_EV_INGEST_SOURCE_IP];
+	char addr[CS_IPANON_BUFSIZE], repl[CS_IPANON_BUFSIZE + 2];
+	const char *after;
+	size_t rn;
+	int n = 0;
+
+	if (in->type != CS_JT_OBJECT)
+		return put_span(t, out, in) == -1 ? CS_ENOMEM : CS_OK;
+	if ((ev->repeated & CS_EV_BIT(CS_EV_INGEST_SOURCE_IP)) ||
+	    (ip->type != CS_JT_ABSENT && (ip->raw == NULL || ip->raw < in->raw ||
+	    ip->raw + ip->raw_len > in->raw + in->raw_len))) {
+		/*
+		 * Only the last value's place is known (or, which cannot
+		 * happen, none is): rather than let one through, keep none.
+		 */
+		t->ips_invalid++;
+		return APPEND_LIT(out, "null") == -1 ? CS_ENOMEM : CS_OK;
+	}
+	if (ip->type == CS_JT_ABSENT || ip->type == CS_JT_NULL)
+		return put_span(t, out, in) == -1 ? CS_ENOMEM : CS_OK;
+
+	if (t->anon->mode != CS_IPANON_DROP && ip->type == CS_JT_STRING &&
+	    (n = cs_ipanon_apply(t->anon, ip->str, ip->len, addr)) == -1)
+		return cs_error_set(e, CS_EINTERNAL,
+		    "cannot anonymize an address: OpenSSL or inet_ntop failed");
+	if (n > 0 || t->anon->mode == CS_IPANON_DROP)
+		t->ips_anonymized++;
+	else
+		t->ips_invalid++;
+	/* An address needs no escaping: hex digits, '.' and ':'. */
+	if (n > 0)
+		rn = (size_t)snprintf(repl, sizeof(repl), "\"%s\"", addr);
+	else
+		rn = strlcpy(repl, "null", sizeof(repl));
+
+	after = ip->raw + ip->raw_len;
+	cs_buf_reset(&t->ingest);
+	if (cs_buf_append(&t->ingest, in->raw, (size_t)(ip->raw - in->raw)) == -1 ||
+	    cs_buf_append(&t->ingest, repl, rn) == -1 ||
+	    cs_buf_append(&t->ingest, after,
+	    (size_t)(in->raw + in->raw_len - after)) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (in->unsafe) {
+		t->repaired++;
+		cs_buf_reset(&t->safe);
+		if (cs_json_append_safe(&t->safe, t->ingest.data,
+		    t->ingest.len) == -1 ||
+		    put_text_as_string(out, t->safe.data, t->safe.len) == -1)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		return CS_OK;
+	}
+	if (put_text_as_string(out, t->ingest.data, t->ingest.len) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	return CS_OK;
+}
+
 static int
 put_uuid(struct cs_buf *out, const struct cs_uuid *u)
 {
@@ -611,7 +680,12 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 	bad |= APPEND_LIT(out, ",\"element\":");
 	bad |= put_span(t, out, &ev->f[CS_EV_ELEMENT]);
 	bad |= APPEND_LIT(out, ",\"ingest\":");
-	bad |= put_span(t, out, &ev->f[CS_EV_INGEST]);
+	if (t->anon == NULL || t->anon->mode == CS_IPANON_NONE)
+		bad |= put_span(t, out, &ev->f[CS_EV_INGEST]);
+	else if (!bad && (code = put_ingest_anon(t, ev, out, e)) != CS_OK) {
+		cs_buf_truncate(out, start);
+		return code;
+	}
 	bad |= APPEND_LIT(out, "}");
 	if (bad)
 		goto nomem;

@@ -40,16 +40,24 @@
  *   ("", "N/A", "1,299", true, a value outside BIGINT) is null.
  * - source_key: "bucket/key:line" from _source when it has all three.
  * - element, ingest: the element and _ingest objects' JSON text, as sent,
- *   in a JSON string.
+ *   in a JSON string; but with t->anon set (libcs/ipanon.h), the value of
+ *   _ingest.sourceIp is cut out of the text and replaced: by the address
+ *   truncated or hashed, in a string; by null when the mode is drop, or
+ *   when the value is not a string holding an address (counted in
+ *   ips_invalid; the event is not rejected).  Null and a missing sourceIp
+ *   stay as they are.  An _ingest that names sourceIp twice, where only
+ *   the last could be replaced, makes the whole ingest column null.
  * - A string the warehouse cannot store ("\u0000", an unpaired surrogate)
  *   is written with U+FFFD in the place of the bad escape.
  *
  * Ownership: struct cs_transform is the caller's; _init and _release
- * manage its scratch memory.  The row is appended to the caller's buffer.
+ * manage its scratch memory.  anon is the caller's too, and must outlive
+ * the rows made with it.  The row is appended to the caller's buffer.
  *
  * Errors: cs_transform_row() returns CS_OK; CS_ETYPE (a member of the
  * wrong type) or CS_ETIME (no usable timestamp), with e->msg the reason to
- * put in the reject record and nothing appended; CS_ENOMEM.
+ * put in the reject record and nothing appended; CS_ENOMEM; CS_EINTERNAL
+ * (OpenSSL failed to hash an address: not the event's fault).
  */
 #ifndef CS_TRANSFORM_H
 #define CS_TRANSFORM_H
@@ -60,6 +68,7 @@
 #include "buf.h"
 #include "error.h"
 #include "event.h"
+#include "ipanon.h"
 
 enum cs_time_from {
 	CS_TIME_FROM_INGEST,
@@ -72,12 +81,17 @@ struct cs_transform {
 	struct cs_buf name;	/* scratch: the name a v5 id is made from */
 	struct cs_buf key;	/* scratch: source_key */
 	struct cs_buf safe;	/* scratch: a repaired span */
+	struct cs_buf ingest;	/* scratch: _ingest with sourceIp replaced */
+	/* NULL or mode none: _ingest.sourceIp as sent.  Set after _init. */
+	struct cs_ipanon *anon;
 	/* What was done, for the summary. */
 	uint64_t ids_derived;	/* from a non-UUID id */
 	uint64_t ids_from_source; /* no id: from _source */
 	uint64_t ids_from_content; /* no id, no _source: from the line */
 	uint64_t time_fallback;	/* time not from the preferred source */
 	uint64_t repaired;	/* values written with U+FFFD for an escape */
+	uint64_t ips_anonymized; /* sourceIp truncated, hashed or dropped */
+	uint64_t ips_invalid;	/* sourceIp not an address: made null */
 };
 
 /* The column names in the order rows have them. */

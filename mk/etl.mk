@@ -71,3 +71,7 @@ EXTRA_DIST += \
 	tests/t5104-cs-etl-fail.sh \
 	tests/t5105-cs-etl-lock.sh \
 	tests/t5106-cs-etl-quickstart.sh
+
+# CS_ETL_ANONYMIZE_IP end to end (cs-transform --anonymize-ip).
+TESTS += tests/t5110-cs-etl-anonymize.sh
+EXTRA_DIST += tests/t5110-cs-etl-anonymize.sh

@@ -53,5 +53,8 @@ EXTRA_DIST += tests/s3fault.py
 dist_man1_MANS += man/cs-s3ls.1 man/cs-fetch.1
 
 # The benchmark: cs-s3ls | cs-fetch next to rclone and the AWS CLI.
-dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/latency-proxy \
-	scripts/bench/s3-mem
+dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/s3-mem
+# The round trip both benchmarks put between the clients and the server.
+noinst_PROGRAMS += scripts/bench/latency-proxy
+scripts_bench_latency_proxy_SOURCES = scripts/bench/latency-proxy.c
+scripts_bench_latency_proxy_LDADD = $(CS_LIBS)

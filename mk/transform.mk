@@ -3,6 +3,7 @@
 # and the benchmark.
 libcs_libcs_a_SOURCES += \
 	libcs/event.c libcs/event.h \
+	libcs/ipanon.c libcs/ipanon.h \
 	libcs/transform.c libcs/transform.h
 
 # The test corpus generator: tests, the quickstart and the benchmark use it.
@@ -14,6 +15,11 @@ check_PROGRAMS += tests/unit/t-event
 tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
 tests_unit_t_event_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-event
+
+check_PROGRAMS += tests/unit/t-ipanon
+tests_unit_t_ipanon_SOURCES = tests/unit/t-ipanon.c tests/unit/tap.h
+tests_unit_t_ipanon_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-ipanon
 
 check_PROGRAMS += tests/unit/t-transform
 tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
@@ -39,10 +45,12 @@ CS_TRANSFORM_TESTS = \
 	tests/t1040-cs-transform-io.sh \
 	tests/t1050-cs-transform-man.sh \
 	tests/t1060-cs-transform-bench.sh \
-	tests/t1070-cs-transform-fuzz.sh
+	tests/t1070-cs-transform-fuzz.sh \
+	tests/t1080-cs-transform-anonymize.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
+	tests/data/transform/anonymize.test \
 	tests/data/transform/ids.test \
 	tests/data/transform/names.test \
 	tests/data/transform/objects.test \

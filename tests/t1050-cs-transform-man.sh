@@ -49,7 +49,7 @@ test_expect_success 'the EXAMPLES run and print what the page shows' '
 		/^    / && cmd { print > (\"ex\" n \".sh\"); next }
 		{ cmd = 0; print > (\"ex\" n \".out\") }
 	" &&
-	ls ex*.sh >list && test_line_count = 5 list &&
+	ls ex*.sh >list && test_line_count = 9 list &&
 	"$top_builddir/tests/gen-events" --seed 5 --count 2000 --mode fetch \
 		--bad-rate 0.005 >events.ndjson &&
 	for ex in $(ls ex*.sh | sort -V); do

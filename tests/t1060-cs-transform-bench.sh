@@ -17,16 +17,19 @@ test_expect_success 'transform.jq gives cs-transform'"'"'s rows' '
 	test_cmp a b
 '
 
-test_expect_success 'bench-transform runs and reports the three speeds' '
+test_expect_success 'bench-transform runs and reports the three speeds, and the anonymize modes' '
 	test -x /usr/bin/time || exit 0
 	"$top_srcdir/scripts/bench/bench-transform" --builddir "$top_builddir" \
-		--mb 1 --big-mb 2 --runs 1 --tmpdir "$TEST_DIR" >out 2>err &&
+		--mb 1 --big-mb 2 --runs 1 --anonymize --tmpdir "$TEST_DIR" >out 2>err &&
 	test_grep "^  yajl parse-only .* MB/s .* events/s" out &&
 	test_grep "^  cs-transform .* MB/s .* events/s" out &&
 	test_grep "^  jq -c -f transform.jq .* MB/s" out &&
 	test_grep "^cs-transform / jq: .*x" out &&
 	test_grep "^cs-transform / yajl: .*x" out &&
 	test_grep "^peak RSS of cs-transform: [0-9]* KiB at 1 MB, [0-9]* KiB at 2 MB" out &&
+	for m in truncate hash drop; do
+		test_grep "^  cs-transform $m .* MB/s .* events/s .*x the default)$" out || return 1
+	done &&
 	test_line_count = 0 err &&
 	test "$(ls -d "$TEST_DIR"/bench-transform.* 2>/dev/null | wc -l)" -eq 0
 '

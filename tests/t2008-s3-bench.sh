@@ -136,9 +136,10 @@ test_expect_success 'cs-s3ls lists s3-mem whole' '
 
 start_s3rver bkt
 
+PROXY=$top_builddir/scripts/bench/latency-proxy
+
 test_expect_success 'the latency proxy delays each direction' '
-	"${PYTHON3:-python3}" "$top_srcdir/scripts/bench/latency-proxy" \
-		--upstream "127.0.0.1:$S3_PORT" --delay-ms 300 --port-file pp &
+	"$PROXY" --upstream "127.0.0.1:$S3_PORT" --delay-ms 300 --port-file pp &
 	pid=$!
 	i=0 && while ! test -s pp && test $i -lt 100; do sleep 0.05; i=$((i + 1)); done &&
 	ep=http://127.0.0.1:$(cat pp) &&
@@ -148,6 +149,35 @@ test_expect_success 'the latency proxy delays each direction' '
 	kill $pid
 	test $status = 0 &&
 	awk "{ exit !(\$1 >= 0.6) }" t
+'
+
+test_expect_success 'the latency proxy passes large bodies on intact, both ways' '
+	"$PROXY" --upstream "127.0.0.1:$S3_PORT" --delay-ms 1 --port-file pb &
+	pid=$!
+	track_pid $pid
+	i=0 && while ! test -s pb && test $i -lt 100; do sleep 0.05; i=$((i + 1)); done &&
+	ep=http://127.0.0.1:$(cat pb) &&
+	head -c 7000000 /dev/urandom >big &&
+	"${AWS:-/usr/bin/aws}" --endpoint-url "$ep" s3 cp --quiet big s3://bkt/big &&
+	"${AWS:-/usr/bin/aws}" --endpoint-url "$ep" s3 cp --quiet s3://bkt/big big.back &&
+	cmp big big.back &&
+	kill -0 $pid &&
+	# the clients are gone: so are their connections, the listener stays
+	i=0 && while test "$(ls -l /proc/$pid/fd | grep -c socket:)" -gt 1 &&
+		test $i -lt 100; do
+		sleep 0.05; i=$((i + 1))
+	done &&
+	test "$(ls -l /proc/$pid/fd | grep -c socket:)" = 1 &&
+	kill $pid
+'
+
+test_expect_success 'the latency proxy refuses bad options' '
+	test_expect_code 64 "$PROXY" --upstream 127.0.0.1:1 2>err &&
+	test_grep "^usage: latency-proxy" err &&
+	test_expect_code 64 "$PROXY" --upstream nocolon --delay-ms 1 --port-file x 2>err &&
+	test_grep "HOST:PORT" err &&
+	test_expect_code 64 "$PROXY" --upstream 127.0.0.1:1 --delay-ms -1 --port-file x 2>err &&
+	test_grep "delay-ms" err
 '
 
 test_done

@@ -110,6 +110,30 @@ test_expect_success 'the extra arguments of each stage, and the table' '
 	test_grep "cs-load .* --table '\''odd \"name\"'\'' --batch-rows 500$" out
 '
 
+test_expect_success 'CS_ETL_ANONYMIZE_IP and CS_ETL_IP_HASH_KEY_FILE reach cs-transform' '
+	dry --hour 2026-11-24T10 &&
+	! grep -e "--anonymize-ip" -e "--ip-hash-key-file" out &&
+	run_dry env CS_ETL_ANONYMIZE_IP=truncate cs-etl -c conf -n --hour 2026-11-24T10 &&
+	test_grep "^  cs-transform -q .* --anonymize-ip truncate |$" out &&
+	{ cat conf; echo "CS_ETL_ANONYMIZE_IP=hash"; echo "CS_ETL_IP_HASH_KEY_FILE=/etc/cs tools/ip.key"; } >conf-anon &&
+	run_dry env CS_ETL_TRANSFORM_ARGS=--time-from=event cs-etl -c conf-anon -n --hour 2026-11-24T10 &&
+	test_grep "^  cs-transform -q .* --anonymize-ip hash --ip-hash-key-file '\''/etc/cs tools/ip.key'\'' --time-from=event |$" out &&
+	test "$(grep -c -e "--anonymize-ip" out)" = 1 &&
+	run_dry env CS_ETL_ANONYMIZE_IP=none CS_ETL_IP_HASH_KEY_FILE= cs-etl -c conf-anon -n &&
+	test_grep "^  cs-transform -q .* --anonymize-ip none |$" out
+'
+
+test_expect_success 'a bad CS_ETL_ANONYMIZE_IP, or a key file without hash, is status 78' '
+	test_expect_code 78 env CS_ETL_ANONYMIZE_IP=mask cs-etl -c conf -n 2>err &&
+	test_grep "CS_ETL_ANONYMIZE_IP .mask. is not none, truncate, hash or drop" err &&
+	test_expect_code 78 env CS_ETL_ANONYMIZE_IP=hash cs-etl -c conf -n 2>err &&
+	test_grep "CS_ETL_ANONYMIZE_IP=hash needs CS_ETL_IP_HASH_KEY_FILE" err &&
+	test_expect_code 78 env CS_ETL_IP_HASH_KEY_FILE=k cs-etl -c conf -n 2>err &&
+	test_grep "CS_ETL_IP_HASH_KEY_FILE is set but CS_ETL_ANONYMIZE_IP is not hash" err &&
+	test_expect_code 78 env CS_ETL_ANONYMIZE_IP=truncate CS_ETL_IP_HASH_KEY_FILE=k cs-etl -c conf -n 2>err &&
+	test_grep "is not hash" err
+'
+
 test_expect_success 'bad windows are usage errors (64)' '
 	for args in "--hour 2026-11-24" "--hour 2026-02-30T10" "--hour 2026-11-24T10:30" \
 		"--day 2026-13-01" "--from 2026-11-24T10" "--to 2026-11-24T10" \

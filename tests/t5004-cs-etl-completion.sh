@@ -78,4 +78,20 @@ test_expect_success 'cs-transform: the values of --time-from' '
 	test_cmp expect out
 '
 
+test_expect_success 'cs-transform: the modes of --anonymize-ip, a file for its key' '
+	complete_words cs-transform --anonymize-ip "" >out &&
+	printf "%s\n" none truncate hash drop >expect &&
+	test_cmp expect out &&
+	complete_words cs-transform --anonymize-ip=t >out &&
+	echo truncate >expect &&
+	test_cmp expect out &&
+	: >ip-hash.key &&
+	complete_words cs-transform --ip-hash-key-file ip-h >out &&
+	echo ip-hash.key >expect &&
+	test_cmp expect out &&
+	complete_words cs-transform --anon >out &&
+	echo --anonymize-ip >expect &&
+	test_cmp expect out
+'
+
 test_done

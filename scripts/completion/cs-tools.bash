@@ -38,7 +38,8 @@ _cs_tools()
 	cmd=${COMP_WORDS[0]}
 
 	case $prev in
-	-c | --config | --rejects | --stats | --emf | --log | -o | --output)
+	-c | --config | --rejects | --stats | --emf | --log | -o | --output | \
+	--ip-hash-key-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return
@@ -65,13 +66,17 @@ _cs_tools()
 		COMPREPLY=($(compgen -W "ingest event object" -- "$cur"))
 		return
 		;;
+	--anonymize-ip)
+		COMPREPLY=($(compgen -W "none truncate hash drop" -- "$cur"))
+		return
+		;;
 	--wait)
 		$split && return
 		;;
 	-d | --dbname | --table | --max-reject-rate | --max-line-bytes | \
 	--late-hours | --batch | --batch-rows | --batch-bytes | -j | --jobs | \
 	--shard | --endpoint | --ca-bundle | --modified-since | --modified-until | \
-	--hours-back | --max-object-size | --anonymize-ip)
+	--hours-back | --max-object-size)
 		# A value of the user's own.
 		return
 		;;

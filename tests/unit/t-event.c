@@ -1,6 +1,7 @@
 /* t-event: libcs/event.c, one event line to its recorded members. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,73 @@ test_duplicates(void)
 	is_memz(F(P_ID)->str, F(P_ID)->len, "b", "the last object's members");
 	is_int(F(P_PRICE)->type, CS_JT_ABSENT,
 	    "no member of the earlier object survives");
+
+	/* ev.repeated: which members were given more than once. */
+	is_int(parse("{\"eventName\":\"a\",\"_ingest\":{\"sourceIp\":\"1.2.3.4\"}}"),
+	    CS_OK, "members given once");
+	ok(ev.repeated == 0, "none is marked repeated");
+	is_int(parse("{\"eventName\":\"a\",\"eventName\":null}"), CS_OK,
+	    "a top-level member twice");
+	ok(ev.repeated == CS_EV_BIT(CS_EV_EVENT_NAME), "is marked repeated");
+	is_int(parse("{\"_ingest\":{\"sourceIp\":\"1.2.3.4\",\"sourceIp\":\"5.6.7.8\"}}"),
+	    CS_OK, "_ingest.sourceIp twice");
+	ok(ev.repeated == CS_EV_BIT(CS_EV_INGEST_SOURCE_IP), "is marked repeated");
+	is_memz(F(INGEST_SOURCE_IP)->raw, F(INGEST_SOURCE_IP)->raw_len,
+	    "\"5.6.7.8\"", "and the last is recorded");
+	is_int(parse("{\"_ingest\":{\"sourceIp\":\"1.2.3.4\",\"sourceIp\":\"5.6.7.8\"},"
+	    "\"_ingest\":{\"sourceIp\":\"9.9.9.9\"}}"), CS_OK,
+	    "sourceIp twice in an _ingest given again");
+	ok(ev.repeated == CS_EV_BIT(CS_EV_INGEST),
+	    "only _ingest is repeated: its last object names sourceIp once");
+	is_int(parse("{\"_ingest\":{\"x\":{\"sourceIp\":1},\"sourceIp\":2}}"),
+	    CS_OK, "sourceIp in an object inside _ingest");
+	ok(ev.repeated == 0, "is another member");
+	is_int(parse("{\"eventName\":\"a\",\"eventName\":\"b\"}"), CS_OK,
+	    "the next line");
+	is_int(parse("{\"eventName\":\"a\"}"), CS_OK, "and the one after");
+	ok(ev.repeated == 0, "start with no member repeated");
+}
+
+/* Every recorded value has its span in the line, null and booleans too. */
+static void
+test_spans(void)
+{
+	static const struct {
+		const char *value;	/* as written in the line */
+		enum cs_jtype type;
+		const char *raw;
+	} t[] = {
+		{ "\"203.0.113.7\"", CS_JT_STRING, "\"203.0.113.7\"" },
+		{ "\"2001:DB8::\\u0031\"", CS_JT_STRING, "\"2001:DB8::\\u0031\"" },
+		{ "\"\"", CS_JT_STRING, "\"\"" },
+		{ "null", CS_JT_NULL, "null" },
+		{ " null ", CS_JT_NULL, "null" },
+		{ "true", CS_JT_BOOL, "true" },
+		{ "false", CS_JT_BOOL, "false" },
+		{ "\tfalse\n", CS_JT_BOOL, "false" },
+		{ "-12.5e3", CS_JT_NUMBER, "-12.5e3" },
+		{ "[1, 2]", CS_JT_ARRAY, "[1, 2]" },
+		{ "{\"a\":[true]}", CS_JT_OBJECT, "{\"a\":[true]}" },
+	};
+	char line[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(line, sizeof(line), "{\"_ingest\":{\"a\":1,"
+		    "\"sourceIp\":%s,\"b\":2}}", t[i].value);
+		is_int(parse(line), CS_OK, "_ingest.sourceIp %s", t[i].value);
+		is_int(F(INGEST_SOURCE_IP)->type, t[i].type, "  its type");
+		is_memz(F(INGEST_SOURCE_IP)->raw, F(INGEST_SOURCE_IP)->raw_len,
+		    t[i].raw, "  its span");
+		ok(F(INGEST_SOURCE_IP)->raw > line &&
+		    F(INGEST_SOURCE_IP)->raw < line + strlen(line),
+		    "  in the line");
+	}
+	is_int(parse("{\"isFirstVisit\":true,\"userId\":null}"), CS_OK,
+	    "top-level null and boolean");
+	is_memz(F(IS_FIRST_VISIT)->raw, F(IS_FIRST_VISIT)->raw_len, "true",
+	    "true's span");
+	is_memz(F(USER_ID)->raw, F(USER_ID)->raw_len, "null", "null's span");
 }
 
 static void
@@ -292,6 +360,7 @@ main(void)
 	test_members();
 	test_nesting();
 	test_duplicates();
+	test_spans();
 	test_escapes();
 	test_unsafe();
 	test_errors();

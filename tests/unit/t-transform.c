@@ -6,10 +6,12 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "event.h"
+#include "ipanon.h"
 #include "transform.h"
 #include "tap.h"
 #include "banned.h"
@@ -404,6 +406,108 @@ test_repair(void)
 	is_str(col("page_url"), "\"https://x/\"", "\\/ is written as /");
 }
 
+#define AT "\"receivedAt\":\"2026-11-24T10:15:02.123Z\""
+#define AT_OUT "\\\"receivedAt\\\":\\\"2026-11-24T10:15:02.123Z\\\""
+
+/* The ingest column with t->anon: only sourceIp changes. */
+static void
+test_anonymize(void)
+{
+	struct cs_ipanon trunc, hash, drop;
+	struct cs_error e;
+	uint64_t anon, invalid, repaired;
+	char want[512];
+
+	cs_ipanon_init(&trunc, CS_IPANON_TRUNCATE, NULL, 0, &e);
+	cs_ipanon_init(&hash, CS_IPANON_HASH, (const unsigned char *)"k", 1, &e);
+	cs_ipanon_init(&drop, CS_IPANON_DROP, NULL, 0, &e);
+
+	T.anon = &trunc;
+	anon = T.ips_anonymized;
+	invalid = T.ips_invalid;
+	is_int(tf("{\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\",\"method\":\"POST\"}}"),
+	    CS_OK, "truncate: a row");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":\\\"203.0.113.0\\\",\\\"method\\\":\\\"POST\\\"}\"",
+	    "truncate: the address's /24, the rest as sent");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:02.123Z\"",
+	    "truncate: the time still comes from _ingest");
+	is_int(T.ips_anonymized - anon, 1, "truncate: counted");
+	tf("{\"_ingest\":{\"sourceIp\" :\t\"2001:DB8:1:2::\\u0031\" , " AT "}}");
+	is_str(col("ingest"), "\"{\\\"sourceIp\\\" :\\t\\\"2001:db8:1::\\\" , " AT_OUT "}\"",
+	    "truncate: blanks kept, escapes decoded, the /48 canonical");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"fe80::1%eth0\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "truncate: not an address: null");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":[\"203.0.113.77\"]}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "truncate: not a string: null");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":true}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "truncate: true: null");
+	is_int(T.ips_invalid - invalid, 3, "truncate: the three counted invalid");
+	anon = T.ips_anonymized;
+	invalid = T.ips_invalid;
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":null}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "truncate: null stays null");
+	tf("{\"_ingest\":{" AT "}}");
+	is_str(col("ingest"), "\"{" AT_OUT "}\"", "truncate: no address, none added");
+	tf("{\"_ingest\":null,\"eventTimestamp\":\"2026-11-24T10:00:00Z\"}");
+	is_str(col("ingest"), "null", "truncate: no _ingest, null");
+	ok(T.ips_anonymized == anon && T.ips_invalid == invalid,
+	    "truncate: none of these counted");
+
+	is_int(tf("{\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\",\"sourceIp\":\"198.51.100.1\"}}"),
+	    CS_OK, "sourceIp given twice: a row");
+	is_str(col("ingest"), "null",
+	    "sourceIp given twice: no ingest, for the first cannot be replaced");
+	is_int(T.ips_invalid - invalid, 1, "sourceIp given twice: counted invalid");
+	tf("{\"_ingest\":{\"sourceIp\":\"1.2.3.4\",\"sourceIp\":\"1.2.3.5\"},"
+	    "\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":\\\"203.0.113.0\\\"}\"",
+	    "an _ingest given twice: the last, which names it once");
+
+	repaired = T.repaired;
+	tf("{\"_ingest\":{" AT ",\"userAgent\":\"x\\u0000y\",\"sourceIp\":\"203.0.113.77\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"userAgent\\\":\\\"x\\\\ufffdy\\\",\\\"sourceIp\\\":\\\"203.0.113.0\\\"}\"",
+	    "truncate: and an unstorable escape repaired");
+	is_int(T.repaired - repaired, 1, "  counted repaired");
+
+	T.anon = &hash;
+	anon = T.ips_anonymized;
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\"}}");
+	/* hmac.new(b"k", bytes([203, 0, 113, 77]), "sha256").hexdigest() */
+	snprintf(want, sizeof(want), "\"{" AT_OUT ",\\\"sourceIp\\\":\\\"%s\\\"}\"",
+	    "4569b75a69449a39780cb8488e37e7349646078a9538df8ab337eb101dbce83d");
+	is_str(col("ingest"), want, "hash: HMAC-SHA256 of the address");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"::FFFF:203.0.113.77\"}}");
+	is_str(col("ingest"), want, "hash: an IPv4-mapped address hashes as IPv4");
+	is_int(T.ips_anonymized - anon, 2, "hash: counted");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "hash: \"\" is no address: null");
+
+	T.anon = &drop;
+	anon = T.ips_anonymized;
+	invalid = T.ips_invalid;
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "drop: null");
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":42}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":null}\"",
+	    "drop: whatever it is");
+	ok(T.ips_anonymized - anon == 2 && T.ips_invalid == invalid,
+	    "drop: both counted dropped");
+
+	T.anon = NULL;
+	tf("{\"_ingest\":{" AT ",\"sourceIp\":\"203.0.113.77\",\"sourceIp\":\"x\"}}");
+	is_str(col("ingest"), "\"{" AT_OUT ",\\\"sourceIp\\\":\\\"203.0.113.77\\\",\\\"sourceIp\\\":\\\"x\\\"}\"",
+	    "no anon: _ingest as sent, even with sourceIp twice");
+	cs_ipanon_release(&trunc);
+	cs_ipanon_release(&hash);
+	cs_ipanon_release(&drop);
+}
+
 int
 main(void)
 {
@@ -417,6 +521,7 @@ main(void)
 	test_time();
 	test_types();
 	test_repair();
+	test_anonymize();
 	cs_transform_release(&T);
 	cs_event_parser_free(P);
 	cs_buf_release(&row);
