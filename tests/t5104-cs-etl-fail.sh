@@ -77,7 +77,7 @@ test_expect_success 'the last stage fails: a database that does not exist' '
 	test "$(etl_field failed log)" = cs-load &&
 	test "$(etl_field load.status log)" = "$want" &&
 	test_grep "SQLSTATE 3D000, not retried" log &&
-	test_grep "cs-etl: hour $H: cs-load failed with status 78 (configuration error, not temporary)" log
+	test_grep "cs-etl: hour $H: cs-load failed with status 78 (configuration error)" log
 '
 
 test_expect_success 'a backfill stops at the first hour that fails' '
@@ -101,7 +101,7 @@ test_expect_success 'a wrong password: 77 from cs-load at once, no password in t
 	test "$(etl_field load.status log)" = 77 &&
 	test_grep "SQLSTATE 28P01, not retried" log &&
 	! grep "trying again" log &&
-	test_grep "cs-etl: hour $H: cs-load failed with status 77 (access denied, not temporary)" etl.log &&
+	test_grep "cs-etl: hour $H: cs-load failed with status 77 (access denied)" etl.log &&
 	! grep Wrong-pw-e2 log etl.log &&
 	test_cmp hours.before state/hours
 '
