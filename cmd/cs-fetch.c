@@ -81,17 +81,24 @@ struct input {
 	uint64_t total;
 };
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
+static const char usage_text[] =
 "usage: cs-fetch [-hqV] [-j jobs] [--max-object-size bytes] [--endpoint url]\n"
 "                [--path-style] [--ca-bundle file] [--max-tries n]\n"
 "                [--retry-delay ms] [--timeout seconds] [--rejects file]\n"
 "                [--stats file] [--max-reject-rate rate] [--max-line-bytes bytes]\n"
-"                [--progress | --no-progress] [file ...]\n");
-	if (status == 0)
-		printf("\nFetch the objects named by object records or s3:// lines and\n"
+"                [--progress | --no-progress] [file ...]\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\nFetch the objects named by object records or s3:// lines and\n"
 "write their events, each with a _source member, one JSON line each.\n\n"
 "  -j, --jobs N             requests in flight (default 64)\n"
 "      --max-object-size N  largest object, K, M or G suffix (default 64M)\n"
@@ -101,8 +108,7 @@ usage(int status)
 "      --max-tries N        tries per request (default 8)\n"
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", cs_cli_common_usage());
-	exit(status);
+"%s", usage_text, cs_cli_common_usage());
 }
 
 static size_t
@@ -114,7 +120,7 @@ parse_size(const char *arg)
 	if (cs_cli_parse_bytes("--max-object-size", arg, 1, (uint64_t)4 << 30,
 	    &v, &e) == -1) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return (size_t)v;
 }
@@ -473,20 +479,16 @@ main(int argc, char *argv[])
 			if (rc == 0)
 				rc = cs_cli_option(&f.cli, ch, optarg, &e);
 			if (rc == 0)
-				usage(CS_EXIT_USAGE);
+				usage();
 			if (rc < 0) {
 				warnx("%s", e.msg);
-				usage(CS_EXIT_USAGE);
+				usage();
 			}
 			break;
 		}
 	}
-	if (f.cli.want_help)
-		usage(0);
-	if (f.cli.want_version) {
-		printf("%s\n", cs_cli_version(&f.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1)
+		return rc;
 	argc -= optind;
 	argv += optind;
 	f.jobs = cfg.jobs;
@@ -539,14 +541,9 @@ out:
 		if (rc == 0)
 			rc = CS_EXIT_IOERR;
 	}
-	if (!f.cli.quiet)
-		cs_summary_print(&f.sum, stderr);
-	if (f.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&f.sum, f.cli.stats_path, rc, &e) != CS_OK) {
+	rc = cs_cli_finish(&f.cli, &f.sum, rc, f.werr == CS_EPIPE, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (rc == 0)
-			rc = CS_EXIT_CANTCREAT;
-	}
 	cs_s3_free(f.s3);
 	while (f.jobs_in_flight != NULL)	/* dropped by a stop */
 		job_free(f.jobs_in_flight);

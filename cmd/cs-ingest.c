@@ -710,14 +710,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (r.cli.want_help) {
-		help();
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
-	if (r.cli.want_version) {
-		printf("%s\n", cs_cli_version(&r.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+		return status;
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");
 		usage();
@@ -798,17 +792,10 @@ main(int argc, char **argv)
 	cs_s3_get_stats(r.s3, &st);
 	cs_summary_add(&r.sum, "events stored", r.events_stored);
 	cs_summary_add(&r.sum, "retries", st.retries);
-	status = r.failed != CS_OK ? failure_status(r.failed) : r.status;
-	if (status == CS_EXIT_OK && !r.quiet_stop)
-		status = cs_cli_reject_status(&r.cli, &r.sum);
-	if (!r.cli.quiet && !(r.quiet_stop && status == CS_EXIT_OK))
-		cs_summary_print(&r.sum, stderr);
-	if (r.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&r.sum, r.cli.stats_path, status, &e) != CS_OK) {
+	status = cs_cli_finish(&r.cli, &r.sum, r.failed != CS_OK ?
+	    failure_status(r.failed) : r.status, r.quiet_stop, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (status == CS_EXIT_OK)
-			status = CS_EXIT_CANTCREAT;
-	}
 
 	while (r.free_uploads != NULL) {
 		struct upload *u = r.free_uploads;

@@ -44,38 +44,42 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	FILE *fp = status == 0 ? stdout : stderr;
+static const char usage_text[] =
+"usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
+"               [--batch-bytes size] [--batch-rows n] [--no-create]\n"
+"               [--retries n]\n"
+"               [--source name] [--rejects file] [--stats file]\n"
+"               [--max-reject-rate rate] [--max-line-bytes n]\n"
+"               [--progress | --no-progress] [file ...]\n";
 
-	fprintf(fp,
-	    "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
-	    "               [--batch-bytes size] [--batch-rows n] [--no-create]\n"
-	    "               [--retries n]\n"
-	    "               [--source name] [--rejects file] [--stats file]\n"
-	    "               [--max-reject-rate rate] [--max-line-bytes n]\n"
-	    "               [--progress | --no-progress] [file ...]\n");
-	if (status == 0)
-		fprintf(fp, "\n"
-		    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
-		    "                           variables, service file, .pgpass)\n"
-		    "  -j, --jobs N             connections loading at once (default %d)\n"
-		    "  -n, --dry-run            validate the rows only; no database\n"
-		    "  -t, --table NAME         the table, schema-qualified or not (default\n"
-		    "                           %s)\n"
-		    "      --batch-rows N       rows a transaction at most (default %d)\n"
-		    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
-		    "                           suffix (default 32M)\n"
-		    "      --no-create          never create or alter a table\n"
-		    "      --retries N          tries again after a connection failure that\n"
-		    "                           may pass (default %d)\n"
-		    "      --source NAME        recorded in the cs_load_runs table\n"
-		    "%s",
-		    CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
-		    CS_PGLOAD_DEFAULT_BATCH_ROWS,
-		    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
-	exit(status ? CS_EXIT_USAGE : CS_EXIT_OK);
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\n"
+	    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
+	    "                           variables, service file, .pgpass)\n"
+	    "  -j, --jobs N             connections loading at once (default %d)\n"
+	    "  -n, --dry-run            validate the rows only; no database\n"
+	    "  -t, --table NAME         the table, schema-qualified or not (default\n"
+	    "                           %s)\n"
+	    "      --batch-rows N       rows a transaction at most (default %d)\n"
+	    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
+	    "                           suffix (default 32M)\n"
+	    "      --no-create          never create or alter a table\n"
+	    "      --retries N          tries again after a connection failure that\n"
+	    "                           may pass (default %d)\n"
+	    "      --source NAME        recorded in the cs_load_runs table\n"
+	    "%s",
+	    usage_text, CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
+	    CS_PGLOAD_DEFAULT_BATCH_ROWS,
+	    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
 }
 
 static size_t
@@ -200,7 +204,7 @@ main(int argc, char *argv[])
 		default:
 			r = cs_cli_option(&cli, ch, optarg, &e);
 			if (r == 0)
-				usage(1);
+				usage();
 			if (r == -1)
 				errx(CS_EXIT_USAGE, "%s", e.msg);
 			break;
@@ -208,12 +212,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (cli.want_help)
-		usage(0);
-	if (cli.want_version) {
-		printf("%s\n", cs_cli_version(&cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((r = cs_cli_help_or_version(&cli, help)) != -1)
+		return r;
 
 	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
@@ -254,13 +254,8 @@ main(int argc, char *argv[])
 		if (status == 0)
 			status = CS_EXIT_IOERR;
 	}
-	if (!cli.quiet)
-		cs_summary_print(&sum, stderr);
-	if (cli.stats_path != NULL &&
-	    cs_summary_write_stats(&sum, cli.stats_path, status, &e) != CS_OK) {
+	status = cs_cli_finish(&cli, &sum, status, 0, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (status == 0)
-			status = CS_EXIT_CANTCREAT;
-	}
 	return status;
 }

@@ -74,18 +74,25 @@ struct listing {
 	const struct cs_partition *part;
 };
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
+static const char usage_text[] =
 "usage: cs-s3ls [-hqV] [-j jobs] [--day date | --hour hour | --hours-back n |\n"
 "               --last-hour | --since time [--until time]]\n"
 "               [--modified-since time] [--modified-until time] [--shard k/n]\n"
 "               [--endpoint url] [--path-style] [--ca-bundle file]\n"
 "               [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
-"               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n");
-	if (status == 0)
-		printf("\nList objects as object records, one JSON line each.\n\n"
+"               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n";
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fputs(usage_text, stderr);
+	exit(CS_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("%s\nList objects as object records, one JSON line each.\n\n"
 "  -j, --jobs N             list N partitions at once (default 16)\n"
 "      --hour YYYY-MM-DDTHH the partitions of that UTC hour\n"
 "      --day YYYY-MM-DD     the partitions of that UTC day\n"
@@ -101,8 +108,7 @@ usage(int status)
 "      --max-tries N        tries per request (default 8)\n"
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", cs_cli_common_usage());
-	exit(status);
+"%s", usage_text, cs_cli_common_usage());
 }
 
 static int64_t
@@ -113,7 +119,7 @@ parse_time(const char *opt, const char *arg)
 	if (cs_time_parse_loose(arg, strlen(arg), &t) != 0) {
 		warnx("invalid %s '%s': want a date, an hour or a timestamp",
 		    opt, arg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return t;
 }
@@ -126,7 +132,7 @@ parse_num(const char *opt, const char *arg, long long lo, long long hi)
 
 	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	return v;
 }
@@ -139,7 +145,7 @@ parse_shard(struct ls *ls, const char *arg)
 	strlcpy(buf, arg, sizeof(buf));
 	if ((slash = strchr(buf, '/')) == NULL) {
 		warnx("invalid --shard '%s': want K/N", arg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	*slash = '\0';
 	ls->shard_n = (unsigned)parse_num("--shard", slash + 1, 1, 1000000);
@@ -269,43 +275,39 @@ main(int argc, char *argv[])
 			if (rc == 0)
 				rc = cs_cli_option(&ls.cli, ch, optarg, &e);
 			if (rc == 0)
-				usage(CS_EXIT_USAGE);
+				usage();
 			if (rc < 0) {
 				warnx("%s", e.msg);
-				usage(CS_EXIT_USAGE);
+				usage();
 			}
 			break;
 		}
 	}
-	if (ls.cli.want_help)
-		usage(0);
-	if (ls.cli.want_version) {
-		printf("%s\n", cs_cli_version(&ls.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((rc = cs_cli_help_or_version(&ls.cli, help)) != -1)
+		return rc;
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(CS_EXIT_USAGE);
+		usage();
 	if (nwindows > 1) {
 		warnx("give one time window at most");
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (until != INT64_MIN && since == INT64_MIN) {
 		warnx("--until needs --since");
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (since != INT64_MIN && until == INT64_MIN)
 		until = now;
 	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
 		warnx("%s", e.msg);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		cs_s3_url_release(&url);
-		usage(CS_EXIT_USAGE);
+		usage();
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
 	if (cs_s3_new(&cfg, &s3, &e) != CS_OK) {
@@ -352,14 +354,10 @@ main(int argc, char *argv[])
 	}
 	ls.sum.bytes_out = 0;
 out:
-	if (!ls.cli.quiet)
-		cs_summary_print(&ls.sum, stderr);
-	if (ls.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&ls.sum, ls.cli.stats_path, rc, &e) != CS_OK) {
+	rc = cs_cli_finish(&ls.cli, &ls.sum, rc, ls.werr == CS_EPIPE, stderr,
+	    &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (rc == 0)
-			rc = CS_EXIT_CANTCREAT;
-	}
 	cs_s3_free(s3);
 	free(lists);
 	cs_partitions_free(parts, nparts);

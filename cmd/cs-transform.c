@@ -305,14 +305,8 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (r.cli.want_help) {
-		help();
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
-	if (r.cli.want_version) {
-		printf("%s\n", cs_cli_version(&r.cli));
-		return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
-	}
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+		return status;
 	if (anon == CS_IPANON_HASH && key_file == NULL) {
 		warnx("--anonymize-ip hash needs --ip-hash-key-file");
 		usage();
@@ -371,18 +365,9 @@ main(int argc, char **argv)
 	}
 	if (anon != CS_IPANON_NONE)
 		cs_summary_add(&r.sum, "invalid addresses", r.tf.ips_invalid);
-	status = r.status;
-	if (status == CS_EXIT_OK && !r.stop)
-		status = cs_cli_reject_status(&r.cli, &r.sum);
-	/* A closed pipe downstream ends the run quietly. */
-	if (!r.cli.quiet && !(r.stop && r.status == CS_EXIT_OK))
-		cs_summary_print(&r.sum, stderr);
-	if (r.cli.stats_path != NULL &&
-	    cs_summary_write_stats(&r.sum, r.cli.stats_path, status, &e) != CS_OK) {
+	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
+	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-		if (status == CS_EXIT_OK)
-			status = CS_EXIT_CANTCREAT;
-	}
 	cs_event_parser_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_ipanon_release(&r.anon);

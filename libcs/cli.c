@@ -244,6 +244,43 @@ cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s)
 }
 
 int
+cs_cli_help_or_version(const struct cs_cli *c, void (*help)(void))
+{
+	if (c->want_help)
+		help();
+	else if (c->want_version)
+		printf("%s\n", cs_cli_version(c));
+	else
+		return -1;
+	return fclose(stdout) == 0 ? CS_EXIT_OK : CS_EXIT_IOERR;
+}
+
+int
+cs_cli_exit_status(const struct cs_cli *c, const struct cs_summary *s,
+    int status, int stopped)
+{
+	if (status != CS_EXIT_OK || stopped)
+		return status;
+	return cs_cli_reject_status(c, s);
+}
+
+int
+cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
+    int stopped, FILE *fp, struct cs_error *e)
+{
+	cs_error_clear(e);
+	status = cs_cli_exit_status(c, s, status, stopped);
+	/* A reader that went away ends the run quietly. */
+	if (!c->quiet && !(stopped && status == CS_EXIT_OK))
+		cs_summary_print(s, fp);
+	if (c->stats_path != NULL &&
+	    cs_summary_write_stats(s, c->stats_path, status, e) != CS_OK &&
+	    status == CS_EXIT_OK)
+		status = CS_EXIT_CANTCREAT;
+	return status;
+}
+
+int
 cs_cli_exit_status_for(enum cs_err code)
 {
 	switch (code) {

@@ -7,7 +7,23 @@
  * option string, and passes every option its own switch does not know to
  * cs_cli_option().
  *
+ * At the end, main() hands its run to the same few functions, so that every
+ * program answers --help and --version, chooses its exit status, and writes
+ * the summary line and the --stats file alike:
+ *
+ *	if ((status = cs_cli_help_or_version(&cli, help)) != -1)
+ *		return status;
+ *	... the run ...
+ *	status = cs_cli_finish(&cli, &sum, status, stopped, stderr, &e);
+ *	if (e.code != CS_OK)
+ *		warnx("%s", e.msg);
+ *	return status;
+ *
  * Ownership: the struct is the caller's; option strings point into argv.
+ * Like the rest of libcs these functions never exit and never write a
+ * message of their own: they write only what main asks for (the --help and
+ * --version text on standard output, the summary line on the stream it
+ * names) and return what went wrong in a struct cs_error for main to tell.
  */
 #ifndef CS_CLI_H
 #define CS_CLI_H
@@ -15,6 +31,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "summary.h"
@@ -94,6 +111,35 @@ const char *cs_cli_version(const struct cs_cli *c);
 const char *cs_cli_common_usage(void);
 /* CS_EXIT_REJECTS when s->rejected exceeds the allowed rate of s->in, else 0. */
 int cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s);
+/*
+ * The answer to --help or --version: -1 when neither was asked for.  Else
+ * help() (the program's, writing to standard output) is called, or the
+ * --version line printed, standard output is closed, and the result is the
+ * exit status: CS_EXIT_OK, or CS_EXIT_IOERR when the text could not be
+ * written (a full disk, a reader gone).  --help wins over --version.
+ */
+int cs_cli_help_or_version(const struct cs_cli *c, void (*help)(void));
+/*
+ * The exit status at the end of a run.  status is the one chosen so far
+ * (CS_EXIT_OK, or the first failure's); stopped says that the run ended
+ * early because the reader of its output went away (CS_EPIPE).  A failure
+ * stands; a stopped run is CS_EXIT_OK (its counts are partial); else the
+ * reject rate decides (cs_cli_reject_status).  Asking again with the status
+ * it returned gives the same answer.
+ */
+int cs_cli_exit_status(const struct cs_cli *c, const struct cs_summary *s,
+    int status, int stopped);
+/*
+ * The end of a run, after the program closed its outputs and its rejects:
+ * the exit status as cs_cli_exit_status() chooses it; the summary line on
+ * fp unless -q, or the run stopped quietly (stopped, and status still
+ * CS_EXIT_OK); the --stats file with that status, if asked for.  Returns the
+ * exit status: the one chosen, or CS_EXIT_CANTCREAT when it was CS_EXIT_OK
+ * and the --stats file could not be written.  e is cleared, or says what
+ * went wrong with the --stats file (the caller tells it).
+ */
+int cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
+    int stopped, FILE *fp, struct cs_error *e);
 /*
  * The exit status that fits an error code (CS_ETEMP -> 75 ...): data
  * errors 65, CS_ENOTFOUND 66, CS_EPROTO and CS_EDB 69, CS_EINTERNAL 70,

@@ -514,3 +514,35 @@ pg_password_auth() {
 	PGPASSFILE=$TEST_DIR/.pgpass-empty &&
 	export PGPASSFILE
 }
+
+# ---------------------------------------------------------------------
+# tidy: the man-page checks that t2006, t3060 and t5003 had of their own,
+# next to man_renders_clean, man_synopsis_is_usage and man_options_are_help.
+
+# man_synopsis_renders_alike PAGE WIDTH: mandoc renders the SYNOPSIS of
+# PAGE (WIDTH columns wide) as groff does, so that the usage it shows is the
+# same whichever man(1) reads it (mandoc is required under CI).
+man_synopsis_renders_alike() {
+	if ! command -v mandoc >/dev/null; then
+		test "${CI:-}" != true || { echo "mandoc is not installed"; return 1; }
+		return 0
+	fi
+	groff -mandoc -Tascii -P-bcou -rLL="$2"n "$1" |
+		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" |
+		tr -s " \t\n" "   " | sed "s/^ //; s/ $//" >synopsis-groff &&
+	mandoc -Tascii -O width="$2" "$1" | col -bx |
+		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" |
+		tr -s " \t\n" "   " | sed "s/^ //; s/ $//" >synopsis-mandoc &&
+	test -s synopsis-groff &&
+	test_cmp synopsis-groff synopsis-mandoc
+}
+
+# man_options_are_items PAGE PROG: the long options of PROG --help are
+# the ones the page's option items (".It Fl ...") name: each has an item
+# of its own, not only a mention.
+man_options_are_items() {
+	"$2" --help | grep -oE -- "--[a-z][a-z-]*" | sort -u >help-opts &&
+	grep "^\.It Fl" "$1" | grep -oE "Fl -[a-z][a-z-]*" | sed "s/^Fl -/--/" |
+		sort -u >item-opts &&
+	test_cmp help-opts item-opts
+}

@@ -231,7 +231,7 @@ test_expect_success 'a missing store directory is a configuration error' '
 test_expect_success 'a closed pipe ends cs-s3ls quietly' '
 	mkdir -p "$store/bkt/bulk" &&
 	(cd "$store/bkt/bulk" && seq 1 800 | xargs touch) &&
-	( cs-s3ls -q --endpoint "$EP" s3://bkt/bulk/ 2>err; echo $? >status ) |
+	( cs-s3ls --endpoint "$EP" s3://bkt/bulk/ 2>err; echo $? >status ) |
 		head -n 1 >/dev/null &&
 	test "$(cat status)" = 0 &&
 	test_line_count = 0 err

@@ -215,7 +215,7 @@ test_expect_success 'input is read as it arrives: output before the input ends' 
 
 test_expect_success 'a closed pipe ends cs-fetch quietly' '
 	for i in $(seq 1 40); do cat objects; done >many &&
-	( fetch -q --rejects /dev/null <many 2>err; echo $? >status ) | head -n 1 >/dev/null &&
+	( fetch --rejects /dev/null <many 2>err; echo $? >status ) | head -n 1 >/dev/null &&
 	test "$(cat status)" = 0 &&
 	test_line_count = 0 err
 '

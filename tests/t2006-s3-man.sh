@@ -1,8 +1,9 @@
 #!/bin/sh
 # The pages of cs-s3ls and cs-fetch: they render cleanly, their SYNOPSIS is
-# the programs' usage, their ENVIRONMENT holds the AWS text of
-# man/aws-environment.inc.txt, and their EXAMPLES run (against s3rver, and
-# a dump made by "aws s3 sync" for the file:/// ones).
+# the programs' usage, they document the options of --help and no other,
+# their ENVIRONMENT holds the AWS text of man/aws-environment.inc.txt, and
+# their EXAMPLES run (against s3rver, and a dump made by "aws s3 sync" for
+# the file:/// ones).
 . "$top_srcdir/tests/lib.sh"
 
 require_program "${AWS:-/usr/bin/aws}" "Debian's awscli"
@@ -11,21 +12,16 @@ for p in cs-s3ls cs-fetch; do
 	page=$top_srcdir/man/$p.1
 
 	test_expect_success "$p.1 renders without a warning" "
-		groff -mandoc -ww -z '$page' >groff.out 2>&1 &&
-		test_line_count = 0 groff.out &&
-		if command -v mandoc >/dev/null 2>&1; then
-			mandoc -Tlint -W warning '$page' >lint.out 2>&1
-			test_line_count = 0 lint.out
-		fi
+		man_renders_clean '$page'
 	"
 
 	test_expect_success "$p.1: SYNOPSIS is the usage" "
-		mandoc -Tascii -O width=200 '$page' | col -b >page.txt &&
-		sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' page.txt | sed '1d;\$d' |
-			tr -s ' \t\n' '   ' | sed 's/^ //; s/ \$//' >want &&
-		$p --help | sed '/^\$/q' | sed 's/^usage: //' |
-			tr -s ' \t\n' '   ' | sed 's/^ //; s/ \$//' >got &&
-		test_cmp want got
+		man_synopsis_is_usage '$page' $p 200n &&
+		man_synopsis_renders_alike '$page' 200
+	"
+
+	test_expect_success "$p.1: every option of --help is in the page, and the other way round" "
+		man_options_are_help '$page' $p
 	"
 
 	test_expect_success "$p.1: ENVIRONMENT holds the AWS text" "

@@ -8,30 +8,18 @@ page=$top_srcdir/man/cs-load.1
 sq="'"
 
 test_expect_success 'cs-load.1 renders without a warning' '
-	groff -mandoc -ww -z "$page" >groff.out 2>&1 &&
-	test_line_count = 0 groff.out &&
-	if command -v mandoc >/dev/null 2>&1; then
-		mandoc -Tlint -W warning "$page" >lint.out 2>&1
-		test_line_count = 0 lint.out
-	fi
+	man_renders_clean "$page"
 '
 
 test_expect_success 'cs-load.1: SYNOPSIS is the usage' '
-	mandoc -Tascii -O width=200 "$page" | col -b >page.txt &&
-	sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" page.txt | sed "1d;\$d" |
-		tr -s " \t\n" "   " | sed "s/^ //; s/ \$//" >want &&
-	cs-load --help | sed "/^\$/q" | sed "s/^usage: //" |
-		tr -s " \t\n" "   " | sed "s/^ //; s/ \$//" >got &&
-	test_cmp want got
+	man_synopsis_is_usage "$page" cs-load 200n &&
+	man_synopsis_renders_alike "$page" 200
 '
 
-test_expect_success 'cs-load.1: every option of --help is described' '
-	cs-load --help | sed -n "s/^ *\(-., \)\{0,1\}--\([a-z-]*\).*/\2/p" |
-		sort -u >opts &&
-	test "$(wc -l <opts)" -gt 10 &&
-	while read -r o; do
-		grep -q "^\.It.*Fl -$o" "$page" || { echo "no item for --$o"; exit 1; }
-	done <opts
+test_expect_success 'cs-load.1: every option of --help has an item, and no other' '
+	man_options_are_items "$page" cs-load &&
+	test "$(wc -l <item-opts)" -gt 10 &&
+	man_options_are_help "$page" cs-load
 '
 
 test_expect_success 'cs-load.1: EXIT STATUS lists statuses of cli.h, in order' '

@@ -34,5 +34,11 @@ for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
 		test_expect_code 74 '$top_builddir/$prog' --version >/dev/full
 	"
 done
+# The same for --help.
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+	test_expect_success "$prog --help to a full device exits 74" "
+		test_expect_code 74 '$top_builddir/$prog' --help >/dev/full
+	"
+done
 
 test_done

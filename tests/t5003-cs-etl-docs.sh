@@ -6,39 +6,17 @@
 
 m=$top_srcdir/man
 
-test_expect_success 'groff renders the pages without a warning' '
-	for p in "$m/cs-etl.1" "$m/cs-tools.7"; do
-		groff -mandoc -ww -z "$p" 2>err &&
-		test_line_count = 0 err || return 1
-	done
-'
-
-test_expect_success 'mandoc -Tlint finds nothing at warning level or above' '
-	if ! command -v mandoc >/dev/null; then
-		test "${CI:-}" != true || { echo "mandoc is not installed"; false; }
-	else
-		for p in "$m/cs-etl.1" "$m/cs-tools.7"; do
-			mandoc -Tlint -Wwarning "$p" >out 2>&1
-			grep -v "outdated mandoc.db" out >msgs
-			test_line_count = 0 msgs || return 1
-		done
-	fi
+test_expect_success 'groff and mandoc render the pages without a warning' '
+	man_renders_clean "$m/cs-etl.1" &&
+	man_renders_clean "$m/cs-tools.7"
 '
 
 test_expect_success 'the SYNOPSIS of cs-etl(1) is its usage()' '
-	groff -mandoc -Tascii -P-bcou -rLL=200n "$m/cs-etl.1" |
-		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \n" "  " |
-		sed "s/^ //; s/ $//" >synopsis &&
-	cs-etl --no-such-option 2>&1 | sed -n "/^usage:/,\$p" | sed "s/^usage: //" |
-		tr -s " \n" "  " | sed "s/^ //; s/ $//" >usage &&
-	test_cmp usage synopsis
+	man_synopsis_is_usage "$m/cs-etl.1" cs-etl 200n
 '
 
-test_expect_success 'every option of --help is in the page, and the other way round' '
-	cs-etl --help | grep -oE -- "--[a-z][a-z-]*" | sort -u >help-opts &&
-	grep "^\.It Fl" "$m/cs-etl.1" | grep -oE "Fl -[a-z][a-z-]*" | sed "s/^Fl -/--/" |
-		sort -u >man-opts &&
-	test_cmp help-opts man-opts
+test_expect_success 'every option of --help has an item in the page, and no other' '
+	man_options_are_items "$m/cs-etl.1" cs-etl
 '
 
 test_expect_success 'every configuration name is documented' '

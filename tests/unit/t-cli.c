@@ -1,8 +1,13 @@
 /* Unit tests for libcs/cli.c. */
 #include "config.h"
 
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +15,28 @@
 #include "ndjson.h"
 #include "summary.h"
 #include "tap.h"
+
+static char dir[4096];
+
+/* A fresh directory for the files of the tests, under $TMPDIR. */
+static void
+make_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/t-cli.XXXXXX",
+	    tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+}
+
+static void
+print_help(void)
+{
+	printf("usage: cs-test [-hqV]\n");
+}
 
 static const struct {
 	const char *in;
@@ -176,6 +203,198 @@ test_reject_status(void)
 	    "rejects with nothing in fail");
 }
 
+/*
+ * The exit status at the end of a run, from the status so far, whether the
+ * reader went away, the counts and --max-reject-rate.
+ */
+static void
+test_end_status(void)
+{
+	static const struct {
+		int status, stopped;
+		uint64_t in, rejected;
+		double rate;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ 0, 0, 1000, 0, 0, 0, "no rejects: 0" },
+		{ 0, 0, 1000, 1, 0, 65, "one reject at rate 0: 65" },
+		{ 0, 0, 1000, 10, 0.01, 0, "10 of 1000 at 1%: 0" },
+		{ 0, 0, 1000, 11, 0.01, 65, "11 of 1000 at 1%: 65" },
+		{ 0, 0, 0, 3, 0.5, 65, "rejects with nothing in: 65" },
+		{ 0, 0, 1000, 1000, 1, 0, "rate 1 allows everything" },
+		{ 0, 1, 1000, 500, 0, 0, "stopped by the reader: 0, rejects or not" },
+		{ 74, 0, 1000, 500, 0, 74, "a failure stands over rejects" },
+		{ 75, 1, 1000, 0, 0, 75, "a failure stands when stopped" },
+		{ 66, 0, 1000, 0, 0, 66, "a failure stands without rejects" },
+		{ 65, 0, 1000, 0, 0, 65, "a chosen 65 stands" },
+	};
+	struct cs_cli c;
+	struct cs_summary s;
+	size_t i;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cs_cli_init(&c, "cs-test");
+		cs_summary_init(&s, "cs-test", 0);
+		c.max_reject_rate = cases[i].rate;
+		s.in = cases[i].in;
+		s.rejected = cases[i].rejected;
+		st = cs_cli_exit_status(&c, &s, cases[i].status,
+		    cases[i].stopped);
+		is_int(st, cases[i].want, "%s", cases[i].what);
+		is_int(cs_cli_exit_status(&c, &s, st, cases[i].stopped), st,
+		    "%s: asked again, the same", cases[i].what);
+	}
+}
+
+/* Run cs_cli_finish with stderr to a file; the file's text in out. */
+static int
+finish(struct cs_cli *c, struct cs_summary *s, int status, int stopped,
+    struct cs_error *e, char *out, size_t outlen)
+{
+	FILE *fp;
+	size_t n;
+	int st;
+
+	if ((fp = tmpfile()) == NULL)
+		return -2;
+	st = cs_cli_finish(c, s, status, stopped, fp, e);
+	rewind(fp);
+	n = fread(out, 1, outlen - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	return st;
+}
+
+static int
+file_has(const char *path, const char *text)
+{
+	char buf[1024];
+	size_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return strstr(buf, text) != NULL;
+}
+
+static void
+test_finish(void)
+{
+	char stats[4200], bad[4200], out[512];
+	struct cs_cli c;
+	struct cs_summary s;
+	struct cs_error e;
+
+	snprintf(stats, sizeof(stats), "%s/stats.json", dir);
+	snprintf(bad, sizeof(bad), "%s/no/such/dir/stats.json", dir);
+
+	cs_cli_init(&c, "cs-test");
+	cs_summary_init(&s, "cs-test", 0);
+	s.in = 10;
+	s.out = 9;
+	s.rejected = 1;
+	c.max_reject_rate = 0.5;
+	e.code = CS_EIO;
+	is_int(finish(&c, &s, 0, 0, &e, out, sizeof(out)), 0,
+	    "1 of 10 at 50%%: 0");
+	ok(e.code == CS_OK, "e cleared");
+	ok(strncmp(out, "cs-test: 10 in, 9 out, 1 rejected, ", 35) == 0,
+	    "the summary line on fp");
+
+	c.max_reject_rate = 0;
+	c.stats_path = stats;
+	is_int(finish(&c, &s, 0, 0, &e, out, sizeof(out)), 65,
+	    "1 of 10 at 0: 65");
+	ok(file_has(stats, "\"exit_status\":65}"), "--stats has 65");
+	ok(file_has(stats, "\"in\":10,\"out\":9,\"rejected\":1,"),
+	    "--stats has the counts");
+
+	c.quiet = 1;
+	is_int(finish(&c, &s, 74, 0, &e, out, sizeof(out)), 74, "74 stands");
+	is_str(out, "", "-q: no summary line");
+	ok(file_has(stats, "\"exit_status\":74}"), "--stats has 74");
+	c.quiet = 0;
+
+	is_int(finish(&c, &s, 0, 1, &e, out, sizeof(out)), 0,
+	    "stopped by the reader: 0");
+	is_str(out, "", "stopped quietly: no summary line");
+	ok(file_has(stats, "\"exit_status\":0}"), "--stats still written");
+	is_int(finish(&c, &s, 74, 1, &e, out, sizeof(out)), 74,
+	    "stopped by a failure: 74");
+	ok(strncmp(out, "cs-test: ", 9) == 0, "stopped by a failure: summary");
+
+	c.stats_path = bad;
+	c.max_reject_rate = 1;
+	is_int(finish(&c, &s, 0, 0, &e, out, sizeof(out)), 73,
+	    "--stats not writable: 73");
+	ok(e.code == CS_EIO && strstr(e.msg, "stats.json") != NULL,
+	    "e names the stats file: %s", e.msg);
+	ok(strncmp(out, "cs-test: ", 9) == 0, "the summary line before");
+	is_int(finish(&c, &s, 75, 0, &e, out, sizeof(out)), 75,
+	    "--stats not writable: an earlier failure stands");
+	ok(e.code == CS_EIO, "and e still says why");
+
+	unlink(stats);
+}
+
+/* --help and --version, in a child whose standard output is path. */
+static int
+answer(int help, int version, const char *path)
+{
+	struct cs_cli c;
+	pid_t pid;
+	int st, fd;
+
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		return -2;
+	if (pid == 0) {
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1 ||
+		    dup2(fd, STDOUT_FILENO) == -1)
+			_exit(99);
+		cs_cli_init(&c, "cs-test");
+		c.want_help = help;
+		c.want_version = version;
+		_exit(cs_cli_help_or_version(&c, print_help) & 0xff);
+	}
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st))
+		return -2;
+	return WEXITSTATUS(st);
+}
+
+static void
+test_help_or_version(void)
+{
+	char path[4200];
+	struct cs_cli c;
+
+	cs_cli_init(&c, "cs-test");
+	is_int(cs_cli_help_or_version(&c, print_help), -1,
+	    "neither --help nor --version: -1");
+	snprintf(path, sizeof(path), "%s/out", dir);
+	is_int(answer(1, 0, path), 0, "--help: 0");
+	ok(file_has(path, "usage: cs-test [-hqV]\n"), "--help: the help");
+	is_int(answer(0, 1, path), 0, "--version: 0");
+	ok(file_has(path, "cs-test (cs-tools) " PACKAGE_VERSION "\n"),
+	    "--version: the version line");
+	is_int(answer(1, 1, path), 0, "--help --version: 0");
+	ok(file_has(path, "usage: cs-test") &&
+	    !file_has(path, "(cs-tools)"), "--help wins");
+	unlink(path);
+	if (access("/dev/full", W_OK) == 0) {
+		is_int(answer(1, 0, "/dev/full"), 74,
+		    "--help that cannot be written: 74");
+		is_int(answer(0, 1, "/dev/full"), 74,
+		    "--version that cannot be written: 74");
+	} else
+		diag("no /dev/full: unwritable output not tried");
+}
+
 static void
 test_exit_status(void)
 {
@@ -262,6 +481,11 @@ main(void)
 	test_options();
 	test_usage();
 	test_reject_status();
+	test_end_status();
+	make_dir();
+	test_finish();
+	test_help_or_version();
+	rmdir(dir);
 	test_exit_status();
 	test_parsers();
 	return done_testing();
