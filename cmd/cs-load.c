@@ -73,7 +73,8 @@ help(void)
 	    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
 	    "                           suffix (default 32M)\n"
 	    "      --no-create          never create or alter a table\n"
-	    "      --retries N          tries again after a lost connection (default %d)\n"
+	    "      --retries N          tries again after a connection failure that\n"
+	    "                           may pass (default %d)\n"
 	    "      --source NAME        recorded in the cs_load_runs table\n"
 	    "%s",
 	    usage_text, CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,

@@ -60,6 +60,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pgconn.h"
 #include "pgload.h"
 #include "pgschema.h"
 #include "reject.h"
@@ -422,9 +423,8 @@ connect_once(struct lane *ln, struct cs_error *e)
 	if (ln->conn == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (PQstatus(ln->conn) != CONNECTION_OK) {
-		rc = PQconnectionNeedsPassword(ln->conn) ? CS_EDENIED : CS_ETEMP;
-		cs_pg_error(ln->conn, NULL, NULL, e);
-		e->code = rc;
+		/* A wrong password is not retried; a server restart is. */
+		rc = cs_pgconn_failure(ln->conn, keys, vals, e);
 		disconnect(ln);
 		return rc;
 	}

@@ -22,7 +22,12 @@
  * are isolated and rejected alone.  A lost connection, a server restart,
  * a deadlock or a serialization failure are retried: reconnect with
  * exponential backoff, then the batch again; after `retries' failed tries
- * in a row the load stops with CS_EUNAVAIL and nothing half-loaded.
+ * in a row the load stops with CS_EUNAVAIL and nothing half-loaded.  A
+ * connection the server refuses for good (pgconn.h: a wrong or missing
+ * password, no such role or database, no CONNECT privilege) or that
+ * libpq cannot try (bad parameters) is not retried, at the start or on a
+ * reconnection: the load stops at once with CS_EDENIED or CS_ECONFIG, the
+ * batches committed before staying whole.
  *
  * Ownership: cs_pgload_new() allocates and copies what it needs from the
  * options (the connection string is kept in memory it wipes when freed);
@@ -35,10 +40,11 @@
  *
  * Errors: every function returns CS_OK or an enum cs_err with a message
  * in e.  CS_EUNAVAIL: the server stayed unreachable; CS_EDENIED: bad
- * credentials or privileges; CS_ECONFIG: the table is missing (with
- * no_create) or cannot take rows; CS_EDB: the server refused something
- * else; CS_EIO: the rejects could not be written.  A row's own faults are
- * not errors: they are rejects.
+ * credentials or privileges; CS_ECONFIG: no such database, bad connection
+ * parameters, or the table is missing (with no_create) or cannot take
+ * rows; CS_EDB: the server refused something else; CS_EIO: the rejects
+ * could not be written.  A row's own faults are not errors: they are
+ * rejects.
  */
 #ifndef CS_PGLOAD_H
 #define CS_PGLOAD_H

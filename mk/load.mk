@@ -2,6 +2,7 @@
 libcs_libcs_a_SOURCES += \
 	libcs/row.c libcs/row.h \
 	libcs/pgschema.c libcs/pgschema.h \
+	libcs/pgconn.c libcs/pgconn.h \
 	libcs/pgload.c libcs/pgload.h
 
 bin_PROGRAMS += cs-load
@@ -18,6 +19,10 @@ check_PROGRAMS += tests/unit/t-row
 tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
 tests_unit_t_row_LDADD = $(CS_LIBS)
 
+check_PROGRAMS += tests/unit/t-pgconn
+tests_unit_t_pgconn_SOURCES = tests/unit/t-pgconn.c tests/unit/tap.h
+tests_unit_t_pgconn_LDADD = $(CS_LIBS)
+
 LOAD_SHELL_TESTS = \
 	tests/t3000-cs-load-basic.sh \
 	tests/t3010-cs-load-schema.sh \
@@ -27,9 +32,10 @@ LOAD_SHELL_TESTS = \
 	tests/t3050-cs-load-audit.sh \
 	tests/t3060-cs-load-man.sh \
 	tests/t3070-cs-load-bench.sh \
-	tests/t3080-cs-load-transform.sh
+	tests/t3080-cs-load-transform.sh \
+	tests/t3090-cs-load-auth.sh
 
-TESTS += tests/unit/t-row $(LOAD_SHELL_TESTS)
+TESTS += tests/unit/t-row tests/unit/t-pgconn $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 	tests/data/load/rows.txt \
 	tests/data/load/old-etl-table.sql

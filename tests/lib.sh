@@ -496,6 +496,33 @@ wait_until() {
 }
 
 # ---------------------------------------------------------------------
+# loadauth (cs-load's refused connections): password authentication.
+
+# pg_password_auth [SETTING...]: restart the cluster of start_postgres with
+# SCRAM password authentication on its socket for every role but the
+# superuser (which keeps trust: pgq and psql need no password), and with
+# these lines added to postgresql.conf ("max_connections = 6"...).
+# PGPASSFILE names an empty file, so that no ~/.pgpass answers for a role.
+pg_password_auth() {
+	stop_postgres >/dev/null 2>&1
+	printf 'local all %s trust\nlocal all all scram-sha-256\n' \
+		"$PG_SUPERUSER" >"$PG_DATA/pg_hba.conf" &&
+	echo "password_encryption = 'scram-sha-256'" >>"$PG_DATA/postgresql.conf" &&
+	for _setting in "$@"; do
+		echo "$_setting" >>"$PG_DATA/postgresql.conf" || return 1
+	done &&
+	start_postgres_again || {
+		echo "pg_password_auth: PostgreSQL did not start again" >&2
+		sed 's/^/# /' "$PG_ROOT/server.log" | tail -n 5 >&2
+		return 1
+	}
+	: >"$TEST_DIR/.pgpass-empty" &&
+	chmod 600 "$TEST_DIR/.pgpass-empty" &&
+	PGPASSFILE=$TEST_DIR/.pgpass-empty &&
+	export PGPASSFILE
+}
+
+# ---------------------------------------------------------------------
 # tidy: the man-page checks that t2006, t3060 and t5003 had of their own,
 # next to man_renders_clean, man_synopsis_is_usage and man_options_are_help.
 

@@ -5,6 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/etl-lib.sh"
 
+sq="'"
 etl_start_servers
 etl_config conf
 CS_ETL_CONFIG=$TEST_DIR/conf
@@ -68,13 +69,15 @@ test_expect_success 'the first stage fails: a bucket that does not exist' '
 
 test_expect_success 'the last stage fails: a database that does not exist' '
 	echo "{\"event_id\":\"$(etl_uuid "$H" 1 0)\",\"event_timestamp\":\"$H:00:01Z\",\"event_name\":\"x\"}" >row &&
-	# (--retries 0: cs-load would try again for a while first.)
-	{ PGDATABASE=no_such_db cs-load -q --retries 0 row >/dev/null 2>&1; want=$?; } &&
-	test "$want" -ne 0 &&
-	{ PGDATABASE=no_such_db CS_ETL_LOAD_ARGS="--retries 0" cs-etl --hour "$H" 2>log; st=$?; } &&
+	# (Not retried: cs-load fails at once, with 78.)
+	{ PGDATABASE=no_such_db cs-load -q row >/dev/null 2>&1; want=$?; } &&
+	test "$want" = 78 &&
+	{ PGDATABASE=no_such_db cs-etl --hour "$H" 2>log; st=$?; } &&
 	test "$st" = "$want" &&
 	test "$(etl_field failed log)" = cs-load &&
-	test "$(etl_field load.status log)" = "$want"
+	test "$(etl_field load.status log)" = "$want" &&
+	test_grep "SQLSTATE 3D000, not retried" log &&
+	test_grep "cs-etl: hour $H: cs-load failed with status 78 (configuration error)" log
 '
 
 test_expect_success 'a backfill stops at the first hour that fails' '
@@ -85,6 +88,22 @@ test_expect_success 'a backfill stops at the first hour that fails' '
 	test "$(etl_field failed log)" = cs-load &&
 	test_grep "window=$H..$N status=64 hours=3 loaded=0" log &&
 	! grep "^$N " state/hours
+'
+
+test_expect_success 'a wrong password: 77 from cs-load at once, no password in the log' '
+	pg_password_auth &&
+	pgq -c "CREATE ROLE etl_loader LOGIN PASSWORD ${sq}Right-pw-e1${sq}" &&
+	cp state/hours hours.before &&
+	{ PGUSER=etl_loader DW_PG_PASSWORD=Wrong-pw-e2 cs-etl --hour "$H" \
+		--log etl.log 2>log; st=$?; } &&
+	test "$st" = 77 &&
+	test "$(etl_field failed log)" = cs-load &&
+	test "$(etl_field load.status log)" = 77 &&
+	test_grep "SQLSTATE 28P01, not retried" log &&
+	! grep "trying again" log &&
+	test_grep "cs-etl: hour $H: cs-load failed with status 77 (access denied)" etl.log &&
+	! grep Wrong-pw-e2 log etl.log &&
+	test_cmp hours.before state/hours
 '
 
 test_done
