@@ -168,7 +168,14 @@ test_expect_success 'the latency proxy passes large bodies on intact, both ways'
 		sleep 0.05; i=$((i + 1))
 	done &&
 	test "$(ls -l /proc/$pid/fd | grep -c socket:)" = 1 &&
-	kill $pid
+	# it ends on SIGINT, though a shell starts it ignoring that signal
+	kill -INT $pid &&
+	i=0 && while test -d /proc/$pid && test "$(cut -d" " -f3 /proc/$pid/stat)" != Z &&
+		test $i -lt 100; do
+		sleep 0.05; i=$((i + 1))
+	done &&
+	{ ! test -d /proc/$pid || test "$(cut -d" " -f3 /proc/$pid/stat)" = Z; } &&
+	wait $pid
 '
 
 test_expect_success 'the latency proxy refuses bad options' '

@@ -434,6 +434,14 @@ listen_loopback(const char *port_file)
 	return fd;
 }
 
+/* Connections still open are dropped, not drained. */
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
 static void
 usage(void)
 {
@@ -490,6 +498,9 @@ main(int argc, char *argv[])
 	if ((rc = getaddrinfo(upstream, colon + 1, &hints, &up)) != 0)
 		errx(69, "%s: %s", upstream, gai_strerror(rc));
 	delay_ns = (uint64_t)(delay_ms * 1e6);
+	/* Set, not inherited: a shell starts background jobs ignoring SIGINT. */
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
 
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK)) == -1)
