@@ -137,11 +137,15 @@ test_expect_success 'cs-s3ls lists s3-mem whole' '
 start_s3rver bkt
 
 PROXY=$top_builddir/scripts/bench/latency-proxy
+# only_listening PID: PID holds one socket, its listener.
+only_listening() { test "$(ls -l /proc/$1/fd | grep -c socket:)" = 1; }
+# has_ended PID: PID is gone, or a zombie waiting for wait.
+has_ended() { ! test -d /proc/$1 || test "$(cut -d" " -f3 /proc/$1/stat)" = Z; }
 
 test_expect_success 'the latency proxy delays each direction' '
 	"$PROXY" --upstream "127.0.0.1:$S3_PORT" --delay-ms 300 --port-file pp &
 	pid=$!
-	i=0 && while ! test -s pp && test $i -lt 100; do sleep 0.05; i=$((i + 1)); done &&
+	wait_until test -s pp &&
 	ep=http://127.0.0.1:$(cat pp) &&
 	s3cli --endpoint "$ep" list s3://bkt/ >/dev/null 2>&1 &&
 	/usr/bin/time -f %e -o t "$top_builddir/tests/s3cli" --endpoint "$ep" list s3://bkt/ >/dev/null 2>&1
@@ -155,7 +159,7 @@ test_expect_success 'the latency proxy passes large bodies on intact, both ways'
 	"$PROXY" --upstream "127.0.0.1:$S3_PORT" --delay-ms 1 --port-file pb &
 	pid=$!
 	track_pid $pid
-	i=0 && while ! test -s pb && test $i -lt 100; do sleep 0.05; i=$((i + 1)); done &&
+	wait_until test -s pb &&
 	ep=http://127.0.0.1:$(cat pb) &&
 	head -c 7000000 /dev/urandom >big &&
 	"${AWS:-/usr/bin/aws}" --endpoint-url "$ep" s3 cp --quiet big s3://bkt/big &&
@@ -163,18 +167,10 @@ test_expect_success 'the latency proxy passes large bodies on intact, both ways'
 	cmp big big.back &&
 	kill -0 $pid &&
 	# the clients are gone: so are their connections, the listener stays
-	i=0 && while test "$(ls -l /proc/$pid/fd | grep -c socket:)" -gt 1 &&
-		test $i -lt 100; do
-		sleep 0.05; i=$((i + 1))
-	done &&
-	test "$(ls -l /proc/$pid/fd | grep -c socket:)" = 1 &&
+	wait_until only_listening $pid &&
 	# it ends on SIGINT, though a shell starts it ignoring that signal
 	kill -INT $pid &&
-	i=0 && while test -d /proc/$pid && test "$(cut -d" " -f3 /proc/$pid/stat)" != Z &&
-		test $i -lt 100; do
-		sleep 0.05; i=$((i + 1))
-	done &&
-	{ ! test -d /proc/$pid || test "$(cut -d" " -f3 /proc/$pid/stat)" = Z; } &&
+	wait_until has_ended $pid &&
 	wait $pid
 '
 
