@@ -29,16 +29,19 @@
 #include "cli.h"
 #include "events.h"
 #include "ndjson.h"
+#include "objmark.h"
 #include "reject.h"
 #include "s3.h"
 #include "summary.h"
 #include "banned.h"
 
 enum {
-	OPT_MAX_OBJECT_SIZE = CS_OPT_FIRST_PROGRAM_OPTION
+	OPT_MARK_OBJECTS = CS_OPT_FIRST_PROGRAM_OPTION,
+	OPT_MAX_OBJECT_SIZE
 };
 
 static const struct option longopts[] = {
+	{ "mark-objects", no_argument, NULL, OPT_MARK_OBJECTS },
 	{ "max-object-size", required_argument, NULL, OPT_MAX_OBJECT_SIZE },
 	CS_S3_LONGOPTS,
 	CS_CLI_COMMON_LONGOPTS,
@@ -57,6 +60,7 @@ struct fetch {
 	struct cs_buf dec;
 	struct cs_buf tmp;
 	size_t max_object;
+	int mark_objects;		/* an end-of-object record after each */
 	unsigned jobs;
 	int fatal;			/* an exit status that ends the run */
 	int stop;			/* stop reading and fetching */
@@ -82,8 +86,8 @@ struct input {
 };
 
 static const char usage_text[] =
-"usage: cs-fetch [-hqV] [-j jobs] [--max-object-size bytes] [--endpoint url]\n"
-"                [--path-style] [--ca-bundle file] [--max-tries n]\n"
+"usage: cs-fetch [-hqV] [-j jobs] [--mark-objects] [--max-object-size bytes]\n"
+"                [--endpoint url] [--path-style] [--ca-bundle file] [--max-tries n]\n"
 "                [--retry-delay ms] [--timeout seconds] [--rejects file]\n"
 "                [--stats file] [--max-reject-rate rate] [--max-line-bytes bytes]\n"
 "                [--progress | --no-progress] [file ...]\n";
@@ -101,6 +105,7 @@ help(void)
 	printf("%s\nFetch the objects named by object records or s3:// lines and\n"
 "write their events, each with a _source member, one JSON line each.\n\n"
 "  -j, --jobs N             requests in flight (default 64)\n"
+"      --mark-objects       after each object's events, an end-of-object record\n"
 "      --max-object-size N  largest object, K, M or G suffix (default 64M)\n"
 "      --endpoint URL       S3 endpoint, or file:///dir for a local store\n"
 "      --path-style         address buckets in the path, not the host name\n"
@@ -244,6 +249,17 @@ emit(struct fetch *f, struct job *j, const struct cs_s3_result *r)
 		if (f->werr == CS_OK)
 			f->sum.out++;
 		p = nl + 1;
+	}
+	if (f->mark_objects && f->werr == CS_OK) {
+		/* After the events: a mark vouches for those before it. */
+		cs_buf_reset(&f->tmp);
+		if (cs_objmark_format(&f->tmp, src.bucket, src.key,
+		    (int64_t)r->body_len, src.etag, src.last_modified,
+		    f->ev.count, f->ev.nbad) != 0) {
+			set_fatal(f, CS_EXIT_OSERR);
+			return;
+		}
+		f->werr = cs_ndjson_write(f->w, f->tmp.data, f->tmp.len, &e);
 	}
 	if (f->werr != CS_OK) {
 		if (f->werr != CS_EPIPE) {
@@ -471,6 +487,9 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case OPT_MARK_OBJECTS:
+			f.mark_objects = 1;
+			break;
 		case OPT_MAX_OBJECT_SIZE:
 			f.max_object = parse_size(optarg);
 			break;

@@ -1,7 +1,11 @@
 /*
  * cs-load: load row records (CONTRACT section 5) into PostgreSQL, each
- * event_id exactly once.  The work is libcs/pgload.c's; this is options,
- * input files and exit status.
+ * event_id exactly once, recording the raw objects whose end-of-object
+ * records come with them.  With --pending or --check, read object records
+ * instead and say which objects the warehouse holds (libcs/pending.c);
+ * with --preflight, check that a load could run; with --schema-sql, print
+ * a migration.  The work is libcs's; this is options, inputs and exit
+ * status.
  */
 #include "config.h"
 
@@ -17,7 +21,11 @@
 #include "cli.h"
 #include "error.h"
 #include "ndjson.h"
+#include "pending.h"
+#include "pgconn.h"
+#include "pgledger.h"
 #include "pgload.h"
+#include "pgschema.h"
 #include "reject.h"
 #include "summary.h"
 #include "banned.h"
@@ -25,19 +33,29 @@
 enum {
 	OPT_BATCH_BYTES = CS_OPT_FIRST_PROGRAM_OPTION,
 	OPT_BATCH_ROWS,
+	OPT_CHECK,
+	OPT_CREATE,
 	OPT_NO_CREATE,
+	OPT_PENDING,
+	OPT_PREFLIGHT,
 	OPT_RETRIES,
+	OPT_SCHEMA_SQL,
 	OPT_SOURCE
 };
 
 static const struct option longopts[] = {
 	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
 	{ "batch-rows", required_argument, NULL, OPT_BATCH_ROWS },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "create", no_argument, NULL, OPT_CREATE },
 	{ "dbname", required_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "no-create", no_argument, NULL, OPT_NO_CREATE },
+	{ "pending", no_argument, NULL, OPT_PENDING },
+	{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "schema-sql", required_argument, NULL, OPT_SCHEMA_SQL },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "table", required_argument, NULL, 't' },
 	CS_CLI_COMMON_LONGOPTS,
@@ -46,11 +64,14 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
-"               [--batch-bytes size] [--batch-rows n] [--no-create]\n"
+"               [--batch-bytes size] [--batch-rows n] [--create | --no-create]\n"
 "               [--retries n]\n"
 "               [--source name] [--rejects file] [--stats file]\n"
 "               [--max-reject-rate rate] [--max-line-bytes n]\n"
-"               [--progress | --no-progress] [file ...]\n";
+"               [--progress | --no-progress] [file ...]\n"
+"       cs-load --pending | --check [-d conninfo] [-t table] [file ...]\n"
+"       cs-load --preflight [-d conninfo] [-t table] [--create | --no-create]\n"
+"       cs-load --schema-sql version [-t table]\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -72,13 +93,19 @@ help(void)
 	    "      --batch-rows N       rows a transaction at most (default %d)\n"
 	    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
 	    "                           suffix (default 32M)\n"
-	    "      --no-create          never create or alter a table\n"
+	    "      --create             create the table when it is missing\n"
+	    "      --no-create          never create or upgrade a table\n"
+	    "      --pending            read object records; write those of objects\n"
+	    "                           the table does not hold whole\n"
+	    "      --check              read object records; write each one's state\n"
+	    "      --preflight          check that a load could run; change nothing\n"
+	    "      --schema-sql N       print schema migration N (1-%d) for psql\n"
 	    "      --retries N          tries again after a connection failure that\n"
 	    "                           may pass (default %d)\n"
 	    "      --source NAME        recorded in the cs_load_runs table\n"
 	    "%s",
 	    usage_text, CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
-	    CS_PGLOAD_DEFAULT_BATCH_ROWS,
+	    CS_PGLOAD_DEFAULT_BATCH_ROWS, CS_PGSCHEMA_VERSION,
 	    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
 }
 
@@ -111,23 +138,17 @@ say(void *ctx, const char *msg)
 	warnx("%s", msg);
 }
 
-/* Feed one input to the loader.  0, or the exit status of a failure. */
+/* Feed one input (opened already) to the loader.  0, or an exit status. */
 static int
-load_file(struct cs_pgload *l, struct cs_summary *sum, const char *path,
-    size_t max_line)
+load_file(struct cs_pgload *l, struct cs_summary *sum, int fd,
+    const char *path, size_t max_line)
 {
 	struct cs_ndjson_reader *r;
 	struct cs_line line;
 	struct cs_error e;
-	int fd, n, status = 0;
+	int n, status = 0;
 
 	cs_error_clear(&e);
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("cannot open '%s'", path);
-		return CS_EXIT_NOINPUT;
-	}
 	if ((r = cs_ndjson_reader_new_fd(fd, path, max_line)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
@@ -144,8 +165,153 @@ load_file(struct cs_pgload *l, struct cs_summary *sum, const char *path,
 	}
 	sum->bytes_in += cs_ndjson_reader_bytes(r);
 	cs_ndjson_reader_free(r);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	return status;
+}
+
+/*
+ * Open every input before the database is touched, so that a name that
+ * is not a file (psql's habit of naming the database) changes nothing.
+ */
+static int *
+open_inputs(int argc, char **argv)
+{
+	int *fds, i;
+
+	if ((fds = calloc((size_t)(argc ? argc : 1), sizeof(*fds))) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			fds[i] = STDIN_FILENO;
+		else if ((fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1)
+			err(CS_EXIT_NOINPUT, "cannot open '%s'%s", argv[i],
+			    access(argv[i], F_OK) == -1 && strchr(argv[i], '/') == NULL ?
+			    " (to name the database, use -d)" : "");
+	}
+	return fds;
+}
+
+static void
+close_inputs(int *fds, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (fds[i] != STDIN_FILENO)
+			close(fds[i]);
+	free(fds);
+}
+
+/* --schema-sql N: the migration, for psql. */
+static int
+schema_sql(const char *table, const char *arg)
+{
+	struct cs_pgname name;
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_error e;
+	const char *what;
+	int v = (int)parse_num(arg, 1, CS_PGSCHEMA_VERSION, "--schema-sql");
+
+	if (cs_pgname_parse(&name, table ? table : CS_PGLOAD_DEFAULT_TABLE,
+	    &e) != CS_OK)
+		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (cs_pgschema_migration_sql(&name, v, &b, &what) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
+	fwrite(b.data, 1, b.len, stdout);
+	cs_buf_release(&b);
+	if (fclose(stdout) == EOF)
+		err(CS_EXIT_IOERR, "cannot write the migration");
+	return CS_EXIT_OK;
+}
+
+static void
+say_out(void *ctx, const char *msg)
+{
+	(void)ctx;
+	printf("cs-load: %s\n", msg);
+}
+
+/* --preflight: what a load would meet, changing nothing. */
+static int
+preflight(const char *conninfo, const char *table, enum cs_pgschema_mode mode)
+{
+	struct cs_pgschema_state st;
+	struct cs_pgname name;
+	struct cs_error e;
+	PGconn *conn;
+	enum cs_err rc;
+
+	if (cs_pgname_parse(&name, table ? table : CS_PGLOAD_DEFAULT_TABLE,
+	    &e) != CS_OK)
+		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if ((rc = cs_pgconn_connect(conninfo, "cs-load", &conn, &e)) != CS_OK)
+		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
+		    "cannot connect: %s", e.msg);
+	rc = cs_pgschema_preflight(conn, &name, mode, &st, say_out, NULL, &e);
+	PQfinish(conn);
+	if (fflush(stdout) == EOF)
+		err(CS_EXIT_IOERR, "standard output");
+	if (rc != CS_OK)
+		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
+		    "%s", e.msg);
+	return CS_EXIT_OK;
+}
+
+/* --pending and --check. */
+static int
+ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
+    int check, int retries, int *fds, int argc, char **argv)
+{
+	struct cs_pgledger_opts lo;
+	struct cs_pending_opts po;
+	struct cs_pgledger *l;
+	struct cs_ndjson_writer *w;
+	struct cs_summary sum;
+	struct cs_error e;
+	enum cs_err rc = CS_OK;
+	int i, status = CS_EXIT_OK, stopped = 0;
+
+	memset(&lo, 0, sizeof(lo));
+	lo.conninfo = conninfo;
+	lo.table = table;
+	lo.retries = retries;
+	lo.notice = say;
+	memset(&po, 0, sizeof(po));
+	po.check = check;
+	po.max_line = cli->max_line_bytes;
+	po.summary = &sum;
+	if ((po.rejects = cs_rejects_open("cs-load", cli->rejects_path, &e)) == NULL)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+	cs_summary_init(&sum, "cs-load", cli->progress);
+	if (cs_pgledger_open(&lo, &l, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "cannot read what '%s' holds: %s",
+		    table ? table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
+	if ((w = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	for (i = 0; i < (argc ? argc : 1) && rc == CS_OK; i++)
+		rc = cs_pending_run(l, &po, fds[i], argc ? argv[i] : "-", w, &e);
+	if (rc == CS_OK)
+		rc = cs_ndjson_writer_free(w, &e);
+	else
+		cs_ndjson_writer_free(w, NULL);
+	if (rc == CS_EPIPE)
+		stopped = 1;
+	else if (rc != CS_OK) {
+		warnx("%s", e.msg);
+		status = cs_cli_exit_status_for(rc);
+	}
+	cs_pgledger_free(l);
+	if (cs_rejects_close(po.rejects, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (status == 0)
+			status = CS_EXIT_IOERR;
+	}
+	/* Like diff(1): 1 when the warehouse lacks something checked. */
+	if (status == 0 && check && cs_summary_get(&sum, "loaded") <
+	    sum.in - sum.rejected)
+		status = CS_EXIT_INCOMPLETE;
+	status = cs_cli_finish(cli, &sum, status, stopped, stderr, &e);
+	if (e.code != CS_OK)
+		warnx("%s", e.msg);
 	return status;
 }
 
@@ -157,9 +323,11 @@ main(int argc, char *argv[])
 	struct cs_pgload_opts o;
 	struct cs_pgload *l = NULL;
 	struct cs_rejects *rejects;
+	struct cs_pgname name;
 	struct cs_error e;
 	char *conninfo = NULL;
-	int ch, r, i, status = 0, fatal = 0;
+	const char *schema_version = NULL;
+	int ch, r, i, status = 0, fatal = 0, mode = 0, *fds;
 
 	cs_cli_init(&cli, "cs-load");
 	memset(&o, 0, sizeof(o));
@@ -192,6 +360,19 @@ main(int argc, char *argv[])
 			o.batch_rows = (size_t)parse_num(optarg, 1,
 			    CS_PGLOAD_MAX_BATCH_ROWS, "--batch-rows");
 			break;
+		case OPT_CREATE:
+			o.create = 1;
+			break;
+		case OPT_CHECK:
+		case OPT_PENDING:
+		case OPT_PREFLIGHT:
+		case OPT_SCHEMA_SQL:
+			if (mode != 0 && mode != ch)
+				errx(CS_EXIT_USAGE, "--pending, --check, --preflight and --schema-sql exclude each other");
+			mode = ch;
+			if (ch == OPT_SCHEMA_SQL)
+				schema_version = optarg;
+			break;
 		case OPT_NO_CREATE:
 			o.no_create = 1;
 			break;
@@ -214,6 +395,29 @@ main(int argc, char *argv[])
 	argv += optind;
 	if ((r = cs_cli_help_or_version(&cli, help)) != -1)
 		return r;
+	if (o.create && o.no_create)
+		errx(CS_EXIT_USAGE, "--create and --no-create exclude each other");
+	/* A bad name is refused before anything is opened or connected. */
+	if (cs_pgname_parse(&name, o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE,
+	    &e) != CS_OK)
+		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (mode == OPT_SCHEMA_SQL)
+		return schema_sql(o.table, schema_version);
+	if (mode == OPT_PREFLIGHT) {
+		if (argc > 0)
+			errx(CS_EXIT_USAGE, "--preflight reads no input");
+		return preflight(conninfo, o.table, o.no_create ? CS_PGSCHEMA_KEEP :
+		    o.create ? CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE);
+	}
+	fds = open_inputs(argc, argv);
+	if (mode == OPT_PENDING || mode == OPT_CHECK) {
+		status = ledger_run(&cli, conninfo, o.table, mode == OPT_CHECK,
+		    o.retries, fds, argc, argv);
+		close_inputs(fds, argc);
+		if (conninfo != NULL)
+			freezero(conninfo, strlen(conninfo));
+		return status;
+	}
 
 	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
@@ -232,18 +436,20 @@ main(int argc, char *argv[])
 	}
 
 	for (i = 0; i < (argc ? argc : 1) && !fatal; i++) {
-		r = load_file(l, &sum, argc ? argv[i] : "-", cli.max_line_bytes);
-		if (r == CS_EXIT_NOINPUT)
-			status = r;
-		else if (r != 0)
+		r = load_file(l, &sum, fds[i], argc ? argv[i] : "-",
+		    cli.max_line_bytes);
+		if (r != 0)
 			status = r, fatal = 1;
 	}
+	close_inputs(fds, argc);
 	if (!fatal && cs_pgload_flush(l, &e) != CS_OK) {
 		warnx("cannot load into '%s': %s",
 		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
 		status = cs_cli_exit_status_for(e.code);
 		fatal = 1;
 	}
+	if (cs_pgload_stats(l)->table_created)
+		cs_summary_add(&sum, "table_created", 1);
 	if (status == 0)
 		status = cs_cli_reject_status(&cli, &sum);
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)

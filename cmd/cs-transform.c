@@ -25,6 +25,7 @@
 #include "event.h"
 #include "ipanon.h"
 #include "ndjson.h"
+#include "objmark.h"
 #include "reject.h"
 #include "summary.h"
 #include "transform.h"
@@ -170,6 +171,39 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
+/*
+ * An end-of-object record (objmark.h) is passed on as it came, for
+ * cs-load: it is not an event and counts only as a mark.  A bad one is
+ * rejected.  1 when the line was a mark (passed on or rejected).
+ */
+static int
+mark_in(struct run *r, const struct cs_line *line, const char *file)
+{
+	struct cs_objmark m;
+	struct cs_error e;
+	enum cs_err code;
+
+	code = cs_objmark_parse(line->data, line->len, &m, &e);
+	cs_objmark_release(&m);
+	if (code == CS_ENOMEM)
+		errx(CS_EXIT_OSERR, "out of memory");
+	if (code != CS_OK) {
+		r->sum.in++;
+		reject(r, line, file, NULL, NULL, e.msg);
+		return 1;
+	}
+	if ((code = cs_ndjson_write(r->out, line->data, line->len, &e)) != CS_OK) {
+		if (code != CS_EPIPE) {
+			warnx("%s", e.msg);
+			r->status = cs_cli_exit_status_for(code);
+		}
+		r->stop = 1;
+		return 1;
+	}
+	cs_summary_add(&r->sum, "marks", 1);
+	return 1;
+}
+
 /* One input line. */
 static void
 line_in(struct run *r, const struct cs_line *line, const char *file)
@@ -179,6 +213,9 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 	struct cs_buf *b;
 	enum cs_err code;
 
+	if (!line->too_long && cs_objmark_is(line->data, line->len) &&
+	    mark_in(r, line, file))
+		return;
 	r->sum.in++;
 	if (line->too_long) {
 		cs_buf_reset(&r->reason);

@@ -38,6 +38,7 @@
 
 /* Exit statuses, the same for every program (sysexits where they fit). */
 #define CS_EXIT_OK		0
+#define CS_EXIT_INCOMPLETE	1	/* a check found data missing (as diff(1)) */
 #define CS_EXIT_USAGE		64	/* EX_USAGE: bad option or argument */
 #define CS_EXIT_REJECTS		65	/* EX_DATAERR: rejects above --max-reject-rate */
 #define CS_EXIT_NOINPUT		66	/* EX_NOINPUT: an input file cannot be read */

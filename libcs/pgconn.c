@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -313,4 +314,72 @@ cs_pgconn_failure(PGconn *conn, const char *const *keys,
 		return cs_error_set(e, rc,
 		    "%s (bad connection parameters, not retried)", msg);
 	return cs_error_set(e, rc, "%s (not retried)", msg);
+}
+
+enum cs_err
+cs_pgconn_connect(const char *conninfo, const char *app, PGconn **out,
+    struct cs_error *e)
+{
+	const char *keys[10], *vals[10];
+	PGconn *conn;
+	enum cs_err rc;
+	int k = 0;
+
+	*out = NULL;
+	/* Ours first: what the conninfo string says wins over them. */
+	keys[k] = "fallback_application_name"; vals[k++] = app;
+	if (getenv("PGCONNECT_TIMEOUT") == NULL) {
+		keys[k] = "connect_timeout"; vals[k++] = "30";
+	}
+	keys[k] = "keepalives_idle"; vals[k++] = "60";
+	keys[k] = "keepalives_interval"; vals[k++] = "10";
+	keys[k] = "keepalives_count"; vals[k++] = "6";
+	/* A send the server never acknowledges fails after a minute. */
+	keys[k] = "tcp_user_timeout"; vals[k++] = "60000";
+	if (conninfo != NULL) {
+		keys[k] = "dbname"; vals[k++] = conninfo;
+	}
+	keys[k] = NULL; vals[k] = NULL;
+	if ((conn = PQconnectdbParams(keys, vals, 1)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (PQstatus(conn) != CONNECTION_OK) {
+		/* A wrong password is not retried; a server restart is. */
+		rc = cs_pgconn_failure(conn, keys, vals, e);
+		PQfinish(conn);
+		return rc;
+	}
+	if (PQsetClientEncoding(conn, "UTF8") != 0) {
+		rc = cs_error_set(e, CS_ETEMP, "cannot set the client encoding: %.200s",
+		    PQerrorMessage(conn));
+		PQfinish(conn);
+		return rc;
+	}
+	if (PQserverVersion(conn) < 90500) {
+		PQfinish(conn);
+		return cs_error_set(e, CS_ECONFIG,
+		    "the server is older than PostgreSQL 9.5 (no ON CONFLICT)");
+	}
+	*out = conn;
+	return CS_OK;
+}
+
+double
+cs_pgconn_backoff(int n)
+{
+	double d = 0.25;
+
+	while (n-- > 0 && d < 15)
+		d *= 2;
+	return d < 15 ? d : 15;
+}
+
+void
+cs_pgconn_pause(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }

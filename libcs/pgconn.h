@@ -76,4 +76,20 @@ int cs_pgconn_find_sqlstate(const char *msg, char state[6]);
  */
 int cs_pgconn_redact(struct cs_buf *msg, const char *ci, const char *pw);
 
+/*
+ * Connect as cs-load does: conninfo (key=value or a URI; NULL: libpq's
+ * defaults and PG* variables) with application name app unless it names
+ * one, a 30 s connect timeout unless PGCONNECT_TIMEOUT is set, TCP
+ * keepalives, UTF8, and a server of 9.5 or later.  CS_OK with *out, or
+ * the error of cs_pgconn_failure() (CS_ECONFIG for an older server).
+ */
+enum cs_err cs_pgconn_connect(const char *conninfo, const char *app,
+    PGconn **out, struct cs_error *e);
+
+/* Seconds to wait before try n (0-based): 0.25, 0.5, ... up to 15. */
+double cs_pgconn_backoff(int n);
+
+/* Sleep s seconds (through signals). */
+void cs_pgconn_pause(double s);
+
 #endif

@@ -34,15 +34,30 @@
  * messages that introduced it.
  *
  * A COPY that the server refuses for its data is split in halves, each
- * loaded on its own, until the refused rows stand alone and are rejected
- * with the server's message (as pgloader does).
+ * loaded under a savepoint of its own, until the refused rows stand alone
+ * and are rejected with the server's message (as pgloader does).
  *
- * Rows are marked as they are settled (inserted, duplicate, rejected), and
- * counted only when the transaction that settled them has committed, so
- * that a retry after a lost connection repeats exactly the unsettled
- * rows.  A batch whose commit was in flight when the connection died is
- * found in the table on the retry: its rows count as duplicates, and the
- * table is right.
+ * A batch is one transaction, whatever the path: a direct COPY that fails
+ * is rolled back and the batch done again in check mode, in a new
+ * transaction; the check mode's COPYs and halves run under savepoints.
+ * Rows are marked as they are settled (inserted, duplicate) and counted
+ * only when the transaction has committed, so that a retry after a lost
+ * connection does the batch again from the start; a row the server
+ * refused stays rejected (its reject record is written once).  A batch
+ * whose commit was in flight when the connection died is found in the
+ * table on the retry: its rows count as duplicates, and the table is
+ * right.
+ *
+ * End-of-object records (objmark.h).  The ledger row of an object
+ * (cs_load_objects) is written in a transaction that commits after every
+ * row that came before its mark: in the same transaction as the object's
+ * rows when they all went into the batch being filled when the mark came
+ * (the usual case), else in the first batch handed over after the
+ * batches that hold its rows have committed, or in a transaction of its
+ * own at the end.  A run that fails may leave an object's rows without
+ * its ledger row, which only costs a fetch on the next run; never a
+ * ledger row without its rows.  The row count recorded is what the table
+ * holds under the object's source_key at that moment.
  */
 #include "config.h"
 
@@ -60,15 +75,21 @@
 
 #include "buf.h"
 #include "error.h"
+#include "objmark.h"
 #include "pgconn.h"
 #include "pgload.h"
 #include "pgschema.h"
 #include "reject.h"
 #include "row.h"
 #include "summary.h"
+#include "timeutil.h"
 #include "banned.h"
 
-enum { ROW_PENDING, ROW_DONE, ROW_REJECTED };
+/*
+ * ROW_TX: settled (inserted, or found a duplicate) in the transaction
+ * under way; ROW_DONE once it committed.
+ */
+enum { ROW_PENDING, ROW_TX, ROW_DONE, ROW_REJECTED };
 enum { MODE_DIRECT, MODE_CHECK };
 
 struct brow {
@@ -80,12 +101,24 @@ struct brow {
 	uint8_t state;
 };
 
+/* An object whose mark came: its ledger row, to write. */
+struct mark {
+	char *bucket, *key, *etag;
+	int64_t size, last_modified;
+	uint64_t events;
+	uint64_t need;		/* deferred until batches up to this committed */
+};
+
 struct batch {
 	struct brow *rows;
 	size_t nrows, cap;
 	struct cs_buf enc, raw;
 	uint32_t *slots;	/* row index + 1; 0 empty */
 	size_t nslots;
+	uint64_t seq;		/* 1, 2, ... in the order they were filled */
+	struct mark *marks;	/* ledger rows to write with the batch */
+	size_t nmarks, capmarks;
+	uint64_t tx_inserted, tx_dups;	/* settled in the transaction */
 };
 
 struct lane {
@@ -95,7 +128,6 @@ struct lane {
 	int started;
 	PGconn *conn;
 	int prepared;		/* the exists statement, on this connection */
-	int stage_ready;	/* the staging table, on this connection */
 	int mode;
 	struct batch *b;	/* the batch it loads; NULL when idle */
 	uint64_t found;		/* duplicates the table held, this batch */
@@ -103,6 +135,9 @@ struct lane {
 	int failed;
 	struct cs_error err;
 };
+
+/* Batches committed out of order that are remembered (note_committed). */
+#define DONE_MAX 256
 
 /* Objects seen recently: two generations of a small hash set. */
 #define OBJ_SLOTS 4096
@@ -115,7 +150,7 @@ struct cs_pgload {
 	char host[256];
 	struct cs_pgname name;
 	int schema_ready;
-	int have_runs;
+	struct cs_pgschema_state schema;
 	char run_id[24];	/* "" when no audit row */
 	int exit_status;	/* for the audit row */
 	struct cs_row_parser *rp;
@@ -130,6 +165,17 @@ struct cs_pgload {
 	struct batch *cur;	/* the one the caller's thread fills */
 	struct batch **inflight; /* handed over, maybe not settled: keys to avoid */
 	int ninflight;
+
+	/* Marks: which batches committed, and the rows since the last mark. */
+	uint64_t next_seq;	/* the seq of the batch being filled */
+	uint64_t committed;	/* every batch up to this one committed */
+	uint64_t *done;		/* committed batches after it */
+	int ndone;
+	struct mark *deferred;	/* marks waiting for batches to commit */
+	size_t ndeferred, capdeferred;
+	int seg_rows;		/* the rows since the last mark touched a batch */
+	int seg_in_cur;		/* ... the batch being filled */
+	int seg_spilled;	/* ... a batch handed over */
 
 	char **names;
 	size_t nnames;
@@ -380,6 +426,14 @@ batch_init(struct batch *b, size_t rows)
 static void
 batch_release(struct batch *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->nmarks; i++) {
+		free(b->marks[i].bucket);
+		free(b->marks[i].key);
+		free(b->marks[i].etag);
+	}
+	free(b->marks);
 	free(b->rows);
 	cs_buf_release(&b->enc);
 	cs_buf_release(&b->raw);
@@ -394,95 +448,48 @@ disconnect(struct lane *ln)
 	PQfinish(ln->conn);
 	ln->conn = NULL;
 	ln->prepared = 0;
-	ln->stage_ready = 0;
 }
 
 static enum cs_err
 connect_once(struct lane *ln, struct cs_error *e)
 {
-	struct cs_pgload *l = ln->l;
-	const char *keys[10], *vals[10];
-	int k = 0;
 	enum cs_err rc;
 
-	/* Ours first: what the conninfo string says wins over them. */
-	keys[k] = "fallback_application_name"; vals[k++] = "cs-load";
-	if (getenv("PGCONNECT_TIMEOUT") == NULL) {
-		keys[k] = "connect_timeout"; vals[k++] = "30";
-	}
-	keys[k] = "keepalives_idle"; vals[k++] = "60";
-	keys[k] = "keepalives_interval"; vals[k++] = "10";
-	keys[k] = "keepalives_count"; vals[k++] = "6";
-	/* A send the server never acknowledges fails after a minute. */
-	keys[k] = "tcp_user_timeout"; vals[k++] = "60000";
-	if (l->conninfo != NULL) {
-		keys[k] = "dbname"; vals[k++] = l->conninfo;
-	}
-	keys[k] = NULL; vals[k] = NULL;
-	ln->conn = PQconnectdbParams(keys, vals, 1);
-	if (ln->conn == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if (PQstatus(ln->conn) != CONNECTION_OK) {
-		/* A wrong password is not retried; a server restart is. */
-		rc = cs_pgconn_failure(ln->conn, keys, vals, e);
-		disconnect(ln);
-		return rc;
-	}
-	PQsetNoticeProcessor(ln->conn, notice_processor, ln);
-	if (PQsetClientEncoding(ln->conn, "UTF8") != 0) {
-		rc = cs_pg_error(ln->conn, NULL, "cannot set the client encoding", e);
-		disconnect(ln);
-		return rc;
-	}
-	if (PQserverVersion(ln->conn) < 90500) {
-		disconnect(ln);
-		return cs_error_set(e, CS_ECONFIG,
-		    "the server is older than PostgreSQL 9.5 (no ON CONFLICT)");
-	}
-	return CS_OK;
+	if ((rc = cs_pgconn_connect(ln->l->conninfo, "cs-load", &ln->conn,
+	    e)) == CS_OK)
+		PQsetNoticeProcessor(ln->conn, notice_processor, ln);
+	return rc;
 }
 
-/* Quote the names and make the tables ready, once a run (lane 0). */
+static void
+say_schema(void *ctx, const char *msg)
+{
+	notice(ctx, "%s", msg);
+}
+
+/* Make the tables ready, once a run (lane 0). */
 static enum cs_err
 prepare_schema(struct lane *ln, struct cs_error *e)
 {
 	struct cs_pgload *l = ln->l;
+	enum cs_pgschema_mode mode;
 	enum cs_err rc;
 
 	if (l->schema_ready)
 		return CS_OK;
-	if ((rc = cs_pgname_quote(&l->name, ln->conn, e)) != CS_OK)
+	mode = l->o.no_create ? CS_PGSCHEMA_KEEP : l->o.create ?
+	    CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE;
+	if ((rc = cs_pgschema_prepare(ln->conn, &l->name, mode, &l->schema,
+	    say_schema, l, e)) != CS_OK)
 		return rc;
-	if ((rc = cs_pgschema_prepare(ln->conn, &l->name, !l->o.no_create,
-	    &l->have_runs, e)) != CS_OK)
-		return rc;
-	if (l->have_runs < 0)
+	if (l->schema.have_runs < 0)
 		notice(l, "no privilege to write the audit table %s: this run is not recorded",
 		    CS_PG_RUNS_TABLE);
+	lock(l);
+	l->st.table_created = l->schema.created;
+	unlock(l);
 	l->schema_ready = 1;
 	return CS_OK;
-}
-
-/* The seconds to wait before try n (0-based): 0.25, 0.5, ... up to 15. */
-static double
-backoff(int n)
-{
-	double d = 0.25;
-
-	while (n-- > 0 && d < 15)
-		d *= 2;
-	return d < 15 ? d : 15;
-}
-
-static void
-pause_for(double s)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /*
@@ -514,20 +521,19 @@ with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
 		if (ln->conn != NULL &&
 		    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
 			PQclear(PQexec(ln->conn, "ROLLBACK"));
-			ln->stage_ready = 0;
 		}
 		strlcpy(why, e->msg, sizeof(why));
 		if (attempt >= l->o.retries)
 			return cs_error_set(e, CS_EUNAVAIL, "%s%s%s (gave up after %d %s)",
 			    what ? what : "", what ? ": " : "", why, attempt + 1,
 			    attempt ? "tries" : "try");
-		d = backoff(attempt);
+		d = cs_pgconn_backoff(attempt);
 		lock(l);
 		notice_locked(l, "%s%s%s; trying again in %.2g s",
 		    what ? what : "", what ? ": " : "", why, d);
 		l->st.retries++;
 		unlock(l);
-		pause_for(d);
+		cs_pgconn_pause(d);
 	}
 }
 
@@ -641,13 +647,59 @@ copy_end(struct lane *ln, PGresult **res_out, uint64_t *n,
 
 /* ---- settling rows ---- */
 
+/* Rows idx[0..n) settled in the transaction under way. */
 static void
 settle(struct lane *ln, const uint32_t *idx, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		ln->b->rows[idx[i]].state = ROW_DONE;
+		ln->b->rows[idx[i]].state = ROW_TX;
+}
+
+/* A transaction ended without committing: its rows are pending again. */
+static void
+unsettle(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nrows; i++)
+		if (b->rows[i].state == ROW_TX)
+			b->rows[i].state = ROW_PENDING;
+	b->tx_inserted = b->tx_dups = 0;
+}
+
+/* The transaction committed: count what it settled. */
+static void
+committed(struct lane *ln)
+{
+	struct batch *b = ln->b;
+	size_t i;
+
+	for (i = 0; i < b->nrows; i++)
+		if (b->rows[i].state == ROW_TX)
+			b->rows[i].state = ROW_DONE;
+	count_inserted(ln->l, b->tx_inserted);
+	count_duplicates(ln->l, b->tx_dups);
+	lock(ln->l);
+	ln->l->st.objects_recorded += b->nmarks;
+	if (ln->l->o.summary != NULL && b->nmarks > 0)
+		cs_summary_add(ln->l->o.summary, "objects_recorded", b->nmarks);
+	unlock(ln->l);
+}
+
+/* Run a statement that returns no rows, in the transaction. */
+static enum cs_err
+exec_cmd(struct lane *ln, const char *sql, const char *what,
+    struct cs_error *e)
+{
+	PGresult *res = PQexec(ln->conn, sql);
+	enum cs_err rc = CS_OK;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = cs_pg_error(ln->conn, res, what, e);
+	PQclear(res);
+	return rc;
 }
 
 /*
@@ -719,17 +771,44 @@ check_existing(struct lane *ln, const uint32_t *idx, size_t n,
 			continue;
 		k = find_key(b, (const unsigned char *)PQgetvalue(res, t, 0), NULL);
 		if (k >= 0 && b->rows[k].state == ROW_PENDING) {
-			b->rows[k].state = ROW_DONE;
+			b->rows[k].state = ROW_TX;
 			found++;
 		}
 	}
 	PQclear(res);
-	ln->found += found;
-	count_duplicates(ln->l, found);
+	b->tx_dups += found;
 	return CS_OK;
 }
 
-/* COPY rows into the staging table, then INSERT ... ON CONFLICT DO NOTHING. */
+/*
+ * The staging table, made on first use on this connection, whatever the
+ * transaction and savepoints around (a DO block, so that no "already
+ * exists" travels).
+ */
+static enum cs_err
+make_stage(struct lane *ln, struct cs_error *e)
+{
+	int i, r;
+
+	cs_buf_reset(&ln->sql);
+	r = cs_buf_append_str(&ln->sql, "DO $cs$ BEGIN"
+	    " IF to_regclass('pg_temp.cs_load_stage') IS NULL THEN"
+	    " CREATE TEMPORARY TABLE cs_load_stage (");
+	for (i = 0; i < CS_ROW_NCOLS && r == 0; i++)
+		r = cs_buf_printf(&ln->sql, "%s%s %s", i ? ", " : "",
+		    cs_row_columns[i].name, cs_row_columns[i].ddl_type);
+	if (r == -1 || cs_buf_append_str(&ln->sql,
+	    ") ON COMMIT DELETE ROWS; END IF; END $cs$;"
+	    " TRUNCATE pg_temp.cs_load_stage") == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	return exec_cmd(ln, ln->sql.data, "cannot make the staging table", e);
+}
+
+/*
+ * COPY rows into the staging table, then INSERT ... ON CONFLICT DO
+ * NOTHING, in the transaction under way.  On a refusal for the data,
+ * CS_EDB with the result in *bad (the caller rolls back to its savepoint).
+ */
 static enum cs_err
 stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
     PGresult **bad, struct cs_error *e)
@@ -737,84 +816,39 @@ stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
 	PGresult *res;
 	enum cs_err rc;
 	uint64_t copied = 0, inserted;
-	int i, r = 0;
 
 	*bad = NULL;
-	res = PQexec(ln->conn, "BEGIN");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot begin", e);
-		PQclear(res);
+	if ((rc = make_stage(ln, e)) != CS_OK)
 		return rc;
-	}
-	PQclear(res);
-	if (!ln->stage_ready) {
-		cs_buf_reset(&ln->sql);
-		r = cs_buf_append_str(&ln->sql,
-		    "CREATE TEMPORARY TABLE cs_load_stage (");
-		for (i = 0; i < CS_ROW_NCOLS && r == 0; i++)
-			r = cs_buf_printf(&ln->sql, "%s%s %s", i ? ", " : "",
-			    cs_row_columns[i].name, cs_row_columns[i].ddl_type);
-		if (r == -1 ||
-		    cs_buf_append_str(&ln->sql, ") ON COMMIT DELETE ROWS") == -1) {
-			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
-			goto fail;
-		}
-		res = PQexec(ln->conn, ln->sql.data);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			rc = cs_pg_error(ln->conn, res,
-			    "cannot create the staging table", e);
-			PQclear(res);
-			goto fail;
-		}
-		PQclear(res);
-		ln->stage_ready = 1;	/* undone by a ROLLBACK below */
-	}
 	if ((rc = copy_begin(ln, "pg_temp.cs_load_stage", e)) != CS_OK)
-		goto fail;
+		return rc;
 	copy_rows(ln, idx, n);
 	if ((rc = copy_end(ln, bad, &copied, e)) != CS_OK)
-		goto fail;
+		return rc;
 	cs_buf_reset(&ln->sql);
 	if (cs_buf_printf(&ln->sql, "INSERT INTO %s (", ln->l->name.quoted) == -1 ||
 	    column_list(&ln->sql) == -1 ||
 	    cs_buf_append_str(&ln->sql, ") SELECT ") == -1 ||
 	    column_list(&ln->sql) == -1 ||
 	    cs_buf_append_str(&ln->sql, " FROM pg_temp.cs_load_stage"
-	    " ON CONFLICT (event_id) DO NOTHING") == -1) {
-		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
-		goto fail;
-	}
+	    " ON CONFLICT (event_id) DO NOTHING") == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		rc = cs_pg_error(ln->conn, res, "cannot insert", e);
 		if (rc != CS_ETEMP && cs_pg_is_data_error(res)) {
 			*bad = res;
-			rc = CS_EDB;
-		} else
-			PQclear(res);
-		goto fail;
+			return CS_EDB;
+		}
+		PQclear(res);
+		return rc;
 	}
 	inserted = strtoull(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
-	res = PQexec(ln->conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot commit", e);
-		PQclear(res);
-		goto fail;
-	}
-	PQclear(res);
 	settle(ln, idx, n);
-	count_inserted(ln->l, inserted);
-	count_duplicates(ln->l, n - inserted);
-	ln->found += n - inserted;
+	ln->b->tx_inserted += inserted;
+	ln->b->tx_dups += n - inserted;
 	return CS_OK;
-fail:
-	if (PQstatus(ln->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
-		PQclear(PQexec(ln->conn, "ROLLBACK"));
-		ln->stage_ready = 0;	/* its creation may have been undone */
-	}
-	return rc;
 }
 
 static enum cs_err load_set(struct lane *, uint32_t *, size_t,
@@ -866,9 +900,10 @@ pending(const struct batch *b, uint32_t *idx, size_t n)
 }
 
 /*
- * Load the pending rows among idx[0..n) in check mode: ask for the keys,
- * COPY the rest, and on a race or refusal fall back as described above.
- * idx is reordered.
+ * Load the pending rows among idx[0..n) in check mode, in the transaction
+ * under way: ask for the keys, COPY the rest under a savepoint, and on a
+ * race or refusal roll back to it and fall back as described above.  idx
+ * is reordered.
  */
 static enum cs_err
 load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
@@ -883,75 +918,190 @@ load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
 		return rc;
 	if ((n = pending(ln->b, idx, n)) == 0)
 		return CS_OK;
+	if ((rc = exec_cmd(ln, "SAVEPOINT cs_set", "cannot set a savepoint",
+	    e)) != CS_OK)
+		return rc;
 	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) != CS_OK)
 		return rc;
 	copy_rows(ln, idx, n);
 	rc = copy_end(ln, &bad, &copied, e);
 	if (rc == CS_OK) {
 		settle(ln, idx, n);
-		count_inserted(ln->l, copied);
-		return CS_OK;
+		ln->b->tx_inserted += copied;
+		return exec_cmd(ln, "RELEASE SAVEPOINT cs_set",
+		    "cannot release a savepoint", e);
 	}
 	if (bad == NULL)
 		return rc;
+	if ((rc = exec_cmd(ln, "ROLLBACK TO SAVEPOINT cs_set",
+	    "cannot roll back to a savepoint", e)) != CS_OK) {
+		PQclear(bad);
+		return rc;
+	}
 	if (cs_pg_is_unique_violation(bad)) {
 		/* Another loader got some keys in since we asked. */
 		PQclear(bad);
 		rc = stage_insert(ln, idx, n, &bad, e);
-		if (rc == CS_OK || bad == NULL)
+		if (rc == CS_OK)
+			return exec_cmd(ln, "RELEASE SAVEPOINT cs_set",
+			    "cannot release a savepoint", e);
+		if (bad == NULL)
 			return rc;
+		if ((rc = exec_cmd(ln, "ROLLBACK TO SAVEPOINT cs_set",
+		    "cannot roll back to a savepoint", e)) != CS_OK) {
+			PQclear(bad);
+			return rc;
+		}
 	}
 	return bisect(ln, idx, n, bad, e);
 }
 
-static enum cs_err
-op_load_pending(struct lane *ln, struct cs_error *e)
-{
-	uint32_t *idx;
-	size_t i;
-	enum cs_err rc;
+/* ---- the ledger of objects ---- */
 
-	if ((idx = reallocarray(NULL, ln->b->nrows, sizeof(*idx))) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	for (i = 0; i < ln->b->nrows; i++)
-		idx[i] = (uint32_t)i;
-	rc = load_set(ln, idx, ln->b->nrows, e);
-	free(idx);
-	return rc;
+/* Append s to a PostgreSQL array literal as one element. */
+static int
+array_text(struct cs_buf *b, const char *s)
+{
+	if (s == NULL)
+		return cs_buf_append_str(b, "NULL");
+	if (cs_buf_append_char(b, '"') == -1)
+		return -1;
+	for (; *s != '\0'; s++)
+		if (((*s == '"' || *s == '\\') && cs_buf_append_char(b, '\\') == -1) ||
+		    cs_buf_append_char(b, *s) == -1)
+			return -1;
+	return cs_buf_append_char(b, '"');
 }
 
 /*
- * The batch in one COPY straight into the table, no question asked.  *done
- * is set when every row went in; otherwise the batch is loaded again in
- * check mode, which finds out what the COPY met (a key already there, a
- * refused row, a lost connection).
+ * The batch's marks as six array literals: bucket, key, etag, size,
+ * last_modified, events.
+ */
+static int
+mark_arrays(const struct batch *b, struct cs_buf a[6])
+{
+	char t[CS_TIME_BUFSIZE];
+	const struct mark *m;
+	size_t i;
+	int k, r = 0;
+
+	for (k = 0; k < 6 && r == 0; k++) {
+		cs_buf_reset(&a[k]);
+		r = cs_buf_append_char(&a[k], '{');
+	}
+	for (i = 0; i < b->nmarks && r == 0; i++) {
+		m = &b->marks[i];
+		if (i > 0)
+			for (k = 0; k < 6 && r == 0; k++)
+				r = cs_buf_append_char(&a[k], ',');
+		if (r == 0)
+			r = array_text(&a[0], m->bucket) | array_text(&a[1], m->key) |
+			    array_text(&a[2], m->etag);
+		if (r == 0)
+			r = m->size < 0 ? cs_buf_append_str(&a[3], "NULL") :
+			    cs_buf_append_int(&a[3], (long long)m->size);
+		if (r == 0 && m->last_modified == INT64_MIN)
+			r = cs_buf_append_str(&a[4], "NULL");
+		else if (r == 0) {
+			cs_time_format_ms(m->last_modified, t);
+			r = array_text(&a[4], t);
+		}
+		if (r == 0)
+			r = cs_buf_append_int(&a[5], (long long)m->events);
+	}
+	for (k = 0; k < 6 && r == 0; k++)
+		r = cs_buf_append_char(&a[k], '}');
+	return r;
+}
+
+/*
+ * Write the batch's marks into the ledger, in the transaction under way.
+ * The row count is what the table holds under each object's source_key,
+ * "bucket/key:N" (the index on source_key COLLATE "C" serves the range;
+ * the digits test keeps out keys that merely start alike).  A mark given
+ * twice in a batch counts once, the last.
+ */
+static enum cs_err
+record_marks(struct lane *ln, struct cs_error *e)
+{
+	struct cs_pgload *l = ln->l;
+	struct cs_buf a[6] = { CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT,
+	    CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT };
+	const char *params[8];
+	PGresult *res;
+	enum cs_err rc = CS_OK;
+	int k;
+
+	if (ln->b->nmarks == 0)
+		return CS_OK;
+	cs_buf_reset(&ln->sql);
+	if (mark_arrays(ln->b, a) == -1 ||
+	    cs_buf_printf(&ln->sql, "INSERT INTO %s AS o (target_table, bucket,"
+	    " key, etag, size, last_modified, event_count, row_count, run_id)"
+	    " SELECT DISTINCT ON (x.b, x.k) $1, x.b, x.k, x.etag, x.size, x.lm,"
+	    " x.ev, (SELECT count(*) FROM %s e"
+	    " WHERE e.source_key COLLATE \"C\" >= x.b || '/' || x.k || ':'"
+	    " AND e.source_key COLLATE \"C\" < x.b || '/' || x.k || ';'"
+	    " AND substr(e.source_key, length(x.b) + length(x.k) + 3) ~ '^[0-9]+$'),"
+	    " $8::bigint"
+	    " FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[],"
+	    " $6::timestamptz[], $7::bigint[]) WITH ORDINALITY"
+	    " AS x(b, k, etag, size, lm, ev, i)"
+	    " ORDER BY x.b, x.k, x.i DESC"
+	    " ON CONFLICT (target_table, bucket, key) DO UPDATE SET"
+	    " etag = EXCLUDED.etag, size = EXCLUDED.size,"
+	    " last_modified = EXCLUDED.last_modified,"
+	    " event_count = EXCLUDED.event_count, row_count = EXCLUDED.row_count,"
+	    " loaded_at = now(), run_id = EXCLUDED.run_id",
+	    l->name.quoted_objects, l->name.quoted) == -1) {
+		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+		goto out;
+	}
+	params[0] = l->schema.target;
+	for (k = 0; k < 6; k++)
+		params[k + 1] = a[k].data;
+	params[7] = l->run_id[0] != '\0' ? l->run_id : NULL;
+	res = PQexecParams(ln->conn, ln->sql.data, 8, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = cs_pg_error(ln->conn, res, "cannot record the objects loaded", e);
+	PQclear(res);
+out:
+	for (k = 0; k < 6; k++)
+		cs_buf_release(&a[k]);
+	return rc;
+}
+
+/* ---- one batch, one transaction ---- */
+
+/*
+ * The pending rows in one COPY straight into the table, no question
+ * asked.  *done is set when every one went in; otherwise the transaction
+ * is rolled back and the caller does the batch in check mode, which finds
+ * out what the COPY met (a key already there, a refused row).
  */
 static enum cs_err
 copy_direct(struct lane *ln, int *done, struct cs_error *e)
 {
 	struct batch *b = ln->b;
-	PGresult *bad;
+	PGresult *bad = NULL;
 	uint64_t copied = 0;
 	enum cs_err rc;
 	size_t i;
 
 	*done = 0;
-	if (ln->conn == NULL)
-		return CS_OK;
-	bad = NULL;
-	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) == CS_OK) {
-		/* In pieces, so that libpq's buffer does not grow to a batch. */
-		for (i = 0; i < b->enc.len; i += 256 * 1024)
-			if (PQputCopyData(ln->conn, b->enc.data + i,
-			    (int)(b->enc.len - i < 256 * 1024 ? b->enc.len - i :
-			    256 * 1024)) != 1)
-				break;	/* copy_end says why */
-		rc = copy_end(ln, &bad, &copied, e);
-	}
+	if ((rc = copy_begin(ln, ln->l->name.quoted, e)) != CS_OK)
+		return rc;
+	/* In pieces, so that libpq's buffer does not grow to a batch. */
+	for (i = 0; i < b->enc.len; i += 256 * 1024)
+		if (PQputCopyData(ln->conn, b->enc.data + i,
+		    (int)(b->enc.len - i < 256 * 1024 ? b->enc.len - i :
+		    256 * 1024)) != 1)
+			break;	/* copy_end says why */
+	rc = copy_end(ln, &bad, &copied, e);
 	if (rc == CS_OK && copied == b->nrows) {
 		for (i = 0; i < b->nrows; i++)
-			b->rows[i].state = ROW_DONE;
-		count_inserted(ln->l, copied);
+			b->rows[i].state = ROW_TX;
+		b->tx_inserted = copied;
 		*done = 1;
 		return CS_OK;
 	}
@@ -959,36 +1109,91 @@ copy_direct(struct lane *ln, int *done, struct cs_error *e)
 		if (cs_pg_is_unique_violation(bad))
 			ln->mode = MODE_CHECK;
 		PQclear(bad);
-		return CS_OK;
+		return exec_cmd(ln, "ROLLBACK", "cannot roll back", e);
 	}
-	if (rc == CS_ETEMP) {
-		notice(ln->l, "%s; connecting again", e->msg);
-		lock(ln->l);
-		ln->l->st.retries++;
-		unlock(ln->l);
-		disconnect(ln);
+	return rc == CS_OK ? cs_error_set(e, CS_EINTERNAL,
+	    "COPY took %llu rows of %zu", (unsigned long long)copied,
+	    b->nrows) : rc;
+}
+
+/*
+ * The lane's batch in one transaction: its rows (direct, else check mode)
+ * and its marks, then COMMIT.  Run again from the start after a retry.
+ */
+static enum cs_err
+op_batch(struct lane *ln, struct cs_error *e)
+{
+	struct batch *b = ln->b;
+	uint32_t *idx = NULL;
+	enum cs_err rc;
+	size_t i, n = 0;
+	int done = 0;
+
+	unsettle(b);
+	for (i = 0; i < b->nrows; i++)
+		n += b->rows[i].state == ROW_PENDING;
+	if (n == 0 && b->nmarks == 0)
 		return CS_OK;
+	if ((rc = exec_cmd(ln, "BEGIN", "cannot begin", e)) != CS_OK)
+		return rc;
+	/* Direct only for a whole batch: a retry's rows are checked. */
+	if (ln->mode == MODE_DIRECT && n == b->nrows && n > 0) {
+		if ((rc = copy_direct(ln, &done, e)) != CS_OK)
+			return rc;
+		if (!done && (rc = exec_cmd(ln, "BEGIN", "cannot begin", e)) != CS_OK)
+			return rc;
+	}
+	if (!done && n > 0) {
+		if ((idx = reallocarray(NULL, b->nrows, sizeof(*idx))) == NULL)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		for (i = 0; i < b->nrows; i++)
+			idx[i] = (uint32_t)i;
+		rc = load_set(ln, idx, b->nrows, e);
+		free(idx);
+		if (rc != CS_OK)
+			return rc;
+	}
+	if ((rc = record_marks(ln, e)) != CS_OK)
+		return rc;
+	return exec_cmd(ln, "COMMIT", "cannot commit", e);
+}
+
+/* Load the lane's batch. */
+static enum cs_err
+lane_load(struct lane *ln, struct cs_error *e)
+{
+	enum cs_err rc;
+
+	rc = with_retries(ln, op_batch, "cannot load a batch", e);
+	if (rc == CS_OK) {
+		committed(ln);
+		/* Back to direct once a batch had nothing in the table. */
+		ln->mode = ln->b->tx_dups == 0 ? MODE_DIRECT : MODE_CHECK;
 	}
 	return rc;
 }
 
-/* Load the lane's batch, one way or the other. */
-static enum cs_err
-lane_load(struct lane *ln, struct cs_error *e)
+/*
+ * Batch seq committed: move the mark of what has (lock held).  A batch
+ * held up in a slow lane lets the others' pile up in done; past its room
+ * they are forgotten, which only holds deferred marks back until
+ * cs_pgload_flush() (which knows that all committed).
+ */
+static void
+note_committed(struct cs_pgload *l, uint64_t seq)
 {
-	enum cs_err rc = CS_OK;
-	int done = 0;
+	int i;
 
-	ln->found = 0;
-	if (ln->mode == MODE_DIRECT && (rc = copy_direct(ln, &done, e)) != CS_OK)
-		return rc;
-	if (done)
-		return CS_OK;
-	rc = with_retries(ln, op_load_pending, "cannot load a batch", e);
-	/* Back to direct once a batch had nothing in the table. */
-	if (rc == CS_OK)
-		ln->mode = ln->found == 0 ? MODE_DIRECT : MODE_CHECK;
-	return rc;
+	if (l->ndone < DONE_MAX)
+		l->done[l->ndone++] = seq;
+	for (i = 0; i < l->ndone;) {
+		if (l->done[i] == l->committed + 1) {
+			l->committed++;
+			l->done[i] = l->done[--l->ndone];
+			i = 0;
+		} else
+			i++;
+	}
 }
 
 static void *
@@ -1013,8 +1218,10 @@ lane_main(void *arg)
 			ln->failed = 1;
 			ln->err = e;
 			ln->err.code = rc;
-		} else
+		} else {
 			l->st.batches++;
+			note_committed(l, ln->b->seq);
+		}
 		ln->b = NULL;
 		pthread_cond_broadcast(&l->cv);
 		if (rc != CS_OK)
@@ -1039,6 +1246,75 @@ lane_failure(struct cs_pgload *l, struct cs_error *e)
 	return CS_OK;
 }
 
+/* ---- marks, in the caller's thread ---- */
+
+static void
+mark_release(struct mark *m)
+{
+	free(m->bucket);
+	free(m->key);
+	free(m->etag);
+}
+
+static void
+marks_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nmarks; i++)
+		mark_release(&b->marks[i]);
+	b->nmarks = 0;
+}
+
+/* Room for one more mark in *v (of *n, *cap). */
+static struct mark *
+mark_slot(struct mark **v, size_t *n, size_t *cap)
+{
+	struct mark *t;
+	size_t c;
+
+	if (*n == *cap) {
+		c = *cap ? *cap * 2 : 64;
+		if ((t = reallocarray(*v, c, sizeof(*t))) == NULL)
+			return NULL;
+		*v = t;
+		*cap = c;
+	}
+	return &(*v)[(*n)++];
+}
+
+/*
+ * Give the batch being filled the deferred marks whose batches have all
+ * committed: its transaction begins after theirs ended.
+ */
+static enum cs_err
+take_deferred(struct cs_pgload *l, struct cs_error *e)
+{
+	struct mark *m;
+	uint64_t upto;
+	size_t i, k;
+
+	lock(l);
+	upto = l->committed;
+	unlock(l);
+	for (i = k = 0; i < l->ndeferred; i++) {
+		if (l->deferred[i].need > upto) {
+			l->deferred[k++] = l->deferred[i];
+			continue;
+		}
+		if ((m = mark_slot(&l->cur->marks, &l->cur->nmarks,
+		    &l->cur->capmarks)) == NULL) {
+			for (; i < l->ndeferred; i++)
+				l->deferred[k++] = l->deferred[i];
+			l->ndeferred = k;
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		}
+		*m = l->deferred[i];
+	}
+	l->ndeferred = k;
+	return CS_OK;
+}
+
 /*
  * Give the current batch to an idle lane and take a free batch to fill:
  * one that is neither the current nor a lane's.
@@ -1050,6 +1326,8 @@ hand_over(struct cs_pgload *l, struct cs_error *e)
 	enum cs_err rc;
 	int i, j, busy;
 
+	if ((rc = take_deferred(l, e)) != CS_OK)
+		return rc;
 	lock(l);
 	for (;;) {
 		if ((rc = lane_failure(l, e)) != CS_OK) {
@@ -1081,6 +1359,12 @@ hand_over(struct cs_pgload *l, struct cs_error *e)
 	l->cur = &l->batches[j];
 	unlock(l);
 	batch_reset(l->cur);
+	marks_clear(l->cur);
+	l->cur->seq = ++l->next_seq;
+	/* The rows since the last mark are now partly in a batch handed over. */
+	if (l->seg_rows)
+		l->seg_spilled = 1;
+	l->seg_in_cur = 0;
 	return CS_OK;
 }
 
@@ -1113,11 +1397,82 @@ cs_pgload_flush(struct cs_pgload *l, struct cs_error *e)
 
 	if (l->o.dry_run) {
 		batch_reset(l->cur);
+		marks_clear(l->cur);
 		return CS_OK;
 	}
-	if (l->cur->nrows > 0 && (rc = hand_over(l, e)) != CS_OK)
-		return rc;
-	return wait_idle(l, e);
+	/* Twice at most: the second time for the marks the first deferred. */
+	do {
+		if ((l->cur->nrows > 0 || l->cur->nmarks > 0 || l->ndeferred > 0) &&
+		    (rc = hand_over(l, e)) != CS_OK)
+			return rc;
+		if ((rc = wait_idle(l, e)) != CS_OK)
+			return rc;
+		/* Every batch handed over has committed. */
+		lock(l);
+		l->committed = l->next_seq - 1;
+		l->ndone = 0;
+		unlock(l);
+	} while (l->ndeferred > 0);
+	return CS_OK;
+}
+
+/*
+ * An end-of-object record: in the batch being filled when every row since
+ * the last mark went into it, else deferred until the batches that may
+ * hold them have committed (see the top of this file).
+ */
+static enum cs_err
+add_mark(struct cs_pgload *l, const char *data, size_t len, const char *name,
+    uint64_t lineno, struct cs_error *e)
+{
+	struct cs_objmark om;
+	struct cs_error re;
+	struct mark *m;
+	enum cs_err rc;
+	int spilled = l->seg_spilled, in_cur = l->seg_in_cur;
+
+	l->seg_rows = l->seg_spilled = l->seg_in_cur = 0;
+	if ((rc = cs_objmark_parse(data, len, &om, &re)) != CS_OK) {
+		if (rc == CS_ENOMEM)
+			return cs_error_set(e, rc, "%s", re.msg);
+		lock(l);
+		l->st.rows_in++;
+		if (l->o.summary != NULL)
+			l->o.summary->in++;
+		unlock(l);
+		return add_reject(l, re.msg, data, len, rc != CS_EJSON, len, name,
+		    lineno, e);
+	}
+	lock(l);
+	l->st.marks++;
+	unlock(l);
+	if (l->o.dry_run) {
+		cs_objmark_release(&om);
+		return CS_OK;
+	}
+	if (l->schema.have_objects != 1) {
+		cs_objmark_release(&om);
+		return cs_error_set(e, CS_EDENIED,
+		    "no privilege to write %s in database '%s': the objects loaded cannot be recorded",
+		    CS_PG_OBJECTS_TABLE, l->schema.database);
+	}
+	m = spilled ? mark_slot(&l->deferred, &l->ndeferred, &l->capdeferred) :
+	    mark_slot(&l->cur->marks, &l->cur->nmarks, &l->cur->capmarks);
+	if (m == NULL) {
+		cs_objmark_release(&om);
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	m->bucket = om.bucket;
+	m->key = om.key;
+	m->etag = om.etag;
+	m->size = om.size;
+	m->last_modified = om.last_modified;
+	m->events = om.events;
+	/* Deferred: after the batch being filled, or the one before it. */
+	m->need = in_cur ? l->cur->seq : l->cur->seq - 1;
+	if (!spilled && l->cur->nmarks >= l->o.batch_rows)
+		return hand_over(l, e);
+	return CS_OK;
 }
 
 static const char *
@@ -1158,7 +1513,10 @@ warn_unknown(struct cs_pgload *l)
 	unlock(l);
 }
 
-/* Is this key in the current batch (*slot: where it would go) or in flight? */
+/*
+ * Is this key in the current batch (1; *slot: where it would go) or in a
+ * batch in flight (2)?  0 when neither.
+ */
 static int
 seen_key(struct cs_pgload *l, const unsigned char *id, size_t *slot)
 {
@@ -1168,7 +1526,7 @@ seen_key(struct cs_pgload *l, const unsigned char *id, size_t *slot)
 		return 1;
 	for (i = 0; i < l->ninflight; i++)
 		if (find_key(l->inflight[i], id, NULL) >= 0)
-			return 1;
+			return 2;
 	return 0;
 }
 
@@ -1184,6 +1542,8 @@ cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
 	const char *iname;
 	char reason[600];
 
+	if (!too_long && cs_objmark_is(data, len))
+		return add_mark(l, data, len, name, lineno, e);
 	lock(l);
 	l->st.rows_in++;
 	if (l->o.summary != NULL) {
@@ -1207,10 +1567,17 @@ cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
 	count_object(l);
 	if (cs_row_unknown_keys(l->rp) > 0)
 		warn_unknown(l);
-	if (seen_key(l, cs_row_event_id(l->rp), &slot)) {
+	l->seg_rows = 1;
+	switch (seen_key(l, cs_row_event_id(l->rp), &slot)) {
+	case 2:
+		/* Its twin is in a batch handed over: so is the row, for a mark. */
+		l->seg_spilled = 1;
+		/* FALLTHROUGH */
+	case 1:
 		count_duplicates(l, 1);
 		return CS_OK;
 	}
+	l->seg_in_cur = 1;
 	if (l->o.dry_run)
 		return CS_OK;
 	if (b->nrows == b->cap) {
@@ -1252,7 +1619,7 @@ op_begin_run(struct lane *ln, struct cs_error *e)
 	const char *params[4];
 	enum cs_err rc = CS_OK;
 
-	if (l->have_runs <= 0 || l->run_id[0] != '\0')
+	if (l->schema.have_runs <= 0 || l->run_id[0] != '\0')
 		return CS_OK;
 	if (cs_buf_printf(&sql, "INSERT INTO %s (target_table, source,"
 	    " tool_version, client_host) VALUES ($1, $2, $3, $4)"
@@ -1332,6 +1699,7 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 	    (l->obj[1] = calloc(OBJ_SLOTS, sizeof(uint64_t))) == NULL ||
 	    (l->batches = calloc((size_t)l->nlanes + 1, sizeof(*l->batches))) == NULL ||
 	    (l->inflight = calloc((size_t)l->nlanes + 1, sizeof(*l->inflight))) == NULL ||
+	    (l->done = calloc(DONE_MAX, sizeof(*l->done))) == NULL ||
 	    (l->nlanes > 0 &&
 	    (l->lanes = calloc((size_t)l->nlanes, sizeof(*l->lanes))) == NULL))
 		goto nomem;
@@ -1341,6 +1709,7 @@ cs_pgload_new(const struct cs_pgload_opts *o, struct cs_pgload **out,
 		if (batch_init(&l->batches[i], l->o.batch_rows) == -1)
 			goto nomem;
 	l->cur = &l->batches[0];
+	l->cur->seq = l->next_seq = 1;
 	if (gethostname(l->host, sizeof(l->host)) == -1)
 		l->host[0] = '\0';
 	l->host[sizeof(l->host) - 1] = '\0';
@@ -1466,6 +1835,13 @@ cs_pgload_free(struct cs_pgload *l)
 			batch_release(&l->batches[k]);
 	free(l->batches);
 	free(l->inflight);
+	free(l->done);
+	for (i = 0; i < l->ndeferred; i++) {
+		free(l->deferred[i].bucket);
+		free(l->deferred[i].key);
+		free(l->deferred[i].etag);
+	}
+	free(l->deferred);
 	if (l->conninfo != NULL)
 		freezero(l->conninfo, strlen(l->conninfo));
 	free(l->source);

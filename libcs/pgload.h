@@ -73,7 +73,8 @@ struct cs_pgload_opts {
 	size_t batch_bytes;	/* 0: the default */
 	int retries;		/* tries after the first; -1: the default */
 	int jobs;		/* connections loading at once; 0: the default */
-	int no_create;		/* never create or alter a table */
+	int create;		/* create the table when it is missing */
+	int no_create;		/* never create or alter a table (pgschema.h) */
 	int dry_run;		/* validate only, no database */
 	struct cs_rejects *rejects;	/* where rejected rows go */
 	struct cs_summary *summary;	/* counters: in, out, rejected, extras */
@@ -92,6 +93,9 @@ struct cs_pgload_stats {
 	uint64_t unknown_keys;	/* rows with keys that name no column */
 	uint64_t batches;	/* transactions committed */
 	uint64_t retries;	/* tries repeated after a failure */
+	uint64_t marks;		/* end-of-object records read */
+	uint64_t objects_recorded; /* ledger rows written (objmark.h) */
+	int table_created;	/* this run created the table */
 };
 
 struct cs_pgload;

@@ -3,7 +3,9 @@ libcs_libcs_a_SOURCES += \
 	libcs/row.c libcs/row.h \
 	libcs/pgschema.c libcs/pgschema.h \
 	libcs/pgconn.c libcs/pgconn.h \
-	libcs/pgload.c libcs/pgload.h
+	libcs/pgload.c libcs/pgload.h \
+	libcs/pgledger.c libcs/pgledger.h \
+	libcs/pending.c libcs/pending.h
 
 bin_PROGRAMS += cs-load
 cs_load_SOURCES = cmd/cs-load.c

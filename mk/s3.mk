@@ -6,6 +6,7 @@ libcs_libcs_a_SOURCES += \
 	libcs/s3xml.c libcs/s3xml.h \
 	libcs/s3local.c libcs/s3local.h \
 	libcs/events.c libcs/events.h \
+	libcs/objmark.c libcs/objmark.h \
 	libcs/partition.c libcs/partition.h
 
 bin_PROGRAMS += cs-s3ls cs-fetch
@@ -26,6 +27,12 @@ tests_unit_t_events_SOURCES = tests/unit/t-events.c tests/unit/tap.h
 tests_unit_t_events_LDADD = $(CS_LIBS)
 tests_unit_t_partition_SOURCES = tests/unit/t-partition.c tests/unit/tap.h
 tests_unit_t_partition_LDADD = $(CS_LIBS)
+
+# The end-of-object record, which cs-fetch, cs-transform and cs-load share.
+check_PROGRAMS += tests/unit/t-objmark
+tests_unit_t_objmark_SOURCES = tests/unit/t-objmark.c tests/unit/tap.h
+tests_unit_t_objmark_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-objmark
 
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
 	tests/unit/t-events tests/unit/t-partition
