@@ -504,6 +504,7 @@ with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
 	enum cs_err rc;
 	int attempt;
 	double d;
+	const char *again;
 	char why[sizeof(e->msg)];
 
 	for (attempt = 0;; attempt++) {
@@ -516,12 +517,13 @@ with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
 			rc = op(ln, e);
 		if (rc != CS_ETEMP)
 			return rc;
-		if (ln->conn != NULL && PQstatus(ln->conn) != CONNECTION_OK)
-			disconnect(ln);
-		if (ln->conn != NULL &&
-		    PQtransactionStatus(ln->conn) != PQTRANS_IDLE) {
-			PQclear(PQexec(ln->conn, "ROLLBACK"));
-		}
+		/*
+		 * A connection that failed a statement may be half gone (a
+		 * terminated backend is noticed only at the next send): start
+		 * again on a new one.
+		 */
+		again = ln->conn != NULL ? "connecting again" : "trying again";
+		disconnect(ln);
 		strlcpy(why, e->msg, sizeof(why));
 		if (attempt >= l->o.retries)
 			return cs_error_set(e, CS_EUNAVAIL, "%s%s%s (gave up after %d %s)",
@@ -529,8 +531,8 @@ with_retries(struct lane *ln, enum cs_err (*op)(struct lane *,
 			    attempt ? "tries" : "try");
 		d = cs_pgconn_backoff(attempt);
 		lock(l);
-		notice_locked(l, "%s%s%s; trying again in %.2g s",
-		    what ? what : "", what ? ": " : "", why, d);
+		notice_locked(l, "%s%s%s; %s in %.2g s",
+		    what ? what : "", what ? ": " : "", why, again, d);
 		l->st.retries++;
 		unlock(l);
 		cs_pgconn_pause(d);

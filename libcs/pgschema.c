@@ -433,6 +433,8 @@ cs_pgschema_migration_sql(const struct cs_pgname *n, int v, struct cs_buf *out,
 	    "-- Every step is idempotent: run it again after an interruption.  An\n"
 	    "-- index build that was interrupted leaves an INVALID index, which\n"
 	    "-- IF NOT EXISTS keeps: DROP INDEX CONCURRENTLY it first.\n\n"
+	    "-- What exists already is skipped: no need to say so.\n"
+	    "SET client_min_messages = warning;\n\n"
 	    "BEGIN;\n", m->version, m->description, m->version);
 	if (r == 0)
 		r = m->ddl(n, NULL, out);
@@ -458,7 +460,7 @@ struct tableinfo {
 	int nmissing;		/* of our columns */
 	int have_runs, runs_writable;
 	int have_objects, objects_writable;
-	int have_versions;
+	int have_versions, versions_readable;
 	int version;
 };
 
@@ -483,7 +485,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	    "  o.oid IS NOT NULL, coalesce(has_table_privilege(o.oid, 'INSERT')"
 	    "    AND has_table_privilege(o.oid, 'UPDATE')"
 	    "    AND has_table_privilege(o.oid, 'SELECT'), false),"
-	    "  v.oid IS NOT NULL"
+	    "  v.oid IS NOT NULL, coalesce(has_table_privilege(v.oid, 'SELECT'), false)"
 	    " FROM (SELECT to_regclass($2) AS oid) r"
 	    " CROSS JOIN (SELECT to_regclass($3) AS oid) o"
 	    " CROSS JOIN (SELECT to_regclass($4) AS oid) v"
@@ -506,6 +508,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	t->have_objects = PQgetvalue(res, 0, 6)[0] == 't';
 	t->objects_writable = PQgetvalue(res, 0, 7)[0] == 't';
 	t->have_versions = PQgetvalue(res, 0, 8)[0] == 't';
+	t->versions_readable = PQgetvalue(res, 0, 9)[0] == 't';
 	PQclear(res);
 	t->nmissing = CS_ROW_NCOLS;
 	if (t->oid[0] == '\0')
@@ -531,6 +534,10 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	PQclear(res);
 	if (!t->have_versions)
 		return CS_OK;
+	if (!t->versions_readable) {
+		t->version = -1;
+		return CS_OK;
+	}
 	params[0] = t->target;
 	if (cs_buf_printf(&sql, "SELECT coalesce(max(version), 0) FROM %s"
 	    " WHERE target_table = $1", n->quoted_versions) == -1)
@@ -823,6 +830,14 @@ cs_pgschema_prepare(PGconn *conn, const struct cs_pgname *n,
 		    n->display, t.database);
 	if (t.oid[0] != '\0' && (rc = check_kind(n, &t, e)) != CS_OK)
 		return rc;
+	if (t.version < 0) {
+		/* Say first what a loader lacks most, if it does. */
+		if ((rc = check_table(conn, n, t.oid, e)) != CS_OK)
+			return rc;
+		return cs_error_set(e, CS_EDENIED,
+		    "no privilege to read %s next to table '%s'",
+		    CS_PG_VERSIONS_TABLE, t.target);
+	}
 	if (t.version < CS_PGSCHEMA_VERSION && mode == CS_PGSCHEMA_KEEP)
 		return cs_error_set(e, CS_ECONFIG,
 		    "table '%s' in database '%s' is at schema version %d and this cs-load needs %d: apply the migrations after %d from scripts/sql/migrations (cs-load --schema-sql N prints them), or run cs-load without --no-create",
@@ -901,6 +916,13 @@ cs_pgschema_preflight(PGconn *conn, const struct cs_pgname *n,
 	}
 	if ((rc = check_kind(n, &t, e)) != CS_OK)
 		return rc;
+	if (t.version < 0) {
+		if ((rc = check_table(conn, n, t.oid, e)) != CS_OK)
+			return rc;
+		return cs_error_set(e, CS_EDENIED,
+		    "no privilege to read %s next to table '%s'",
+		    CS_PG_VERSIONS_TABLE, t.target);
+	}
 	if (t.version < CS_PGSCHEMA_VERSION) {
 		if (mode == CS_PGSCHEMA_KEEP)
 			return cs_error_set(e, CS_ECONFIG,

@@ -35,7 +35,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3060-cs-load-man.sh \
 	tests/t3070-cs-load-bench.sh \
 	tests/t3080-cs-load-transform.sh \
-	tests/t3090-cs-load-auth.sh
+	tests/t3090-cs-load-auth.sh \
+	tests/t3100-cs-load-ledger.sh
 
 TESTS += tests/unit/t-row tests/unit/t-pgconn $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -47,8 +48,12 @@ EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = \
 	scripts/sql/clickstream_events.sql \
-	scripts/sql/cs_load_runs.sql \
 	scripts/sql/upgrade-from-old-etl.sql
+# The versioned migrations, each as cs-load --schema-sql N prints it.
+sqlmigrationsdir = $(sqldir)/migrations
+dist_sqlmigrations_DATA = \
+	scripts/sql/migrations/0001-clickstream-events.sql \
+	scripts/sql/migrations/0002-load-ledger.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

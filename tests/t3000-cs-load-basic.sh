@@ -43,7 +43,7 @@ test_expect_success 'load creates the table and fills every column' '
 	cat >row.json <<-\EOF &&
 	{"event_id":"0C6F4A52-1B2C-4D3E-8F90-A1B2C3D4E5F6","event_timestamp":"2026-11-24T12:15:02.123456+02:00","event_name":"product_view","user_id":"u1","user_login_state":"logged_in","identity_source":"cognito","client_id":"c1","session_id":"s1","is_first_visit":true,"context_product_id":"p1","context_product_name":"Mug \"big\"\ttab","context_product_category":"kitchen","context_product_brand":"Acme","context_product_price":9223372036854775807,"context_product_discount_price":-5,"context_product_url_path":"/p/mug","raw_event_id":"1732443302123-a1b2c3d4","page_url":"https://shop.example/p/mug","referrer":null,"source_key":"b/events/2026/11/24/10/e.json:3","element":{"tag":"BUTTON","dataset":{"sku":"m-1"}},"ingest":"{\"receivedAt\":\"2026-11-24T10:15:02.123Z\"}"}
 	EOF
-	cs-load row.json 2>err &&
+	cs-load --create row.json 2>err &&
 	test_grep "cs-load: 1 in, 1 out, 0 rejected, 0 duplicates, 1 objects" err &&
 	pgq -F "|" -c "SELECT event_id, event_timestamp AT TIME ZONE ${sq}UTC${sq}, event_name,
 		user_id, user_login_state, identity_source, client_id, session_id,
@@ -62,7 +62,7 @@ test_expect_success 'the table holds exactly what psql \copy makes of the same r
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 100 3000 >rows.ndjson &&
 	"$GEN" -c -s 100 3000 >rows.csv &&
-	cs-load --batch-rows 700 rows.ndjson 2>err &&
+	cs-load --create --batch-rows 700 rows.ndjson 2>err &&
 	test_grep "3000 in, 3000 out, 0 rejected, 0 duplicates, 3000 objects" err &&
 	pgq -c "CREATE TABLE by_psql (LIKE clickstream_events INCLUDING ALL)" \
 	    -c "\\copy by_psql FROM rows.csv CSV" &&
@@ -77,15 +77,27 @@ test_expect_success 'the table holds exactly what psql \copy makes of the same r
 
 test_expect_success 'several files and - for standard input' '
 	"$GEN" -s 5000 10 >a && "$GEN" -s 5010 10 >b && "$GEN" -s 5020 10 >c &&
-	cs-load a - c <b 2>err &&
+	cs-load --create a - c <b 2>err &&
 	test_grep "30 in, 30 out" err
 '
 
-test_expect_success 'a file that cannot be read: the others load, exit 66' '
+test_expect_success 'a file that cannot be read: exit 66 before the database is touched' '
 	"$GEN" -s 6000 10 >a &&
-	test_must_fail 66 cs-load no-such-file a 2>err &&
+	pgq -c "SELECT count(*) FROM clickstream_events" >before &&
+	test_must_fail 66 cs-load --create a no-such-file 2>err &&
 	test_grep "cannot open .no-such-file" err &&
-	test_grep "10 in, 10 out" err
+	! grep " in, " err &&
+	pgq -c "SELECT count(*) FROM clickstream_events" >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a database named as a file (psql habit): 66, nothing created' '
+	"$GEN" -s 6100 10 >a &&
+	pgq -c "CREATE DATABASE habit" &&
+	test_must_fail 66 env PGDATABASE=habit cs-load --create clickstream_dw a 2>err &&
+	test_grep "cannot open .clickstream_dw.*use -d" err &&
+	pgq -d habit -c "SELECT count(*) FROM pg_tables WHERE schemaname = ${sq}public${sq}" >n &&
+	echo 0 >expect && test_cmp expect n
 '
 
 test_expect_success 'connection: key=value conninfo, URI and PG variables' '
@@ -93,12 +105,12 @@ test_expect_success 'connection: key=value conninfo, URI and PG variables' '
 	pgq -c "CREATE DATABASE other" &&
 	h=$PGHOST p=$PGPORT &&
 	(unset PGDATABASE PGHOST PGPORT &&
-	 cs-load -d "host=$h port=$p dbname=other" a 2>err) &&
+	 cs-load --create -d "host=$h port=$p dbname=other" a 2>err) &&
 	test_grep "5 out" err &&
 	(unset PGDATABASE PGHOST PGPORT &&
-	 cs-load -d "postgresql:///other?host=$h&port=$p" b 2>err) &&
+	 cs-load --create -d "postgresql:///other?host=$h&port=$p" b 2>err) &&
 	test_grep "5 out" err &&
-	PGDATABASE=other cs-load c 2>err &&
+	PGDATABASE=other cs-load --create c 2>err &&
 	test_grep "5 out" err &&
 	pgq -d other -c "SELECT count(*) FROM clickstream_events" >n &&
 	echo 15 >expect && test_cmp expect n
@@ -113,7 +125,7 @@ test_expect_success 'connection: a service file' '
 	dbname=other
 	EOF
 	(unset PGDATABASE PGHOST PGPORT &&
-	 PGSERVICEFILE=$PWD/pg_service.conf cs-load -d service=warehouse a 2>err) &&
+	 PGSERVICEFILE=$PWD/pg_service.conf cs-load --create -d service=warehouse a 2>err) &&
 	test_grep "4 out" err &&
 	pgq -d other -c "SELECT count(*) FROM clickstream_events" >n &&
 	echo 19 >expect && test_cmp expect n
@@ -121,11 +133,11 @@ test_expect_success 'connection: a service file' '
 
 test_expect_success 'a password never shows, in messages or in ps' '
 	"$GEN" -s 7200 3 >a &&
-	test_must_fail 75 cs-load --retries 0 \
+	test_must_fail 75 cs-load --create --retries 0 \
 		-d "host=/nonexistent user=x password=Sekr1tPw" a 2>err &&
 	! grep Sekr1tPw err &&
 	mkfifo fifo &&
-	{ cs-load -d "dbname=postgres password=Sekr1tPw" <fifo 2>err & } &&
+	{ cs-load --create -d "dbname=postgres password=Sekr1tPw" <fifo 2>err & } &&
 	pid=$! &&
 	exec 8>fifo &&
 	wait_until pgq -c "SELECT 1 / count(*) FROM pg_stat_activity
@@ -133,15 +145,15 @@ test_expect_success 'a password never shows, in messages or in ps' '
 	tr "\\0" " " </proc/$pid/cmdline >cmdline &&
 	exec 8>&- &&
 	wait $pid &&
-	test_grep "cs-load -d" cmdline &&
+	test_grep "cs-load --create -d" cmdline &&
 	! grep Sekr1tPw cmdline
 '
 
 test_expect_success '--jobs: one lane or four, the same table' '
 	"$GEN" -s 10000 2000 >j &&
-	cs-load -j 1 --batch-rows 100 -t one j 2>err &&
+	cs-load --create -j 1 --batch-rows 100 -t one j 2>err &&
 	test_grep "2000 in, 2000 out" err &&
-	cs-load -j 4 --batch-rows 100 -t four j 2>err &&
+	cs-load --create -j 4 --batch-rows 100 -t four j 2>err &&
 	test_grep "2000 in, 2000 out" err &&
 	pgq -c "SELECT count(*) FROM (SELECT * FROM one EXCEPT SELECT * FROM four) d" \
 	    -c "SELECT count(*) FROM (SELECT * FROM four EXCEPT SELECT * FROM one) d" >n &&
@@ -150,8 +162,9 @@ test_expect_success '--jobs: one lane or four, the same table' '
 
 test_expect_success '--jobs: fewer connections when the server allows fewer' '
 	pgq -c "CREATE ROLE few LOGIN CONNECTION LIMIT 2" \
-	    -c "GRANT SELECT, INSERT, UPDATE ON clickstream_events, cs_load_runs TO few" &&
-	"$GEN" -s 11000 500 | cs-load -d "user=few" -j 3 --batch-rows 100 2>err &&
+	    -c "GRANT SELECT, INSERT, UPDATE ON clickstream_events, cs_load_runs TO few" \
+	    -c "GRANT SELECT ON cs_tools_schema TO few" &&
+	"$GEN" -s 11000 500 | cs-load --create -d "user=few" -j 3 --batch-rows 100 2>err &&
 	test_grep "loading over 2 connections, not 3: .*too many connections for role" err &&
 	test_grep "500 in, 500 out" err
 '
@@ -159,7 +172,7 @@ test_expect_success '--jobs: fewer connections when the server allows fewer' '
 test_expect_success '--stats writes the counters and the exit status' '
 	"$GEN" -s 8000 20 >a &&
 	"$GEN" -s 8000 5 >>a &&
-	cs-load --stats stats.json a 2>err &&
+	cs-load --create --stats stats.json a 2>err &&
 	test "$(json_field .in stats.json)" = 25 &&
 	test "$(json_field .out stats.json)" = 20 &&
 	test "$(json_field .rejected stats.json)" = 0 &&
@@ -170,7 +183,7 @@ test_expect_success '--stats writes the counters and the exit status' '
 
 test_expect_success '-q: no summary line' '
 	"$GEN" -s 9000 3 >a &&
-	cs-load -q a 2>err &&
+	cs-load --create -q a 2>err &&
 	test_line_count = 0 err
 '
 

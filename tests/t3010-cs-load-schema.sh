@@ -16,23 +16,49 @@ dump() {
 	pg_dump -s --no-owner -d "$1" | grep -v "^-- Dumped\\|^\\\\restrict\\|^\\\\unrestrict"
 }
 
-test_expect_success 'the tables cs-load creates are those of the SQL files' '
+test_expect_success 'the tables cs-load --create creates are those of the SQL files' '
 	pgq -c "CREATE DATABASE by_load" -c "CREATE DATABASE by_sql" &&
-	"$GEN" 10 | cs-load -d by_load 2>err &&
+	"$GEN" 10 | cs-load --create -d by_load 2>err &&
 	test_grep "10 out" err &&
-	pgq -d by_sql -f "$SQL/clickstream_events.sql" -f "$SQL/cs_load_runs.sql" &&
+	pgq -d by_sql -f "$SQL/clickstream_events.sql" 2>err &&
+	{ test ! -s err || { cat err >&2; false; }; } &&
 	dump by_load >load.sql && dump by_sql >sql.sql &&
 	test_grep "CREATE TABLE public.clickstream_events" sql.sql &&
 	test_grep "CREATE TABLE public.cs_load_runs" sql.sql &&
+	test_grep "CREATE TABLE public.cs_load_objects" sql.sql &&
+	test_grep "CREATE TABLE public.cs_tools_schema" sql.sql &&
+	test_grep "clickstream_events_source_key_idx" sql.sql &&
 	test_grep "clickstream_events_user_login_state_event_timestamp_idx" sql.sql &&
 	test_cmp sql.sql load.sql
 '
 
 test_expect_success 'the SQL files can run again' '
-	pgq -d by_sql -f "$SQL/clickstream_events.sql" -f "$SQL/cs_load_runs.sql" \
+	pgq -d by_sql -f "$SQL/clickstream_events.sql" \
 		-f "$SQL/upgrade-from-old-etl.sql" 2>err &&
+	{ test ! -s err || { cat err >&2; false; }; } &&
 	dump by_sql >again.sql &&
 	test_cmp sql.sql again.sql
+'
+
+test_expect_success 'both record the schema version, once' '
+	for d in by_load by_sql; do
+		pgq -d $d -c "SELECT target_table, version FROM cs_tools_schema
+			ORDER BY version" || return 1
+	done >versions &&
+	printf "%s\n" "public.clickstream_events|1" "public.clickstream_events|2" \
+		"public.clickstream_events|1" "public.clickstream_events|2" >expect &&
+	test_cmp expect versions
+'
+
+test_expect_success 'the migration files are what cs-load --schema-sql prints' '
+	for f in "$SQL"/migrations/*.sql; do
+		v=$(basename "$f" | sed "s/^0*\([0-9]*\)-.*/\1/") &&
+		cs-load --schema-sql "$v" >mig.sql &&
+		test_cmp "$f" mig.sql || return 1
+	done &&
+	ls "$SQL"/migrations/*.sql | wc -l >n &&
+	cs-load --help | sed -n "s/.*migration N (1-\([0-9]*\)).*/\1/p" >max &&
+	test_cmp max n
 '
 
 test_expect_success 'the dashboards query uses the indexes' '
@@ -63,7 +89,7 @@ test_expect_success 'cs-load upgrades a table of the old ETL in place' '
 	test_line_count = 4 before &&
 	pgq -d old1 -c "SELECT ctid FROM clickstream_events ORDER BY event_id" >ctid.before &&
 	"$GEN" 100 >rows &&
-	cs-load -d old1 rows 2>err &&
+	cs-load --create -d old1 rows 2>err &&
 	test_grep "100 in, 100 out" err &&
 	old_rows old1 >after &&
 	test_cmp before after &&
@@ -80,13 +106,13 @@ test_expect_success 'cs-load upgrades a table of the old ETL in place' '
 
 test_expect_success 'a second run does not alter the table again' '
 	pgq -d old1 -c "SELECT xmin FROM pg_class WHERE relname = ${sq}clickstream_events${sq}" >xmin.before &&
-	"$GEN" -s 100 10 | cs-load -d old1 2>err &&
+	"$GEN" -s 100 10 | cs-load --create -d old1 2>err &&
 	test_grep "10 out" err &&
 	pgq -d old1 -c "SELECT xmin FROM pg_class WHERE relname = ${sq}clickstream_events${sq}" >xmin.after &&
 	test_cmp xmin.before xmin.after
 '
 
-test_expect_success 'upgrade-from-old-etl.sql then gives the table cs-load creates' '
+test_expect_success 'upgrade-from-old-etl.sql then gives the table cs-load --create creates' '
 	pgq -d old1 -f "$SQL/upgrade-from-old-etl.sql" &&
 	dump old1 >old1.sql &&
 	test_cmp sql.sql old1.sql &&
@@ -108,13 +134,13 @@ test_expect_success 'upgrade-from-old-etl.sql alone upgrades an old table, rows 
 
 test_expect_success 'schema-qualified and quoted names are taken as SQL takes them' '
 	pgq -c "CREATE SCHEMA analytics" -c "CREATE SCHEMA \"Sales Data\"" &&
-	"$GEN" 3 | cs-load -t Analytics.Events 2>err &&
+	"$GEN" 3 | cs-load --create -t Analytics.Events 2>err &&
 	test_grep "3 out" err &&
 	pgq -c "SELECT count(*) FROM analytics.events" >n &&
 	echo 3 >expect && test_cmp expect n &&
 	pgq -c "SELECT count(*) FROM analytics.cs_load_runs" >n &&
 	echo 1 >expect && test_cmp expect n &&
-	"$GEN" 4 | cs-load -t "\"Sales Data\".\"Click \"\"Events\"\"\"" 2>err &&
+	"$GEN" 4 | cs-load --create -t "\"Sales Data\".\"Click \"\"Events\"\"\"" 2>err &&
 	test_grep "4 out" err &&
 	pgq -c "SELECT count(*) FROM \"Sales Data\".\"Click \"\"Events\"\"\"" >n &&
 	echo 4 >expect && test_cmp expect n &&
@@ -124,9 +150,9 @@ test_expect_success 'schema-qualified and quoted names are taken as SQL takes th
 
 test_expect_success 'a name cannot inject SQL' '
 	pgq -c "CREATE TABLE victim (i int)" &&
-	"$GEN" 2 | cs-load -t "evil; DROP TABLE victim; --" 2>err &&
+	"$GEN" 2 | cs-load --create -t "evil; DROP TABLE victim; --" 2>err &&
 	test_grep "2 out" err &&
-	"$GEN" 3 | cs-load -t "\"evil\"\";DROP TABLE victim;--\"" 2>err &&
+	"$GEN" 3 | cs-load --create -t "\"evil\"\";DROP TABLE victim;--\"" 2>err &&
 	test_grep "3 out" err &&
 	pgq -c "SELECT count(*) FROM victim" \
 	    -c "SELECT count(*) FROM \"evil; drop table victim; --\"" \
@@ -145,34 +171,34 @@ test_expect_success '--no-create: a missing table is an error (78), nothing crea
 test_expect_success '--no-create: a table of the old ETL is not altered (78)' '
 	pgq -c "CREATE DATABASE old3" && pgq -d old3 -f "$OLD" &&
 	test_must_fail 78 cs-load --no-create -d old3 rows 2>err &&
-	test_grep "has no column raw_event_id" err &&
+	test_grep "is at schema version 0 and this cs-load needs 2" err &&
 	pgq -d old3 -c "SELECT count(*) FROM information_schema.columns
 		WHERE table_name = ${sq}clickstream_events${sq}" >n &&
 	echo 16 >expect && test_cmp expect n
 '
 
 test_expect_success 'a column of another type is refused before loading (78)' '
-	"$GEN" 2 | cs-load 2>err &&
+	"$GEN" 2 | cs-load --create 2>err &&
 	pgq -c "CREATE TABLE naive (LIKE clickstream_events INCLUDING ALL)" \
 	    -c "ALTER TABLE naive ALTER event_timestamp TYPE timestamp" &&
-	test_must_fail 78 cs-load -t naive rows 2>err &&
+	test_must_fail 78 cs-load --create -t naive rows 2>err &&
 	test_grep "column event_timestamp of table .naive. is timestamp without time zone, not timestamp with time zone" err
 '
 
 test_expect_success 'a table without a unique key on event_id is refused (78)' '
 	pgq -c "CREATE TABLE nokey (LIKE clickstream_events)" &&
-	test_must_fail 78 cs-load -t nokey rows 2>err &&
+	test_must_fail 78 cs-load --create -t nokey rows 2>err &&
 	test_grep "no unique index on event_id" err
 '
 
 test_expect_success 'extra columns: nullable ones are fine, NOT NULL ones refused' '
 	pgq -c "CREATE TABLE extra (LIKE clickstream_events INCLUDING ALL,
 		note text, loaded_at timestamptz NOT NULL DEFAULT now())" &&
-	cs-load -t extra rows 2>err &&
+	cs-load --create -t extra rows 2>err &&
 	test_grep "2 out" err &&
 	pgq -c "ALTER TABLE extra ADD COLUMN must text NOT NULL DEFAULT ${sq}x${sq}" \
 	    -c "ALTER TABLE extra ALTER must DROP DEFAULT" &&
-	test_must_fail 78 cs-load -t extra rows 2>err &&
+	test_must_fail 78 cs-load --create -t extra rows 2>err &&
 	test_grep "column must that is NOT NULL without a default" err
 '
 
@@ -191,9 +217,9 @@ test_expect_success 'a user who may not insert gets 77' '
 test_expect_success 'loaders starting together create the tables once' '
 	pgq -c "CREATE DATABASE race" &&
 	"$GEN" -s 0 300 >r1 && "$GEN" -s 200 300 >r2 && "$GEN" -s 400 300 >r3 &&
-	{ cs-load -d race r1 2>e1 & } && p1=$! &&
-	{ cs-load -d race r2 2>e2 & } && p2=$! &&
-	{ cs-load -d race r3 2>e3 & } && p3=$! &&
+	{ cs-load --create -d race r1 2>e1 & } && p1=$! &&
+	{ cs-load --create -d race r2 2>e2 & } && p2=$! &&
+	{ cs-load --create -d race r3 2>e3 & } && p3=$! &&
 	wait $p1 && wait $p2 && wait $p3 &&
 	pgq -d race -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
 	echo "700|700" >expect && test_cmp expect n &&

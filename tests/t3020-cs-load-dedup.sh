@@ -15,10 +15,10 @@ snapshot() {
 
 test_expect_success 'a rerun of the same rows adds nothing and changes nothing' '
 	"$GEN" 2500 >rows &&
-	cs-load --batch-rows 1000 rows 2>err &&
+	cs-load --create --batch-rows 1000 rows 2>err &&
 	test_grep "2500 in, 2500 out, 0 rejected, 0 duplicates" err &&
 	snapshot >before &&
-	cs-load --batch-rows 1000 rows 2>err &&
+	cs-load --create --batch-rows 1000 rows 2>err &&
 	test_grep "2500 in, 0 out, 0 rejected, 2500 duplicates" err &&
 	snapshot >after &&
 	test_cmp before after
@@ -28,7 +28,7 @@ test_expect_success 'a committed row never changes, whatever the rerun says' '
 	sed -e "s/\"event_name\":\"[a-z_]*\"/\"event_name\":\"changed\"/" \
 	    -e "s/\"is_first_visit\":false/\"is_first_visit\":true/" rows >changed &&
 	! cmp -s rows changed &&
-	cs-load changed 2>err &&
+	cs-load --create changed 2>err &&
 	test_grep "2500 in, 0 out, 0 rejected, 2500 duplicates" err &&
 	snapshot >after &&
 	test_cmp before after
@@ -36,7 +36,7 @@ test_expect_success 'a committed row never changes, whatever the rerun says' '
 
 test_expect_success 'an overlapping rerun adds only the new rows' '
 	"$GEN" -s 2000 1000 >overlap &&
-	cs-load --batch-rows 300 overlap 2>err &&
+	cs-load --create --batch-rows 300 overlap 2>err &&
 	test_grep "1000 in, 500 out, 0 rejected, 500 duplicates" err &&
 	pgq -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
 	echo "3000|3000" >expect && test_cmp expect n
@@ -44,7 +44,7 @@ test_expect_success 'an overlapping rerun adds only the new rows' '
 
 test_expect_success 'rows already there in the middle of a batch' '
 	{ "$GEN" -s 10000 50 && "$GEN" -s 0 50 && "$GEN" -s 10050 50; } >middle &&
-	cs-load middle 2>err &&
+	cs-load --create middle 2>err &&
 	test_grep "150 in, 100 out, 0 rejected, 50 duplicates" err &&
 	pgq -c "SELECT count(*) FROM clickstream_events" >n &&
 	echo 3100 >expect && test_cmp expect n
@@ -54,10 +54,10 @@ test_expect_success 'duplicates inside one batch and across batches' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 20000 40 >d &&
 	cat d d d >ddd &&
-	cs-load ddd 2>err &&
+	cs-load --create ddd 2>err &&
 	test_grep "120 in, 40 out, 0 rejected, 80 duplicates" err &&
 	pgq -c "TRUNCATE clickstream_events" &&
-	cs-load --batch-rows 7 ddd 2>err &&
+	cs-load --create --batch-rows 7 ddd 2>err &&
 	test_grep "120 in, 40 out, 0 rejected, 80 duplicates" err &&
 	pgq -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
 	echo "40|40" >expect && test_cmp expect n
@@ -67,7 +67,7 @@ test_expect_success 'the first of two rows with one event_id wins' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 30000 1 >one &&
 	sed "s/\"event_name\":\"[a-z_]*\"/\"event_name\":\"second\"/" one >two &&
-	cat one two | cs-load 2>err &&
+	cat one two | cs-load --create 2>err &&
 	test_grep "2 in, 1 out, 0 rejected, 1 duplicates" err &&
 	pgq -c "SELECT event_name FROM clickstream_events" >n &&
 	test_must_fail grep second n
@@ -75,7 +75,7 @@ test_expect_success 'the first of two rows with one event_id wins' '
 
 test_expect_success 'a batch is one transaction: --batch-rows' '
 	pgq -c "TRUNCATE clickstream_events" &&
-	"$GEN" -s 40000 50 | cs-load --batch-rows 7 2>err &&
+	"$GEN" -s 40000 50 | cs-load --create --batch-rows 7 2>err &&
 	test_grep "50 out" err &&
 	pgq -c "SELECT count(DISTINCT xmin::text) FROM clickstream_events" >n &&
 	echo 8 >expect && test_cmp expect n &&
@@ -87,7 +87,7 @@ test_expect_success 'a batch is one transaction: --batch-rows' '
 test_expect_success 'a batch is one transaction: --batch-bytes' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 50000 50 >b &&
-	cs-load --batch-bytes 4k b 2>err &&
+	cs-load --create --batch-bytes 4k b 2>err &&
 	test_grep "50 out" err &&
 	awk "{ n += length(\$0); if (n >= 4096) { t++; n = 0 } }
 	     END { if (n > 0) t++; print t }" b >expect &&
@@ -98,7 +98,7 @@ test_expect_success 'a batch is one transaction: --batch-bytes' '
 test_expect_success 'a key another transaction inserts while we load' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 60000 1 >e &&
-	cs-load e 2>/dev/null &&
+	cs-load --create e 2>/dev/null &&
 	"$GEN" -s 60001 1 >k &&
 	"$GEN" -s 60002 2 >n2 &&
 	cat e k n2 >in &&
@@ -113,7 +113,7 @@ test_expect_success 'a key another transaction inserts while we load' '
 	EOF
 	{ pgq -f other.sql & } && other=$! &&
 	wait_until test -f inserted &&
-	{ cs-load in 2>err & } && loader=$! &&
+	{ cs-load --create in 2>err & } && loader=$! &&
 	wait_until pgq -c "SELECT 1 / count(*) FROM pg_stat_activity
 		WHERE application_name = ${sq}cs-load${sq} AND wait_event_type = ${sq}Lock${sq}" &&
 	touch go &&
@@ -128,8 +128,8 @@ test_expect_success 'a key another transaction inserts while we load' '
 test_expect_success 'loaders running together on the same rows' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	"$GEN" -s 70000 3000 >same &&
-	{ cs-load --batch-rows 100 --source a same 2>e1 & } && p1=$! &&
-	{ cs-load --batch-rows 130 --source b same 2>e2 & } && p2=$! &&
+	{ cs-load --create --batch-rows 100 --source a same 2>e1 & } && p1=$! &&
+	{ cs-load --create --batch-rows 130 --source b same 2>e2 & } && p2=$! &&
 	wait $p1 && wait $p2 &&
 	pgq -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
 	echo "3000|3000" >expect && test_cmp expect n &&

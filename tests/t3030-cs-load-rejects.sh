@@ -14,7 +14,7 @@ test_expect_success 'invalid rows become reject records; their batch loads' '
 	grep "^bad	" "$ROWS" | cut -f 2 >bad &&
 	n=$(wc -l <bad) &&
 	{ head -n 10 good; cat bad; tail -n 10 good; } >mixed &&
-	cs-load --max-reject-rate 1 --rejects rej mixed 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej mixed 2>err &&
 	test_grep "$((20 + n)) in, 20 out, $n rejected, 0 duplicates" err &&
 	test_line_count = "$n" rej &&
 	grep "^bad	" "$ROWS" | cut -f 3 >expect &&
@@ -30,7 +30,7 @@ test_expect_success 'invalid rows become reject records; their batch loads' '
 test_expect_success 'a reject keeps the input: as JSON, or as a string' '
 	printf "%s\n" "{\"event_id\":\"x\",\"event_timestamp\":\"2026-11-24T10:15:02Z\",\"event_name\":\"e\"}" \
 		"not json at all" >two &&
-	cs-load --max-reject-rate 1 --rejects rej2 two 2>/dev/null &&
+	cs-load --create --max-reject-rate 1 --rejects rej2 two 2>/dev/null &&
 	json_field ".input | type" rej2 >types &&
 	printf "object\nstring\n" >expect && test_cmp expect types &&
 	json_field "select(.input | type == \"object\") | .input.event_id" rej2 >id &&
@@ -39,7 +39,7 @@ test_expect_success 'a reject keeps the input: as JSON, or as a string' '
 
 test_expect_success 'a line longer than --max-line-bytes is rejected, not loaded' '
 	"$GEN" -s 100 3 | sed "s/^{/{\"pad\":\"$(printf "%02000d" 0)\",/" >long &&
-	cs-load --max-line-bytes 1k --max-reject-rate 1 --rejects rej3 long 2>err &&
+	cs-load --create --max-line-bytes 1k --max-reject-rate 1 --rejects rej3 long 2>err &&
 	test_grep "3 in, 0 out, 3 rejected" err &&
 	json_field ".input_truncated" rej3 | sort -u >t &&
 	echo true >expect && test_cmp expect t
@@ -52,7 +52,7 @@ test_expect_success 'rows the server refuses are isolated and rejected alone' '
 	"$GEN" -s 1000 500 >mixed2 &&
 	bad=$(grep -c "\"event_name\":\"checkout_start\"" mixed2) &&
 	test "$bad" -gt 10 &&
-	cs-load --max-reject-rate 1 --rejects rej4 mixed2 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej4 mixed2 2>err &&
 	test_grep "500 in, $((500 - bad)) out, $bad rejected, 0 duplicates" err &&
 	test_line_count = "$bad" rej4 &&
 	json_field .input.event_name rej4 | sort -u >names &&
@@ -69,7 +69,7 @@ test_expect_success 'rows the server refuses are isolated and rejected alone' '
 
 test_expect_success 'a rerun rejects them again and loads nothing twice' '
 	bad=$(grep -c "\"event_name\":\"checkout_start\"" mixed2) &&
-	cs-load --max-reject-rate 1 --rejects rej5 mixed2 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej5 mixed2 2>err &&
 	test_grep "500 in, 0 out, $bad rejected, $((500 - bad)) duplicates" err
 '
 
@@ -82,7 +82,7 @@ test_expect_success 'values only the server can refuse' '
 		echo "{\"event_id\":\"0c6f4a52-1b2c-4d3e-8f90-a1b2c3d4e502\",\"event_timestamp\":\"2026-11-24T10:15:02Z\",\"event_name\":\"x\",\"user_id\":\"\\udc00\"}" &&
 		tail -n 2 ok4
 	} >odd &&
-	cs-load --max-reject-rate 1 --rejects rej6 odd 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej6 odd 2>err &&
 	test_grep "6 in, 4 out, 2 rejected" err &&
 	json_field .reason rej6 >reasons &&
 	test_grep "value overflows numeric format (SQLSTATE 22003)" reasons &&
@@ -92,7 +92,7 @@ test_expect_success 'values only the server can refuse' '
 test_expect_success 'a batch the server refuses whole' '
 	pgq -c "ALTER TABLE clickstream_events ADD CONSTRAINT nothing CHECK (false) NOT VALID" &&
 	"$GEN" -s 3000 9 >all &&
-	cs-load --max-reject-rate 1 --rejects rej7 all 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej7 all 2>err &&
 	test_grep "9 in, 0 out, 9 rejected" err &&
 	pgq -c "ALTER TABLE clickstream_events DROP CONSTRAINT nothing"
 '
@@ -100,17 +100,17 @@ test_expect_success 'a batch the server refuses whole' '
 test_expect_success '--max-reject-rate: rejects beyond it exit 65' '
 	"$GEN" -s 4000 9 >nine &&
 	{ cat nine && echo "{}"; } >ten &&
-	test_must_fail 65 cs-load --rejects rej8 ten 2>err &&
+	test_must_fail 65 cs-load --create --rejects rej8 ten 2>err &&
 	test_grep "10 in, 9 out, 1 rejected" err &&
-	cs-load --max-reject-rate 0.1 --rejects rej8 ten 2>err &&
-	test_must_fail 65 cs-load --max-reject-rate 5% --rejects rej8 ten 2>err &&
-	cs-load --max-reject-rate 10% --rejects rej8 ten 2>err
+	cs-load --create --max-reject-rate 0.1 --rejects rej8 ten 2>err &&
+	test_must_fail 65 cs-load --create --max-reject-rate 5% --rejects rej8 ten 2>err &&
+	cs-load --create --max-reject-rate 10% --rejects rej8 ten 2>err
 '
 
 test_expect_success 'unknown keys: a warning a key, a count, the row loads' '
 	"$GEN" -s 5000 3 | sed "s/^{/{\"future\":1,\"other\":[2],/" >unk &&
 	"$GEN" -s 5003 1 | sed "s/^{/{\"future\":1,/" >>unk &&
-	cs-load unk 2>err &&
+	cs-load --create unk 2>err &&
 	test_grep "4 in, 4 out, 0 rejected" err &&
 	test_grep "4 rows with unknown keys" err &&
 	grep -c "ignoring key .future.: no such column" err >n &&
@@ -118,9 +118,9 @@ test_expect_success 'unknown keys: a warning a key, a count, the row loads' '
 '
 
 test_expect_success 'empty input is a run with nothing to do' '
-	cs-load </dev/null 2>err &&
+	cs-load --create </dev/null 2>err &&
 	test_grep "0 in, 0 out, 0 rejected" err &&
-	printf "\n  \n\n" | cs-load 2>err &&
+	printf "\n  \n\n" | cs-load --create 2>err &&
 	test_grep "0 in, 0 out, 0 rejected" err
 '
 

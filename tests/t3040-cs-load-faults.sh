@@ -65,7 +65,7 @@ EOF
 pgq -f slow.sql || { echo "Bail out! cannot create the slow trigger"; exit 1; }
 # slow TABLE: create TABLE, and give it the trigger.
 slow() {
-	cs-load -t "$1" </dev/null 2>/dev/null &&
+	cs-load --create -t "$1" </dev/null 2>/dev/null &&
 	pgq -c "CREATE TRIGGER slow BEFORE INSERT ON $1
 		FOR EACH ROW EXECUTE FUNCTION slow_down()"
 }
@@ -74,7 +74,7 @@ slow_off() { pgq -c "UPDATE slow SET yes = false"; }
 
 test_expect_success 'a server down from the start: retries, then 75' '
 	stop_postgres &&
-	test_must_fail 75 cs-load --retries 2 rows 2>err &&
+	test_must_fail 75 cs-load --create --retries 2 rows 2>err &&
 	grep -c "trying again in" err >n &&
 	echo 2 >expect && test_cmp expect n &&
 	test_grep "gave up after 3 tries" err &&
@@ -86,7 +86,7 @@ test_expect_success 'a server down from the start: retries, then 75' '
 test_expect_success 'pg_terminate_backend in the middle of a COPY' '
 	slow t1 && slow_on &&
 	mkfifo f1 &&
-	{ cs-load -t t1 --batch-rows 1000 <f1 2>err & } && pid=$! &&
+	{ cs-load --create -t t1 --batch-rows 1000 <f1 2>err & } && pid=$! &&
 	exec 9>f1 &&
 	head -n 1500 rows >&9 &&
 	wait_until copying &&
@@ -103,7 +103,7 @@ test_expect_success 'pg_terminate_backend in the middle of a COPY' '
 
 test_expect_success 'a server that stops mid-load and stays down: 75, whole batches only' '
 	mkfifo f2 &&
-	{ cs-load -t t2 --batch-rows 1000 --retries 2 <f2 2>err & } && pid=$! &&
+	{ cs-load --create -t t2 --batch-rows 1000 --retries 2 <f2 2>err & } && pid=$! &&
 	exec 9>f2 &&
 	head -n 1000 rows >&9 &&
 	wait_until have t2 1000 &&
@@ -114,14 +114,14 @@ test_expect_success 'a server that stops mid-load and stays down: 75, whole batc
 	test_grep "gave up after 3 tries" err &&
 	start_postgres_again &&
 	once t2 1000 &&
-	cs-load -t t2 rows 2>err &&
+	cs-load --create -t t2 rows 2>err &&
 	test_grep "3000 in, 2000 out, 0 rejected, 1000 duplicates" err &&
 	once t2 3000
 '
 
 test_expect_success 'a server restart mid-load: the loader waits and completes' '
 	mkfifo f3 &&
-	{ cs-load -t t3 --batch-rows 1000 --retries 30 <f3 2>err & } && pid=$! &&
+	{ cs-load --create -t t3 --batch-rows 1000 --retries 30 <f3 2>err & } && pid=$! &&
 	exec 9>f3 &&
 	head -n 1000 rows >&9 &&
 	wait_until have t3 1000 &&
@@ -145,7 +145,7 @@ killed() {
 	before=$(count "$1") &&
 	test $((before % $2)) -eq 0 &&
 	slow_off &&
-	cs-load -t "$1" rows 2>err &&
+	cs-load --create -t "$1" rows 2>err &&
 	test_grep "3000 in, $((3000 - before)) out, 0 rejected, $before duplicates" err &&
 	once "$1" 3000
 }
@@ -153,7 +153,7 @@ killed() {
 test_expect_success 'kill -9 while the first batch is in its COPY: nothing loaded' '
 	slow k1 && slow_on &&
 	rm -f fk && mkfifo fk &&
-	{ cs-load -t k1 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
+	{ cs-load --create -t k1 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
 	exec 9>fk &&
 	head -n 1200 rows >&9 &&
 	wait_until copying &&
@@ -165,7 +165,7 @@ test_expect_success 'kill -9 while the first batch is in its COPY: nothing loade
 test_expect_success 'kill -9 while a later batch is in its COPY: the others stay' '
 	slow k2 &&
 	rm -f fk && mkfifo fk &&
-	{ cs-load -t k2 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
+	{ cs-load --create -t k2 --batch-rows 1000 <fk 2>/dev/null & } && pid=$! &&
 	exec 9>fk &&
 	head -n 1000 rows >&9 &&
 	wait_until have k2 1000 &&
@@ -179,7 +179,7 @@ test_expect_success 'kill -9 while a later batch is in its COPY: the others stay
 
 test_expect_success 'kill -9 between batches' '
 	rm -f fk && mkfifo fk &&
-	{ cs-load -t k3 --batch-rows 500 <fk 2>/dev/null & } && pid=$! &&
+	{ cs-load --create -t k3 --batch-rows 500 <fk 2>/dev/null & } && pid=$! &&
 	exec 9>fk &&
 	head -n 1000 rows >&9 &&
 	wait_until have k3 1000 &&
@@ -190,13 +190,13 @@ test_expect_success 'kill -9 between batches' '
 
 test_expect_success 'kill -9 at whatever moment a free-running load is at' '
 	"$GEN" -s 3000 20000 >big &&
-	{ cs-load -t k4 --batch-rows 500 big 2>/dev/null & } && pid=$! &&
+	{ cs-load --create -t k4 --batch-rows 500 big 2>/dev/null & } && pid=$! &&
 	wait_until have k4 2000 &&
 	kill -9 $pid && { wait $pid; true; } &&
 	wait_until gone &&
 	before=$(count k4) &&
 	test $((before % 500)) -eq 0 &&
-	cs-load -t k4 big 2>err &&
+	cs-load --create -t k4 big 2>err &&
 	test_grep "20000 in, $((20000 - before)) out, 0 rejected, $before duplicates" err &&
 	once k4 20000
 '

@@ -12,14 +12,14 @@ test_expect_success 'cs-load.1 renders without a warning' '
 '
 
 test_expect_success 'cs-load.1: SYNOPSIS is the usage' '
-	man_synopsis_is_usage "$page" cs-load 200n &&
+	man_synopsis_is_usage "$page" cs-load --create 200n &&
 	man_synopsis_renders_alike "$page" 200
 '
 
 test_expect_success 'cs-load.1: every option of --help has an item, and no other' '
-	man_options_are_items "$page" cs-load &&
+	man_options_are_items "$page" cs-load --create &&
 	test "$(wc -l <item-opts)" -gt 10 &&
-	man_options_are_help "$page" cs-load
+	man_options_are_help "$page" cs-load --create
 '
 
 test_expect_success 'cs-load.1: EXIT STATUS lists statuses of cli.h, in order' '

@@ -13,7 +13,7 @@ test_expect_success 'cs-transform | cs-load loads every row' '
 	cs-transform events >rows 2>terr &&
 	n=$(wc -l <rows) &&
 	test "$n" -eq 3000 &&
-	cs-load --rejects rej rows 2>err &&
+	cs-load --create --rejects rej rows 2>err &&
 	test_grep "3000 in, 3000 out, 0 rejected, 0 duplicates" err &&
 	test_line_count = 0 rej
 '
@@ -30,7 +30,7 @@ test_expect_success 'the table holds what the rows said' '
 
 test_expect_success 'an hour processed twice (the rows of a rerun) adds nothing' '
 	"$GEN_EVENTS" --mode fetch --count 3000 --seed 7 | cs-transform 2>/dev/null |
-		cs-load 2>err &&
+		cs-load --create 2>err &&
 	test_grep "3000 in, 0 out, 0 rejected, 3000 duplicates" err
 '
 

@@ -63,13 +63,13 @@ sessions() {
 }
 
 test_expect_success 'the right password loads' '
-	cs-load -t t_ok -d "$as_loader password=$pw" rows 2>err &&
+	cs-load --create -t t_ok -d "$as_loader password=$pw" rows 2>err &&
 	test_grep "3000 in, 3000 out, 0 rejected, 0 duplicates" err &&
 	once t_ok 3000
 '
 
 test_expect_success 'a wrong password: 77 at once, SQLSTATE 28P01, no password said' '
-	test_must_fail 77 cs-load --retries 20 -t t_bad \
+	test_must_fail 77 cs-load --create --retries 20 -t t_bad \
 		-d "$as_loader password=Wrong-pw-91c2" rows 2>err &&
 	not_retried err &&
 	test_grep "password authentication failed for user \"loader\" (SQLSTATE 28P01, not retried)" err &&
@@ -79,7 +79,7 @@ test_expect_success 'a wrong password: 77 at once, SQLSTATE 28P01, no password s
 '
 
 test_expect_success 'a wrong password in PGPASSWORD: the same' '
-	test_must_fail 77 env PGPASSWORD=Wrong-pw-91c2 cs-load --retries 20 \
+	test_must_fail 77 env PGPASSWORD=Wrong-pw-91c2 cs-load --create --retries 20 \
 		-t t_bad -d "$as_loader" rows 2>err &&
 	not_retried err &&
 	test_grep "SQLSTATE 28P01, not retried" err &&
@@ -88,7 +88,7 @@ test_expect_success 'a wrong password in PGPASSWORD: the same' '
 
 test_expect_success 'a wrong password from a password file: 77, the file named' '
 	echo "*:*:*:loader:Wrong-pw-91c2" >pgpass && chmod 600 pgpass &&
-	test_must_fail 77 env PGPASSFILE="$TEST_DIR/pgpass" cs-load \
+	test_must_fail 77 env PGPASSFILE="$TEST_DIR/pgpass" cs-load --create \
 		--retries 20 -t t_bad -d "$as_loader" rows 2>err &&
 	not_retried err &&
 	test_grep "SQLSTATE 28P01, not retried" err &&
@@ -97,13 +97,13 @@ test_expect_success 'a wrong password from a password file: 77, the file named' 
 '
 
 test_expect_success 'no password where one is needed: 77 at once' '
-	test_must_fail 77 cs-load --retries 20 -t t_bad -d "$as_loader" rows 2>err &&
+	test_must_fail 77 cs-load --create --retries 20 -t t_bad -d "$as_loader" rows 2>err &&
 	not_retried err &&
 	test_grep "no password supplied (not retried)" err
 '
 
 test_expect_success 'a role that does not exist: 77 at once' '
-	test_must_fail 77 cs-load --retries 20 -t t_bad \
+	test_must_fail 77 cs-load --create --retries 20 -t t_bad \
 		-d "user=nobody dbname=dw password=$pw" rows 2>err &&
 	not_retried err &&
 	test_grep "SQLSTATE 28P01, not retried" err &&
@@ -111,21 +111,21 @@ test_expect_success 'a role that does not exist: 77 at once' '
 '
 
 test_expect_success 'a role that may not log in: 77 at once, SQLSTATE 28000' '
-	test_must_fail 77 cs-load --retries 20 -t t_bad \
+	test_must_fail 77 cs-load --create --retries 20 -t t_bad \
 		-d "user=nologin dbname=dw password=$pw" rows 2>err &&
 	not_retried err &&
 	test_grep "SQLSTATE 28000, not retried" err
 '
 
 test_expect_success 'no CONNECT privilege on the database: 77 at once, SQLSTATE 42501' '
-	test_must_fail 77 cs-load --retries 20 -t t_bad \
+	test_must_fail 77 cs-load --create --retries 20 -t t_bad \
 		-d "user=loader dbname=closed password=$pw" rows 2>err &&
 	not_retried err &&
 	test_grep "SQLSTATE 42501, not retried" err
 '
 
 test_expect_success 'a database that does not exist: 78 at once, SQLSTATE 3D000' '
-	test_must_fail 78 cs-load --retries 20 -t t_bad \
+	test_must_fail 78 cs-load --create --retries 20 -t t_bad \
 		-d "user=loader dbname=no_such_db password=$pw" rows 2>err &&
 	not_retried err &&
 	test_grep "database \"no_such_db\" does not exist (SQLSTATE 3D000, not retried)" err &&
@@ -133,29 +133,29 @@ test_expect_success 'a database that does not exist: 78 at once, SQLSTATE 3D000'
 '
 
 test_expect_success 'parameters libpq cannot use: 78 at once, no password said' '
-	test_must_fail 78 cs-load --retries 20 \
+	test_must_fail 78 cs-load --create --retries 20 \
 		-d "postgresql://loader:Se%zzcret-pw@/dw" rows 2>err &&
 	not_retried err &&
 	test_grep "(bad connection parameters, not retried)" err &&
 	! grep "Se%zzcret-pw" err &&
-	test_must_fail 78 cs-load --retries 20 \
+	test_must_fail 78 cs-load --create --retries 20 \
 		-d "postgresql://loader:Secret-pw-5@[::1/dw" rows 2>err &&
 	not_retried err &&
 	test_grep "postgresql://loader:\*\*\*@\[::1/dw" err &&
 	! grep "Secret-pw-5" err &&
-	test_must_fail 78 cs-load --retries 20 \
+	test_must_fail 78 cs-load --create --retries 20 \
 		-d "user=loader password=Secret-pw-6 no_such_option=1" rows 2>err &&
 	not_retried err &&
 	test_grep "no_such_option" err &&
 	! grep "Secret-pw-6" err &&
 	test_must_fail 78 env PGSERVICE=no_such_service PGSERVICEFILE=/dev/null \
-		cs-load --retries 20 rows 2>err &&
+		cs-load --create --retries 20 rows 2>err &&
 	not_retried err
 '
 
 test_expect_success 'a server that is down is still temporary: retries, then 75' '
 	stop_postgres &&
-	test_must_fail 75 cs-load --retries 1 -t t_down \
+	test_must_fail 75 cs-load --create --retries 1 -t t_down \
 		-d "$as_loader password=$pw" rows 2>err &&
 	grep -c "trying again in" err >n &&
 	echo 1 >expect && test_cmp expect n &&
@@ -172,7 +172,7 @@ test_expect_success 'a server not accepting connections yet (57P03): retries, th
 	touch "$PG_DATA/standby.signal" &&
 	echo "hot_standby = off" >>"$PG_DATA/postgresql.conf" &&
 	start_postgres_again &&
-	test_must_fail 75 cs-load --retries 1 -t t_standby \
+	test_must_fail 75 cs-load --create --retries 1 -t t_standby \
 		-d "$as_loader password=$pw" rows 2>err &&
 	grep -c "trying again in" err >n &&
 	echo 1 >expect && test_cmp expect n &&
@@ -204,7 +204,7 @@ test_expect_success 'no connection left for ordinary roles: temporary, 75' '
 	hold hold "$as_loader password=$pw" 3 &&
 	exec 8>hold &&
 	wait_until held hold 3 &&
-	test_must_fail 75 cs-load --retries 0 -t t_slots \
+	test_must_fail 75 cs-load --create --retries 0 -t t_slots \
 		-d "$as_loader password=$pw" rows 2>err &&
 	test_grep "gave up after 1 try" err &&
 	! grep "not retried" err &&
@@ -217,7 +217,7 @@ test_expect_success 'no connection left: retried until one is free, then loads' 
 	exec 8>hold &&
 	wait_until held hold 3 &&
 	# (8>&-: the loader must not keep the FIFO of the holders open.)
-	{ cs-load --retries 30 -t t_slots -d "$as_loader password=$pw" \
+	{ cs-load --create --retries 30 -t t_slots -d "$as_loader password=$pw" \
 		rows 2>err 8>&- & } && pid=$! &&
 	wait_until grep "trying again in" err &&
 	exec 8>&- &&
@@ -234,7 +234,7 @@ test_expect_success 'no connection left at all ("too many clients"): temporary, 
 	hold hold2 "dbname=postgres" 3 &&
 	exec 7>hold2 &&
 	wait_until held hold2 3 &&
-	test_must_fail 75 cs-load --retries 0 -t t_full \
+	test_must_fail 75 cs-load --create --retries 0 -t t_full \
 		-d "$as_loader password=$pw" rows 2>err &&
 	test_grep "gave up after 1 try" err &&
 	! grep "not retried" err &&
@@ -245,7 +245,7 @@ test_expect_success 'no connection left at all ("too many clients"): temporary, 
 
 test_expect_success 'the password changed in the middle of a load: 77, batches kept' '
 	rm -f f1 && mkfifo f1 &&
-	{ cs-load -t t_mid --batch-rows 1000 --retries 20 \
+	{ cs-load --create -t t_mid --batch-rows 1000 --retries 20 \
 		-d "$as_loader password=$pw" <f1 2>err & } && pid=$! &&
 	exec 9>f1 &&
 	head -n 1000 rows >&9 &&
@@ -260,7 +260,7 @@ test_expect_success 'the password changed in the middle of a load: 77, batches k
 	! grep "gave up after" err &&
 	! grep "$pw" err &&
 	once t_mid 1000 &&
-	cs-load -t t_mid -d "$as_loader password=Changed-pw-2b" rows 2>err &&
+	cs-load --create -t t_mid -d "$as_loader password=Changed-pw-2b" rows 2>err &&
 	test_grep "3000 in, 2000 out, 0 rejected, 1000 duplicates" err &&
 	once t_mid 3000
 '

@@ -1,49 +1,17 @@
--- clickstream_events: the table of clickstream events the dashboards
--- query, as cs-load creates it when it is missing (cs-tools, CONTRACT
--- section 5).  For a DBA who prefers to create it by hand:
+-- The cs-tools warehouse schema: clickstream_events, the table the
+-- dashboards query, and the tables cs-load keeps beside it (cs_load_runs,
+-- cs_load_objects, cs_tools_schema), as cs-load creates them with
+-- --create.  For a DBA who prefers to create or upgrade them by hand:
 --
---     psql -d clickstream_dw -f clickstream_events.sql
+--     psql -v ON_ERROR_STOP=1 -d clickstream_dw -f clickstream_events.sql
 --
--- and then run cs-load with --no-create.  Safe to run again.  The
--- definition must stay the same as the one in libcs/pgschema.c: a test
--- compares the two tables.
---
--- The first 16 columns are those every loader of this table has filled
--- (the old ETL's table had exactly these); the others are nullable
--- additions.  A table of the old ETL is upgraded in place by
--- upgrade-from-old-etl.sql, or by cs-load itself (columns only).
+-- and then run cs-load with --no-create.  It applies the migrations under
+-- migrations/ in order; each is idempotent, so this file is safe to run
+-- again, on a new database, on one cs-load made, or on a table of the old
+-- ETL (see upgrade-from-old-etl.sql).  Not in a single transaction (no
+-- psql -1): the indexes are built CONCURRENTLY, so that the dashboards
+-- keep reading meanwhile.  cs-load --schema-sql N prints migration N for
+-- another table name (-t).
 
-CREATE TABLE IF NOT EXISTS clickstream_events (
-    event_id UUID PRIMARY KEY,
-    event_timestamp TIMESTAMPTZ NOT NULL,
-    event_name TEXT NOT NULL,
-    user_id TEXT,
-    user_login_state TEXT,
-    identity_source TEXT,
-    client_id TEXT,
-    session_id TEXT,
-    is_first_visit BOOLEAN,
-    context_product_id TEXT,
-    context_product_name TEXT,
-    context_product_category TEXT,
-    context_product_brand TEXT,
-    context_product_price BIGINT,
-    context_product_discount_price BIGINT,
-    context_product_url_path TEXT,
-    raw_event_id TEXT,
-    page_url TEXT,
-    referrer TEXT,
-    source_key TEXT,
-    element JSONB,
-    ingest JSONB
-);
-
--- The dashboards ask for a time range, optionally of one login state:
---   WHERE event_timestamp >= $1 AND event_timestamp < $2
---   [AND user_login_state = $3]
--- The first index serves the range alone, the second the range within
--- one state (equality first, then the range).
-CREATE INDEX IF NOT EXISTS clickstream_events_event_timestamp_idx
-    ON clickstream_events (event_timestamp);
-CREATE INDEX IF NOT EXISTS clickstream_events_user_login_state_event_timestamp_idx
-    ON clickstream_events (user_login_state, event_timestamp);
+\ir migrations/0001-clickstream-events.sql
+\ir migrations/0002-load-ledger.sql

@@ -1,7 +1,8 @@
--- Upgrade a clickstream_events table created by the old ETL (the 16
--- columns of CONTRACT section 5) in place to the table cs-tools loads:
--- the new nullable columns, and the indexes of the dashboards' query.
--- No row is rewritten or lost, and reads go on during the upgrade:
+-- Upgrade a clickstream_events table created by the old ETL (its 16
+-- columns) in place to the table cs-tools loads: the new nullable
+-- columns, the indexes of the dashboards' queries, and the tables cs-load
+-- keeps beside it.  No row is rewritten or lost, and reads go on during
+-- the upgrade:
 --
 --   * ADD COLUMN of a nullable column without a default only changes the
 --     catalog; it takes a short ACCESS EXCLUSIVE lock, so run it when no
@@ -14,19 +15,8 @@
 --
 -- Safe to run again.  If an index build is interrupted it leaves an
 -- INVALID index: DROP INDEX CONCURRENTLY it and run this file again.
--- cs-load alone adds the columns (not the indexes) on its first run.
+-- cs-load does the same by itself on its first run (without --no-create),
+-- saying which index it builds; the old ETL can still insert into the
+-- upgraded table, so going back to it stays possible.
 
-ALTER TABLE clickstream_events
-    ADD COLUMN IF NOT EXISTS raw_event_id TEXT,
-    ADD COLUMN IF NOT EXISTS page_url TEXT,
-    ADD COLUMN IF NOT EXISTS referrer TEXT,
-    ADD COLUMN IF NOT EXISTS source_key TEXT,
-    ADD COLUMN IF NOT EXISTS element JSONB,
-    ADD COLUMN IF NOT EXISTS ingest JSONB;
-
-CREATE INDEX CONCURRENTLY IF NOT EXISTS clickstream_events_event_timestamp_idx
-    ON clickstream_events (event_timestamp);
-CREATE INDEX CONCURRENTLY IF NOT EXISTS clickstream_events_user_login_state_event_timestamp_idx
-    ON clickstream_events (user_login_state, event_timestamp);
-
-\ir cs_load_runs.sql
+\ir clickstream_events.sql
