@@ -448,8 +448,12 @@ main(int argc, char *argv[])
 		status = cs_cli_exit_status_for(e.code);
 		fatal = 1;
 	}
-	if (cs_pgload_stats(l)->table_created)
+	if (cs_pgload_stats(l)->table_created) {
 		cs_summary_add(&sum, "table_created", 1);
+		if (!cli.quiet)
+			warnx("created table '%s'", o.table ? o.table :
+			    CS_PGLOAD_DEFAULT_TABLE);
+	}
 	if (status == 0)
 		status = cs_cli_reject_status(&cli, &sum);
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@ struct run {
 	struct cs_rejects *rejects;
 	struct cs_buf source;	/* a reject's "source" object */
 	struct cs_buf reason;
+	struct cs_buf mark;	/* an end-of-object record passed on */
+	uint64_t rejected_since_mark;	/* events of the object before it */
 	int stop;		/* the reader of our output went away */
 	int status;
 };
@@ -167,14 +170,17 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 	rj.source_json = r->source.data;
 	rj.source_len = r->source.len;
 	r->sum.rejected++;
+	r->rejected_since_mark++;
 	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
 /*
- * An end-of-object record (objmark.h) is passed on as it came, for
- * cs-load: it is not an event and counts only as a mark.  A bad one is
- * rejected.  1 when the line was a mark (passed on or rejected).
+ * An end-of-object record (objmark.h) is passed on for cs-load, with the
+ * events of its object rejected here added to its count (an object's
+ * events come together, just before its mark); it is not an event and
+ * counts only as a mark.  A bad one is rejected.  1 when the line was a
+ * mark (passed on or rejected).
  */
 static int
 mark_in(struct run *r, const struct cs_line *line, const char *file)
@@ -182,9 +188,9 @@ mark_in(struct run *r, const struct cs_line *line, const char *file)
 	struct cs_objmark m;
 	struct cs_error e;
 	enum cs_err code;
+	int fail;
 
 	code = cs_objmark_parse(line->data, line->len, &m, &e);
-	cs_objmark_release(&m);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (code != CS_OK) {
@@ -192,7 +198,14 @@ mark_in(struct run *r, const struct cs_line *line, const char *file)
 		reject(r, line, file, NULL, NULL, e.msg);
 		return 1;
 	}
-	if ((code = cs_ndjson_write(r->out, line->data, line->len, &e)) != CS_OK) {
+	cs_buf_reset(&r->mark);
+	fail = cs_objmark_format(&r->mark, m.bucket, m.key, m.size, m.etag,
+	    m.last_modified, m.events, m.rejected + r->rejected_since_mark);
+	cs_objmark_release(&m);
+	if (fail)
+		errx(CS_EXIT_OSERR, "out of memory");
+	r->rejected_since_mark = 0;
+	if ((code = cs_ndjson_write(r->out, r->mark.data, r->mark.len, &e)) != CS_OK) {
 		if (code != CS_EPIPE) {
 			warnx("%s", e.msg);
 			r->status = cs_cli_exit_status_for(code);
@@ -410,5 +423,6 @@ main(int argc, char **argv)
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
+	cs_buf_release(&r.mark);
 	return status;
 }

@@ -107,6 +107,9 @@ state_record(struct cs_buf *b, const struct cs_pgledger_object *o,
 	    cs_buf_append_str(b, ",\"row_count\":") == -1 ||
 	    (r->row_count < 0 ? cs_buf_append_str(b, "null") :
 	    cs_buf_append_int(b, (long long)r->row_count)) == -1 ||
+	    cs_buf_append_str(b, ",\"rejected_count\":") == -1 ||
+	    (r->rejected_count < 0 ? cs_buf_append_str(b, "null") :
+	    cs_buf_append_int(b, (long long)r->rejected_count)) == -1 ||
 	    cs_buf_append_str(b, ",\"rows_present\":") == -1 ||
 	    (r->rows_present < 0 ? cs_buf_append_str(b, "null") :
 	    cs_buf_append_int(b, (long long)r->rows_present)) == -1 ||

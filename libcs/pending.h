@@ -7,8 +7,8 @@
  *              came, in their order: what a run has left to fetch;
  *   --check    for every object, its state:
  *              {"bucket":..,"key":..,"etag":..,"state":"missing",
- *               "recorded_etag":..,"row_count":..,"rows_present":..,
- *               "loaded_at":..}
+ *               "recorded_etag":..,"row_count":..,"rejected_count":..,
+ *               "rows_present":..,"loaded_at":..}
  *
  * Lines are asked about in chunks of up to CS_PENDING_CHUNK, and a chunk
  * is asked about as soon as no more input is ready, so that a pipeline

@@ -146,7 +146,8 @@ query(struct cs_pgledger *l, const struct cs_pgledger_object *objs, size_t n,
 	    " END"
 	    " FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS x(b, k, i)",
 	    ledger ? "o.etag, o.row_count, to_char(o.loaded_at AT TIME ZONE 'UTC',"
-	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')" : "NULL, NULL, NULL",
+	    " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), o.rejected_count" :
+	    "NULL, NULL, NULL, NULL",
 	    ledger ? "o.key IS NOT NULL" : "false", l->name.quoted) == -1 ||
 	    (ledger && cs_buf_printf(&l->sql, " LEFT JOIN %s o"
 	    " ON o.target_table = $1 AND o.bucket = x.b AND o.key = x.k",
@@ -180,8 +181,10 @@ query(struct cs_pgledger *l, const struct cs_pgledger_object *objs, size_t n,
 		res[k].loaded_at = (char *)(uintptr_t)off[1];
 		res[k].row_count = PQgetisnull(r, t, 2) ? -1 :
 		    strtoll(PQgetvalue(r, t, 2), NULL, 10);
-		res[k].rows_present = PQgetisnull(r, t, 4) ? -1 :
+		res[k].rejected_count = PQgetisnull(r, t, 4) ? -1 :
 		    strtoll(PQgetvalue(r, t, 4), NULL, 10);
+		res[k].rows_present = PQgetisnull(r, t, 5) ? -1 :
+		    strtoll(PQgetvalue(r, t, 5), NULL, 10);
 	}
 	PQclear(r);
 	return CS_OK;
@@ -242,6 +245,7 @@ cs_pgledger_classify(struct cs_pgledger *l,
 		for (i = 0; i < n; i++) {
 			memset(&res[i], 0, sizeof(res[i]));
 			res[i].row_count = -1;
+			res[i].rejected_count = -1;
 			res[i].rows_present = count_all ? 0 : -1;
 		}
 		if ((rc = attempt(l, objs, n, res, count_all, e)) != CS_ETEMP)

@@ -54,6 +54,7 @@ struct cs_pgledger_object {
 struct cs_pgledger_result {
 	enum cs_pgledger_state state;
 	int64_t row_count;	/* rows recorded; -1 when not recorded */
+	int64_t rejected_count;	/* events rejected on the way; -1 likewise */
 	int64_t rows_present;	/* rows under its source_key; -1 not counted */
 	char *recorded_etag;	/* NULL when not recorded */
 	char *loaded_at;	/* RFC 3339, NULL when not recorded */

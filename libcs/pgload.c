@@ -105,7 +105,7 @@ struct brow {
 struct mark {
 	char *bucket, *key, *etag;
 	int64_t size, last_modified;
-	uint64_t events;
+	uint64_t events, rejected;
 	uint64_t need;		/* deferred until batches up to this committed */
 };
 
@@ -976,25 +976,26 @@ array_text(struct cs_buf *b, const char *s)
 }
 
 /*
- * The batch's marks as six array literals: bucket, key, etag, size,
- * last_modified, events.
+ * The batch's marks as NARRAYS array literals: bucket, key, etag, size,
+ * last_modified, events, rejected.
  */
+#define NARRAYS 7
 static int
-mark_arrays(const struct batch *b, struct cs_buf a[6])
+mark_arrays(const struct batch *b, struct cs_buf a[NARRAYS])
 {
 	char t[CS_TIME_BUFSIZE];
 	const struct mark *m;
 	size_t i;
 	int k, r = 0;
 
-	for (k = 0; k < 6 && r == 0; k++) {
+	for (k = 0; k < NARRAYS && r == 0; k++) {
 		cs_buf_reset(&a[k]);
 		r = cs_buf_append_char(&a[k], '{');
 	}
 	for (i = 0; i < b->nmarks && r == 0; i++) {
 		m = &b->marks[i];
 		if (i > 0)
-			for (k = 0; k < 6 && r == 0; k++)
+			for (k = 0; k < NARRAYS && r == 0; k++)
 				r = cs_buf_append_char(&a[k], ',');
 		if (r == 0)
 			r = array_text(&a[0], m->bucket) | array_text(&a[1], m->key) |
@@ -1010,8 +1011,10 @@ mark_arrays(const struct batch *b, struct cs_buf a[6])
 		}
 		if (r == 0)
 			r = cs_buf_append_int(&a[5], (long long)m->events);
+		if (r == 0)
+			r = cs_buf_append_int(&a[6], (long long)m->rejected);
 	}
-	for (k = 0; k < 6 && r == 0; k++)
+	for (k = 0; k < NARRAYS && r == 0; k++)
 		r = cs_buf_append_char(&a[k], '}');
 	return r;
 }
@@ -1027,9 +1030,9 @@ static enum cs_err
 record_marks(struct lane *ln, struct cs_error *e)
 {
 	struct cs_pgload *l = ln->l;
-	struct cs_buf a[6] = { CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT,
-	    CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT };
-	const char *params[8];
+	struct cs_buf a[NARRAYS] = { CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT,
+	    CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT, CS_BUF_INIT };
+	const char *params[NARRAYS + 2];
 	PGresult *res;
 	enum cs_err rc = CS_OK;
 	int k;
@@ -1039,36 +1042,40 @@ record_marks(struct lane *ln, struct cs_error *e)
 	cs_buf_reset(&ln->sql);
 	if (mark_arrays(ln->b, a) == -1 ||
 	    cs_buf_printf(&ln->sql, "INSERT INTO %s AS o (target_table, bucket,"
-	    " key, etag, size, last_modified, event_count, row_count, run_id)"
+	    " key, etag, size, last_modified, event_count, rejected_count,"
+	    " row_count, run_id)"
 	    " SELECT DISTINCT ON (x.b, x.k) $1, x.b, x.k, x.etag, x.size, x.lm,"
-	    " x.ev, (SELECT count(*) FROM %s e"
+	    " x.ev, x.rj, (SELECT count(*) FROM %s e"
 	    " WHERE e.source_key COLLATE \"C\" >= x.b || '/' || x.k || ':'"
 	    " AND e.source_key COLLATE \"C\" < x.b || '/' || x.k || ';'"
 	    " AND substr(e.source_key, length(x.b) + length(x.k) + 3) ~ '^[0-9]+$'),"
-	    " $8::bigint"
+	    " $9::bigint"
 	    " FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[],"
-	    " $6::timestamptz[], $7::bigint[]) WITH ORDINALITY"
-	    " AS x(b, k, etag, size, lm, ev, i)"
+	    " $6::timestamptz[], $7::bigint[], $8::bigint[]) WITH ORDINALITY"
+	    " AS x(b, k, etag, size, lm, ev, rj, i)"
 	    " ORDER BY x.b, x.k, x.i DESC"
 	    " ON CONFLICT (target_table, bucket, key) DO UPDATE SET"
 	    " etag = EXCLUDED.etag, size = EXCLUDED.size,"
 	    " last_modified = EXCLUDED.last_modified,"
-	    " event_count = EXCLUDED.event_count, row_count = EXCLUDED.row_count,"
+	    " event_count = EXCLUDED.event_count,"
+	    " rejected_count = EXCLUDED.rejected_count,"
+	    " row_count = EXCLUDED.row_count,"
 	    " loaded_at = now(), run_id = EXCLUDED.run_id",
 	    l->name.quoted_objects, l->name.quoted) == -1) {
 		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 		goto out;
 	}
 	params[0] = l->schema.target;
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < NARRAYS; k++)
 		params[k + 1] = a[k].data;
-	params[7] = l->run_id[0] != '\0' ? l->run_id : NULL;
-	res = PQexecParams(ln->conn, ln->sql.data, 8, NULL, params, NULL, NULL, 0);
+	params[NARRAYS + 1] = l->run_id[0] != '\0' ? l->run_id : NULL;
+	res = PQexecParams(ln->conn, ln->sql.data, NARRAYS + 2, NULL, params,
+	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = cs_pg_error(ln->conn, res, "cannot record the objects loaded", e);
 	PQclear(res);
 out:
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < NARRAYS; k++)
 		cs_buf_release(&a[k]);
 	return rc;
 }
@@ -1470,6 +1477,7 @@ add_mark(struct cs_pgload *l, const char *data, size_t len, const char *name,
 	m->size = om.size;
 	m->last_modified = om.last_modified;
 	m->events = om.events;
+	m->rejected = om.rejected;
 	/* Deferred: after the batch being filled, or the one before it. */
 	m->need = in_cur ? l->cur->seq : l->cur->seq - 1;
 	if (!spilled && l->cur->nmarks >= l->o.batch_rows)

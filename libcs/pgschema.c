@@ -341,6 +341,7 @@ ddl_v2(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	    "    size BIGINT,\n"
 	    "    last_modified TIMESTAMPTZ,\n"
 	    "    event_count BIGINT NOT NULL,\n"
+	    "    rejected_count BIGINT NOT NULL,\n"
 	    "    row_count BIGINT NOT NULL,\n"
 	    "    loaded_at TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
 	    "    run_id BIGINT,\n"
@@ -720,8 +721,6 @@ migrate(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 		if (rc == CS_OK && v < CS_PGSCHEMA_VERSION)
 			rc = look(conn, n, t, e);
 	}
-	if (rc == CS_OK && st->created)
-		tell(say, ctx, "created table %s", n->display);
 out:
 	if (PQstatus(conn) == CONNECTION_OK)
 		PQclear(PQexec(conn, "SELECT pg_advisory_unlock(" SCHEMA_LOCK_KEY ")"));

@@ -88,8 +88,9 @@ struct cs_pgschema_state {
 /*
  * Make the tables ready: apply the migrations the events table lacks
  * (creating it only in CS_PGSCHEMA_CREATE mode), under an advisory lock
- * so that concurrent loaders agree; say() is told about each migration
- * and each index built (it may be NULL).  Then check the events table:
+ * so that concurrent loaders agree; say() is told about each upgrade and
+ * each index built on an existing table (it may be NULL); st->created
+ * says that the table was created.  Then check the events table:
  * every column of cs_row_columns with its type, a unique index on
  * event_id, and the privileges to insert and select.  A schema newer
  * than this code knows is used as it is, with a word through say().

@@ -13,6 +13,8 @@
 #	                             process group of its own, killed at the end
 #	etl_block_table TABLE / etl_unblock_table  make cs-load wait for a lock
 #	etl_load_waits               a session waits for a lock
+#	etl_dry ARGS...              cs-etl -n ARGS: its pipelines printed, its
+#	                             checks run (they may fail: no server here)
 #
 # The hours the tests use are real ones, 12 hours before the test started
 # ($ETL_BASE), so that the watermark cs-etl takes from the clock and the
@@ -168,4 +170,18 @@ etl_unblock_table() {
 # etl_load_waits: a session (cs-load's) waits for a lock.
 etl_load_waits() {
 	test "$(psql -X -A -t -q -d postgres -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")" -ge 1
+}
+
+# etl_dry ARGS...: cs-etl -n ARGS with standard output in out and error in
+# err.  Where no server runs, the dry run's checks of S3 and PostgreSQL
+# fail (69, 75 or 78) but the pipelines are printed: those are what the
+# caller checks.  Any other failure fails.
+etl_dry() {
+	cs-etl -n "$@" >out 2>err
+	_st=$?
+	case $_st in
+	0 | 69 | 75 | 78) ;;
+	*) cat err >&2; return "$_st" ;;
+	esac
+	grep -q "^cs-s3ls \|^{ cs-s3ls " out
 }

@@ -9,12 +9,21 @@ mkdir -p state
 etl_config conf
 
 # run_dry COMMAND...: run COMMAND (a dry run): the pipelines in out, the
-# environment lines ("# NAME=value") in env, standard error in err.
+# environment lines ("# NAME=value") in env, the checks ("# ok: ..." and
+# "# FAILED: ...") in checks, standard error in err.  No server runs here,
+# so the checks of S3 and PostgreSQL fail, and the status is theirs (69,
+# 75 or 78: t5107 holds those); what is printed is checked here.
 run_dry() {
-	"$@" >full 2>err || return
+	"$@" >full 2>err
+	dry_status=$?
 	grep -v "^#" full >out
-	grep "^#" full >env
-	return 0
+	grep "^# [A-Z_0-9]*=" full >env
+	grep "^# \(ok\|FAILED\):" full >checks
+	case $dry_status in
+	0 | 69 | 75 | 78) ;;
+	*) return "$dry_status" ;;
+	esac
+	test -s out
 }
 
 # dry ARGS...: cs-etl -n with conf.
@@ -34,35 +43,48 @@ test_expect_success 'without a watermark the late pass lists the 2 hours before 
 	! grep -e --modified-since out
 '
 
-test_expect_success 'with a watermark it asks for objects modified since it, less the margin' '
+test_expect_success 'with a watermark too: the warehouse says what is loaded, not the clock' '
 	echo $(date -u -d 2026-11-24T10:05:30Z +%s) >state/watermark &&
 	dry &&
-	test_grep "^  cs-s3ls .* --since 2026-11-24T08:00:00Z --until 2026-11-24T10:00:00Z --modified-since 2026-11-24T10:03:30Z s3://raw/events/; } |$" out &&
+	test_grep "^  cs-s3ls .* --since 2026-11-24T08:00:00Z --until 2026-11-24T10:00:00Z s3://raw/events/; } |$" out &&
+	test_grep "^  cs-load .* --pending .* |$" out &&
 	run_dry env CS_ETL_LATE_MARGIN=0 cs-etl -c conf -n &&
-	test_grep "^  cs-s3ls .* --modified-since 2026-11-24T10:05:30Z s3://raw/events/; } |$" out
+	! grep -e --modified-since out
+'
+
+test_expect_success 'the stages: list, what is not loaded, fetch marking objects, transform, load' '
+	dry --hour 2026-11-24T10 &&
+	sed -n "s/^ *\(PGPASSWORD=[^ ]* \)*\(cs-[a-z0-9]*\) .*/\2/p" out >stages &&
+	printf "%s\n" cs-s3ls cs-load cs-fetch cs-transform cs-load >expect &&
+	test_cmp expect stages &&
+	test_grep "^  cs-fetch .* --mark-objects " out &&
+	test_grep "^  cs-load .* --create .* --source cs-etl:2026-11-24T10$" out &&
+	dry --hour 2026-11-24T10 --force &&
+	! grep -e --pending out &&
+	test_line_count = 4 out
 '
 
 test_expect_success '--late-hours sets the late window, 0 turns it off' '
 	dry --late-hours 1 &&
-	test_line_count = 5 out &&
+	test_line_count = 6 out &&
 	test_grep "cs-s3ls .* --since 2026-11-24T09:00:00Z --until 2026-11-24T10:00:00Z " out &&
 	dry --late-hours 0 &&
-	test_line_count = 4 out &&
+	test_line_count = 5 out &&
 	test_grep "^cs-s3ls .* --hour 2026-11-24T10 s3://raw/events/ |$" out
 '
 
 test_expect_success 'after an outage the late window reaches back to the last success' '
 	echo $(date -u -d 2026-11-24T04:05:00Z +%s) >state/watermark &&
 	dry &&
-	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z --modified-since 2026-11-24T04:03:00Z " out &&
+	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z s3://raw/events/; } |$" out &&
 	dry --late-hours 0 &&
-	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z --modified-since " out
+	test_grep "cs-s3ls .* --since 2026-11-24T04:00:00Z --until 2026-11-24T10:00:00Z s3://raw/events/; } |$" out
 '
 
 test_expect_success 'by CS_ETL_CATCH_UP_HOURS at most, with a warning naming the backfill' '
 	echo $(date -u -d 2026-11-24T04:05:00Z +%s) >state/watermark &&
 	run_dry env CS_ETL_CATCH_UP_HOURS=3 cs-etl -c conf --dry-run &&
-	test_grep "cs-s3ls .* --since 2026-11-24T07:00:00Z --until 2026-11-24T10:00:00Z --modified-since" out &&
+	test_grep "cs-s3ls .* --since 2026-11-24T07:00:00Z --until 2026-11-24T10:00:00Z s3://raw/events/; } |$" out &&
 	test_grep "catching up 3 hours only: run .cs-etl --from 2026-11-24T04 --to 2026-11-24T06." err &&
 	rm state/watermark
 '
@@ -70,7 +92,7 @@ test_expect_success 'by CS_ETL_CATCH_UP_HOURS at most, with a warning naming the
 test_expect_success '--hour takes one hour, in several spellings, and no late pass' '
 	for h in 2026-11-23T07 2026-11-23T07:00 2026-11-23T07:00:00Z 2026-11-23T07Z; do
 		dry --hour $h &&
-		test_line_count = 4 out &&
+		test_line_count = 5 out &&
 		test_grep "^cs-s3ls .* --hour 2026-11-23T07 s3://raw/events/ |$" out || return 1
 	done
 '
@@ -93,8 +115,9 @@ test_expect_success '--day is the 24 hours of the day' '
 test_expect_success 'every stage gets the stats, rejects and reject-rate options' '
 	dry --hour 2026-11-24T10 --max-reject-rate 0.25 --rejects-dir /r &&
 	for p in cs-s3ls cs-fetch cs-transform cs-load; do
-		test_grep "$p -q --no-progress --max-reject-rate 0.25 --stats .* --rejects /r/2026-11-24T10/RUN.$p.ndjson" out || return 1
+		test_grep "$p -q --no-progress --max-reject-rate 0.25 .*--stats .* --rejects /r/2026-11-24T10/RUN.$p.ndjson" out || return 1
 	done &&
+	test_grep "cs-load -q --no-progress --max-reject-rate 0.25 --pending --stats .* --rejects /r/2026-11-24T10/RUN.cs-load-pending.ndjson" out &&
 	dry --hour 2026-11-24T10 --max-reject-rate 2.5% &&
 	test_grep "cs-load -q --no-progress --max-reject-rate 2.5% " out &&
 	dry --hour 2026-11-24T10 -v &&
@@ -169,36 +192,37 @@ test_expect_success 'the old ETL variables: bucket, table and connection' '
 
 test_expect_success 'DW_PG_SSL: false, the libpq modes, and nonsense' '
 	: >empty &&
-	run_dry env RAW_BUCKET_NAME=b DW_PG_SSL=false cs-etl -c empty -n &&
+	run_dry env RAW_BUCKET_NAME=raw-b DW_PG_SSL=false cs-etl -c empty -n &&
 	test_grep "^# PGSSLMODE=disable$" env &&
-	run_dry env RAW_BUCKET_NAME=b DW_PG_SSL=verify-full cs-etl -c empty -n &&
+	run_dry env RAW_BUCKET_NAME=raw-b DW_PG_SSL=verify-full cs-etl -c empty -n &&
 	test_grep "^# PGSSLMODE=verify-full$" env &&
-	test_expect_code 78 env RAW_BUCKET_NAME=b DW_PG_SSL=maybe cs-etl -c empty -n 2>err &&
+	test_expect_code 78 env RAW_BUCKET_NAME=raw-b DW_PG_SSL=maybe cs-etl -c empty -n 2>err &&
 	test_grep "DW_PG_SSL .maybe." err
 '
 
 test_expect_success 'libpq variables win over the old ones' '
 	: >empty &&
-	run_dry env RAW_BUCKET_NAME=b DW_PG_HOST=old PGHOST=new DW_PG_SSL=true \
+	run_dry env RAW_BUCKET_NAME=raw-b DW_PG_HOST=old PGHOST=new DW_PG_SSL=true \
 		PGSSLMODE=verify-ca cs-etl -c empty -n &&
 	test_grep "^# PGHOST=new$" env &&
 	test_grep "^# PGSSLMODE=verify-ca$" env
 '
 
 test_expect_success 'the password is hidden and meant for cs-load alone' '
-	printf "RAW_BUCKET_NAME=b\nDW_PG_PASSWORD=s3cr3t-pw\n" >pwconf &&
+	printf "RAW_BUCKET_NAME=raw-b\nDW_PG_PASSWORD=s3cr3t-pw\n" >pwconf &&
 	chmod 600 pwconf &&
 	run_dry cs-etl -c pwconf -n --hour 2026-11-24T10 &&
 	! grep s3cr3t-pw full err &&
 	test_grep "^# PGPASSWORD=<hidden> (cs-load only)$" env &&
-	test_grep "^  PGPASSWORD=<hidden> cs-load " out &&
+	test_grep "^  PGPASSWORD=<hidden> cs-load .* --pending " out &&
+	test_grep "^  PGPASSWORD=<hidden> cs-load .* --create " out &&
 	! grep "PGPASSWORD.*cs-fetch" out &&
 	test_line_count = 0 err
 '
 
 test_expect_success 'a password in a file others can read draws a warning' '
 	chmod 644 pwconf &&
-	cs-etl -c pwconf -n >out 2>err &&
+	run_dry cs-etl -c pwconf -n &&
 	test_grep "warning: .pwconf. holds DW_PG_PASSWORD and is readable by others" err &&
 	! grep s3cr3t-pw err
 '
@@ -216,7 +240,7 @@ test_expect_success 'the configuration file: comments, export, quotes, no expans
 	run_dry cs-etl -c conf2 -n &&
 	test_grep "s3://my-bucket/events/" out &&
 	test_grep "cs-load .* --table '\''\$HOME\`id\`'\''$" out &&
-	test_line_count = 5 out
+	test_line_count = 6 out
 '
 
 test_expect_success 'the environment wins over the file, the command line over both' '
@@ -254,7 +278,7 @@ test_expect_success 'no bucket anywhere is a configuration error' '
 
 test_expect_success 'a dry run touches no state' '
 	rm -rf state &&
-	cs-etl -c conf -n >/dev/null &&
+	run_dry cs-etl -c conf -n &&
 	! test -e state
 '
 

@@ -3,6 +3,7 @@
 # document whose script builds the right cs-etl command, IAM policies that
 # give no more than they must, a cron file and systemd units that parse.
 . "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/etl-lib.sh"
 
 s=$top_srcdir/scripts
 PY=${PYTHON3:-python3}
@@ -95,7 +96,7 @@ test_expect_success 'the SSM script runs the last hour by default' '
 	ssm_run &&
 	printf "%s\n" --wait=1800 --last-hour >expect &&
 	test_cmp expect args &&
-	cs-etl -n $(cat args) >out &&
+	etl_dry $(cat args) &&
 	test_grep "cs-s3ls .* --hour" out
 '
 
@@ -103,15 +104,15 @@ test_expect_success 'the SSM script: Hour, From/To, Day, Force and Wait' '
 	ssm_run Hour=2026-11-24T10 Wait=5 &&
 	printf "%s\n" --wait=5 --hour 2026-11-24T10 >expect &&
 	test_cmp expect args &&
-	cs-etl -n $(cat args) >/dev/null &&
+	etl_dry $(cat args) &&
 	ssm_run From=2026-11-20T00 To=2026-11-23T23 Force=yes &&
 	printf "%s\n" --wait=1800 --force --from 2026-11-20T00 --to 2026-11-23T23 >expect &&
 	test_cmp expect args &&
-	cs-etl -n $(cat args) >/dev/null &&
+	etl_dry $(cat args) &&
 	ssm_run Day=2026-11-23 &&
 	printf "%s\n" --wait=1800 --day 2026-11-23 >expect &&
 	test_cmp expect args &&
-	cs-etl -n $(cat args) >/dev/null
+	etl_dry $(cat args)
 '
 
 test_expect_success 'the instance policy reads the raw prefix and nothing else' '
@@ -162,7 +163,7 @@ test_expect_success 'the cron file: one hourly line as the user cs-etl, with val
 	test "$min $hour $dom $mon $dow" = "5 * * * *" &&
 	test "$user" = cs-etl &&
 	test "$cmd" = cs-etl &&
-	cs-etl -n $args >out &&
+	etl_dry $args &&
 	test_grep "cs-s3ls .* --hour" out
 '
 
@@ -186,14 +187,14 @@ test_expect_success 'the service runs what the man page and cron run' '
 	grep "^ExecStart=" "$s/systemd/cs-etl.service" >exec &&
 	test_grep "^ExecStart=/usr/local/bin/cs-etl --last-hour --wait=1800$" exec &&
 	args=$(sed "s/^ExecStart=[^ ]* //" exec) &&
-	cs-etl -n $args >/dev/null &&
+	etl_dry $args &&
 	grep "^ExecStart=" "$s/systemd/cs-etl-backfill@.service" | sed "s/^ExecStart=[^ ]* //; s/%i/2026-11-23/" >args &&
-	cs-etl -n $(cat args) >out &&
+	etl_dry $(cat args) &&
 	test "$(grep -c "^cs-s3ls" out)" = 24
 '
 
 test_expect_success 'the example configuration is one cs-etl accepts' '
-	cs-etl -c "$s/cs-etl.conf.example" -n --hour 2026-11-24T10 >out &&
+	etl_dry -c "$s/cs-etl.conf.example" --hour 2026-11-24T10 &&
 	test_grep "s3://clickstream-s3-ingest/events/ |$" out &&
 	test_grep "^# PGHOST=localhost$" out &&
 	test_grep "^# PGSSLMODE=disable$" out &&

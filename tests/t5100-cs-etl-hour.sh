@@ -1,8 +1,8 @@
 #!/bin/sh
 # cs-etl end to end, one hour: s3rver holds the raw events, a real
 # PostgreSQL the warehouse.  The hour's events and no others are loaded; a
-# rerun adds nothing; the log line, the metrics, the ledger and the rejects
-# say what happened.
+# rerun fetches and adds nothing; the log line, the metrics, the warehouse's
+# record of the objects and the rejects say what happened.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/etl-lib.sh"
 
@@ -31,32 +31,41 @@ test_expect_success 'the rows are the events' '
 	test_cmp expect row
 '
 
-test_expect_success 'one log line says what each stage did' '
-	test_line_count = 1 log &&
+test_expect_success 'one log line says what each stage did, one that the table was made' '
+	test_line_count = 2 log &&
+	test_grep "^cs-etl: created the table clickstream_events$" log &&
 	test "$(etl_field hour log)" = "$H" &&
 	test "$(etl_field status log)" = 0 &&
 	test "$(etl_field objects log)" = 20 &&
 	test "$(etl_field late_objects log)" = 0 &&
+	test "$(etl_field pending log)" = 20 &&
 	test "$(etl_field events log)" = 20 &&
 	test "$(etl_field rows log)" = 20 &&
 	test "$(etl_field inserted log)" = 20 &&
 	test "$(etl_field duplicates log)" = 0 &&
 	test "$(etl_field rejected log)" = 0 &&
-	for st in s3ls fetch transform load; do
+	for st in s3ls pending fetch transform load; do
 		test "$(etl_field $st.status log)" = 0 &&
 		etl_field $st.s log | grep -Eq "^[0-9]+\.[0-9][0-9]$" || return 1
 	done
 '
 
-test_expect_success 'the hour, being over, is in the ledger' '
-	test_grep "^$H .* objects=20 events=20 inserted=20 duplicates=0 rejected=0$" state/hours
+test_expect_success 'the warehouse records the 20 objects, each with its row' '
+	psql -X -A -t -q -c "SELECT count(*), sum(row_count), min(event_count), max(event_count)
+		FROM cs_load_objects WHERE target_table = '\''public.clickstream_events'\''
+		AND key LIKE '\''events/$(echo "${H%T*}" | tr - /)/${H#*T}/%'\''" >n &&
+	echo "20|20|1|1" >expect && test_cmp expect n &&
+	! test -e state/hours
 '
 
-test_expect_success 'a rerun loads nothing twice' '
+test_expect_success 'a rerun lists, fetches nothing, and loads nothing twice' '
 	cs-etl --hour "$H" --emf emf.ndjson 2>log &&
 	test "$(etl_rows)" = 20 &&
+	test "$(etl_field objects log)" = 20 &&
+	test "$(etl_field pending log)" = 0 &&
+	test "$(etl_field events log)" = 0 &&
 	test "$(etl_field inserted log)" = 0 &&
-	test "$(etl_field duplicates log)" = 20
+	test "$(etl_field duplicates log)" = 0
 '
 
 test_expect_success 'the metrics are Embedded Metric Format records' '
@@ -73,16 +82,16 @@ test_expect_success 'the metrics are Embedded Metric Format records' '
 		" >/dev/null || return 1
 	done <emf.ndjson &&
 	head -n 1 emf.ndjson | jq -e ".EventsIn == 20 and .Inserted == 20 and .Duplicates == 0 and .Rejects == 0 and .Failed == 0 and .LagSeconds > 0" >/dev/null &&
-	tail -n 1 emf.ndjson | jq -e ".Inserted == 0 and .Duplicates == 20" >/dev/null &&
+	tail -n 1 emf.ndjson | jq -e ".Inserted == 0 and .Duplicates == 0 and .PendingObjects == 0 and .Objects == 20" >/dev/null &&
 	head -n 1 emf.ndjson | jq -r "._aws.CloudWatchMetrics[0].Metrics[].Name" | sort >names &&
-	printf "%s\n" Duplicates DurationSeconds EventsIn Failed Inserted LagSeconds LateObjects Objects Rejects >expect &&
+	printf "%s\n" Duplicates DurationSeconds EventsIn Failed Inserted LagSeconds LateObjects Objects PendingObjects Rejects >expect &&
 	test_cmp expect names
 '
 
 test_expect_success '--emf - writes the records to standard output' '
 	cs-etl --hour "$H" --emf - >out 2>/dev/null &&
 	test_line_count = 1 out &&
-	jq -e ".Duplicates == 20" out >/dev/null
+	jq -e ".Objects == 20 and .PendingObjects == 0" out >/dev/null
 '
 
 test_expect_success '--quiet keeps a success off standard error; --log keeps it' '
@@ -97,7 +106,8 @@ test_expect_success 'the last hour by default, with the hours before it' '
 	test "$(etl_field hour log)" = "$NEXT" &&
 	test "$(etl_rows)" = 25 &&
 	test "$(etl_field late_objects log)" = 20 &&
-	test "$(etl_field duplicates log)" = 20 &&
+	test "$(etl_field pending log)" = 5 &&
+	test "$(etl_field duplicates log)" = 0 &&
 	test -s state/watermark
 '
 

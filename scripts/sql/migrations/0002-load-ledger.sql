@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS "cs_load_objects" (
     size BIGINT,
     last_modified TIMESTAMPTZ,
     event_count BIGINT NOT NULL,
+    rejected_count BIGINT NOT NULL,
     row_count BIGINT NOT NULL,
     loaded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     run_id BIGINT,
