@@ -872,7 +872,7 @@ ask(PGconn *conn, const char *sql, const char *p1, const char *what, int *yes,
 	PGresult *res;
 	enum cs_err rc = CS_OK;
 
-	res = PQexecParams(conn, sql, p1 != NULL ? 1 : 0, NULL, params, NULL,
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		rc = cs_pg_error(conn, res, what, e);

@@ -75,3 +75,7 @@ EXTRA_DIST += \
 # CS_ETL_ANONYMIZE_IP end to end (cs-transform --anonymize-ip).
 TESTS += tests/t5110-cs-etl-anonymize.sh
 EXTRA_DIST += tests/t5110-cs-etl-anonymize.sh
+
+# Completeness: the warehouse's record of objects, --check, --repair, -n.
+TESTS += tests/t5107-cs-etl-complete.sh
+EXTRA_DIST += tests/t5107-cs-etl-complete.sh

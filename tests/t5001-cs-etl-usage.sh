@@ -169,6 +169,32 @@ test_expect_success 'bad windows are usage errors (64)' '
 	done
 '
 
+test_expect_success 'an hour that has not begun is refused; today is its hours so far' '
+	for args in "--hour 2026-11-24T12" "--from 2026-11-24T10 --to 2026-11-24T12" \
+		"--day 2026-11-25"; do
+		test_expect_code 64 cs-etl -c conf -n $args >out 2>err &&
+		test_grep "is in the future (the current hour is 2026-11-24T11)" err || return 1
+	done &&
+	dry --hour 2026-11-24T11 &&
+	dry --day 2026-11-24 &&
+	grep "^cs-s3ls" out | sed "s/.* --hour \([^ ]*\) .*/\1/" >hours &&
+	test_line_count = 12 hours &&
+	test "$(tail -n 1 hours)" = 2026-11-24T11
+'
+
+test_expect_success 'one window at most, given once; --repair goes with --check' '
+	for args in "--hour 2026-11-24T10 --hour 2026-11-24T09" "--day 2026-11-23 --day 2026-11-22" \
+		"--from 2026-11-24T08 --from 2026-11-24T09 --to 2026-11-24T10" \
+		"--last-hour --last-hour"; do
+		test_expect_code 64 cs-etl -c conf -n $args >out 2>err &&
+		test_grep "given twice: give one window" err || return 1
+	done &&
+	test_expect_code 64 cs-etl -c conf --repair 2>err &&
+	test_grep "repair goes with --check" err &&
+	test_expect_code 64 cs-etl -c conf --check --force 2>err &&
+	test_expect_code 64 cs-etl -c conf --check -n 2>err
+'
+
 test_expect_success 'the URL may come before the options, or after --' '
 	dry s3://first/e/ --hour 2026-11-24T10 &&
 	test_grep "hour 2026-11-24T10 s3://first/e/ |$" out &&
