@@ -12,14 +12,14 @@ test_expect_success 'cs-load.1 renders without a warning' '
 '
 
 test_expect_success 'cs-load.1: SYNOPSIS is the usage' '
-	man_synopsis_is_usage "$page" cs-load --create 200n &&
+	man_synopsis_is_usage "$page" cs-load 200n &&
 	man_synopsis_renders_alike "$page" 200
 '
 
 test_expect_success 'cs-load.1: every option of --help has an item, and no other' '
-	man_options_are_items "$page" cs-load --create &&
+	man_options_are_items "$page" cs-load &&
 	test "$(wc -l <item-opts)" -gt 10 &&
-	man_options_are_help "$page" cs-load --create
+	man_options_are_help "$page" cs-load
 '
 
 test_expect_success 'cs-load.1: EXIT STATUS lists statuses of cli.h, in order' '
@@ -63,16 +63,20 @@ while IFS= read -r ex; do
 done <examples
 
 test_expect_success 'the examples did what they say' '
-	test "$n" -eq 6 &&
+	test "$n" -eq 9 &&
+	test_grep "^cs-load: table clickstream_events: missing; it will be created$" example-3.out &&
 	pgq -d clickstream_dw -c "SELECT count(*) FROM clickstream_events" >c &&
 	echo 200 >expect && test_cmp expect c &&
 	pgq -d clickstream_dw -c "SELECT count(*) FROM analytics.clickstream_events" >c &&
 	test_cmp expect c &&
 	pgq -d clickstream_dw -c "SELECT source, inserted FROM cs_load_runs ORDER BY run_id LIMIT 1" >c &&
 	echo "backfill-2026-11|200" >expect && test_cmp expect c &&
-	test_grep "200 in, 0 out, 0 rejected, 200 duplicates" example-4.err &&
-	grep -E "^ +1 \| +200 \| +200 \| +0 \| +0 \| +0$" example-3.out &&
-	test ! -s bad.ndjson
+	test_grep "200 in, 0 out, 0 rejected, 200 duplicates" example-6.err &&
+	grep -E "^ +1 \| +200 \| +200 \| +0 \| +0 \| +0$" example-5.out &&
+	test ! -s bad.ndjson &&
+	test_grep "ON \"analytics\".\"clickstream_events\" (source_key COLLATE \"C\")" 0002-load-ledger.sql &&
+	pgq -d clickstream_dw -v ON_ERROR_STOP=1 -f 0002-load-ledger.sql 2>err &&
+	{ test ! -s err || { cat err; false; }; }
 '
 
 test_done

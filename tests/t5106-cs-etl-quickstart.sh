@@ -32,7 +32,8 @@ test_expect_success 'the quickstart runs the pipeline and prints the dashboards'
 	test "$(rows)" = 300 &&
 	grep "cs-etl: hour=" err >hours &&
 	test_line_count = 3 hours &&
-	test_grep "inserted=300 duplicates=0" err
+	test_grep "objects=300 pending=300 events=300 inserted=300 duplicates=0" err &&
+	test_grep "cs-etl: check window=.* status=0 state=complete hours=3 incomplete_hours=0 objects=300 loaded=300 " err
 '
 
 test_expect_success 'the events per hour add up to the events' '
@@ -51,7 +52,8 @@ test_expect_success 'the raw store has the layout of CONTRACT section 2' '
 test_expect_success 'run again: the same warehouse, every event once' '
 	"$top_srcdir/scripts/quickstart" --no-setup --dir "$qs" --events 300 --hours 3 >out2 2>err2 &&
 	test "$(rows)" = 300 &&
-	test_grep "inserted=0 duplicates=300" err2 &&
+	test_grep "objects=300 pending=0 events=0 inserted=0 duplicates=0" err2 &&
+	test_grep "state=complete hours=3 incomplete_hours=0 objects=300 loaded=300 " err2 &&
 	sed -n "/^-- Events per hour/,\$p" out >dash1 &&
 	sed -n "/^-- Events per hour/,\$p" out2 >dash2 &&
 	test_cmp dash1 dash2

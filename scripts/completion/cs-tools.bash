@@ -76,7 +76,7 @@ _cs_tools()
 	-d | --dbname | --table | --max-reject-rate | --max-line-bytes | \
 	--late-hours | --batch | --batch-rows | --batch-bytes | -j | --jobs | \
 	--shard | --endpoint | --ca-bundle | --modified-since | --modified-until | \
-	--hours-back | --max-object-size)
+	--hours-back | --max-object-size | --schema-sql)
 		# A value of the user's own.
 		return
 		;;
