@@ -82,15 +82,19 @@ old_rows() {
 		WHERE event_id::text LIKE ${sq}5d0b8f8e-%${sq} ORDER BY event_id"
 }
 
-test_expect_success 'cs-load upgrades a table of the old ETL in place' '
+test_expect_success 'cs-load upgrades a table of the old ETL in place, with no option' '
 	pgq -c "CREATE DATABASE old1" &&
 	pgq -d old1 -f "$OLD" &&
 	old_rows old1 >before &&
 	test_line_count = 4 before &&
 	pgq -d old1 -c "SELECT ctid FROM clickstream_events ORDER BY event_id" >ctid.before &&
 	"$GEN" 100 >rows &&
-	cs-load --create -d old1 rows 2>err &&
+	cs-load -d old1 rows 2>err &&
 	test_grep "100 in, 100 out" err &&
+	test_grep "upgrading table public.clickstream_events from schema version 0 to 2" err &&
+	test_grep "building index \"clickstream_events_event_timestamp_idx\" on clickstream_events concurrently" err &&
+	test_grep "building index \"clickstream_events_source_key_idx\" on clickstream_events concurrently" err &&
+	! grep "created table" err &&
 	old_rows old1 >after &&
 	test_cmp before after &&
 	pgq -d old1 -c "SELECT ctid FROM clickstream_events
@@ -110,6 +114,34 @@ test_expect_success 'a second run does not alter the table again' '
 	test_grep "10 out" err &&
 	pgq -d old1 -c "SELECT xmin FROM pg_class WHERE relname = ${sq}clickstream_events${sq}" >xmin.after &&
 	test_cmp xmin.before xmin.after
+'
+
+test_expect_success 'the upgraded table is the one cs-load creates, indexes and all' '
+	dump old1 >old1-load.sql &&
+	test_cmp sql.sql old1-load.sql &&
+	pgq -d old1 -c "SET enable_seqscan = off" -c "EXPLAIN SELECT count(*)
+		FROM clickstream_events WHERE event_timestamp >= now() - interval ${sq}1 day${sq}" >plan &&
+	test_grep "clickstream_events_event_timestamp_idx" plan
+'
+
+test_expect_success 'an index build left INVALID is built again' '
+	pgq -c "CREATE DATABASE old4" && pgq -d old4 -f "$OLD" &&
+	pgq -d old4 -c "CREATE INDEX clickstream_events_event_timestamp_idx
+		ON clickstream_events (event_timestamp)" \
+	    -c "UPDATE pg_index SET indisvalid = false WHERE indexrelid =
+		${sq}clickstream_events_event_timestamp_idx${sq}::regclass" &&
+	"$GEN" 5 | cs-load -d old4 2>err &&
+	pgq -d old4 -c "SELECT indisvalid FROM pg_index WHERE indexrelid =
+		${sq}clickstream_events_event_timestamp_idx${sq}::regclass" >v &&
+	echo t >expect && test_cmp expect v
+'
+
+test_expect_success 'a schema newer than cs-load knows is used, with a word' '
+	pgq -d old4 -c "INSERT INTO cs_tools_schema (target_table, version, description)
+		VALUES (${sq}public.clickstream_events${sq}, 99, ${sq}from the future${sq})" &&
+	"$GEN" -s 5 5 | cs-load -d old4 2>err &&
+	test_grep "5 in, 5 out" err &&
+	test_grep "table public.clickstream_events is at schema version 99, newer than this cs-load knows (2)" err
 '
 
 test_expect_success 'upgrade-from-old-etl.sql then gives the table cs-load --create creates' '
@@ -212,6 +244,32 @@ test_expect_success 'a user who may not insert gets 77' '
 	pgq -c "CREATE ROLE reader LOGIN" -c "GRANT SELECT ON clickstream_events TO reader" &&
 	test_must_fail 77 cs-load -d "user=reader" --no-create rows 2>err &&
 	test_grep "no privilege to insert" err
+'
+
+test_expect_success '--preflight says what a load would meet, and changes nothing' '
+	pgq -c "CREATE DATABASE pre" &&
+	test_expect_code 78 cs-load -d pre --preflight >out 2>err &&
+	test_grep "^cs-load: database pre: connected as " out &&
+	test_grep "no table .clickstream_events. in database .pre. (--create creates it)" err &&
+	cs-load -d pre --preflight --create >out 2>err &&
+	test_grep "^cs-load: table clickstream_events: missing; it will be created$" out &&
+	pgq -d pre -f "$OLD" &&
+	cs-load -d pre --preflight >out &&
+	test_grep "^cs-load: table public.clickstream_events: schema version 0; it will be upgraded to 2$" out &&
+	test_expect_code 78 cs-load -d pre --preflight --no-create >out 2>err &&
+	test_grep "is at schema version 0 and this cs-load needs 2" err &&
+	pgq -c "CREATE ROLE visitor LOGIN" -d pre -c "GRANT SELECT, INSERT ON clickstream_events TO visitor" &&
+	test_expect_code 77 cs-load -d "dbname=pre user=visitor" --preflight >out 2>err &&
+	test_grep "upgrading it to 2 needs its owner.s privileges" err &&
+	test "$(pgq -d pre -c "SELECT count(*) FROM information_schema.columns
+		WHERE table_name = ${sq}clickstream_events${sq}")" = 16 &&
+	"$GEN" 3 | cs-load -d pre 2>/dev/null &&
+	cs-load -d pre --preflight >out &&
+	test_grep "^cs-load: table public.clickstream_events: schema version 2, rows can be inserted$" out &&
+	test_expect_code 77 cs-load -d "dbname=pre user=visitor" --preflight >out 2>err &&
+	test_grep "no privilege to read cs_tools_schema\|no privilege to insert" err &&
+	test_expect_code 75 env PGHOST=/nonexistent cs-load --preflight >out 2>err &&
+	test_expect_code 64 cs-load --preflight extra 2>err
 '
 
 test_expect_success 'loaders starting together create the tables once' '
