@@ -33,7 +33,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3060-cs-load-man.sh \
 	tests/t3070-cs-load-bench.sh \
 	tests/t3080-cs-load-transform.sh \
-	tests/t3090-cs-load-auth.sh
+	tests/t3090-cs-load-auth.sh \
+	tests/t3130-cs-load-old-etl-overlap.sh
 
 TESTS += tests/unit/t-row tests/unit/t-pgconn $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -46,6 +47,7 @@ sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = \
 	scripts/sql/clickstream_events.sql \
 	scripts/sql/cs_load_runs.sql \
+	scripts/sql/remove-old-etl-overlap.sql \
 	scripts/sql/upgrade-from-old-etl.sql
 
 # bench-load and the old ETL's way of loading it compares with.
