@@ -415,6 +415,11 @@ main(int argc, char **argv)
 	}
 	if (anon != CS_IPANON_NONE)
 		cs_summary_add(&r.sum, "invalid addresses", r.tf.ips_invalid);
+	/* Values not taken as sent: only those that happened. */
+	for (i = 0; i < CS_TRANSFORM_NFIXES; i++)
+		if (r.tf.fixes[i] != 0)
+			cs_summary_add(&r.sum, cs_transform_fix_names[i],
+			    r.tf.fixes[i]);
 	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);

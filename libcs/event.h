@@ -82,7 +82,10 @@ struct cs_jval {
 /*
  * The members recorded: X(ENUM, PARENT, NAME).  PARENT is the member
  * whose object holds this one, or NONE for the top level.  A member can be
- * a parent only if it is at the top level.
+ * a parent only if it is at the top level.  The _S and _C members are the
+ * other spelling inside product (snake_case) and context_product
+ * (camelCase), which the old ETL also took.  There is room for 64 members
+ * (the bits of cs_event.repeated): the table is full.
  */
 #define CS_EVENT_FIELDS(X) \
 	X(EVENT_NAME,		NONE, "eventName") \
@@ -126,6 +129,21 @@ struct cs_jval {
 	X(CP_PRICE,		CONTEXT_PRODUCT, "product_price") \
 	X(CP_DISCOUNT_PRICE,	CONTEXT_PRODUCT, "product_discount_price") \
 	X(CP_URL_PATH,		CONTEXT_PRODUCT, "product_url_path") \
+	X(P_ID_S,		PRODUCT, "product_id") \
+	X(P_NAME_S,		PRODUCT, "product_name") \
+	X(P_CATEGORY_S,		PRODUCT, "product_category") \
+	X(P_BRAND_S,		PRODUCT, "product_brand") \
+	X(P_PRICE_S,		PRODUCT, "product_price") \
+	X(P_DISCOUNT_PRICE_S,	PRODUCT, "product_discount_price") \
+	X(P_URL_PATH_S,		PRODUCT, "product_url_path") \
+	X(CP_ID_C,		CONTEXT_PRODUCT, "id") \
+	X(CP_NAME_C,		CONTEXT_PRODUCT, "name") \
+	X(CP_CATEGORY_C,	CONTEXT_PRODUCT, "category") \
+	X(CP_BRAND_C,		CONTEXT_PRODUCT, "brand") \
+	X(CP_BRAND_NAME_C,	CONTEXT_PRODUCT, "brandName") \
+	X(CP_PRICE_C,		CONTEXT_PRODUCT, "price") \
+	X(CP_DISCOUNT_PRICE_C,	CONTEXT_PRODUCT, "discountPrice") \
+	X(CP_URL_PATH_C,	CONTEXT_PRODUCT, "urlPath") \
 	X(INGEST_RECEIVED_AT,	INGEST, "receivedAt") \
 	X(INGEST_REQUEST_ID,	INGEST, "requestId") \
 	X(INGEST_SOURCE_IP,	INGEST, "sourceIp") \

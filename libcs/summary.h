@@ -22,7 +22,7 @@
 #include "buf.h"
 #include "error.h"
 
-#define CS_SUMMARY_MAX_EXTRA 16
+#define CS_SUMMARY_MAX_EXTRA 32	/* cs-transform has up to 26 */
 
 struct cs_summary {
 	const char *tool;

@@ -78,12 +78,16 @@ digits(const char **p, const char *end, int n)
 	return v;
 }
 
-/*
- * The one parser behind both entry points.  loose: a date alone, or a date
- * and an hour (with or without minutes), without a zone, is taken as UTC.
- */
+/* How much parse() takes without a zone, as UTC. */
+enum no_zone {
+	ZONE_REQUIRED,	/* nothing */
+	ZONE_OR_UTC,	/* a date and a time of day (hours and minutes at least) */
+	ZONE_LOOSE	/* also a date alone, or a date and an hour */
+};
+
+/* The one parser behind the entry points. */
 static int
-parse(const char *s, size_t len, int loose, int64_t *usec)
+parse(const char *s, size_t len, enum no_zone loose, int64_t *usec)
 {
 	const char *p = s, *end = s + len;
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0, leap = 0;
@@ -161,7 +165,8 @@ parse(const char *s, size_t len, int loose, int64_t *usec)
 	}
 	if (p != end)
 		return -1;
-	if (!have_zone && !loose)
+	if (!have_zone && (loose == ZONE_REQUIRED ||
+	    (loose == ZONE_OR_UTC && !have_min)))
 		return -1;
 	if (leap)
 		frac = 999999;
@@ -174,13 +179,19 @@ parse(const char *s, size_t len, int loose, int64_t *usec)
 int
 cs_time_parse(const char *s, size_t len, int64_t *usec)
 {
-	return parse(s, len, 0, usec);
+	return parse(s, len, ZONE_REQUIRED, usec);
+}
+
+int
+cs_time_parse_utc(const char *s, size_t len, int64_t *usec)
+{
+	return parse(s, len, ZONE_OR_UTC, usec);
 }
 
 int
 cs_time_parse_loose(const char *s, size_t len, int64_t *usec)
 {
-	return parse(s, len, 1, usec);
+	return parse(s, len, ZONE_LOOSE, usec);
 }
 
 struct civil {

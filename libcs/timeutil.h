@@ -22,6 +22,12 @@
  */
 int cs_time_parse(const char *s, size_t len, int64_t *usec);
 /*
+ * As cs_time_parse, but a date and time of day without a zone
+ * ("2026-11-24T12:30:00", "2026-11-24 12:30:00.5", "2026-11-24T12:30") is
+ * taken as UTC.  A date alone, or a date and an hour, is still refused.
+ */
+int cs_time_parse_utc(const char *s, size_t len, int64_t *usec);
+/*
  * Also a date or an hour, taken as UTC: "2026-11-24", "2026-11-24T10",
  * "2026-11-24T10:30", as well as everything cs_time_parse takes; a full
  * timestamp without a zone is taken as UTC too.

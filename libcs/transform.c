@@ -21,6 +21,12 @@ const char *const cs_transform_columns[CS_TRANSFORM_NCOLUMNS] = {
 	"source_key", "element", "ingest",
 };
 
+#define CS_TRANSFORM_FIX_NAME_(name, str) str,
+const char *const cs_transform_fix_names[CS_TRANSFORM_NFIXES] = {
+	CS_TRANSFORM_FIXES(CS_TRANSFORM_FIX_NAME_)
+};
+#undef CS_TRANSFORM_FIX_NAME_
+
 #define NONE (-1)
 
 /* Where each column comes from, first choice first. */
@@ -32,38 +38,69 @@ static const struct text_col {
 	const char *key;	/* ,"column": */
 	size_t key_len;
 	enum col_kind kind;
-	int from[4];		/* fields, ended by NONE */
+	int nulled;		/* the fix counted when a value is made null */
+	int from[8];		/* fields, ended by NONE */
 } text_cols[] = {
-	{ KEY(",\"user_id\":"), K_TEXT, { CS_EV_USER_ID, CS_EV_USER_ID_S, NONE } },
-	{ KEY(",\"user_login_state\":"), K_TEXT,
+	{ KEY(",\"user_id\":"), K_TEXT, CS_FIX_NULLED_USER_ID,
+	    { CS_EV_USER_ID, CS_EV_USER_ID_S, NONE } },
+	{ KEY(",\"user_login_state\":"), K_TEXT, CS_FIX_NULLED_USER_LOGIN_STATE,
 	    { CS_EV_USER_LOGIN_STATE, CS_EV_USER_LOGIN_STATE_S, NONE } },
-	{ KEY(",\"identity_source\":"), K_TEXT,
+	{ KEY(",\"identity_source\":"), K_TEXT, CS_FIX_NULLED_IDENTITY_SOURCE,
 	    { CS_EV_IDENTITY_SOURCE, CS_EV_IDENTITY_SOURCE_C, NONE } },
-	{ KEY(",\"client_id\":"), K_TEXT, { CS_EV_CLIENT_ID, CS_EV_CLIENT_ID_S, NONE } },
-	{ KEY(",\"session_id\":"), K_TEXT, { CS_EV_SESSION_ID, CS_EV_SESSION_ID_S, NONE } },
-	{ KEY(",\"is_first_visit\":"), K_BOOL,
+	{ KEY(",\"client_id\":"), K_TEXT, CS_FIX_NULLED_CLIENT_ID,
+	    { CS_EV_CLIENT_ID, CS_EV_CLIENT_ID_S, NONE } },
+	{ KEY(",\"session_id\":"), K_TEXT, CS_FIX_NULLED_SESSION_ID,
+	    { CS_EV_SESSION_ID, CS_EV_SESSION_ID_S, NONE } },
+	{ KEY(",\"is_first_visit\":"), K_BOOL, CS_FIX_NULLED_IS_FIRST_VISIT,
 	    { CS_EV_IS_FIRST_VISIT, CS_EV_IS_FIRST_VISIT_S, NONE } },
-	{ KEY(",\"context_product_id\":"), K_TEXT, { CS_EV_P_ID, CS_EV_CP_ID, NONE } },
-	{ KEY(",\"context_product_name\":"), K_TEXT, { CS_EV_P_NAME, CS_EV_CP_NAME, NONE } },
+	/*
+	 * product's members, then context_product's; in each, its own
+	 * spelling first, then the other (as the old ETL took them).
+	 */
+	{ KEY(",\"context_product_id\":"), K_TEXT, CS_FIX_NULLED_CONTEXT_PRODUCT_ID,
+	    { CS_EV_P_ID, CS_EV_P_ID_S, CS_EV_CP_ID, CS_EV_CP_ID_C, NONE } },
+	{ KEY(",\"context_product_name\":"), K_TEXT, CS_FIX_NULLED_CONTEXT_PRODUCT_NAME,
+	    { CS_EV_P_NAME, CS_EV_P_NAME_S, CS_EV_CP_NAME, CS_EV_CP_NAME_C, NONE } },
 	{ KEY(",\"context_product_category\":"), K_TEXT,
-	    { CS_EV_P_CATEGORY, CS_EV_CP_CATEGORY, NONE } },
+	    CS_FIX_NULLED_CONTEXT_PRODUCT_CATEGORY,
+	    { CS_EV_P_CATEGORY, CS_EV_P_CATEGORY_S, CS_EV_CP_CATEGORY,
+	    CS_EV_CP_CATEGORY_C, NONE } },
 	{ KEY(",\"context_product_brand\":"), K_TEXT,
-	    { CS_EV_P_BRAND, CS_EV_P_BRAND_NAME, CS_EV_CP_BRAND, NONE } },
+	    CS_FIX_NULLED_CONTEXT_PRODUCT_BRAND,
+	    { CS_EV_P_BRAND, CS_EV_P_BRAND_NAME, CS_EV_P_BRAND_S,
+	    CS_EV_CP_BRAND, CS_EV_CP_BRAND_C, CS_EV_CP_BRAND_NAME_C, NONE } },
 	{ KEY(",\"context_product_price\":"), K_PRICE,
-	    { CS_EV_P_PRICE, CS_EV_CP_PRICE, NONE } },
+	    CS_FIX_NULLED_CONTEXT_PRODUCT_PRICE,
+	    { CS_EV_P_PRICE, CS_EV_P_PRICE_S, CS_EV_CP_PRICE, CS_EV_CP_PRICE_C,
+	    NONE } },
 	{ KEY(",\"context_product_discount_price\":"), K_PRICE,
-	    { CS_EV_P_DISCOUNT_PRICE, CS_EV_CP_DISCOUNT_PRICE, NONE } },
+	    CS_FIX_NULLED_CONTEXT_PRODUCT_DISCOUNT_PRICE,
+	    { CS_EV_P_DISCOUNT_PRICE, CS_EV_P_DISCOUNT_PRICE_S,
+	    CS_EV_CP_DISCOUNT_PRICE, CS_EV_CP_DISCOUNT_PRICE_C, NONE } },
 	{ KEY(",\"context_product_url_path\":"), K_TEXT,
-	    { CS_EV_P_URL_PATH, CS_EV_CP_URL_PATH, NONE } },
-	{ KEY(",\"page_url\":"), K_TEXT, { CS_EV_PAGE_URL, CS_EV_PAGE_URL_S, NONE } },
-	{ KEY(",\"referrer\":"), K_TEXT, { CS_EV_REFERRER, NONE } },
+	    CS_FIX_NULLED_CONTEXT_PRODUCT_URL_PATH,
+	    { CS_EV_P_URL_PATH, CS_EV_P_URL_PATH_S, CS_EV_CP_URL_PATH,
+	    CS_EV_CP_URL_PATH_C, NONE } },
+	{ KEY(",\"page_url\":"), K_TEXT, CS_FIX_NULLED_PAGE_URL,
+	    { CS_EV_PAGE_URL, CS_EV_PAGE_URL_S, NONE } },
+	{ KEY(",\"referrer\":"), K_TEXT, CS_FIX_NULLED_REFERRER,
+	    { CS_EV_REFERRER, NONE } },
 };
 #define NTEXT_COLS (sizeof(text_cols) / sizeof(text_cols[0]))
 
-/* Members that must be objects when present. */
-static const int object_fields[] = {
-	CS_EV_PRODUCT, CS_EV_CONTEXT_PRODUCT, CS_EV_ELEMENT, CS_EV_INGEST,
-	CS_EV_SOURCE,
+/*
+ * Members that are objects, and what is counted when one is not: it is
+ * then taken as missing.
+ */
+static const struct {
+	int field;
+	int nulled;
+} object_fields[] = {
+	{ CS_EV_PRODUCT, CS_FIX_NULLED_PRODUCT },
+	{ CS_EV_CONTEXT_PRODUCT, CS_FIX_NULLED_CONTEXT_PRODUCT },
+	{ CS_EV_SOURCE, CS_FIX_NULLED_SOURCE_KEY },
+	{ CS_EV_ELEMENT, CS_FIX_NULLED_ELEMENT },
+	{ CS_EV_INGEST, CS_FIX_NULLED_INGEST },
 };
 
 void
@@ -491,12 +528,16 @@ source_key(struct cs_transform *t, const struct cs_event *ev)
 	return 1;
 }
 
-/* A time from a string member, if it parses. */
+/*
+ * A time from a string member, if it parses; with utc, one with no zone
+ * is taken as UTC.
+ */
 static int
-time_of(const struct cs_jval *v, int64_t *usec)
+time_of(const struct cs_jval *v, int utc, int64_t *usec)
 {
 	return v != NULL && v->type == CS_JT_STRING &&
-	    cs_time_parse(v->str, v->len, usec) == 0;
+	    (utc ? cs_time_parse_utc(v->str, v->len, usec) :
+	    cs_time_parse(v->str, v->len, usec)) == 0;
 }
 
 static int
@@ -508,9 +549,10 @@ event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 		[CS_TIME_FROM_OBJECT] = { CS_TIME_FROM_OBJECT, CS_TIME_FROM_INGEST, CS_TIME_FROM_EVENT },
 	};
 	const struct cs_jval *v;
-	int i, f;
+	int i, f, utc;
 
 	for (i = 0; i < 3; i++) {
+		utc = 0;
 		switch (order[t->time_from][i]) {
 		case CS_TIME_FROM_INGEST:
 			v = &ev->f[CS_EV_INGEST_RECEIVED_AT];
@@ -518,12 +560,13 @@ event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 		case CS_TIME_FROM_EVENT:
 			f = pick2(ev, CS_EV_EVENT_TIMESTAMP, CS_EV_EVENT_TIMESTAMP_S);
 			v = f == NONE ? NULL : &ev->f[f];
+			utc = 1;	/* as the old ETL read it */
 			break;
 		default:
 			v = &ev->f[CS_EV_SOURCE_LAST_MODIFIED];
 			break;
 		}
-		if (time_of(v, usec)) {
+		if (time_of(v, utc, usec)) {
 			if (i > 0)
 				t->time_fallback++;
 			return 1;
@@ -541,55 +584,97 @@ type_error(int f, const char *want, struct cs_error *e)
 	    want);
 }
 
-/* Check the members the row takes; CS_OK or CS_ETYPE with the reason. */
-static enum cs_err
-check_types(const struct cs_event *ev, struct cs_error *e)
+/*
+ * The event's name: eventName, else event_name, where "" is as missing as
+ * null.  NONE when it has none.
+ */
+static int
+pick_name(const struct cs_event *ev)
 {
+	static const int from[] = { CS_EV_EVENT_NAME, CS_EV_EVENT_NAME_S };
+	const struct cs_jval *v;
 	size_t i;
+
+	for (i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+		v = &ev->f[from[i]];
+		if (v->type != CS_JT_ABSENT && v->type != CS_JT_NULL &&
+		    !(v->type == CS_JT_STRING && v->len == 0))
+			return from[i];
+	}
+	return NONE;
+}
+
+/*
+ * Check what makes the event (its name and id; its time is checked
+ * apart): CS_OK or CS_ETYPE with the reason.
+ */
+static enum cs_err
+check_event(const struct cs_event *ev, struct cs_error *e)
+{
 	int f;
 
-	for (i = 0; i < sizeof(object_fields) / sizeof(object_fields[0]); i++) {
-		f = object_fields[i];
-		if (ev->f[f].type != CS_JT_ABSENT && ev->f[f].type != CS_JT_NULL &&
-		    ev->f[f].type != CS_JT_OBJECT)
-			return type_error(f, "an object", e);
-	}
-	f = pick2(ev, CS_EV_EVENT_NAME, CS_EV_EVENT_NAME_S);
+	f = pick_name(ev);
 	if (f != NONE && ev->f[f].type != CS_JT_STRING)
 		return type_error(f, "a string", e);
 	f = pick2(ev, CS_EV_EVENT_ID, CS_EV_EVENT_ID_S);
 	if (f != NONE && ev->f[f].type != CS_JT_STRING)
 		return type_error(f, "a string", e);
-	for (i = 0; i < NTEXT_COLS; i++) {
-		if ((f = pick(ev, text_cols[i].from)) == NONE)
-			continue;
-		switch (text_cols[i].kind) {
-		case K_TEXT:
-			if (ev->f[f].type != CS_JT_STRING &&
-			    ev->f[f].type != CS_JT_NUMBER)
-				return type_error(f, "a string", e);
-			break;
-		case K_BOOL:
-			if (ev->f[f].type != CS_JT_BOOL)
-				return type_error(f, "a boolean", e);
-			break;
-		case K_PRICE:
-			break;
-		}
-	}
 	return CS_OK;
 }
 
 static int
-put_price(struct cs_buf *out, const struct cs_jval *v)
+ascii_ieq(const char *s, size_t n, const char *lower)
+{
+	size_t i;
+
+	for (i = 0; i < n && lower[i] != '\0'; i++)
+		if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]) !=
+		    lower[i])
+			return 0;
+	return i == n && lower[i] == '\0';
+}
+
+/* is_first_visit: a boolean, or its obvious spelling (counted). */
+static int
+put_bool(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v,
+    int nulled)
+{
+	int b = -1;
+
+	if (v == NULL)
+		return APPEND_LIT(out, "null");
+	if (v->type == CS_JT_BOOL)
+		b = v->boolean;
+	else if ((v->type == CS_JT_STRING || v->type == CS_JT_NUMBER) &&
+	    v->len == 1 && (v->str[0] == '0' || v->str[0] == '1'))
+		b = v->str[0] == '1';
+	else if (v->type == CS_JT_STRING && ascii_ieq(v->str, v->len, "true"))
+		b = 1;
+	else if (v->type == CS_JT_STRING && ascii_ieq(v->str, v->len, "false"))
+		b = 0;
+	if (b == -1) {
+		t->fixes[nulled]++;
+		return APPEND_LIT(out, "null");
+	}
+	if (v->type != CS_JT_BOOL)
+		t->fixes[CS_FIX_COERCED_IS_FIRST_VISIT]++;
+	return b ? APPEND_LIT(out, "true") : APPEND_LIT(out, "false");
+}
+
+static int
+put_price(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v,
+    int nulled)
 {
 	int64_t n;
 
-	if (v != NULL && ((v->type == CS_JT_NUMBER &&
+	if (v == NULL)
+		return APPEND_LIT(out, "null");
+	if ((v->type == CS_JT_NUMBER &&
 	    cs_decimal_round(v->str, v->len, 0, &n) == 0) ||
 	    (v->type == CS_JT_STRING &&
-	    cs_decimal_round(v->str, v->len, 1, &n) == 0)))
+	    cs_decimal_round(v->str, v->len, 1, &n) == 0))
 		return cs_buf_append_int(out, n);
+	t->fixes[nulled]++;
 	return APPEND_LIT(out, "null");
 }
 
@@ -605,7 +690,7 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 	int f, have_key, bad = 0;
 	enum cs_err code;
 
-	if ((code = check_types(ev, e)) != CS_OK)
+	if ((code = check_event(ev, e)) != CS_OK)
 		return code;
 	if (!event_time(t, ev, &usec))
 		return cs_error_set(e, CS_ETIME, "no usable timestamp: none of "
@@ -631,6 +716,12 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 		bad |= derive_id(t, "content:", ev->line, ev->len, &u);
 		t->ids_from_content++;
 	}
+	for (i = 0; i < sizeof(object_fields) / sizeof(object_fields[0]); i++) {
+		v = &ev->f[object_fields[i].field];
+		if (v->type != CS_JT_ABSENT && v->type != CS_JT_NULL &&
+		    v->type != CS_JT_OBJECT)
+			t->fixes[object_fields[i].nulled]++;
+	}
 	/* A row is about 1.5 times the members it takes: reserve once. */
 	if (bad || cs_buf_reserve(out, 1024) == -1)
 		goto nomem;
@@ -642,7 +733,7 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 	bad |= put(out, ts, tslen);
 
 	bad |= APPEND_LIT(out, "\",\"event_name\":");
-	f = pick2(ev, CS_EV_EVENT_NAME, CS_EV_EVENT_NAME_S);
+	f = pick_name(ev);
 	if (f == NONE)
 		bad |= APPEND_LIT(out, "\"unknown\"");
 	else
@@ -654,18 +745,18 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 		bad |= put(out, text_cols[i].key, text_cols[i].key_len);
 		switch (text_cols[i].kind) {
 		case K_TEXT:
+			if (v != NULL && v->type != CS_JT_STRING &&
+			    v->type != CS_JT_NUMBER) {
+				t->fixes[text_cols[i].nulled]++;
+				v = NULL;
+			}
 			bad |= put_text(t, out, v);
 			break;
 		case K_BOOL:
-			if (v == NULL)
-				bad |= APPEND_LIT(out, "null");
-			else if (v->boolean)
-				bad |= APPEND_LIT(out, "true");
-			else
-				bad |= APPEND_LIT(out, "false");
+			bad |= put_bool(t, out, v, text_cols[i].nulled);
 			break;
 		case K_PRICE:
-			bad |= put_price(out, v);
+			bad |= put_price(t, out, v, text_cols[i].nulled);
 			break;
 		}
 	}

@@ -17,11 +17,23 @@
  *
  * - Aliases: the first member in each list that is present and not null
  *   is used; null or missing falls through to the next, anything else
- *   (false, "", 0) does not.
- * - Text columns take a string, or a number as its JSON text; another type
- *   rejects the event ("userId is not a string").  is_first_visit takes a
- *   boolean only.  product, context_product, element, _ingest and _source
- *   must be objects when present.
+ *   (false, "", 0) does not, but for an event name "" is missing too.
+ *   Inside product and context_product both spellings are looked for,
+ *   product's first: product.id, product.product_id,
+ *   context_product.product_id, context_product.id.
+ * - What makes an event, and rejects it when unusable (CS_ETYPE, CS_ETIME):
+ *   its name (eventName / event_name, when given, must be a string), its
+ *   id (eventId / event_id, when given, must be a string) and its time
+ *   (one of the sources below must parse).  Everything else is optional,
+ *   and a value of an unexpected type never loses the event:
+ *   is_first_visit takes a boolean, or "true" / "false" (in any case),
+ *   "1" / "0", 1 or 0 as that boolean (counted as coerced_is_first_visit);
+ *   text columns take a string, or a number as its JSON text; prices are
+ *   below.  Any other value, and an element, _ingest or _source that is
+ *   not an object, gives null, counted as nulled_<column>; a product or
+ *   context_product that is not an object is ignored, counted as
+ *   nulled_product / nulled_context_product.  The counters are fixes[],
+ *   named by cs_transform_fix_names[].
  * - event_id: eventId / event_id when it is a UUID, lower-cased.  Another
  *   non-empty string gives the UUIDv5 of "id:" + the id in the cs-tools
  *   namespace (libcs/uuid.h), and the id is kept in raw_event_id.  No id
@@ -31,13 +43,16 @@
  *   cs_time_parse() accepts, in the order of time_from: ingest
  *   (_ingest.receivedAt), event (eventTimestamp / event_timestamp),
  *   object (_source.last_modified); the preferred source first, then the
- *   others in that default order.  None: the event is rejected.  Written
- *   in UTC by cs_time_format().
+ *   others in that default order.  None: the event is rejected.  A time
+ *   of eventTimestamp / event_timestamp without a zone is taken as UTC
+ *   (cs_time_parse_utc()); the others need a zone.  Written in UTC by
+ *   cs_time_format().
  * - Prices: a number or a string holding one (blanks around it and a
  *   leading '+' allowed) is rounded to an integer, halves away from zero,
  *   as PostgreSQL's numeric to bigint cast does: 129.00 and "129.00" give
  *   129, 12.5 gives 13, -12.5 gives -13, 1e3 gives 1000.  Anything else
- *   ("", "N/A", "1,299", true, a value outside BIGINT) is null.
+ *   ("", "N/A", "1,299", true, a value outside BIGINT) is null, and
+ *   counted (nulled_context_product_price ...).
  * - source_key: "bucket/key:line" from _source when it has all three.
  * - element, ingest: the element and _ingest objects' JSON text, as sent,
  *   in a JSON string; but with t->anon set (libcs/ipanon.h), the value of
@@ -54,8 +69,8 @@
  * manage its scratch memory.  anon is the caller's too, and must outlive
  * the rows made with it.  The row is appended to the caller's buffer.
  *
- * Errors: cs_transform_row() returns CS_OK; CS_ETYPE (a member of the
- * wrong type) or CS_ETIME (no usable timestamp), with e->msg the reason to
+ * Errors: cs_transform_row() returns CS_OK; CS_ETYPE (a name or id that
+ * is not a string) or CS_ETIME (no usable timestamp), with e->msg the reason to
  * put in the reject record and nothing appended; CS_ENOMEM; CS_EINTERNAL
  * (OpenSSL failed to hash an address: not the event's fault).
  */
@@ -76,6 +91,43 @@ enum cs_time_from {
 	CS_TIME_FROM_OBJECT
 };
 
+/*
+ * The values not taken as sent: X(ENUM, NAME), in the order of the
+ * columns.  The names are identifiers (jq takes .extras.nulled_element).
+ */
+#define CS_TRANSFORM_FIXES(X) \
+	X(COERCED_IS_FIRST_VISIT, "coerced_is_first_visit") \
+	X(NULLED_USER_ID, "nulled_user_id") \
+	X(NULLED_USER_LOGIN_STATE, "nulled_user_login_state") \
+	X(NULLED_IDENTITY_SOURCE, "nulled_identity_source") \
+	X(NULLED_CLIENT_ID, "nulled_client_id") \
+	X(NULLED_SESSION_ID, "nulled_session_id") \
+	X(NULLED_IS_FIRST_VISIT, "nulled_is_first_visit") \
+	X(NULLED_PRODUCT, "nulled_product") \
+	X(NULLED_CONTEXT_PRODUCT, "nulled_context_product") \
+	X(NULLED_CONTEXT_PRODUCT_ID, "nulled_context_product_id") \
+	X(NULLED_CONTEXT_PRODUCT_NAME, "nulled_context_product_name") \
+	X(NULLED_CONTEXT_PRODUCT_CATEGORY, "nulled_context_product_category") \
+	X(NULLED_CONTEXT_PRODUCT_BRAND, "nulled_context_product_brand") \
+	X(NULLED_CONTEXT_PRODUCT_PRICE, "nulled_context_product_price") \
+	X(NULLED_CONTEXT_PRODUCT_DISCOUNT_PRICE, "nulled_context_product_discount_price") \
+	X(NULLED_CONTEXT_PRODUCT_URL_PATH, "nulled_context_product_url_path") \
+	X(NULLED_PAGE_URL, "nulled_page_url") \
+	X(NULLED_REFERRER, "nulled_referrer") \
+	X(NULLED_SOURCE_KEY, "nulled_source_key") \
+	X(NULLED_ELEMENT, "nulled_element") \
+	X(NULLED_INGEST, "nulled_ingest")
+
+#define CS_TRANSFORM_FIX_ENUM_(name, str) CS_FIX_##name,
+enum cs_transform_fix {
+	CS_TRANSFORM_FIXES(CS_TRANSFORM_FIX_ENUM_)
+	CS_TRANSFORM_NFIXES
+};
+#undef CS_TRANSFORM_FIX_ENUM_
+
+/* "coerced_is_first_visit", ...: string literals, indexed by the enum. */
+extern const char *const cs_transform_fix_names[CS_TRANSFORM_NFIXES];
+
 struct cs_transform {
 	enum cs_time_from time_from;
 	struct cs_buf name;	/* scratch: the name a v5 id is made from */
@@ -92,6 +144,7 @@ struct cs_transform {
 	uint64_t repaired;	/* values written with U+FFFD for an escape */
 	uint64_t ips_anonymized; /* sourceIp truncated, hashed or dropped */
 	uint64_t ips_invalid;	/* sourceIp not an address: made null */
+	uint64_t fixes[CS_TRANSFORM_NFIXES];	/* values not taken as sent */
 };
 
 /* The column names in the order rows have them. */

@@ -36,7 +36,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3070-cs-load-bench.sh \
 	tests/t3080-cs-load-transform.sh \
 	tests/t3090-cs-load-auth.sh \
-	tests/t3100-cs-load-ledger.sh
+	tests/t3100-cs-load-ledger.sh \
+	tests/t3130-cs-load-old-etl-overlap.sh
 
 TESTS += tests/unit/t-row tests/unit/t-pgconn $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -48,6 +49,7 @@ EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = \
 	scripts/sql/clickstream_events.sql \
+	scripts/sql/remove-old-etl-overlap.sql \
 	scripts/sql/upgrade-from-old-etl.sql
 # The versioned migrations, each as cs-load --schema-sql N prints it.
 sqlmigrationsdir = $(sqldir)/migrations

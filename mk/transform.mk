@@ -56,7 +56,8 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/objects.test \
 	tests/data/transform/product.test \
 	tests/data/transform/strings.test \
-	tests/data/transform/time.test
+	tests/data/transform/time.test \
+	tests/data/transform/types.test
 
 dist_man1_MANS += man/cs-transform.1
 dist_noinst_SCRIPTS += scripts/bench/bench-transform

@@ -22,9 +22,9 @@
  *                 (bucket, key, etag, last_modified, line).
  * --bad-rate R    the share (0 to 1, default 0) of lines that cs-transform
  *                 must reject: broken or truncated JSON, non-objects,
- *                 invalid UTF-8, NUL bytes, trailing garbage, members of
- *                 the wrong type (eventName a number, product a string,
- *                 ...), and events with no usable timestamp.
+ *                 invalid UTF-8, NUL bytes, trailing garbage, a name or
+ *                 an id that is not a string (eventName a number, eventId
+ *                 an array, ...), and events with no usable timestamp.
  * --bucket NAME   the bucket in fetch mode (default clickstream-s3-ingest).
  *
  * The good events cover every event name of CONTRACT section 1 and the
@@ -782,19 +782,23 @@ bad_event(struct gen *g, const struct opts *o, int64_t ms)
 		if (replace_first(&g->b, "{\"eventName\":", "{\"eventName\":{\"v\":1},\"x\":", 25) == -1)
 			replace_first(&g->b, "{\"event_name\":", "{\"event_name\":[],\"x\":", 21);
 		break;
+	/*
+	 * An optional member of the wrong type no longer loses the event
+	 * (issue 13): only the name, the id and the time can.
+	 */
 	case 8:
-		if (replace_first(&g->b, "\"isFirstVisit\":false", "\"isFirstVisit\":\"no\"", 19) == -1 &&
-		    replace_first(&g->b, "\"isFirstVisit\":true", "\"isFirstVisit\":\"yes\"", 20) == -1 &&
-		    replace_first(&g->b, "\"is_first_visit\":false", "\"is_first_visit\":0", 19) == -1)
-			replace_first(&g->b, "\"is_first_visit\":true", "\"is_first_visit\":1", 19);
+		if (replace_first(&g->b, "{\"eventName\":", "{\"eventName\":false,\"x\":", 23) == -1)
+			replace_first(&g->b, "{\"event_name\":", "{\"event_name\":{},\"x\":", 21);
 		break;
 	case 9:
-		cs_buf_truncate(&g->b, g->b.len - 1);
-		cs_buf_append_str(&g->b, ",\"product\":\"SKU-10001\"}");
+		if (replace_first(&g->b, "\"eventId\":\"", "\"eventId\":[\"a\"],\"x\":\"", 21) == -1 &&
+		    replace_first(&g->b, "\"event_id\":\"", "\"event_id\":7,\"x\":\"", 18) == -1 &&
+		    replace_first(&g->b, "{\"eventName\":", "{\"eventName\":[],\"x\":", 20) == -1)
+			replace_first(&g->b, "{\"event_name\":", "{\"event_name\":[],\"x\":", 21);
 		break;
 	case 10:
-		cs_buf_truncate(&g->b, g->b.len - 1);
-		cs_buf_append_str(&g->b, ",\"element\":[\"button\"]}");
+		if (replace_first(&g->b, "{\"eventName\":", "{\"eventName\":null,\"event_name\":0,\"x\":", 37) == -1)
+			replace_first(&g->b, "{\"event_name\":", "{\"event_name\":true,\"x\":", 23);
 		break;
 	case 11:	/* no time at all: an event as the browser sent it */
 		raw_opts = *o;

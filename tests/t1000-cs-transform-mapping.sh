@@ -17,12 +17,14 @@ split_cases() {
 		print substr($0, 5) > file("name")
 		printf "" > file("args"); printf "" > file("in")
 		printf "" > file("out"); printf "" > file("rejects")
+		printf "" > file("fixes")
 		next
 	}
 	/^\$ / { print substr($0, 3) > file("args"); next }
 	/^< / { print substr($0, 3) > file("in"); next }
 	/^> / { print substr($0, 3) > file("out"); next }
 	/^! / { print substr($0, 3) > file("rejects"); next }
+	/^= / { print substr($0, 3) > file("fixes"); next }
 	/^#/ || /^[ \t]*$/ { next }
 	{ print "bad line in " FILENAME ": " $0 > "/dev/stderr"; exit 1 }
 	' "$1"
@@ -58,18 +60,25 @@ for i, (w, g) in enumerate(zip(want, got)):
 sys.exit(bad)
 PY
 
-# run_case DIR: cs-transform on DIR/in must give DIR/out's rows and
-# DIR/rejects' reasons.
+# run_case DIR: cs-transform on DIR/in must give DIR/out's rows, DIR/rejects'
+# reasons and DIR/fixes' counters (the coerced_* and nulled_* of --stats,
+# all of them, in any order).
 run_case() {
 	d=$1
 	# shellcheck disable=SC2046
-	cs-transform -q --max-reject-rate 1 --rejects "$d/rej" $(cat "$d/args") \
-		<"$d/in" >"$d/got" &&
+	cs-transform -q --max-reject-rate 1 --rejects "$d/rej" \
+		--stats "$d/stats" $(cat "$d/args") <"$d/in" >"$d/got" &&
 	"$PYTHON3" compare.py "$d/out" "$d/got" &&
 	touch "$d/rej" &&
 	"$PYTHON3" -c 'import json, sys
 for l in sys.stdin: print(json.loads(l)["reason"])' <"$d/rej" >"$d/reasons" &&
-	test_cmp "$d/rejects" "$d/reasons"
+	test_cmp "$d/rejects" "$d/reasons" &&
+	"$PYTHON3" -c 'import json, sys
+x = json.load(open(sys.argv[1]))["extras"]
+for k in sorted(x):
+    if k.startswith(("coerced_", "nulled_")): print(k, x[k])' "$d/stats" >"$d/fixes.got" &&
+	sort "$d/fixes" >"$d/fixes.want" &&
+	test_cmp "$d/fixes.want" "$d/fixes.got"
 }
 
 mkdir cases

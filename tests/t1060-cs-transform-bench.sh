@@ -9,11 +9,19 @@ require_program "${JQ:-jq}"
 test_expect_success 'transform.jq gives cs-transform'"'"'s rows' '
 	"$top_builddir/tests/gen-events" --seed 4 --count 1500 --mode fetch |
 		grep -v "\\\\ud83d\"" >in &&
+	# Members of unexpected types, other spellings, times with no zone.
+	I=0c6f1e2a-4b5c-4d6e-8f90-a1b2c3d4e5f6 &&
+	cat >>in <<-EOF &&
+	{"eventName":"","event_name":"x","isFirstVisit":"TRUE","userId":{"a":1},"product":{"product_id":"S","brandName":"N"},"context_product":{"id":"C","price":"7"},"element":"e","_ingest":"x","eventTimestamp":"2026-11-24T12:30:00.5","eventId":"$I"}
+	{"eventName":"a","isFirstVisit":0,"product":"SKU","context_product":{"name":"C","brand":"B","discountPrice":3,"urlPath":"/u","category":"k"},"_source":"s","eventTimestamp":"2026-11-24 12:30","eventId":"$I"}
+	{"eventName":"a","isFirstVisit":"yes","pageUrl":true,"referrer":[],"is_first_visit":"1","eventTimestamp":"2026-11-24T12:30:00,25","eventId":"$I"}
+	{"event_name":"b","is_first_visit":"0","context_product":{"product_price":"n/a"},"_ingest":{"receivedAt":"2026-11-24T12:30:00"},"_source":{"last_modified":"2026-11-24T12:31:00Z"},"eventId":"$I"}
+	EOF
 	"${JQ:-jq}" -c -f "$top_srcdir/scripts/bench/transform.jq" in >jq.rows &&
 	cs-transform -q in >cs.rows &&
 	"${JQ:-jq}" -c "del(.element, .ingest) | if .event_id[14:15] == \"5\" then .event_id = null else . end" cs.rows >a &&
 	"${JQ:-jq}" -c "del(.element, .ingest)" jq.rows >b &&
-	test_line_count = 1500 a &&
+	test_line_count = 1504 a &&
 	test_cmp a b
 '
 

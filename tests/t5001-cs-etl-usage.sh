@@ -182,6 +182,24 @@ test_expect_success 'an hour that has not begun is refused; today is its hours s
 	test "$(tail -n 1 hours)" = 2026-11-24T11
 '
 
+test_expect_success 'CS_ETL_FIRST_HOUR: nothing before it is loaded, checked or listed late' '
+	printf "CS_ETL_SOURCE=s3://raw/events/\nCS_ETL_FIRST_HOUR=2026-11-24T09\n" >conf-first &&
+	run_dry cs-etl -c conf-first -n --from 2026-11-24T07 --to 2026-11-24T10 &&
+	test_grep "starting at 2026-11-24T09, CS_ETL_FIRST_HOUR: the hours before it were loaded by the old ETL" err &&
+	grep "^cs-s3ls" out | sed "s/.* --hour \([^ ]*\) .*/\1/" >hours &&
+	printf "%s\n" 2026-11-24T09 2026-11-24T10 >expect && test_cmp expect hours &&
+	run_dry cs-etl -c conf-first -n &&
+	test_grep "^  cs-s3ls .* --since 2026-11-24T09:00:00Z --until 2026-11-24T10:00:00Z " out &&
+	cs-etl -c conf-first -n --check --day 2026-11-23 >out 2>err &&
+	test_grep "all of 2026-11-23T00..2026-11-23T23 is before CS_ETL_FIRST_HOUR=2026-11-24T09, which the old ETL loaded: nothing to do" err &&
+	test ! -s out &&
+	run_dry env CS_ETL_FIRST_HOUR= cs-etl -c conf-first -n --hour 2026-11-24T07 &&
+	test_grep "hour 2026-11-24T07 " out &&
+	printf "CS_ETL_SOURCE=s3://raw/events/\nCS_ETL_FIRST_HOUR=soon\n" >conf-bad &&
+	test_expect_code 78 cs-etl -c conf-bad -n 2>err &&
+	test_grep "CS_ETL_FIRST_HOUR .soon. is not an hour" err
+'
+
 test_expect_success 'one window at most, given once; --repair goes with --check' '
 	for args in "--hour 2026-11-24T10 --hour 2026-11-24T09" "--day 2026-11-23 --day 2026-11-22" \
 		"--from 2026-11-24T08 --from 2026-11-24T09 --to 2026-11-24T10" \
@@ -192,7 +210,7 @@ test_expect_success 'one window at most, given once; --repair goes with --check'
 	test_expect_code 64 cs-etl -c conf --repair 2>err &&
 	test_grep "repair goes with --check" err &&
 	test_expect_code 64 cs-etl -c conf --check --force 2>err &&
-	test_expect_code 64 cs-etl -c conf --check -n 2>err
+	test_grep "check and --force cannot be used together" err
 '
 
 test_expect_success 'the URL may come before the options, or after --' '

@@ -81,18 +81,24 @@ static const char *const bad[] = {
 	"abcd-ef-ghTij:kl:mnZ",
 };
 
-/* Only the loose parser takes these (as UTC). */
+/*
+ * Only the loose parser takes these (as UTC); cs_time_parse_utc those with
+ * a time of day (utc).
+ */
 static const struct {
 	const char *in;
 	int64_t usec;
+	int utc;
 } loose[] = {
-	{ "2026-11-24", INT64_C(1795478400000000) },
-	{ "2026-11-24T10", INT64_C(1795514400000000) },
-	{ "2026-11-24 10", INT64_C(1795514400000000) },
-	{ "2026-11-24T10:30", INT64_C(1795516200000000) },
-	{ "2026-11-24T10:30:15", INT64_C(1795516215000000) },
-	{ "2000-02-29", INT64_C(951782400000000) },
-	{ "2026-11-24T10:15:02.123", INT64_C(1795515302123000) },
+	{ "2026-11-24", INT64_C(1795478400000000), 0 },
+	{ "2026-11-24T10", INT64_C(1795514400000000), 0 },
+	{ "2026-11-24 10", INT64_C(1795514400000000), 0 },
+	{ "2026-11-24T10:30", INT64_C(1795516200000000), 1 },
+	{ "2026-11-24T10:30:15", INT64_C(1795516215000000), 1 },
+	{ "2000-02-29", INT64_C(951782400000000), 0 },
+	{ "2026-11-24T10:15:02.123", INT64_C(1795515302123000), 1 },
+	{ "2026-11-24 10:15:02.123456789", INT64_C(1795515302123456), 1 },
+	{ "2026-11-24t10:15:02,5", INT64_C(1795515302500000), 1 },
 };
 
 static const struct {
@@ -129,12 +135,17 @@ test_parse(void)
 		t = 42;
 		ok(cs_time_parse_loose(good[i].in, strlen(good[i].in), &t) == 0
 		    && t == good[i].usec, "loose parse '%s'", good[i].in);
+		t = 42;
+		ok(cs_time_parse_utc(good[i].in, strlen(good[i].in), &t) == 0
+		    && t == good[i].usec, "utc parse '%s'", good[i].in);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ok(cs_time_parse(bad[i], strlen(bad[i]), &t) == -1,
 		    "refuse '%s'", bad[i]);
 		ok(cs_time_parse_loose(bad[i], strlen(bad[i]), &t) == -1,
 		    "loose refuses '%s'", bad[i]);
+		ok(cs_time_parse_utc(bad[i], strlen(bad[i]), &t) == -1,
+		    "utc refuses '%s'", bad[i]);
 	}
 	for (i = 0; i < sizeof(loose) / sizeof(loose[0]); i++) {
 		ok(cs_time_parse(loose[i].in, strlen(loose[i].in), &t) == -1,
@@ -143,6 +154,15 @@ test_parse(void)
 		ok(cs_time_parse_loose(loose[i].in, strlen(loose[i].in), &t)
 		    == 0, "loose takes '%s'", loose[i].in);
 		is_int(t, loose[i].usec, "value of '%s'", loose[i].in);
+		t = 42;
+		if (loose[i].utc) {
+			ok(cs_time_parse_utc(loose[i].in, strlen(loose[i].in),
+			    &t) == 0 && t == loose[i].usec,
+			    "utc takes '%s' as UTC", loose[i].in);
+		} else
+			ok(cs_time_parse_utc(loose[i].in, strlen(loose[i].in),
+			    &t) == -1, "utc refuses '%s' (no time of day)",
+			    loose[i].in);
 	}
 	/* The length bounds the parse: no NUL needed, none looked at. */
 	ok(cs_time_parse("2026-11-24T10:15:02Zjunk", 20, &t) == 0 &&

@@ -139,7 +139,9 @@ test_aliases(void)
 	tf("{\"is_first_visit\":false," RECV "}");
 	is_str(col("is_first_visit"), "false", "the snake_case alias alone");
 	tf("{\"eventName\":\"\",\"event_name\":\"x\"," RECV "}");
-	is_str(col("event_name"), "\"\"", "an empty name does not fall through");
+	is_str(col("event_name"), "\"x\"", "an empty name is missing: it falls through");
+	tf("{\"eventName\":\"\"," RECV "}");
+	is_str(col("event_name"), "\"unknown\"", "an empty name alone is unknown");
 	tf("{\"eventName\":null,\"event_name\":\"login_success\"," RECV "}");
 	is_str(col("event_name"), "\"login_success\"", "event_name when eventName is null");
 	tf("{\"userId\":null,\"user_id\":\"u_9\",\"client_id\":\"c\","
@@ -174,6 +176,22 @@ test_aliases(void)
 	is_str(col("context_product_id"), "\"A\"", "product before context_product");
 	tf("{\"product\":{\"id\":12345,\"price\":1}," RECV "}");
 	is_str(col("context_product_id"), "\"12345\"", "a numeric id as text");
+	tf("{\"product\":{\"product_id\":\"S\",\"product_brand\":\"B\","
+	    "\"product_price\":3}," RECV "}");
+	is_str(col("context_product_id"), "\"S\"", "product.product_id");
+	is_str(col("context_product_brand"), "\"B\"", "product.product_brand");
+	is_str(col("context_product_price"), "3", "product.product_price");
+	tf("{\"context_product\":{\"id\":\"C\",\"brandName\":\"N\","
+	    "\"discountPrice\":\"4\",\"urlPath\":\"/c\"}," RECV "}");
+	is_str(col("context_product_id"), "\"C\"", "context_product.id");
+	is_str(col("context_product_brand"), "\"N\"", "context_product.brandName");
+	is_str(col("context_product_discount_price"), "4",
+	    "context_product.discountPrice");
+	is_str(col("context_product_url_path"), "\"/c\"", "context_product.urlPath");
+	tf("{\"product\":{\"product_id\":\"S\"},\"context_product\":"
+	    "{\"id\":\"C\"}," RECV "}");
+	is_str(col("context_product_id"), "\"S\"",
+	    "product's other spelling before context_product");
 }
 
 static void
@@ -326,8 +344,14 @@ test_time(void)
 	tf("{\"eventTimestamp\":null,\"event_timestamp\":\"2026-11-24T10:00:00Z\"}");
 	is_str(col("event_timestamp"), "\"2026-11-24T10:00:00.000Z\"",
 	    "a null eventTimestamp falls through to event_timestamp");
-	is_int(tf("{\"eventTimestamp\":\"2026-11-24T10:15:00\"}"), CS_ETIME,
-	    "a time with no zone is not usable");
+	is_int(tf("{\"eventTimestamp\":\"2026-11-24T10:15:00\"}"), CS_OK,
+	    "a payload time with no zone is usable");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:15:00.000Z\"",
+	    "as UTC");
+	is_int(tf("{\"_ingest\":{\"receivedAt\":\"2026-11-24T10:15:00\"}}"),
+	    CS_ETIME, "a receivedAt with no zone is not");
+	is_int(tf("{\"eventTimestamp\":\"2026-11-24\"}"), CS_ETIME,
+	    "nor is a date alone");
 	is_int(tf("{\"eventTimestamp\":1764065702123}"), CS_ETIME,
 	    "nor is a number");
 	is_int(tf("{\"eventName\":\"x\"}"), CS_ETIME, "no time: refused");
@@ -343,46 +367,108 @@ test_time(void)
 static void
 test_types(void)
 {
+	/* What makes the event: a name or an id that is not a string. */
 	static const struct {
 		const char *members;
 		const char *reason;
-	} cases[] = {
+	} rejects[] = {
 		{ "\"eventName\":42", "eventName is not a string" },
 		{ "\"eventName\":{\"v\":1}", "eventName is not a string" },
 		{ "\"eventName\":null,\"event_name\":[]", "event_name is not a string" },
+		{ "\"eventName\":\"\",\"event_name\":true", "event_name is not a string" },
 		{ "\"eventId\":12345", "eventId is not a string" },
 		{ "\"event_id\":true", "event_id is not a string" },
-		{ "\"isFirstVisit\":\"yes\"", "isFirstVisit is not a boolean" },
-		{ "\"is_first_visit\":1", "is_first_visit is not a boolean" },
-		{ "\"userId\":true", "userId is not a string" },
-		{ "\"pageUrl\":{}", "pageUrl is not a string" },
-		{ "\"referrer\":[]", "referrer is not a string" },
-		{ "\"product\":\"SKU-1\"", "product is not an object" },
-		{ "\"product\":[]", "product is not an object" },
-		{ "\"context_product\":1", "context_product is not an object" },
-		{ "\"element\":[\"button\"]", "element is not an object" },
-		{ "\"_source\":\"s3://b/k\"", "_source is not an object" },
-		{ "\"product\":{\"name\":{\"en\":\"x\"}}", "product.name is not a string" },
-		{ "\"context_product\":{\"product_id\":false}",
-		    "context_product.product_id is not a string" },
 	};
+	/* The rest: null (or coerced), counted, and the event kept. */
+	static const struct {
+		const char *members;
+		const char *column;
+		const char *value;
+		enum cs_transform_fix fix;
+	} fixes[] = {
+		{ "\"isFirstVisit\":\"yes\"", "is_first_visit", "null",
+		    CS_FIX_NULLED_IS_FIRST_VISIT },
+		{ "\"isFirstVisit\":\"TRUE\"", "is_first_visit", "true",
+		    CS_FIX_COERCED_IS_FIRST_VISIT },
+		{ "\"is_first_visit\":0", "is_first_visit", "false",
+		    CS_FIX_COERCED_IS_FIRST_VISIT },
+		{ "\"is_first_visit\":1", "is_first_visit", "true",
+		    CS_FIX_COERCED_IS_FIRST_VISIT },
+		{ "\"isFirstVisit\":\"0\"", "is_first_visit", "false",
+		    CS_FIX_COERCED_IS_FIRST_VISIT },
+		{ "\"isFirstVisit\":10", "is_first_visit", "null",
+		    CS_FIX_NULLED_IS_FIRST_VISIT },
+		{ "\"userId\":true", "user_id", "null", CS_FIX_NULLED_USER_ID },
+		{ "\"pageUrl\":{}", "page_url", "null", CS_FIX_NULLED_PAGE_URL },
+		{ "\"referrer\":[]", "referrer", "null", CS_FIX_NULLED_REFERRER },
+		{ "\"product\":\"SKU-1\"", "context_product_id", "null",
+		    CS_FIX_NULLED_PRODUCT },
+		{ "\"product\":[]", "context_product_id", "null",
+		    CS_FIX_NULLED_PRODUCT },
+		{ "\"context_product\":1", "context_product_id", "null",
+		    CS_FIX_NULLED_CONTEXT_PRODUCT },
+		{ "\"element\":[\"button\"]", "element", "null",
+		    CS_FIX_NULLED_ELEMENT },
+		{ "\"_source\":\"s3://b/k\"", "source_key", "null",
+		    CS_FIX_NULLED_SOURCE_KEY },
+		{ "\"product\":{\"name\":{\"en\":\"x\"}}", "context_product_name",
+		    "null", CS_FIX_NULLED_CONTEXT_PRODUCT_NAME },
+		{ "\"context_product\":{\"product_id\":false}",
+		    "context_product_id", "null", CS_FIX_NULLED_CONTEXT_PRODUCT_ID },
+		{ "\"product\":{\"price\":\"N/A\"}", "context_product_price",
+		    "null", CS_FIX_NULLED_CONTEXT_PRODUCT_PRICE },
+	};
+	uint64_t before[CS_TRANSFORM_NFIXES];
 	char line[256];
-	size_t i;
+	size_t i, k, others;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(line, sizeof(line), "{%s," RECV "}", cases[i].members);
-		is_int(tf(line), CS_ETYPE, "refused: %s", cases[i].members);
-		is_str(err.msg, cases[i].reason, "the reason for %s", cases[i].members);
-		is_str(row.data, "", "nothing written for %s", cases[i].members);
+	for (i = 0; i < sizeof(rejects) / sizeof(rejects[0]); i++) {
+		memcpy(before, T.fixes, sizeof(before));
+		snprintf(line, sizeof(line), "{%s," RECV "}", rejects[i].members);
+		is_int(tf(line), CS_ETYPE, "refused: %s", rejects[i].members);
+		is_str(err.msg, rejects[i].reason, "the reason for %s",
+		    rejects[i].members);
+		is_str(row.data, "", "nothing written for %s", rejects[i].members);
+		ok(memcmp(before, T.fixes, sizeof(before)) == 0,
+		    "nothing counted for %s", rejects[i].members);
+	}
+	for (i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++) {
+		memcpy(before, T.fixes, sizeof(before));
+		snprintf(line, sizeof(line), "{%s," RECV "}", fixes[i].members);
+		is_int(tf(line), CS_OK, "kept: %s", fixes[i].members);
+		is_str(col(fixes[i].column), fixes[i].value, "%s for %s",
+		    fixes[i].column, fixes[i].members);
+		is_int(T.fixes[fixes[i].fix] - before[fixes[i].fix], 1,
+		    "%s counted for %s", cs_transform_fix_names[fixes[i].fix],
+		    fixes[i].members);
+		for (k = 0, others = 0; k < CS_TRANSFORM_NFIXES; k++)
+			if (k != (size_t)fixes[i].fix && T.fixes[k] != before[k])
+				others++;
+		is_int(others, 0, "and nothing else for %s", fixes[i].members);
 	}
 	snprintf(line, sizeof(line), "{\"_ingest\":[1],\"eventTimestamp\":"
 	    "\"2026-11-24T10:00:00Z\"}");
-	is_int(tf(line), CS_ETYPE, "_ingest an array is refused");
-	is_str(err.msg, "_ingest is not an object", "_ingest's reason");
+	is_int(tf(line), CS_OK, "_ingest an array is kept");
+	is_str(col("ingest"), "null", "with no ingest");
+	is_str(col("event_timestamp"), "\"2026-11-24T10:00:00.000Z\"",
+	    "and the time from eventTimestamp");
 	is_int(tf("{\"product\":null,\"element\":null," RECV "}"), CS_OK,
 	    "null objects are fine");
+	memcpy(before, T.fixes, sizeof(before));
 	is_int(tf("{\"product\":{\"price\":{},\"discountPrice\":[]}," RECV "}"),
 	    CS_OK, "prices of any type are fine (null)");
+	is_int(T.fixes[CS_FIX_NULLED_CONTEXT_PRODUCT_PRICE] -
+	    before[CS_FIX_NULLED_CONTEXT_PRODUCT_PRICE], 1, "and counted");
+	is_int(T.fixes[CS_FIX_NULLED_CONTEXT_PRODUCT_DISCOUNT_PRICE] -
+	    before[CS_FIX_NULLED_CONTEXT_PRODUCT_DISCOUNT_PRICE], 1, "both");
+	for (k = 0; k < CS_TRANSFORM_NFIXES; k++) {
+		const char *n = cs_transform_fix_names[k];
+
+		ok(strncmp(n, "coerced_", 8) == 0 || strncmp(n, "nulled_", 7) == 0,
+		    "counter %s is coerced_ or nulled_", n);
+		ok(strspn(n, "abcdefghijklmnopqrstuvwxyz_") == strlen(n),
+		    "counter %s is an identifier", n);
+	}
 }
 
 static void
