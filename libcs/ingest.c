@@ -479,9 +479,7 @@ check_text(const char *p, size_t n, const char *what, struct cs_error *e)
 	size_t off;
 
 	if ((rc = cs_text_check(p, n, &off)) != CS_OK)
-		return cs_error_set(e, rc, rc == CS_EUTF8 ?
-		    "%sinvalid UTF-8 at byte %zu" : "%sNUL byte at byte %zu",
-		    what, off);
+		return cs_text_error(e, rc, what, p, off);
 	return CS_OK;
 }
 
