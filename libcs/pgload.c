@@ -1201,8 +1201,9 @@ cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
 	if ((rc = cs_row_parse(l->rp, data, len, &re)) != CS_OK) {
 		if (rc == CS_ENOMEM)
 			return cs_error_set(e, rc, "%s", re.msg);
-		return add_reject(l, re.msg, data, len, rc != CS_EJSON, len, name,
-		    lineno, e);
+		/* A row refused partway may not be JSON: cs_row_parse() says. */
+		return add_reject(l, re.msg, data, len, rc != CS_EJSON &&
+		    rc != CS_EUTF8 && rc != CS_ETOOLONG, len, name, lineno, e);
 	}
 	count_object(l);
 	if (cs_row_unknown_keys(l->rp) > 0)
