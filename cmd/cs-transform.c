@@ -145,9 +145,8 @@ reject_source(struct run *r, const char *file, uint64_t lineno,
 }
 
 /*
- * Record a reject.  json is the parsed line (its JSON text without a byte order
- * mark) when it is valid JSON, else NULL; ev is the parsed event, if any,
- * for its _source.
+ * Record a reject.  json is the parsed line when it is valid JSON, else
+ * NULL; ev is the parsed event, if any, for its _source.
  */
 static void
 reject(struct run *r, const struct cs_line *line, const char *file,
