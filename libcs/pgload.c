@@ -160,11 +160,13 @@ unlock(struct cs_pgload *l)
 static void
 vnotice_locked(struct cs_pgload *l, const char *fmt, va_list ap)
 {
-	char msg[600];
+	char raw[600], msg[600];
 
 	if (l->o.notice == NULL)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Notices quote keys of rows: no control character gets through. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	cs_visible(msg, sizeof(msg), raw, strlen(raw));
 	l->o.notice(l->o.notice_ctx, msg);
 }
 

@@ -226,9 +226,34 @@ test_string_start(void)
 	    "a key ending in an escaped backslash");
 }
 
+/* Messages quote input: nothing in it may act on a terminal or a log. */
+static void
+test_visible(void)
+{
+	struct cs_error e;
+	char small[8];
+
+	cs_error_set(&e, CS_EINVAL, "ignoring key '%s'",
+	    "a\nnotice: forged\x1b[31m\r\x7f\xc2\x9b\xff\xc3\xa9\xe2\x82\xac");
+	is_str(e.msg, "ignoring key 'a\\x0anotice: forged\\x1b[31m\\x0d\\x7f"
+	    "\\xc2\\x9b\\xff\xc3\xa9\xe2\x82\xac'",
+	    "control characters, C1 and bad bytes as \\xNN; UTF-8 kept");
+	cs_error_set_errno(&e, CS_EIO, 2, "cannot open '%s'", "x\ty");
+	is_str(e.msg, "cannot open 'x\\x09y': No such file or directory",
+	    "cs_error_set_errno too");
+	is_int(cs_visible(small, sizeof(small), "ab\x01", 3), 6,
+	    "an escape that fits");
+	is_int(cs_visible(small, sizeof(small), "abcd\x01", 5), 4,
+	    "one that does not fit is left out whole");
+	is_str(small, "abcd", "  and the rest is a string");
+	is_int(cs_visible(small, sizeof(small), "abcdef\xc3\xa9", 8), 6,
+	    "a character that does not fit is not cut");
+}
+
 int
 main(void)
 {
+	test_visible();
 	test_grammar();
 	test_depth();
 	test_decode();
