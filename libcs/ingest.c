@@ -712,7 +712,7 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT) {
 		if ((rc = kept_ingest(ig, ev, e)) != CS_OK)
 			return rc;
-		if ((rc = build_body(ig, ev, line, len, 0, 0, NULL, e)) != CS_OK)
+		if ((rc = build_body(ig, ev, line, len, 0, 1, NULL, e)) != CS_OK)
 			return rc;
 		rq = &ig->ev.f[CS_EV_INGEST_REQUEST_ID];
 		return name_event(ig, ev, rq->type == CS_JT_STRING ?
@@ -721,7 +721,7 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 	memset(v, 0, sizeof(v));
 	ev->received_at = ig->cfg.clock();
 	ev->received_at -= ev->received_at % 1000;	/* stored in ms */
-	if ((rc = build_body(ig, ev, line, len, 1, 0, v, e)) != CS_OK)
+	if ((rc = build_body(ig, ev, line, len, 1, 1, v, e)) != CS_OK)
 		return rc;
 	return name_event(ig, ev, NULL, 0, e);
 }

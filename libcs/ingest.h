@@ -20,8 +20,9 @@
  * rather than stamped with the time of this run: a rerun would put it in
  * another hour, a duplicate).  Otherwise _ingest is added as the last
  * member of the object, just before its final '}', every other byte of the
- * line unchanged (but blanks around the object and a UTF-8 byte order mark
- * before it), with these members in this order:
+ * line unchanged (but blanks around the object, a UTF-8 byte order mark
+ * before it, and CR or LF between tokens, which become spaces: a stored
+ * event is one line), with these members in this order:
  *
  *	receivedAt  requestContext.timeEpoch (apigw), else now; UTC, ms
  *	sourceIp    requestContext.http.sourceIp
