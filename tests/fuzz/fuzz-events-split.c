@@ -57,8 +57,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body = (const char *)data + 1;
 	len = size - 1;
 	if (cs_events_decode("k", NULL, body, len, 1 << 20, &dec, &gz, &e) !=
-	    CS_OK)
+	    CS_OK) {
+		cs_buf_release(&dec);
 		return 0;
+	}
 	if (gz) {
 		body = dec.data != NULL ? dec.data : "";
 		len = dec.len;

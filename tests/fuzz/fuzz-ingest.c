@@ -44,7 +44,7 @@ check_batch(struct cs_ingest_batch *bt)
 	FZ_CHECK(fz_count_lines(lines.data, lines.len) == bt->events &&
 	    lines.len == bt->raw_bytes, "a batch holds its events, one a line");
 	FZ_CHECK(cs_events_decode(bt->key.data, bt->content_encoding, body, len,
-	    (size_t)1 << 26, &dec, &gz, &e) == CS_OK, "decode: %s", e.msg);
+	    bt->raw_bytes + 1, &dec, &gz, &e) == CS_OK, "decode: %s", e.msg);
 	if (gz) {
 		body = dec.data;
 		len = dec.len;

@@ -183,16 +183,19 @@ test_records(void)
 	rj.input = deep;
 	rj.input_len = strlen(deep);
 	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON nested too deeply");
+	rj.input = "\"a\"";
+	rj.input_len = 3;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON string");
 
-	is_int(cs_rejects_count(r), 9, "9 counted");
+	is_int(cs_rejects_count(r), 10, "10 counted");
 	is_int(cs_rejects_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
 
 	slurp(path, &b);
 	n = parse_lines(&b, v, 10, &bad);
-	is_int(n, 9, "9 lines");
+	is_int(n, 10, "10 lines");
 	is_int(bad, 0, "every line is a JSON object");
-	if (n != 9 || bad != 0)
+	if (n != 10 || bad != 0)
 		goto out;
 
 	is_str(str_at(v[0], "tool", NULL), "cs-test", "tool");
@@ -243,6 +246,8 @@ test_records(void)
 	    "a line with a byte order mark goes in as a string, BOM and all");
 	is_str(str_at(v[8], "input", NULL), deep,
 	    "JSON nested too deeply goes in as a string");
+	is_str(str_at(v[9], "input", NULL), "\"a\"",
+	    "a JSON string goes in as a string of its text, quotes and all");
 	ok(str_at(v[5], "reason", NULL) != NULL, "a reason is always given");
 out:
 	for (i = 0; i < n; i++)
