@@ -79,8 +79,9 @@ append_json_one_line(struct cs_buf *b, const char *s, size_t n)
  * Is input[0..n) to be written as the JSON it is?  Only when it is JSON
  * exactly (a line refused partway, one with a byte order mark or nested
  * deeper than a record is not: the caller's word is not enough, or the
- * input could write the record's fields), one line as it is, and not a
- * JSON string, so that the record's input is the input byte for byte.
+ * input could write the record's fields), one line as it is, with no
+ * blank around it, and not a JSON string, so that the record's input is
+ * the input byte for byte.
  */
 static int
 embeddable(const char *input, size_t n)
@@ -94,7 +95,7 @@ embeddable(const char *input, size_t n)
 	return n > 0 && memchr(input, '\n', n) == NULL &&
 	    memchr(input, '\r', n) == NULL &&
 	    cs_json_check(input, n, CS_JSON_MAX_DEPTH, &info, NULL) == CS_OK &&
-	    info.type != CS_JSON_STRING;
+	    info.type != CS_JSON_STRING && info.start == 0 && info.end == n;
 }
 
 static int

@@ -51,8 +51,10 @@ check_PROGRAMS += tests/fuzz/jsonv-check
 tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c
 tests_fuzz_jsonv_check_LDADD = tests/fuzz/libfuzzcommon.a
 
-TESTS += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh
+TESTS += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
+	tests/t6020-hostile-input.sh
 EXTRA_DIST += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
+	tests/t6020-hostile-input.sh tests/hostile.py \
 	tests/jsontestsuite.py tests/fuzz/run-fuzz tests/fuzz/corpus
 
 # make fuzz: libFuzzer with ASan and UBSan, clang only here (the build

@@ -119,7 +119,7 @@ test_records(void)
 	struct cs_error e;
 	struct cs_reject rj;
 	struct cs_buf b = CS_BUF_INIT;
-	yajl_val v[10], x;
+	yajl_val v[12], x;
 	size_t n, bad, i;
 	unsigned char decoded[16];
 	const char *s;
@@ -186,16 +186,19 @@ test_records(void)
 	rj.input = "\"a\"";
 	rj.input_len = 3;
 	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON string");
+	rj.input = "{\"a\":1} ";
+	rj.input_len = 8;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON with a blank after it");
 
-	is_int(cs_rejects_count(r), 10, "10 counted");
+	is_int(cs_rejects_count(r), 11, "11 counted");
 	is_int(cs_rejects_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
 
 	slurp(path, &b);
-	n = parse_lines(&b, v, 10, &bad);
-	is_int(n, 10, "10 lines");
+	n = parse_lines(&b, v, 12, &bad);
+	is_int(n, 11, "11 lines");
 	is_int(bad, 0, "every line is a JSON object");
-	if (n != 10 || bad != 0)
+	if (n != 11 || bad != 0)
 		goto out;
 
 	is_str(str_at(v[0], "tool", NULL), "cs-test", "tool");
@@ -248,6 +251,8 @@ test_records(void)
 	    "JSON nested too deeply goes in as a string");
 	is_str(str_at(v[9], "input", NULL), "\"a\"",
 	    "a JSON string goes in as a string of its text, quotes and all");
+	is_str(str_at(v[10], "input", NULL), "{\"a\":1} ",
+	    "JSON with blanks around it goes in as a string, blanks and all");
 	ok(str_at(v[5], "reason", NULL) != NULL, "a reason is always given");
 out:
 	for (i = 0; i < n; i++)
