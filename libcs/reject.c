@@ -91,11 +91,14 @@ embeddable(const char *input, size_t n)
 	/*
 	 * A JSON string goes in as a string of its text: embedded, "a"
 	 * could not be told from the line a (found by fuzz-events-split).
+	 * So does JSON holding \u0000 or an unpaired surrogate escape: jq
+	 * and PostgreSQL refuse such text, and a reject must be readable.
 	 */
 	return n > 0 && memchr(input, '\n', n) == NULL &&
 	    memchr(input, '\r', n) == NULL &&
 	    cs_json_check(input, n, CS_JSON_MAX_DEPTH, &info, NULL) == CS_OK &&
-	    info.type != CS_JSON_STRING && info.start == 0 && info.end == n;
+	    info.type != CS_JSON_STRING && info.start == 0 && info.end == n &&
+	    info.flags == 0;
 }
 
 static int

@@ -66,7 +66,8 @@ test_expect_success 'cs-transform: every hostile line is a row or a reject' '
 	accounted st "$(hostile count events)" &&
 	test "$("$JQ" -r .out st)" -eq "$(wc -l <out)" &&
 	test "$("$JQ" -r .rejected st)" -eq "$(wc -l <rej)" &&
-	hostile check --inputs events --records out rej
+	hostile check --inputs events --records out rej &&
+	"$JQ" -c . out rej >/dev/null
 '
 
 test_expect_success 'cs-transform: a warning never writes a control character' '
@@ -109,7 +110,8 @@ test_expect_success 'cs-fetch: every hostile record is an object fetched or a re
 		--stats st records >out 2>err &&
 	n=$(hostile count records) &&
 	test "$(($(wc -l <out) + $(wc -l <rej)))" -eq "$n" &&
-	hostile check --inputs records --records out rej
+	hostile check --inputs records --records out rej &&
+	"$JQ" -c . out rej >/dev/null
 '
 
 test_expect_success 'cs-fetch: every hostile line of an object is an event or a reject' '
@@ -118,7 +120,8 @@ test_expect_success 'cs-fetch: every hostile line of an object is an event or a 
 	test_expect_code 65 cs-fetch --endpoint "file://$store" \
 		--max-reject-rate 1 --rejects rej one >out 2>err &&
 	test "$(($(wc -l <out) + $(wc -l <rej)))" -eq "$(hostile count events)" &&
-	hostile check --inputs events --records out rej
+	hostile check --inputs events --records out rej &&
+	"$JQ" -c . rej >/dev/null
 '
 
 test_expect_success 'cs-fetch: empty input' '
@@ -237,6 +240,7 @@ test_expect_success 'cs-load: every hostile row is loaded, a duplicate or a reje
 	cs-load --max-reject-rate 1 --rejects rej --stats st rows >out 2>err &&
 	accounted st "$(hostile count rows)" &&
 	hostile check --inputs rows --records rej &&
+	"$JQ" -c . rej >/dev/null &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events")" -eq \
 		"$("$JQ" -r .out st)"
 '

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "json.h"
 #include "reject.h"
 #include "fuzz.h"
 
@@ -133,6 +134,7 @@ fz_utf8_text(const char *s, size_t n)
 void
 fz_check_reject(const char *rec, size_t n, const char *input, size_t len)
 {
+	struct cs_json_info info;
 	const char *v, *b64, *t;
 	size_t vn, bn, tn;
 	char *s;
@@ -143,6 +145,9 @@ fz_check_reject(const char *rec, size_t n, const char *input, size_t len)
 	FZ_CHECK(memchr(rec, '\n', n - 1) == NULL, "one line: %.*s", (int)n, rec);
 	FZ_CHECK(jv_valid_object(rec, n - 1, JV_MAX_RECURSION),
 	    "a reject record is JSON: %.*s", (int)n, rec);
+	FZ_CHECK(cs_json_check(rec, n - 1, JV_MAX_RECURSION, &info, NULL) ==
+	    CS_OK && (info.flags & CS_JSON_SURROGATE) == 0, "a reject record "
+	    "jq reads (no unpaired surrogate escape): %.*s", (int)n, rec);
 	FZ_CHECK(jv_member(rec, n - 1, "tool", &t, &tn) && t[0] == '"',
 	    "tool is a string: %.*s", (int)n, rec);
 	FZ_CHECK(jv_member(rec, n - 1, "reason", &t, &tn) && t[0] == '"',

@@ -189,16 +189,20 @@ test_records(void)
 	rj.input = "{\"a\":1} ";
 	rj.input_len = 8;
 	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON with a blank after it");
+	rj.input = "[\"\\ud800\"]";
+	rj.input_len = 10;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK,
+	    "add JSON with an unpaired surrogate escape");
 
-	is_int(cs_rejects_count(r), 11, "11 counted");
+	is_int(cs_rejects_count(r), 12, "12 counted");
 	is_int(cs_rejects_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
 
 	slurp(path, &b);
 	n = parse_lines(&b, v, 12, &bad);
-	is_int(n, 11, "11 lines");
+	is_int(n, 12, "12 lines");
 	is_int(bad, 0, "every line is a JSON object");
-	if (n != 11 || bad != 0)
+	if (n != 12 || bad != 0)
 		goto out;
 
 	is_str(str_at(v[0], "tool", NULL), "cs-test", "tool");
@@ -253,6 +257,8 @@ test_records(void)
 	    "a JSON string goes in as a string of its text, quotes and all");
 	is_str(str_at(v[10], "input", NULL), "{\"a\":1} ",
 	    "JSON with blanks around it goes in as a string, blanks and all");
+	is_str(str_at(v[11], "input", NULL), "[\"\\ud800\"]",
+	    "JSON jq would refuse (an unpaired surrogate) goes in as a string");
 	ok(str_at(v[5], "reason", NULL) != NULL, "a reason is always given");
 out:
 	for (i = 0; i < n; i++)
