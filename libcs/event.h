@@ -16,8 +16,9 @@
  * NUL bytes, control characters JSON has no place for (form feed and
  * vertical tab, which yajl takes as blanks), malformed JSON, trailing
  * data after the object, a line whose JSON value is not an object, and
- * containers nested deeper than CS_JSON_MAX_DEPTH (CS_ETOOLONG).  A member whose name occurs twice
- * takes the last value, as in JavaScript (ev->repeated says which did).
+ * containers nested deeper than CS_JSON_MAX_DEPTH (CS_ETOOLONG).  A member
+ * whose name occurs twice takes the last value, as in JavaScript
+ * (ev->repeated says which did).
  * A UTF-8 byte order mark at the start of the line is skipped (ev->line
  * then starts after it).
  *

@@ -8,10 +8,10 @@
  * JSON (input_is_json) and it is, strictly (cs_json_check(): not nested
  * deeper than CS_JSON_MAX_DEPTH, no byte order mark), on one line, not
  * itself a JSON string and without \u0000 or an unpaired surrogate escape
- * (which jq and PostgreSQL refuse); else a JSON string of its text.  Either way the record is JSON and its input is the
- * input byte for byte.  A string that was not valid UTF-8
- * has each bad byte replaced by U+FFFD and the exact bytes added as
- * "input_base64", so nothing is lost.  A line too long to keep is recorded
+ * (which jq and PostgreSQL refuse); else a JSON string of its text.
+ * Either way the record is JSON and its input is the input byte for
+ * byte: a string that was not valid UTF-8 has each bad byte replaced by
+ * U+FFFD and the exact bytes added as "input_base64", so nothing is lost.  A line too long to keep is recorded
  * by its first bytes with "input_truncated":true and "input_bytes":N.
  *
  * Ownership: cs_rejects_open() allocates; cs_rejects_close() flushes,
