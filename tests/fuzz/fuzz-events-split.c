@@ -22,6 +22,8 @@ nonblank_lines(const char *p, size_t n)
 {
 	size_t off = 0, c = 0, i;
 
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		off = 3;	/* a byte order mark at the start is skipped */
 	while (off < n) {
 		const char *nl = memchr(p + off, '\n', n - off);
 		size_t len = nl ? (size_t)(nl - (p + off)) : n - off;

@@ -248,8 +248,12 @@ check_split(const char *s, size_t n)
 			    CS_JSON_MAX_DEPTH + 1), "an event record is JSON");
 			start = i + 1;
 		}
-	if (ev.count > 0)
-		FZ_CHECK(jv_valid_object(t, tn, CS_JSON_MAX_DEPTH),
+	/*
+	 * One JSON object a line; or, when the body is a sequence of
+	 * objects (pretty-printed, or concatenated), each of them.
+	 */
+	if (ev.count > 0 && !ev.documents)
+		FZ_CHECK(ev.count == 1 && jv_valid_object(t, tn, CS_JSON_MAX_DEPTH),
 		    "cs-fetch takes what is no JSON object");
 	cs_events_release(&ev);
 }
