@@ -624,10 +624,24 @@ r_key(void *ctx, const unsigned char *s, size_t n)
 	p->cur = i;
 	if (i < 0) {
 		if (p->unknown++ == 0) {
+			struct cs_buf dec = CS_BUF_INIT;
+			const char *end, *tok;
+
+			/* An escaped key as cs-transform decodes it: no '?'. */
+			if (bad_surrogate(p, s)) {
+				end = p->line + yajl_get_bytes_consumed(p->h);
+				tok = cs_json_string_start(p->line, end);
+				if (cs_json_decode(&dec, tok, (size_t)(end - tok),
+				    NULL) == -1)
+					return oom(p);
+				s = (const unsigned char *)dec.data;
+				n = dec.len;
+			}
 			p->first_unknown_len = n < sizeof(p->first_unknown) - 1 ?
 			    n : sizeof(p->first_unknown) - 1;
 			memcpy(p->first_unknown, s, p->first_unknown_len);
 			p->first_unknown[p->first_unknown_len] = '\0';
+			cs_buf_release(&dec);
 		}
 		return 1;
 	}

@@ -254,6 +254,11 @@ test_accessors(struct cs_row_parser *rp)
 	    "unknown keys do not make a row invalid");
 	is_int(cs_row_unknown_keys(rp), 2, "they are counted");
 	is_str(cs_row_first_unknown_key(rp, &n), "zeta", "the first is named");
+	snprintf(row, sizeof(row), "%s,\"k\\ud83dx\":1}", base);
+	ok(cs_row_parse(rp, row, strlen(row), &e) == CS_OK,
+	    "an unknown key with an unpaired surrogate");
+	is_str(cs_row_first_unknown_key(rp, &n), "k\xef\xbf\xbdx",
+	    "is named with U+FFFD, not yajl's '?' (nor a byte dropped)");
 
 	is_int(cs_row_column_index("ingest", 6), CS_ROW_NCOLS - 1,
 	    "column index of the last column");
