@@ -55,7 +55,8 @@ TESTS += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
 	tests/t6020-hostile-input.sh
 EXTRA_DIST += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
 	tests/t6020-hostile-input.sh tests/hostile.py \
-	tests/jsontestsuite.py tests/fuzz/run-fuzz tests/fuzz/corpus
+	tests/jsontestsuite.py tests/fuzz/run-fuzz tests/fuzz/corpus \
+	tests/fuzz/README
 
 # make fuzz: libFuzzer with ASan and UBSan, clang only here (the build
 # itself may use any compiler).  FUZZ_SECONDS per harness; FUZZ_JOBS at
