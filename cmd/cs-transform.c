@@ -149,9 +149,8 @@ reject_source(struct run *r, const char *file, uint64_t lineno,
 }
 
 /*
- * Record a reject.  json is the line's JSON text (without a byte order
- * mark) when it is valid JSON, else NULL; ev is the parsed event, if any,
- * for its _source.
+ * Record a reject.  json is the parsed line when it is valid JSON, else
+ * NULL; ev is the parsed event, if any, for its _source.
  */
 static void
 reject(struct run *r, const struct cs_line *line, const char *file,
@@ -163,8 +162,9 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 	reject_source(r, file, line->lineno, ev);
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
-	rj.input = json != NULL ? json->line : line->data;
-	rj.input_len = json != NULL ? json->len : line->len;
+	/* The line as read, byte order mark and all: libcs/reject decides. */
+	rj.input = line->data;
+	rj.input_len = line->len;
 	rj.input_is_json = json != NULL;
 	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
 	rj.source_json = r->source.data;

@@ -10,11 +10,11 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <yajl/yajl_tree.h>
 
 #include "awscred.h"
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "sigv4.h"
 #include "banned.h"
 
@@ -186,16 +186,32 @@ cs_aws_parse_expiration(const char *s, int64_t *usec)
 	return 0;
 }
 
+/*
+ * The string member name of the checked object json[0..len), decoded, or
+ * NULL (absent or not a string).  *bad is set when it holds \u0000 or an
+ * unpaired surrogate escape: a credential must be the characters sent.
+ */
 static char *
-json_string_dup(yajl_val root, const char *name)
+json_string_dup(const char *json, size_t len, const char *name, int *bad)
 {
-	const char *path[2] = { name, NULL };
-	yajl_val v = yajl_tree_get(root, path, yajl_t_string);
-	const char *s;
+	struct cs_json_member m;
+	struct cs_buf b = CS_BUF_INIT;
+	unsigned flags = 0;
+	char *s;
+	size_t n;
 
-	if (v == NULL || (s = YAJL_GET_STRING(v)) == NULL)
+	if (!cs_json_object_get(json, len, name, &m) ||
+	    m.type != CS_JSON_STRING)
 		return NULL;
-	return strdup(s);
+	/* One allocation (decoding never grows): no stray copy of a secret. */
+	if (cs_json_decode(&b, m.value, m.value_len, &flags) == -1) {
+		cs_buf_release(&b);
+		return NULL;
+	}
+	if (flags != 0)
+		*bad = 1;
+	s = cs_buf_detach(&b, &n);
+	return s;
 }
 
 static int
@@ -212,25 +228,21 @@ cs_aws_credentials_from_json(const char *json, size_t len,
     const char *source, struct cs_aws_credentials *out, struct cs_error *e)
 {
 	struct cs_aws_credentials c;
-	char errbuf[128], *copy, *code, *exp;
-	yajl_val root;
+	struct cs_json_info info;
+	char *code, *exp;
 	enum cs_err rc = CS_OK;
+	int bad = 0;
 
 	memset(&c, 0, sizeof(c));
-	/* yajl_tree_parse wants a NUL-terminated string. */
-	if ((copy = malloc(len + 1)) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	memcpy(copy, json, len);
-	copy[len] = '\0';
-	root = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
-	freezero(copy, len + 1);
-	if (root == NULL || !YAJL_IS_OBJECT(root)) {
-		yajl_tree_free(root);
-		/* errbuf may quote the input, which holds secrets: say less. */
+	/*
+	 * Strict JSON, not deeper than a record: the message never quotes
+	 * the text, which holds secrets.
+	 */
+	if (cs_json_check(json, len, CS_JSON_MAX_DEPTH, &info, NULL) != CS_OK ||
+	    info.type != CS_JSON_OBJECT)
 		return cs_error_set(e, CS_EPROTO,
 		    "%s: the credentials are not a JSON object", source);
-	}
-	if ((code = json_string_dup(root, "Code")) != NULL) {
+	if ((code = json_string_dup(json, len, "Code", &bad)) != NULL) {
 		if (strcmp(code, "Success") != 0)
 			rc = cs_error_set(e, CS_EUNAVAIL,
 			    "%s: the credentials' Code is '%.64s', not Success",
@@ -239,16 +251,17 @@ cs_aws_credentials_from_json(const char *json, size_t len,
 		if (rc != CS_OK)
 			goto out;
 	}
-	c.access_key_id = json_string_dup(root, "AccessKeyId");
-	c.secret_access_key = json_string_dup(root, "SecretAccessKey");
-	c.session_token = json_string_dup(root, "Token");
+	c.access_key_id = json_string_dup(json, len, "AccessKeyId", &bad);
+	c.secret_access_key = json_string_dup(json, len, "SecretAccessKey", &bad);
+	c.session_token = json_string_dup(json, len, "Token", &bad);
 	if (c.access_key_id == NULL || c.secret_access_key == NULL ||
 	    *c.access_key_id == '\0' || *c.secret_access_key == '\0') {
 		rc = cs_error_set(e, CS_EPROTO,
 		    "%s: AccessKeyId or SecretAccessKey missing", source);
 		goto out;
 	}
-	if (has_control(c.access_key_id) || has_control(c.secret_access_key) ||
+	if (bad || has_control(c.access_key_id) ||
+	    has_control(c.secret_access_key) ||
 	    (c.session_token != NULL && has_control(c.session_token))) {
 		rc = cs_error_set(e, CS_EPROTO,
 		    "%s: the credentials hold control characters", source);
@@ -258,7 +271,7 @@ cs_aws_credentials_from_json(const char *json, size_t len,
 		free(c.session_token);
 		c.session_token = NULL;
 	}
-	if ((exp = json_string_dup(root, "Expiration")) != NULL) {
+	if ((exp = json_string_dup(json, len, "Expiration", &bad)) != NULL) {
 		if (cs_aws_parse_expiration(exp, &c.expires) == -1)
 			rc = cs_error_set(e, CS_EPROTO,
 			    "%s: bad Expiration '%.40s'", source, exp);
@@ -271,7 +284,6 @@ cs_aws_credentials_from_json(const char *json, size_t len,
 	memset(&c, 0, sizeof(c));
 out:
 	cs_aws_credentials_release(&c);
-	yajl_tree_free(root);
 	return rc;
 }
 

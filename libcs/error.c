@@ -41,6 +41,77 @@ cs_strerror(enum cs_err code)
 	return "unknown error";
 }
 
+/* Length of the UTF-8 character at s (n available), 0 if it is not one. */
+static size_t
+utf8_char(const unsigned char *s, size_t n)
+{
+	size_t k, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return k;
+}
+
+size_t
+cs_visible(char *dst, size_t size, const char *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)src;
+	size_t i = 0, o = 0, k;
+
+	if (size == 0)
+		return 0;
+	while (i < n) {
+		k = u[i] >= 0x80 ? utf8_char(u + i, n - i) : 1;
+		/* C0, DEL, C1 (U+0080 to U+009F) and bytes that are not UTF-8. */
+		if (k == 0 || u[i] < 0x20 || u[i] == 0x7f ||
+		    (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
+			if (k == 0)
+				k = 1;
+			if (o + 4 * k >= size)
+				break;
+			for (; k > 0; k--, i++) {
+				dst[o++] = '\\';
+				dst[o++] = 'x';
+				dst[o++] = hex[u[i] >> 4];
+				dst[o++] = hex[u[i] & 15];
+			}
+			continue;
+		}
+		if (o + k >= size)
+			break;
+		memcpy(dst + o, src + i, k);
+		o += k;
+		i += k;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* Format into e->msg with what the arguments brought in made visible. */
+static void
+set_msg(struct cs_error *e, const char *fmt, va_list ap)
+{
+	char raw[sizeof(e->msg)];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	cs_visible(e->msg, sizeof(e->msg), raw, strlen(raw));
+}
+
 enum cs_err
 cs_error_set(struct cs_error *e, enum cs_err code, const char *fmt, ...)
 {
@@ -50,7 +121,7 @@ cs_error_set(struct cs_error *e, enum cs_err code, const char *fmt, ...)
 		return code;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	set_msg(e, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -66,7 +137,7 @@ cs_error_set_errno(struct cs_error *e, enum cs_err code, int errnum,
 		return code;
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	set_msg(e, fmt, ap);
 	va_end(ap);
 	len = strlen(e->msg);
 	snprintf(e->msg + len, sizeof(e->msg) - len, ": %s", strerror(errnum));

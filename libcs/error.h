@@ -52,7 +52,10 @@ const char *cs_strerror(enum cs_err code);
 
 /*
  * Set *e (when not NULL) to code and a printf-style message, truncated to
- * fit.  Returns code, so that "return cs_error_set(e, ...)" reads well.
+ * fit, made visible with cs_visible() (messages quote input: a key, a
+ * bucket, a value; input must not write a line of a log or a terminal
+ * escape).  Returns code, so that "return cs_error_set(e, ...)" reads
+ * well.
  */
 enum cs_err cs_error_set(struct cs_error *e, enum cs_err code,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -60,6 +63,14 @@ enum cs_err cs_error_set(struct cs_error *e, enum cs_err code,
 /* Like cs_error_set, with ": strerror(errno)" appended. */
 enum cs_err cs_error_set_errno(struct cs_error *e, enum cs_err code,
     int errnum, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Copy src[0..n) to dst (size bytes, always NUL-terminated, cut at a
+ * character that does not fit) with each control character (C0, DEL and
+ * C1) and each byte that is not UTF-8 written as \xNN.  Returns the
+ * length written.
+ */
+size_t cs_visible(char *dst, size_t size, const char *src, size_t n);
 
 /* Clear *e to CS_OK and an empty message. */
 void cs_error_clear(struct cs_error *e);

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "json.h"
 #include "banned.h"
 
 /*
@@ -314,16 +315,17 @@ cs_text_check(const char *s, size_t n, size_t *off)
 	uint64_t w;
 
 	while (i < n) {
-		/* 8 bytes at a time while they are ASCII and not NUL. */
+		/* 8 bytes at a time while they are ASCII and not control. */
 		while (i + 8 <= n) {
 			memcpy(&w, u + i, 8);
-			if (((w | ((w - ONES) & ~w)) & HIGHS) != 0)
+			if (((w | ((w - ONES * 0x20) & ~w)) & HIGHS) != 0)
 				break;
 			i += 8;
 		}
 		stop = i + 8 < n ? i + 8 : n;
 		while (i < stop) {
-			if (u[i] == 0) {
+			if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
+			    u[i] != '\r') {
 				*off = i;
 				return CS_EJSON;
 			}
@@ -339,6 +341,19 @@ cs_text_check(const char *s, size_t n, size_t *off)
 		}
 	}
 	return CS_OK;
+}
+
+enum cs_err
+cs_text_error(struct cs_error *e, enum cs_err code, const char *what,
+    const char *s, size_t off)
+{
+	if (code == CS_EUTF8)
+		return cs_error_set(e, code, "%sinvalid UTF-8 at byte %zu", what,
+		    off);
+	if (s[off] == '\0')
+		return cs_error_set(e, code, "%sNUL byte at byte %zu", what, off);
+	return cs_error_set(e, code, "%smalformed JSON at byte %zu: control "
+	    "character 0x%02x", what, off, (unsigned char)s[off]);
 }
 
 /* --- callbacks ------------------------------------------------------- */
@@ -574,6 +589,13 @@ on_open(struct cs_event_parser *p, enum cs_jtype t)
 	}
 	if (!value_field(p, &f, "an array"))
 		return 0;
+	if (p->depth >= CS_JSON_MAX_DEPTH) {
+		snprintf(p->errmsg, sizeof(p->errmsg),
+		    "JSON nested deeper than %d levels at byte %zu",
+		    CS_JSON_MAX_DEPTH, p->finishing ? p->len : consumed(p) - 1);
+		p->err = CS_ETOOLONG;
+		return 0;
+	}
 	p->depth++;
 	if (p->depth <= MAX_DEPTH) {
 		p->pending[p->depth] = NONE;
@@ -730,8 +752,7 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	ev->line = line;
 	ev->len = len;
 	if ((code = cs_text_check(line, len, &off)) != CS_OK)
-		return cs_error_set(e, code, code == CS_EUTF8 ?
-		    "invalid UTF-8 at byte %zu" : "NUL byte at byte %zu", off);
+		return cs_text_error(e, code, "", line, off);
 	if (p->h == NULL && new_handle(p) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	cs_buf_reset(&p->dec);

@@ -13,9 +13,12 @@
  * What is refused, with a message that says where: bytes that are not
  * strict UTF-8 (also the overlong forms, surrogates and code points above
  * U+10FFFF that yajl itself lets through, since PostgreSQL refuses them),
- * NUL bytes, malformed JSON, trailing data after the object, and a line
- * whose JSON value is not an object.  A member whose name occurs twice
- * takes the last value, as in JavaScript (ev->repeated says which did).
+ * NUL bytes, control characters JSON has no place for (form feed and
+ * vertical tab, which yajl takes as blanks), malformed JSON, trailing
+ * data after the object, a line whose JSON value is not an object, and
+ * containers nested deeper than CS_JSON_MAX_DEPTH (CS_ETOOLONG).  A member
+ * whose name occurs twice takes the last value, as in JavaScript
+ * (ev->repeated says which did).
  * A UTF-8 byte order mark at the start of the line is skipped (ev->line
  * then starts after it).
  *
@@ -34,7 +37,8 @@
  *
  * Errors: cs_event_parse() returns CS_OK; CS_EUTF8 (invalid UTF-8);
  * CS_EJSON (malformed JSON, a NUL byte, data after the object); CS_ETYPE
- * (valid JSON, but not an object); CS_ENOMEM.  e->msg holds the reason,
+ * (valid JSON, but not an object); CS_ETOOLONG (nested too deeply);
+ * CS_ENOMEM.  e->msg holds the reason,
  * one line, with the byte offset (0-based) where it applies.
  */
 #ifndef CS_EVENT_H
@@ -195,10 +199,15 @@ const char *cs_event_field_path(enum cs_event_field f);
 int cs_json_append_safe(struct cs_buf *b, const char *json, size_t len);
 
 /*
- * Check that s[0..len) is strict UTF-8 with no NUL byte.  CS_OK, or
- * CS_EUTF8 / CS_EJSON (NUL) with *off set to the offending byte.  Fast on
+ * Check that s[0..len) is strict UTF-8 with no NUL byte and no control
+ * character but tab, LF and CR (no other can stand anywhere in JSON text:
+ * yajl takes form feed and vertical tab as blanks).  CS_OK, or CS_EUTF8 /
+ * CS_EJSON (NUL, control) with *off set to the offending byte.  Fast on
  * ASCII: it looks at 8 bytes at a time.
  */
 enum cs_err cs_text_check(const char *s, size_t len, size_t *off);
+/* Set e to the reason cs_text_check() gave code at s[off], after what. */
+enum cs_err cs_text_error(struct cs_error *e, enum cs_err code,
+    const char *what, const char *s, size_t off);
 
 #endif

@@ -10,12 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <yajl/yajl_parse.h>
-#include <yajl/yajl_tree.h>
 #include <zlib.h>
 
 #include "buf.h"
 #include "events.h"
+#include "json.h"
 #include "ndjson.h"
 #include "s3.h"
 #include "timeutil.h"
@@ -49,26 +48,53 @@ cs_events_ref_release(struct cs_events_ref *ref)
 	ref->bucket = ref->key = ref->etag = NULL;
 }
 
-static const char *
-tree_string(yajl_val obj, const char *name, int *present)
+/*
+ * The string member name of the object text s[0..n), decoded into out:
+ * 1 when it is a string, 0 when absent or null (*present says which), -1
+ * when it is another type.  *flags gets the string's CS_JSON_* flags.
+ */
+static int
+member_string(const char *s, size_t n, const char *name, struct cs_buf *out,
+    int *present, unsigned *flags)
 {
-	const char *path[] = { name, NULL };
-	yajl_val v = yajl_tree_get(obj, path, yajl_t_any);
+	struct cs_json_member m;
 
-	*present = v != NULL && !YAJL_IS_NULL(v);
-	return v != NULL && YAJL_IS_STRING(v) ? YAJL_GET_STRING(v) : NULL;
+	cs_buf_reset(out);
+	*flags = 0;
+	*present = cs_json_object_get(s, n, name, &m) && m.type != CS_JSON_NULL;
+	if (!*present)
+		return 0;
+	if (m.type != CS_JSON_STRING)
+		return -1;
+	if (cs_json_decode(out, m.value, m.value_len, flags) == -1 ||
+	    cs_buf_reserve(out, 1) == -1)
+		return -2;
+	return 1;
+}
+
+/* A name (bucket, key, etag) must be the characters the record wrote. */
+static enum cs_err
+name_flags(const char *what, unsigned flags, struct cs_error *e)
+{
+	if (flags & CS_JSON_NUL)
+		return cs_error_set(e, CS_EINVAL, "%s holds \\u0000", what);
+	if (flags & CS_JSON_SURROGATE)
+		return cs_error_set(e, CS_EINVAL,
+		    "%s holds an unpaired surrogate escape", what);
+	return CS_OK;
 }
 
 enum cs_err
 cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
     struct cs_error *e)
 {
-	char errbuf[128], *copy;
-	const char *s;
-	yajl_val root, v;
-	const char *sizepath[] = { "size", NULL };
+	struct cs_buf v = CS_BUF_INIT;
+	struct cs_json_info info;
+	struct cs_json_member m;
+	struct cs_error ce;
 	enum cs_err rc = CS_OK;
-	int present;
+	unsigned flags;
+	int present, r;
 
 	memset(ref, 0, sizeof(*ref));
 	ref->last_modified = INT64_MIN;
@@ -92,60 +118,80 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 	if (len == 0 || line[0] != '{')
 		return cs_error_set(e, CS_EINVAL,
 		    "neither an object record nor an s3:// URL");
-	if ((copy = strndup(line, len)) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	errbuf[0] = '\0';
-	root = yajl_tree_parse(copy, errbuf, sizeof(errbuf));
-	free(copy);
-	if (root == NULL) {
-		errbuf[strcspn(errbuf, "\n")] = '\0';
-		return cs_error_set(e, CS_EJSON, "malformed object record: %s",
-		    errbuf[0] ? errbuf : "parse error");
-	}
+	if ((rc = cs_json_check(line, len, CS_JSON_MAX_DEPTH, &info, &ce)) !=
+	    CS_OK)
+		return cs_error_set(e, rc == CS_ETOOLONG ? rc : CS_EJSON,
+		    "malformed object record: %s", ce.msg);
 	ref->is_json = 1;
-	if (!YAJL_IS_OBJECT(root)) {
+	if (info.type != CS_JSON_OBJECT) {
 		rc = cs_error_set(e, CS_ETYPE, "object record is not a JSON object");
 		goto out;
 	}
-	if ((s = tree_string(root, "bucket", &present)) == NULL) {
+	if ((r = member_string(line, len, "bucket", &v, &present, &flags)) != 1) {
+		if (r == -2)
+			goto nomem;
 		rc = cs_error_set(e, present ? CS_ETYPE : CS_EMISSING,
 		    present ? "bucket is not a string" : "object record without a bucket");
 		goto out;
 	}
-	if (!cs_s3_bucket_valid(s)) {
-		rc = cs_error_set(e, CS_EINVAL, "'%.80s' is not a bucket name", s);
+	if ((rc = name_flags("bucket", flags, e)) != CS_OK)
+		goto out;
+	if (!cs_s3_bucket_valid(v.data)) {
+		rc = cs_error_set(e, CS_EINVAL, "'%.80s' is not a bucket name",
+		    v.data);
 		goto out;
 	}
-	if ((ref->bucket = strdup(s)) == NULL)
+	if ((ref->bucket = strdup(v.data)) == NULL)
 		goto nomem;
-	if ((s = tree_string(root, "key", &present)) == NULL || s[0] == '\0') {
+	if ((r = member_string(line, len, "key", &v, &present, &flags)) != 1 ||
+	    v.len == 0) {
+		if (r == -2)
+			goto nomem;
 		rc = cs_error_set(e, present ? CS_ETYPE : CS_EMISSING,
 		    present ? "key is not a non-empty string" :
 		    "object record without a key");
 		goto out;
 	}
-	if (strlen(s) > 1024) {
+	if ((rc = name_flags("key", flags, e)) != CS_OK)
+		goto out;
+	if (v.len > 1024) {
 		rc = cs_error_set(e, CS_EINVAL, "key longer than 1024 bytes");
 		goto out;
 	}
-	if ((ref->key = strdup(s)) == NULL)
+	if ((ref->key = strdup(v.data)) == NULL)
 		goto nomem;
-	if ((s = tree_string(root, "etag", &present)) != NULL &&
-	    (ref->etag = strdup(s)) == NULL)
+	if ((r = member_string(line, len, "etag", &v, &present, &flags)) == -2)
 		goto nomem;
-	if ((s = tree_string(root, "last_modified", &present)) != NULL &&
-	    cs_time_parse(s, strlen(s), &ref->last_modified) != 0) {
-		rc = cs_error_set(e, CS_ETIME, "bad last_modified '%.40s'", s);
+	if (r == 1) {
+		if ((rc = name_flags("etag", flags, e)) != CS_OK)
+			goto out;
+		if ((ref->etag = strdup(v.data)) == NULL)
+			goto nomem;
+	}
+	if ((r = member_string(line, len, "last_modified", &v, &present,
+	    &flags)) == -2)
+		goto nomem;
+	if (r == 1 && (flags != 0 ||
+	    cs_time_parse(v.data, v.len, &ref->last_modified) != 0)) {
+		rc = cs_error_set(e, CS_ETIME, "bad last_modified '%.40s'", v.data);
 		goto out;
 	}
-	v = yajl_tree_get(root, sizepath, yajl_t_any);
-	if (v != NULL && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0)
-		ref->size = YAJL_GET_INTEGER(v);
+	if (cs_json_object_get(line, len, "size", &m) &&
+	    m.type == CS_JSON_NUMBER) {
+		int64_t size = 0;
+		size_t i;
+
+		for (i = 0; i < m.value_len && m.value[i] >= '0' &&
+		    m.value[i] <= '9' && size <= (INT64_MAX - 9) / 10; i++)
+			size = size * 10 + (m.value[i] - '0');
+		if (i == m.value_len && i > 0)
+			ref->size = size;
+	}
 	goto out;
 nomem:
 	rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 out:
-	yajl_tree_free(root);
+	cs_buf_release(&v);
 	if (rc != CS_OK) {
 		int was_json = ref->is_json;
 
@@ -250,66 +296,26 @@ cs_events_decode(const char *key, const char *content_encoding,
 	return rc;
 }
 
-/* Validation with yajl: is a text exactly one JSON object? */
+/*
+ * Validation: is a text exactly one JSON object?  cs_json_check(), not
+ * yajl: yajl takes form feed and vertical tab as blanks and an
+ * unterminated string after the object, and append_record() relies on
+ * the document ending with its '}'.
+ */
 
 enum verdict { V_OBJECT, V_OTHER_JSON, V_INVALID };
-
-struct vstate {
-	int depth;
-	int top_map;
-	int values;
-};
-
-static void
-top_value(struct vstate *v, int is_map)
-{
-	if (v->depth == 0) {
-		v->values++;
-		v->top_map = is_map;
-	}
-}
-
-static int v_null(void *c) { top_value(c, 0); return 1; }
-static int v_bool(void *c, int b) { (void)b; top_value(c, 0); return 1; }
-static int v_number(void *c, const char *s, size_t n) { (void)s; (void)n; top_value(c, 0); return 1; }
-static int v_string(void *c, const unsigned char *s, size_t n) { (void)s; (void)n; top_value(c, 0); return 1; }
-static int v_key(void *c, const unsigned char *s, size_t n) { (void)c; (void)s; (void)n; return 1; }
-static int v_start_map(void *c) { struct vstate *v = c; top_value(v, 1); v->depth++; return 1; }
-static int v_end(void *c) { ((struct vstate *)c)->depth--; return 1; }
-static int v_start_array(void *c) { struct vstate *v = c; top_value(v, 0); v->depth++; return 1; }
-
-static const yajl_callbacks vcb = {
-	v_null, v_bool, NULL, NULL, v_number, v_string,
-	v_start_map, v_key, v_end, v_start_array, v_end
-};
 
 static enum verdict
 validate(const char *p, size_t n, char *why, size_t whysize)
 {
-	struct vstate st = { 0, 0, 0 };
-	yajl_handle h = yajl_alloc(&vcb, NULL, &st);
-	yajl_status s;
+	struct cs_json_info info;
+	struct cs_error e;
 
-	if (h == NULL) {
-		strlcpy(why, "out of memory", whysize);
+	if (cs_json_check(p, n, CS_JSON_MAX_DEPTH, &info, &e) != CS_OK) {
+		strlcpy(why, e.msg, whysize);
 		return V_INVALID;
 	}
-	s = yajl_parse(h, (const unsigned char *)p, n);
-	if (s == yajl_status_ok)
-		s = yajl_complete_parse(h);
-	if (s != yajl_status_ok) {
-		unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)p, n);
-
-		snprintf(why, whysize, "malformed JSON: %s",
-		    msg != NULL ? (char *)msg : "parse error");
-		why[strcspn(why, "\n")] = '\0';
-		if (msg != NULL)
-			yajl_free_error(h, msg);
-		yajl_free(h);
-		return V_INVALID;
-	}
-	yajl_free(h);
-	if (st.values == 1 && st.top_map)
+	if (info.type == CS_JSON_OBJECT)
 		return V_OBJECT;
 	strlcpy(why, "not a JSON object", whysize);
 	return V_OTHER_JSON;

@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "event.h"
 #include "ingest.h"
+#include "json.h"
 #include "ndjson.h"
 #include "timeutil.h"
 #include "uuid.h"
@@ -68,6 +69,9 @@ struct jscan {
 	int pending;		/* field named by the last key, or -1 */
 	int top;		/* type of the top-level value */
 	int nomem;
+	const char *in;		/* the text scanned */
+	size_t in_len;
+	yajl_handle h;
 };
 
 static int
@@ -112,10 +116,34 @@ jcb_number(void *ctx, const char *p, size_t n)
 	return jscan_record(ctx, JT_NUMBER, p, n, 0);
 }
 
+/*
+ * A string: yajl decodes escapes itself, turning an unpaired surrogate
+ * into '?' or another character; a string with escapes is decoded from
+ * its token instead, as cs-transform decodes it (U+FFFD).
+ */
 static int
 jcb_string(void *ctx, const unsigned char *p, size_t n)
 {
-	return jscan_record(ctx, JT_STRING, (const char *)p, n, 0);
+	struct jscan *s = ctx;
+	const char *end, *tok;
+	struct jval *v;
+
+	if ((const char *)p >= s->in && (const char *)p < s->in + s->in_len)
+		return jscan_record(ctx, JT_STRING, (const char *)p, n, 0);
+	if (s->pending < 0)
+		return jscan_record(ctx, JT_STRING, NULL, 0, 0);
+	v = &s->vals[s->pending];
+	if (jscan_record(ctx, JT_STRING, NULL, 0, 0) == 0)
+		return 0;
+	end = s->in + yajl_get_bytes_consumed(s->h);
+	tok = cs_json_string_start(s->in, end);
+	v->off = s->text.len;
+	if (cs_json_decode(&s->text, tok, (size_t)(end - tok), NULL) == -1) {
+		s->nomem = 1;
+		return 0;
+	}
+	v->len = s->text.len - v->off;
+	return 1;
 }
 
 /* A member given twice takes its last value: forget what the first held. */
@@ -249,6 +277,8 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 {
 	yajl_handle h;
 	yajl_status st;
+	struct cs_error ce;
+	enum cs_err rc;
 	char why[160];
 
 	memset(vals, 0, sizeof(*vals) * (size_t)nfields);
@@ -263,6 +293,9 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 	s->nomem = 0;
 	if ((h = yajl_alloc(&jscan_callbacks, NULL, s)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	s->in = p;
+	s->in_len = n;
+	s->h = h;
 	st = yajl_parse(h, (const unsigned char *)p, n);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
@@ -281,6 +314,9 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 		    what, at, why);
 	}
 	yajl_free(h);
+	/* What yajl takes and JSON does not (form feed, trailing string...). */
+	if ((rc = cs_json_check(p, n, CS_JSON_MAX_DEPTH, NULL, &ce)) != CS_OK)
+		return cs_error_set(e, rc, "%s%s", what, ce.msg);
 	return CS_OK;
 }
 
@@ -479,9 +515,7 @@ check_text(const char *p, size_t n, const char *what, struct cs_error *e)
 	size_t off;
 
 	if ((rc = cs_text_check(p, n, &off)) != CS_OK)
-		return cs_error_set(e, rc, rc == CS_EUTF8 ?
-		    "%sinvalid UTF-8 at byte %zu" : "%sNUL byte at byte %zu",
-		    what, off);
+		return cs_text_error(e, rc, what, p, off);
 	return CS_OK;
 }
 
@@ -678,7 +712,7 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT) {
 		if ((rc = kept_ingest(ig, ev, e)) != CS_OK)
 			return rc;
-		if ((rc = build_body(ig, ev, line, len, 0, 0, NULL, e)) != CS_OK)
+		if ((rc = build_body(ig, ev, line, len, 0, 1, NULL, e)) != CS_OK)
 			return rc;
 		rq = &ig->ev.f[CS_EV_INGEST_REQUEST_ID];
 		return name_event(ig, ev, rq->type == CS_JT_STRING ?
@@ -687,7 +721,7 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 	memset(v, 0, sizeof(v));
 	ev->received_at = ig->cfg.clock();
 	ev->received_at -= ev->received_at % 1000;	/* stored in ms */
-	if ((rc = build_body(ig, ev, line, len, 1, 0, v, e)) != CS_OK)
+	if ((rc = build_body(ig, ev, line, len, 1, 1, v, e)) != CS_OK)
 		return rc;
 	return name_event(ig, ev, NULL, 0, e);
 }
@@ -842,6 +876,14 @@ ingest_apigw(struct cs_ingest *ig, const char *line, size_t len,
 			    "body is not valid base64");
 		p = ig->payload.data != NULL ? ig->payload.data : "";
 		n = ig->payload.len;
+	}
+	/*
+	 * A byte order mark at the start of the body is dropped, as at the
+	 * start of a line: stored, it would be in the middle of a batch.
+	 */
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
 	}
 	if ((rc = check_payload(ig, p, n, "body: ", e)) != CS_OK)
 		return rc;

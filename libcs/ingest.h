@@ -7,7 +7,12 @@
  * JSON object), or with the apigw option an API Gateway HTTP API request
  * event (payload format 2.0) whose body is the payload.  The payload must
  * be strict UTF-8 without NUL bytes, one JSON object, at most
- * max_event_bytes long, with a string eventName (or event_name).
+ * max_event_bytes long, with a string eventName (or event_name).  The
+ * line (and the envelope) must be JSON as RFC 8259 has it
+ * (cs_json_check(): yajl takes more) nested at most CS_JSON_MAX_DEPTH
+ * deep.  A UTF-8 byte order mark at the start of the line, or of the
+ * envelope's body, is dropped.  The envelope's strings are decoded as
+ * cs-transform decodes them: an unpaired surrogate escape becomes U+FFFD.
  *
  * The _ingest block.  A payload that carries an _ingest object (a backfill
  * or a replay) keeps it byte for byte; its receivedAt must be a timestamp,
@@ -15,8 +20,9 @@
  * rather than stamped with the time of this run: a rerun would put it in
  * another hour, a duplicate).  Otherwise _ingest is added as the last
  * member of the object, just before its final '}', every other byte of the
- * line unchanged (but blanks around the object and a UTF-8 byte order mark
- * before it), with these members in this order:
+ * line unchanged (but blanks around the object, a UTF-8 byte order mark
+ * before it, and CR or LF between tokens, which become spaces: a stored
+ * event is one line), with these members in this order:
  *
  *	receivedAt  requestContext.timeEpoch (apigw), else now; UTC, ms
  *	sourceIp    requestContext.http.sourceIp

@@ -201,6 +201,21 @@ cs_ini_parse(const char *text, size_t len, const char *name,
 			    "'%s' line %zu: NUL byte", name, lineno);
 			goto done;
 		}
+		/*
+		 * A CR but at the end ends a line for Python (botocore) and
+		 * would put a line break in a value here; no other control
+		 * character belongs in a value either.
+		 */
+		for (i = 0; i < n; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t' &&
+			    line[i] != '\f' && line[i] != '\v' &&
+			    (line[i] != '\r' || i + 1 != n)) {
+				rc = cs_error_set(e, CS_ECONFIG, "'%s' line %zu: "
+				    "control character 0x%02x", name, lineno,
+				    (unsigned char)line[i]);
+				goto done;
+			}
+		i = 0;
 		while (i < n && is_blank((unsigned char)line[i]))
 			i++;
 		if (i == n || line[i] == '#' || line[i] == ';')

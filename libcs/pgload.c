@@ -206,11 +206,13 @@ unlock(struct cs_pgload *l)
 static void
 vnotice_locked(struct cs_pgload *l, const char *fmt, va_list ap)
 {
-	char msg[600];
+	char raw[600], msg[600];
 
 	if (l->o.notice == NULL)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* Notices quote keys of rows: no control character gets through. */
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	cs_visible(msg, sizeof(msg), raw, strlen(raw));
 	l->o.notice(l->o.notice_ctx, msg);
 }
 
@@ -1571,8 +1573,9 @@ cs_pgload_add(struct cs_pgload *l, const char *data, size_t len, int too_long,
 	if ((rc = cs_row_parse(l->rp, data, len, &re)) != CS_OK) {
 		if (rc == CS_ENOMEM)
 			return cs_error_set(e, rc, "%s", re.msg);
-		return add_reject(l, re.msg, data, len, rc != CS_EJSON, len, name,
-		    lineno, e);
+		/* A row refused partway may not be JSON: cs_row_parse() says. */
+		return add_reject(l, re.msg, data, len, rc != CS_EJSON &&
+		    rc != CS_EUTF8 && rc != CS_ETOOLONG, len, name, lineno, e);
 	}
 	count_object(l);
 	if (cs_row_unknown_keys(l->rp) > 0)

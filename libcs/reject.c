@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "json.h"
 #include "reject.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -74,6 +75,32 @@ append_json_one_line(struct cs_buf *b, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * Is input[0..n) to be written as the JSON it is?  Only when it is JSON
+ * exactly (a line refused partway, one with a byte order mark or nested
+ * deeper than a record is not: the caller's word is not enough, or the
+ * input could write the record's fields), one line as it is, with no
+ * blank around it, and not a JSON string, so that the record's input is
+ * the input byte for byte.
+ */
+static int
+embeddable(const char *input, size_t n)
+{
+	struct cs_json_info info;
+
+	/*
+	 * A JSON string goes in as a string of its text: embedded, "a"
+	 * could not be told from the line a (found by fuzz-events-split).
+	 * So does JSON holding \u0000 or an unpaired surrogate escape: jq
+	 * and PostgreSQL refuse such text, and a reject must be readable.
+	 */
+	return n > 0 && memchr(input, '\n', n) == NULL &&
+	    memchr(input, '\r', n) == NULL &&
+	    cs_json_check(input, n, CS_JSON_MAX_DEPTH, &info, NULL) == CS_OK &&
+	    info.type != CS_JSON_STRING && info.start == 0 && info.end == n &&
+	    info.flags == 0;
+}
+
 static int
 build(struct cs_rejects *r, const struct cs_reject *rj)
 {
@@ -96,8 +123,8 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	    cs_buf_append_str(b, ",\"input\":") == -1)
 		return -1;
 	/* A prefix of a JSON text is not JSON: it goes in as a string. */
-	if (rj->input_is_json && !truncated && input_len > 0) {
-		if (append_json_one_line(b, input, input_len) == -1)
+	if (rj->input_is_json && !truncated && embeddable(input, input_len)) {
+		if (cs_buf_append(b, input, input_len) == -1)
 			return -1;
 	} else {
 		if (cs_buf_append_json_string_lossy(b, input, input_len,
@@ -115,7 +142,11 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 		return -1;
 	if (rj->source_json != NULL && rj->source_len > 0 &&
 	    (cs_buf_append_str(b, ",\"source\":") == -1 ||
-	    append_json_one_line(b, rj->source_json, rj->source_len) == -1))
+	    (cs_json_check(rj->source_json, rj->source_len, CS_JSON_MAX_DEPTH,
+	    NULL, NULL) == CS_OK ?
+	    append_json_one_line(b, rj->source_json, rj->source_len) :
+	    cs_buf_append_json_string_lossy(b, rj->source_json, rj->source_len,
+	    NULL)) == -1))
 		return -1;
 	at_len = cs_time_format_ms(cs_time_now(), at);
 	if (cs_buf_append_str(b, ",\"at\":\"") == -1 ||

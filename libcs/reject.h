@@ -4,10 +4,14 @@
  *   {"tool":"cs-transform","reason":"eventName is not a string",
  *    "input":<the line>,"source":{...},"at":"2026-11-24T11:00:03.120Z"}
  *
- * input is the original line as JSON when it is valid JSON
- * (input_is_json), else a JSON string.  A string that was not valid UTF-8
- * has each bad byte replaced by U+FFFD and the exact bytes added as
- * "input_base64", so nothing is lost.  A line too long to keep is recorded
+ * input is the original line as JSON when the caller says it is valid
+ * JSON (input_is_json) and it is, strictly (cs_json_check(): not nested
+ * deeper than CS_JSON_MAX_DEPTH, no byte order mark), on one line, not
+ * itself a JSON string and without \u0000 or an unpaired surrogate escape
+ * (which jq and PostgreSQL refuse); else a JSON string of its text.
+ * Either way the record is JSON and its input is the input byte for
+ * byte: a string that was not valid UTF-8 has each bad byte replaced by
+ * U+FFFD and the exact bytes added as "input_base64", so nothing is lost.  A line too long to keep is recorded
  * by its first bytes with "input_truncated":true and "input_bytes":N.
  *
  * Ownership: cs_rejects_open() allocates; cs_rejects_close() flushes,

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "row.h"
 #include "timeutil.h"
 #include "uuid.h"
@@ -81,6 +82,7 @@ struct cs_row_parser {
 	int depth;		/* 1 inside the row object */
 	int seen_row;
 	const char *line;	/* the row being parsed */
+	size_t len;
 	size_t namelen[CS_ROW_NCOLS];
 	int cur;		/* column of the current key, -1 unknown */
 	int hint;		/* the column most likely named next */
@@ -184,6 +186,26 @@ jchk_string(struct jchk *c, const unsigned char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A string with escapes: yajl gave its decoded value, which holds '?' or
+ * another character for an unpaired surrogate escape.  Such a string is
+ * refused (PostgreSQL cannot store it either): say so from its token.
+ */
+static int
+bad_surrogate(const struct cs_row_parser *p, const unsigned char *s)
+{
+	const char *end, *tok;
+
+	if ((const char *)s >= p->line && (const char *)s < p->line + p->len)
+		return 0;	/* no escape: the body in the line */
+	end = p->line + yajl_get_bytes_consumed(p->h);
+	tok = cs_json_string_start(p->line, end);
+	return (cs_json_string_flags(tok, (size_t)(end - tok)) &
+	    CS_JSON_SURROGATE) != 0;
+}
+
+#define SURROGATE_WHY "holds an unpaired surrogate escape, which is not a character"
+
 static int
 jchk_open(struct jchk *c)
 {
@@ -283,6 +305,8 @@ jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
 {
 	struct colval *v = &p->v[p->cur];
 	struct jchk c;
+	struct cs_json_info info;
+	struct cs_error ce;
 	yajl_handle h;
 	yajl_status st;
 	char msg[160];
@@ -310,6 +334,19 @@ jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
 		return 0;
 	}
 	yajl_free(h);
+	/* What yajl takes and JSON does not, and escapes jsonb refuses. */
+	if (cs_json_check((const char *)s, n, CS_ROW_MAX_DEPTH, &info, &ce) !=
+	    CS_OK) {
+		p->err = cs_error_set(p->e, ce.code == CS_ETOOLONG ? CS_EINVAL :
+		    CS_EJSON, "%s is not JSON text: %s",
+		    cs_row_columns[p->cur].name, ce.msg);
+		return 0;
+	}
+	if (info.flags & CS_JSON_SURROGATE) {
+		p->err = cs_error_set(p->e, CS_EINVAL, "%s " SURROGATE_WHY,
+		    cs_row_columns[p->cur].name);
+		return 0;
+	}
 	v->off = p->scratch.len;
 	v->len = n;
 	if (cs_buf_append(&p->scratch, s, n) == -1)
@@ -433,11 +470,19 @@ r_string(void *ctx, const unsigned char *s, size_t n)
 	struct colval *v;
 	int r;
 
-	if (p->mode == M_CAPTURE)
-		return jchk_string(&p->chk, s, n) == 0 ? 1 : chk_failed(p);
+	if (p->mode == M_CAPTURE) {
+		if (jchk_string(&p->chk, s, n) == 0 && bad_surrogate(p, s))
+			p->chk.why = SURROGATE_WHY;
+		return p->chk.why == NULL ? 1 : chk_failed(p);
+	}
 	if ((r = route_scalar(p)) <= 0)
 		return r == 0;
 	v = &p->v[p->cur];
+	if (cs_row_columns[p->cur].type != CS_COL_UUID &&
+	    cs_row_columns[p->cur].type != CS_COL_TIMESTAMPTZ &&
+	    bad_surrogate(p, s))
+		return fail(p, CS_EINVAL, "%s " SURROGATE_WHY,
+		    cs_row_columns[p->cur].name);
 	switch (cs_row_columns[p->cur].type) {
 	case CS_COL_UUID:
 		if (cs_uuid_parse((const char *)s, n, &v->uuid) != 0)
@@ -476,7 +521,10 @@ r_open(struct cs_row_parser *p, char ch)
 	if (p->mode == M_CAPTURE)
 		return jchk_open(&p->chk) == 0 ? 1 : chk_failed(p);
 	if (p->mode == M_SKIP) {
-		p->skip_depth++;
+		/* yajl does not recurse, but no value may be deeper than a column's. */
+		if (++p->skip_depth > CS_ROW_MAX_DEPTH)
+			return fail(p, CS_EINVAL, "%s",
+			    "a key that names no column holds JSON nested too deeply");
 		return 1;
 	}
 	if (p->depth == 0) {
@@ -560,8 +608,11 @@ r_key(void *ctx, const unsigned char *s, size_t n)
 	struct cs_row_parser *p = ctx;
 	int i, k;
 
-	if (p->mode == M_CAPTURE)
-		return jchk_string(&p->chk, s, n) == 0 ? 1 : chk_failed(p);
+	if (p->mode == M_CAPTURE) {
+		if (jchk_string(&p->chk, s, n) == 0 && bad_surrogate(p, s))
+			p->chk.why = SURROGATE_WHY;
+		return p->chk.why == NULL ? 1 : chk_failed(p);
+	}
 	if (p->mode == M_SKIP)
 		return 1;
 	/* Writers keep the column order, leaving out NULLs: look ahead first. */
@@ -573,10 +624,24 @@ r_key(void *ctx, const unsigned char *s, size_t n)
 	p->cur = i;
 	if (i < 0) {
 		if (p->unknown++ == 0) {
+			struct cs_buf dec = CS_BUF_INIT;
+			const char *end, *tok;
+
+			/* An escaped key as cs-transform decodes it: no '?'. */
+			if (bad_surrogate(p, s)) {
+				end = p->line + yajl_get_bytes_consumed(p->h);
+				tok = cs_json_string_start(p->line, end);
+				if (cs_json_decode(&dec, tok, (size_t)(end - tok),
+				    NULL) == -1)
+					return oom(p);
+				s = (const unsigned char *)dec.data;
+				n = dec.len;
+			}
 			p->first_unknown_len = n < sizeof(p->first_unknown) - 1 ?
 			    n : sizeof(p->first_unknown) - 1;
 			memcpy(p->first_unknown, s, p->first_unknown_len);
 			p->first_unknown[p->first_unknown_len] = '\0';
+			cs_buf_release(&dec);
 		}
 		return 1;
 	}
@@ -599,6 +664,8 @@ cs_row_parse(struct cs_row_parser *p, const char *line, size_t len,
 {
 	yajl_handle h;
 	yajl_status st;
+	struct cs_error ce;
+	enum cs_err rc;
 	char msg[160];
 	int i;
 
@@ -619,20 +686,38 @@ cs_row_parse(struct cs_row_parser *p, const char *line, size_t len,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	p->h = h;
 	p->line = line;
+	p->len = len;
 	st = yajl_parse(h, (const unsigned char *)line, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
-	if (st == yajl_status_client_canceled) {
-		yajl_free(h);
-		return p->err != CS_OK ? p->err :
-		    cs_error_set(e, CS_EINTERNAL, "row parse stopped");
-	}
-	if (st != yajl_status_ok) {
+	if (st != yajl_status_ok && st != yajl_status_client_canceled) {
 		yajl_message(h, (const unsigned char *)line, len, msg, sizeof(msg));
 		yajl_free(h);
 		return cs_error_set(e, CS_EJSON, "malformed JSON: %s", msg);
 	}
 	yajl_free(h);
+	/*
+	 * yajl took the row, or a callback refused it before the end: is it
+	 * JSON?  yajl takes more than JSON (form feed, an unterminated string
+	 * after the object...), and a reason other than CS_EJSON, CS_EUTF8 or
+	 * CS_ETOOLONG tells the caller that the row is JSON, to be written
+	 * as it is in a reject record.
+	 */
+	if ((rc = cs_json_check(line, len, st == yajl_status_ok ?
+	    CS_ROW_MAX_DEPTH + 1 : CS_JSON_DEPTH_LIMIT, NULL, &ce)) != CS_OK &&
+	    (rc != CS_ETOOLONG || st == yajl_status_ok)) {
+		if (rc == CS_EJSON && strncmp(ce.msg, "malformed JSON", 14) != 0)
+			return cs_error_set(e, rc, "malformed JSON: %s", ce.msg);
+		return cs_error_set(e, rc, "%s", ce.msg);
+	}
+	if (st == yajl_status_client_canceled && rc == CS_ETOOLONG && e != NULL) {
+		/* Too deep to tell whether it is JSON: keep the reason, not the claim. */
+		e->code = CS_ETOOLONG;
+		return CS_ETOOLONG;
+	}
+	if (st == yajl_status_client_canceled)
+		return p->err != CS_OK ? p->err :
+		    cs_error_set(e, CS_EINTERNAL, "row parse stopped");
 	if (!p->seen_row)
 		return cs_error_set(e, CS_ETYPE, "not a JSON object");
 	for (i = 0; i < CS_ROW_NCOLS; i++) {

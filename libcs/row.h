@@ -19,8 +19,12 @@
  * A key that is absent means NULL.  A key that names no column is
  * ignored: it is counted (cs_row_unknown_keys()) so that the program can
  * say so, but the row is loaded.  A key given twice, a text value holding
- * a NUL character (PostgreSQL cannot store one), JSON nested deeper than
- * CS_ROW_MAX_DEPTH and everything not listed above make the row invalid.
+ * a NUL character or an unpaired surrogate escape (PostgreSQL can store
+ * neither), JSON nested deeper than CS_ROW_MAX_DEPTH (in a column's value
+ * or an unknown key's), text that is not strictly JSON (cs_json_check():
+ * yajl takes more) and everything not listed above make the row invalid.
+ * An error other than CS_EJSON, CS_EUTF8 and CS_ETOOLONG means that the
+ * row is JSON text.
  *
  * Ownership: a parser is allocated by cs_row_parser_new() and freed by
  * cs_row_parser_free() (NULL is fine).  What the accessors return points

@@ -280,6 +280,19 @@ check_input(const struct cs_sigv4_input *in,
 	for (p = in->host; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return cs_error_set(e, CS_EINVAL, "sigv4: bad host");
+	/*
+	 * Region and service go into the credential scope of the
+	 * Authorization header: no blank, control character, '/' or ','
+	 * (a line break there was a header of its own: found by fuzz-sigv4).
+	 */
+	for (p = in->region; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    *p == '/' || *p == ',')
+			return cs_error_set(e, CS_EINVAL, "sigv4: bad region");
+	for (p = in->service; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    *p == '/' || *p == ',')
+			return cs_error_set(e, CS_EINVAL, "sigv4: bad service");
 	if (in->path == NULL || in->path[0] != '/')
 		return cs_error_set(e, CS_EINVAL,
 		    "sigv4: the path must start with '/'");

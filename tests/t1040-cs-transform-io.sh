@@ -47,6 +47,8 @@ test_expect_success 'CRLF line ends, blank lines and no final newline' '
 	test_grep "6 in, 6 out, 0 rejected" err
 '
 
+# A reject gives the line back byte for byte: a line with a byte order mark
+# is not JSON text as it stands, and goes in as a string (issue 12).
 test_expect_success 'a byte order mark at the start of a file is skipped' '
 	{ printf "\357\273\277"; head -n 3 a.ndjson; } >bom &&
 	cs-transform -q bom >bom.rows &&
@@ -54,8 +56,8 @@ test_expect_success 'a byte order mark at the start of a file is skipped' '
 	test_cmp want bom.rows &&
 	printf "\357\273\277[1]\n" >bom-bad &&
 	test_expect_code 65 cs-transform -q --rejects bom.rej bom-bad &&
-	"${JQ:-jq}" -c .input bom.rej >got &&
-	echo "[1]" >want && test_cmp want got
+	"${JQ:-jq}" -r .input bom.rej >got &&
+	printf "\357\273\277[1]\n" >want && test_cmp want got
 '
 
 test_expect_success 'an empty input: no rows, status 0' '

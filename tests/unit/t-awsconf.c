@@ -529,6 +529,32 @@ test_json(void)
 	is_int(cs_aws_credentials_from_json("AccessKeyId=SeKrIt", 18, "imds", &c,
 	    &e), CS_EPROTO, "not JSON");
 	ok(strstr(e.msg, "SeKrIt") == NULL, "  the message does not quote it");
+	{
+		/* Issue 12: what yajl took, what strlen cut short, and depth. */
+		static const char *const hostile[] = {
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}\"x",
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}\f",
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\0X\"}",
+			"{\"AccessKeyId\":\"A\\u0000\",\"SecretAccessKey\":\"S\"}",
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\\ud800\"}",
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"Token\":\"\\udc00\"}",
+			"{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\",\"x\":"
+			    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+			    "[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		};
+		size_t i;
+
+		for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+			size_t n = strlen(hostile[i]);
+
+			if (i == 2)	/* a raw NUL byte in the secret */
+				n += 2 + strlen(hostile[i] + n + 1);
+			memset(&c, 0, sizeof(c));
+			is_int(cs_aws_credentials_from_json(hostile[i], n, "imds",
+			    &c, &e), CS_EPROTO, "hostile credentials %zu refused", i);
+			ok(c.access_key_id == NULL, "  nothing kept");
+		}
+	}
 
 	ok(cs_aws_parse_expiration("2026-11-24T16:20:00Z", &t) == 0 &&
 	    t == INT64_C(1795537200) * 1000000, "an expiration parses");

@@ -86,6 +86,22 @@ test_refs(void)
 	    CS_ETIME, 1, "bad last_modified");
 	ref_bad("s3://bkt/", CS_EINVAL, 0, "names a bucket");
 	ref_bad("s3://bkt", CS_EINVAL, 0, "names a bucket");
+	/* Issue 12: what strlen cut short, what yajl took, depth. */
+	ref_bad("{\"bucket\":\"bkt\",\"key\":\"k\\u0000/other\"}", CS_EINVAL, 1,
+	    "key holds \\u0000");
+	ref_bad("{\"bucket\":\"bkt\\u0000x\",\"key\":\"k\"}", CS_EINVAL, 1,
+	    "bucket holds \\u0000");
+	ref_bad("{\"bucket\":\"bkt\",\"key\":\"k\\ud800\"}", CS_EINVAL, 1,
+	    "key holds an unpaired surrogate escape");
+	ref_bad("{\"bucket\":\"bkt\",\"key\":\"k\"}\"x", CS_EJSON, 0,
+	    "data after the value");
+	ref_bad("{\"bucket\":\"bkt\",\"key\":\"k\"}\f", CS_EJSON, 0,
+	    "malformed object record");
+	ref_bad("{\"bucket\":\"bkt\",\"key\":\"k\",\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", CS_ETOOLONG, 0, "nested deeper");
+	ref_ok("{\"bucket\":\"b\\u006bt\",\"key\":\"a\\/b\",\"key\":\"k\\u00e9\"}",
+	    "bkt", "k\xc3\xa9", 1);
 }
 
 static size_t
@@ -205,6 +221,11 @@ test_split(void)
 	    "{   \"a\": 1,   \"b\": {     \"c\": \"x\"   } ," SRC "1}}\n"
 	    "{\"d\": 2," SRC "8}}\n", 0);
 	split_is("empty", "", 0, 1000, "", 0);
+	/* Issue 12: yajl took these, and the record written was not JSON. */
+	split_is("an unterminated string after the object", "{\"a\":1}\"abc\n{}\n",
+	    13, 1000, "{" SRC "2}}\n", 1);
+	split_is("a form feed after the object", "{\"a\":1}\f\n{}\n", 11, 1000,
+	    "{" SRC "2}}\n", 1);
 	split_is("blank", "\n \n\t\n", 5, 1000, "", 0);
 
 	cs_events_init(&ev);

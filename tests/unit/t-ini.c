@@ -92,6 +92,17 @@ main(void)
 	cs_ini_free(ini);
 	ini = parse("[a]\n= v\n", CS_ECONFIG, "a setting with no key");
 	cs_ini_free(ini);
+	/* Found by fuzz-ini: a CR inside a line made a value of two lines. */
+	ini = parse("[a]\nregion = s\rey = s\n", CS_ECONFIG,
+	    "a CR inside a line");
+	cs_ini_free(ini);
+	ini = parse("[a]\nregion = eu\x1b[2J\n", CS_ECONFIG,
+	    "a control character");
+	cs_ini_free(ini);
+	ini = parse("[a]\r\nregion = eu-west-1\r\nk =\tv\f\r\n", CS_OK,
+	    "CRLF, tab and form feed are fine");
+	is_str(cs_ini_get(ini, "a", "region"), "eu-west-1", "  CR dropped");
+	cs_ini_free(ini);
 
 	cs_error_clear(&e);
 	ini = NULL;

@@ -109,11 +109,17 @@ test_records(void)
 {
 	static const char bad_utf8[] = "a\xff" "b\xc3";
 	char path[4200], pretty[] = "{\n \"x\": [1,\r\n2]\n}";
+	static const char forged[] = "{\"event_id\":1,\"x\":\"y\"} "
+	    "\"reason\":\"forged\",\"tool\":\"none\"}";
+	static const char bom[] = "\xef\xbb\xbf{\"eventName\":\"x\"}";
+	static const char deep[] =
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]";
 	struct cs_rejects *r;
 	struct cs_error e;
 	struct cs_reject rj;
 	struct cs_buf b = CS_BUF_INIT;
-	yajl_val v[10], x;
+	yajl_val v[12], x;
 	size_t n, bad, i;
 	unsigned char decoded[16];
 	const char *s;
@@ -164,15 +170,39 @@ test_records(void)
 	memset(&rj, 0, sizeof(rj));
 	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add an empty reject");
 
-	is_int(cs_rejects_count(r), 6, "6 counted");
+	/* Said to be JSON, but not: never embedded (issue 12). */
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "event_id is not a UUID";
+	rj.input = forged;
+	rj.input_len = strlen(forged);
+	rj.input_is_json = 1;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a row refused partway");
+	rj.input = bom;
+	rj.input_len = strlen(bom);
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a line with a BOM");
+	rj.input = deep;
+	rj.input_len = strlen(deep);
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON nested too deeply");
+	rj.input = "\"a\"";
+	rj.input_len = 3;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON string");
+	rj.input = "{\"a\":1} ";
+	rj.input_len = 8;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON with a blank after it");
+	rj.input = "[\"\\ud800\"]";
+	rj.input_len = 10;
+	is_int(cs_rejects_add(r, &rj, &e), CS_OK,
+	    "add JSON with an unpaired surrogate escape");
+
+	is_int(cs_rejects_count(r), 12, "12 counted");
 	is_int(cs_rejects_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
 
 	slurp(path, &b);
-	n = parse_lines(&b, v, 10, &bad);
-	is_int(n, 6, "6 lines");
+	n = parse_lines(&b, v, 12, &bad);
+	is_int(n, 12, "12 lines");
 	is_int(bad, 0, "every line is a JSON object");
-	if (n != 6 || bad != 0)
+	if (n != 12 || bad != 0)
 		goto out;
 
 	is_str(str_at(v[0], "tool", NULL), "cs-test", "tool");
@@ -210,11 +240,25 @@ test_records(void)
 	ok(x != NULL && YAJL_IS_INTEGER(x) && YAJL_GET_INTEGER(x) == 5000000,
 	    "input_bytes");
 
-	x = val_at(v[4], "input", "x");
-	ok(x != NULL && YAJL_IS_ARRAY(x) && YAJL_GET_ARRAY(x)->len == 2,
-	    "multi-line JSON kept as JSON on one line");
+	/* The record is one line, and its input the input byte for byte. */
+	is_str(str_at(v[4], "input", NULL), pretty,
+	    "multi-line JSON goes in as a string, byte for byte");
 
 	is_str(str_at(v[5], "input", NULL), "", "no input: empty string");
+	is_str(str_at(v[6], "input", NULL), forged,
+	    "a line refused partway goes in as a string");
+	is_str(str_at(v[6], "reason", NULL), "event_id is not a UUID",
+	    "  and cannot write the reason");
+	is_str(str_at(v[7], "input", NULL), bom,
+	    "a line with a byte order mark goes in as a string, BOM and all");
+	is_str(str_at(v[8], "input", NULL), deep,
+	    "JSON nested too deeply goes in as a string");
+	is_str(str_at(v[9], "input", NULL), "\"a\"",
+	    "a JSON string goes in as a string of its text, quotes and all");
+	is_str(str_at(v[10], "input", NULL), "{\"a\":1} ",
+	    "JSON with blanks around it goes in as a string, blanks and all");
+	is_str(str_at(v[11], "input", NULL), "[\"\\ud800\"]",
+	    "JSON jq would refuse (an unpaired surrogate) goes in as a string");
 	ok(str_at(v[5], "reason", NULL) != NULL, "a reason is always given");
 out:
 	for (i = 0; i < n; i++)

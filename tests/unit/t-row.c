@@ -183,6 +183,38 @@ test_depth(struct cs_row_parser *rp)
 			    "and the reason says so");
 		}
 	}
+	/* An unknown key's value: the same bound; beyond it, no recursion. */
+	for (i = 0; i < 2; i++) {
+		int depth = i == 0 ? CS_ROW_MAX_DEPTH : 500000, k;
+
+		cs_buf_reset(&b);
+		cs_buf_append_str(&b, "{\"event_id\":\"0c6f4a52-1b2c-4d3e-8f90-a1b2c3d4e5f6\","
+		    "\"event_timestamp\":\"2026-11-24T10:15:02Z\",\"event_name\":\"x\","
+		    "\"future\":");
+		for (k = 0; k < depth; k++)
+			cs_buf_append_str(&b, "{\"a\":");
+		cs_buf_append_char(&b, '1');
+		for (k = 0; k < depth; k++)
+			cs_buf_append_char(&b, '}');
+		cs_buf_append_char(&b, '}');
+		cs_error_clear(&e);
+		if (i == 0)
+			is_int(cs_row_parse(rp, b.data, b.len, &e), CS_OK,
+			    "an unknown key nested %d deep is taken", depth);
+		else {
+			/* Too deep to check to the end: not said to be JSON. */
+			is_int(cs_row_parse(rp, b.data, b.len, &e), CS_ETOOLONG,
+			    "an unknown key nested %d deep is refused", depth);
+			is_str(e.msg, "a key that names no column holds JSON "
+			    "nested too deeply", "and the reason says so");
+		}
+	}
+	cs_buf_reset(&b);
+	for (i = 0; i < 500000; i++)
+		cs_buf_append_char(&b, '[');
+	is_int(cs_row_parse(rp, b.data, b.len, &e), CS_ETOOLONG,
+	    "half a million '[' are refused, not as JSON");
+	is_str(e.msg, "not a JSON object", "with the first reason found");
 	cs_buf_release(&b);
 }
 
@@ -222,6 +254,11 @@ test_accessors(struct cs_row_parser *rp)
 	    "unknown keys do not make a row invalid");
 	is_int(cs_row_unknown_keys(rp), 2, "they are counted");
 	is_str(cs_row_first_unknown_key(rp, &n), "zeta", "the first is named");
+	snprintf(row, sizeof(row), "%s,\"k\\ud83dx\":1}", base);
+	ok(cs_row_parse(rp, row, strlen(row), &e) == CS_OK,
+	    "an unknown key with an unpaired surrogate");
+	is_str(cs_row_first_unknown_key(rp, &n), "k\xef\xbf\xbdx",
+	    "is named with U+FFFD, not yajl's '?' (nor a byte dropped)");
 
 	is_int(cs_row_column_index("ingest", 6), CS_ROW_NCOLS - 1,
 	    "column index of the last column");

@@ -324,6 +324,18 @@ test_refusals(void)
 	is_int(cs_sigv4_sign(&in, &nl, &out, &err), CS_EINVAL,
 	    "a session token with a line break is refused");
 	ok(strstr(err.msg, "Zq9SeCrEt") == NULL, "and the message does not quote it");
+	/* Found by fuzz-sigv4: the region went into Authorization as it was. */
+	base_input(&in);
+	in.region = "us-east-1\r\nX-Evil: 1";
+	is_int(cs_sigv4_sign(&in, &test_cred, &out, &err), CS_EINVAL,
+	    "a region with a line break is refused");
+	in.region = "us-east-1/x";
+	is_int(cs_sigv4_sign(&in, &test_cred, &out, &err), CS_EINVAL,
+	    "a region with a '/' is refused");
+	base_input(&in);
+	in.service = "s3 x";
+	is_int(cs_sigv4_sign(&in, &test_cred, &out, &err), CS_EINVAL,
+	    "a service with a blank is refused");
 	base_input(&in);
 	in.now = -1;
 	is_int(cs_sigv4_sign(&in, &test_cred, &out, &err), CS_EINVAL,

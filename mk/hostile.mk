@@ -1,0 +1,80 @@
+# hostile: strict JSON in front of every reader (libcs/json), the fuzzers
+# and the hostile-input suite (issue 12).
+libcs_libcs_a_SOURCES += libcs/json.c libcs/json.h
+
+check_PROGRAMS += tests/unit/t-json
+tests_unit_t_json_SOURCES = tests/unit/t-json.c tests/unit/tap.h
+tests_unit_t_json_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-json
+
+# The fuzz harnesses (tests/fuzz/fuzz-*.c).  make check replays each over
+# its corpus (tests/fuzz/corpus/NAME, with JSONTestSuite's cases for
+# json) with the compiler of this build; make fuzz builds them with clang
+# and libFuzzer in a directory of their own and runs each FUZZ_SECONDS.
+FUZZ_HARNESSES = json ndjson transform events-ref events-split row s3xml \
+	ini awscred sigv4 time ingest
+check_LIBRARIES = tests/fuzz/libfuzzcommon.a
+tests_fuzz_libfuzzcommon_a_SOURCES = tests/fuzz/fuzz-common.c \
+	tests/fuzz/jsonv.c tests/fuzz/fuzz.h tests/fuzz/jsonv.h
+FUZZ_REPLAY_LIBS = tests/fuzz/libfuzzcommon.a $(CS_LIBS)
+check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
+	tests/fuzz/replay-transform tests/fuzz/replay-events-ref \
+	tests/fuzz/replay-events-split tests/fuzz/replay-row \
+	tests/fuzz/replay-s3xml tests/fuzz/replay-ini tests/fuzz/replay-awscred \
+	tests/fuzz/replay-sigv4 tests/fuzz/replay-time tests/fuzz/replay-ingest
+tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz-json.c tests/fuzz/replay.c
+tests_fuzz_replay_json_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c tests/fuzz/replay.c
+tests_fuzz_replay_ndjson_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_transform_SOURCES = tests/fuzz/fuzz-transform.c tests/fuzz/replay.c
+tests_fuzz_replay_transform_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_events_ref_SOURCES = tests/fuzz/fuzz-events-ref.c tests/fuzz/replay.c
+tests_fuzz_replay_events_ref_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_events_split_SOURCES = tests/fuzz/fuzz-events-split.c tests/fuzz/replay.c
+tests_fuzz_replay_events_split_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_row_SOURCES = tests/fuzz/fuzz-row.c tests/fuzz/replay.c
+tests_fuzz_replay_row_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_s3xml_SOURCES = tests/fuzz/fuzz-s3xml.c tests/fuzz/replay.c
+tests_fuzz_replay_s3xml_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_ini_SOURCES = tests/fuzz/fuzz-ini.c tests/fuzz/replay.c
+tests_fuzz_replay_ini_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_awscred_SOURCES = tests/fuzz/fuzz-awscred.c tests/fuzz/replay.c
+tests_fuzz_replay_awscred_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_sigv4_SOURCES = tests/fuzz/fuzz-sigv4.c tests/fuzz/replay.c
+tests_fuzz_replay_sigv4_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_time_SOURCES = tests/fuzz/fuzz-time.c tests/fuzz/replay.c
+tests_fuzz_replay_time_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_ingest_SOURCES = tests/fuzz/fuzz-ingest.c tests/fuzz/replay.c
+tests_fuzz_replay_ingest_LDADD = $(FUZZ_REPLAY_LIBS)
+
+check_PROGRAMS += tests/fuzz/jsonv-check
+tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c
+tests_fuzz_jsonv_check_LDADD = tests/fuzz/libfuzzcommon.a
+
+TESTS += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
+	tests/t6020-hostile-input.sh
+EXTRA_DIST += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
+	tests/t6020-hostile-input.sh tests/hostile.py \
+	tests/jsontestsuite.py tests/fuzz/run-fuzz tests/fuzz/corpus \
+	tests/fuzz/README
+
+# make fuzz: libFuzzer with ASan and UBSan, clang only here (the build
+# itself may use any compiler).  FUZZ_SECONDS per harness; FUZZ_JOBS at
+# once.  Fails on any finding or broken property, and prints automake's
+# "# PASS:" and "# FAIL:" lines for scripts/dev/test-all to count.
+FUZZ_SECONDS = 60
+FUZZ_JOBS = 2
+FUZZ_CC = clang
+fuzz:
+	@srcdir='$(srcdir)' builddir='$(abs_top_builddir)/fuzz' \
+	CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_JOBS='$(FUZZ_JOBS)' \
+	PYTHON3='$(PYTHON3)' \
+	CPPFLAGS='-I$(abs_top_builddir) -iquote $(abs_top_srcdir)/libcs $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(BSD_CFLAGS) $(EXPAT_CFLAGS) $(ZLIB_CFLAGS) $(YAJL_CFLAGS) -DSYSCONFDIR="\"$(sysconfdir)\""' \
+	LIBS='$(CURL_LIBS) $(PQ_LIBS) $(CRYPTO_LIBS) $(BSD_LIBS) $(EXPAT_LIBS) $(ZLIB_LIBS) $(YAJL_LIBS) -lm -lpthread' \
+	SOURCES='$(filter %.c,$(libcs_libcs_a_SOURCES))' \
+	HARNESSES='$(FUZZ_HARNESSES)' \
+	$(SHELL) $(srcdir)/tests/fuzz/run-fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf fuzz
+.PHONY: fuzz clean-fuzz
