@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "http.h"
+#include "redact.h"
 #include "s3.h"
 #include "s3local.h"
 #include "s3xml.h"
@@ -192,12 +193,15 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
     struct cs_error *e)
 {
 	const char *p, *end = s + len, *slash;
+	char shown[256], bshown[96];
 	size_t blen;
 
 	u->bucket = u->key = NULL;
+	/* What a message shows of s: never a user:password@ in it. */
+#define SHOWN() cs_redact_url(shown, sizeof(shown), s, len > 250 ? 250 : len, 0)
 	if (len < 5 || strncmp(s, "s3://", 5) != 0)
-		return cs_error_set(e, CS_EINVAL, "'%.*s' is not an s3:// URL",
-		    (int)(len > 200 ? 200 : len), s);
+		return cs_error_set(e, CS_EINVAL, "'%s' is not an s3:// URL",
+		    SHOWN());
 	if (memchr(s, '\0', len) != NULL)
 		return cs_error_set(e, CS_EINVAL, "s3:// URL with a NUL byte");
 	p = s + 5;
@@ -207,15 +211,19 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (!cs_s3_bucket_valid(u->bucket)) {
 		cs_s3_url_release(u);
+		if (memchr(s, '@', len) != NULL)
+			strlcpy(bshown, "***", sizeof(bshown));
+		else
+			cs_redact_url(bshown, sizeof(bshown), p,
+			    blen > 80 ? 80 : blen, 0);
 		return cs_error_set(e, CS_EINVAL,
-		    "'%.*s': '%.*s' is not a bucket name",
-		    (int)(len > 200 ? 200 : len), s, (int)(blen > 80 ? 80 : blen), p);
+		    "'%s': '%s' is not a bucket name", SHOWN(), bshown);
 	}
 	p = slash != NULL ? slash + 1 : end;
 	if ((size_t)(end - p) > 1024) {
 		cs_s3_url_release(u);
 		return cs_error_set(e, CS_EINVAL,
-		    "'%.60s...': key longer than 1024 bytes", s);
+		    "'%.60s...': key longer than 1024 bytes", SHOWN());
 	}
 	if (!cs_utf8_valid(p, (size_t)(end - p))) {
 		cs_s3_url_release(u);
@@ -226,6 +234,7 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	return CS_OK;
+#undef SHOWN
 }
 
 void

@@ -3,6 +3,14 @@
 # statuses for the real cause, the fault matrix, valgrind, least privilege.
 
 HARDEN_TESTS = \
-	tests/t2011-s3-dot-keys.sh
+	tests/t2011-s3-dot-keys.sh \
+	tests/t2012-aws-secrets-statuses.sh
 TESTS += $(HARDEN_TESTS)
 EXTRA_DIST += $(HARDEN_TESTS)
+
+libcs_libcs_a_SOURCES += libcs/redact.c libcs/redact.h
+
+check_PROGRAMS += tests/unit/t-redact
+tests_unit_t_redact_SOURCES = tests/unit/t-redact.c tests/unit/tap.h
+tests_unit_t_redact_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-redact
