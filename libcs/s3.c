@@ -267,9 +267,10 @@ cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
 	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
 		return -1;
-	if (o->last_modified == INT64_MIN)
+	/* Unknown, or a time RFC 3339 cannot write: null. */
+	if (o->last_modified == INT64_MIN ||
+	    cs_time_format_ms(o->last_modified, t) == 0)
 		return cs_buf_append_str(b, "null}");
-	cs_time_format_ms(o->last_modified, t);
 	if (cs_buf_printf(b, "\"%s\"}", t) != 0)
 		return -1;
 	return 0;
@@ -878,7 +879,8 @@ http_date(const char *s)
 	if (s == NULL || s[0] == '\0')
 		return INT64_MIN;
 	t = curl_getdate(s, NULL);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || (int64_t)t < CS_TIME_MIN / CS_USEC_PER_SEC ||
+	    (int64_t)t > CS_TIME_MAX / CS_USEC_PER_SEC)
 		return INT64_MIN;
 	return (int64_t)t * 1000000;
 }
