@@ -5,7 +5,8 @@
 HARDEN_TESTS = \
 	tests/t2011-s3-dot-keys.sh \
 	tests/t2012-aws-secrets-statuses.sh \
-	tests/t3091-cs-load-bad-params.sh
+	tests/t3091-cs-load-bad-params.sh \
+	tests/t5005-cli-private-files.sh
 TESTS += $(HARDEN_TESTS)
 EXTRA_DIST += $(HARDEN_TESTS)
 
