@@ -6,6 +6,7 @@ HARDEN_TESTS = \
 	tests/t2011-s3-dot-keys.sh \
 	tests/t2012-aws-secrets-statuses.sh \
 	tests/t3091-cs-load-bad-params.sh \
+	tests/t3092-cs-load-least-privilege.sh \
 	tests/t5005-cli-private-files.sh
 TESTS += $(HARDEN_TESTS)
 EXTRA_DIST += $(HARDEN_TESTS)
@@ -16,3 +17,7 @@ check_PROGRAMS += tests/unit/t-redact
 tests_unit_t_redact_SOURCES = tests/unit/t-redact.c tests/unit/tap.h
 tests_unit_t_redact_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-redact
+
+# The least privilege of cs-load's database role, installed with the
+# other SQL files (sqldir is load.mk's).
+dist_sql_DATA += scripts/sql/cs-load-grants.sql
