@@ -32,6 +32,7 @@
 #include "redact.h"
 #include "s3.h"
 #include "s3local.h"
+#include "s3perm.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "timeutil.h"
@@ -75,6 +76,7 @@ struct cs_s3 {
 	struct cs_aws_config aws;
 	int have_aws;
 	int local;			/* a file:/// endpoint */
+	unsigned allowed;		/* CS_S3PERM_OP() of the operations allowed */
 	int root;			/* its directory */
 	struct cs_http *http;
 	char *ep_bucket;		/* the bucket ep was made for */
@@ -290,6 +292,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	s->root = -1;
+	s->allowed = cs_s3perm_ops(cfg->user_agent);
 	s->jobs = cfg->jobs ? cfg->jobs : 64;
 	s->max_object = cfg->max_object_size ? cfg->max_object_size :
 	    CS_S3_DEFAULT_MAX_OBJECT;
@@ -488,6 +491,13 @@ op_new(struct cs_s3 *s, enum cs_s3_op kind, const char *bucket,
 {
 	struct op *op;
 
+	if (!(s->allowed & CS_S3PERM_OP(kind))) {
+		/* A program issuing what its IAM policy does not grant. */
+		cs_error_set(e, CS_EINTERNAL,
+		    "this program may not issue %s requests (libcs/s3perm.c)",
+		    cs_s3perm_action(kind));
+		return NULL;
+	}
 	if (bucket == NULL || !cs_s3_bucket_valid(bucket)) {
 		cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
 		    bucket != NULL ? bucket : "(null)");

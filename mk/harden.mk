@@ -5,6 +5,7 @@
 HARDEN_TESTS = \
 	tests/t2011-s3-dot-keys.sh \
 	tests/t2012-aws-secrets-statuses.sh \
+	tests/t2013-s3-iam-policies.sh \
 	tests/t3091-cs-load-bad-params.sh \
 	tests/t3092-cs-load-least-privilege.sh \
 	tests/t5005-cli-private-files.sh
@@ -21,3 +22,13 @@ TESTS += tests/unit/t-redact
 # The least privilege of cs-load's database role, installed with the
 # other SQL files (sqldir is load.mk's).
 dist_sql_DATA += scripts/sql/cs-load-grants.sql
+
+# The S3 requests of each program, and the IAM policies checked against
+# them (tests/t2013).
+libcs_libcs_a_SOURCES += libcs/s3perm.c libcs/s3perm.h
+check_PROGRAMS += tests/unit/t-s3perm tests/s3perm
+tests_unit_t_s3perm_SOURCES = tests/unit/t-s3perm.c tests/unit/tap.h
+tests_unit_t_s3perm_LDADD = $(CS_LIBS)
+tests_s3perm_SOURCES = tests/s3perm.c
+tests_s3perm_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-s3perm
