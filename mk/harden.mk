@@ -32,3 +32,13 @@ tests_unit_t_s3perm_LDADD = $(CS_LIBS)
 tests_s3perm_SOURCES = tests/s3perm.c
 tests_s3perm_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-s3perm
+
+# valgrind: the main paths of each program under memcheck.  Slow, so not
+# in "make check": "make check-valgrind" runs it through the same TAP
+# driver (its "# PASS:" and "# FAIL:" lines are counted by
+# scripts/dev/test-all).
+VALGRIND_TESTS = tests/v1000-valgrind-main-paths.sh
+EXTRA_DIST += $(VALGRIND_TESTS) tests/valgrind.supp
+check-valgrind: all
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(VALGRIND_TESTS)'
+.PHONY: check-valgrind
