@@ -8,9 +8,11 @@ HARDEN_TESTS = \
 	tests/t2013-s3-iam-policies.sh \
 	tests/t3091-cs-load-bad-params.sh \
 	tests/t3092-cs-load-least-privilege.sh \
-	tests/t5005-cli-private-files.sh
+	tests/t5005-cli-private-files.sh \
+	tests/t5160-fault-matrix.sh \
+	tests/t5161-fault-matrix-table.sh
 TESTS += $(HARDEN_TESTS)
-EXTRA_DIST += $(HARDEN_TESTS)
+EXTRA_DIST += $(HARDEN_TESTS) tests/README
 
 libcs_libcs_a_SOURCES += libcs/redact.c libcs/redact.h
 
