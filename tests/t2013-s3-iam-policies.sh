@@ -7,6 +7,7 @@
 # s3rver, and the requests it made, as IAM actions, are its row.
 . "$top_srcdir/tests/lib.sh"
 
+require_program "${AWS:-/usr/bin/aws}" "Debian's awscli"
 aws=$top_srcdir/scripts/aws
 "$top_builddir/tests/s3perm" >table || { echo "Bail out! tests/s3perm"; exit 1; }
 
