@@ -64,6 +64,24 @@ test_expect_success 'the grants of the script (twice: it is safe to run again)' 
 		-f "$sql/cs-load-grants.sql"
 '
 
+test_expect_success 'a table the script wants that is missing: it fails, said' '
+	test_must_fail pgq -d dw -v role=cs_loader -v schema=public \
+		-f "$sql/cs-load-grants.sql" 2>err &&
+	test_grep "relation \"public.clickstream_events\" does not exist" err
+'
+
+test_expect_success 'a table cs-load keeps beside the events gets its line once it exists' '
+	pgq -d dw -c "CREATE TABLE warehouse.cs_tools_schema (version int)" &&
+	pgq -d dw -v role=cs_loader -v schema=warehouse \
+		-f "$sql/cs-load-grants.sql" &&
+	pgq -d dw -c "SELECT has_table_privilege(${sq}cs_loader${sq},
+			${sq}warehouse.cs_tools_schema${sq}, ${sq}SELECT${sq}),
+		has_table_privilege(${sq}cs_loader${sq},
+			${sq}warehouse.cs_tools_schema${sq}, ${sq}INSERT, UPDATE, DELETE${sq})" >got &&
+	echo "t|f" >want && test_cmp want got &&
+	pgq -d dw -c "DROP TABLE warehouse.cs_tools_schema"
+'
+
 test_expect_success 'the role has nothing else: no CREATE, no UPDATE or DELETE of events' '
 	pgq -d dw -c "SELECT has_database_privilege(${sq}cs_loader${sq}, ${sq}dw${sq}, ${sq}CREATE${sq}),
 		has_schema_privilege(${sq}cs_loader${sq}, ${sq}warehouse${sq}, ${sq}CREATE${sq}),
