@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -464,22 +463,28 @@ numeric_host_ok(const char *s, size_t n)
 const char *
 cs_pgconn_bad_param(PGconn *conn)
 {
+	/* Static strings: loaders call this from several threads. */
 	static const struct {
 		const char *keyword;
 		int list;		/* comma-separated, one per host */
 		long lo, hi;		/* hi 0: a numeric host address */
-		const char *what;
+		const char *why;
 	} params[] = {
-		{ "port", 1, 1, 65535, "a port number from 1 to 65535" },
-		{ "hostaddr", 1, 0, 0, "a numeric IP address" },
-		{ "connect_timeout", 0, INT_MIN, INT_MAX, "an integer" },
-		{ "keepalives", 0, INT_MIN, INT_MAX, "an integer" },
-		{ "keepalives_idle", 0, INT_MIN, INT_MAX, "an integer" },
-		{ "keepalives_interval", 0, INT_MIN, INT_MAX, "an integer" },
-		{ "keepalives_count", 0, INT_MIN, INT_MAX, "an integer" },
-		{ "tcp_user_timeout", 0, INT_MIN, INT_MAX, "an integer" },
+		{ "port", 1, 1, 65535,
+		  "port is not a port number from 1 to 65535" },
+		{ "hostaddr", 1, 0, 0, "hostaddr is not a numeric IP address" },
+		{ "connect_timeout", 0, INT_MIN, INT_MAX,
+		  "connect_timeout is not an integer" },
+		{ "keepalives", 0, INT_MIN, INT_MAX, "keepalives is not an integer" },
+		{ "keepalives_idle", 0, INT_MIN, INT_MAX,
+		  "keepalives_idle is not an integer" },
+		{ "keepalives_interval", 0, INT_MIN, INT_MAX,
+		  "keepalives_interval is not an integer" },
+		{ "keepalives_count", 0, INT_MIN, INT_MAX,
+		  "keepalives_count is not an integer" },
+		{ "tcp_user_timeout", 0, INT_MIN, INT_MAX,
+		  "tcp_user_timeout is not an integer" },
 	};
-	static char why[96];
 	PQconninfoOption *opts, *o;
 	const char *bad = NULL;
 	size_t i;
@@ -502,11 +507,8 @@ cs_pgconn_bad_param(PGconn *conn)
 			if (!(params[i].list && end == p) &&
 			    !(params[i].hi == 0 ? numeric_host_ok(p,
 			    (size_t)(end - p)) : int_ok(p, (size_t)(end - p),
-			    params[i].lo, params[i].hi))) {
-				snprintf(why, sizeof(why), "%s is not %s",
-				    params[i].keyword, params[i].what);
-				bad = why;
-			}
+			    params[i].lo, params[i].hi)))
+				bad = params[i].why;
 			if (*end == '\0')
 				break;
 		}
