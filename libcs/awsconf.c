@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "error.h"
 #include "ini.h"
+#include "redact.h"
 #include "sigv4.h"
 #include "banned.h"
 
@@ -217,7 +218,7 @@ parse_endpoint(struct cs_aws_config *c, const char *endpoint,
 	    *user = NULL, *pass = NULL, *query = NULL, *frag = NULL;
 	struct cs_buf b = CS_BUF_INIT;
 	enum cs_err rc = CS_OK;
-	char *p;
+	char *p, shown[208];
 
 	if (has_control(endpoint))
 		return cs_error_set(e, CS_ECONFIG,
@@ -225,8 +226,11 @@ parse_endpoint(struct cs_aws_config *c, const char *endpoint,
 	if ((u = curl_url()) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK) {
+		/* It may still hold a user:password: show it redacted. */
 		rc = cs_error_set(e, CS_ECONFIG,
-		    "endpoint '%.200s' (from %s) is not a URL", endpoint, from);
+		    "endpoint '%s' (from %s) is not a URL",
+		    cs_redact_url(shown, sizeof(shown), endpoint,
+		    strlen(endpoint), 0), from);
 		goto out;
 	}
 	scheme = url_part(u, CURLUPART_SCHEME, 0);
@@ -252,8 +256,9 @@ parse_endpoint(struct cs_aws_config *c, const char *endpoint,
 	if (strcmp(scheme, "file") == 0) {
 		if (path == NULL || strcmp(path, "/") == 0 || path[0] != '/') {
 			rc = cs_error_set(e, CS_ECONFIG,
-			    "endpoint '%.200s' (from %s) names no directory",
-			    endpoint, from);
+			    "endpoint '%s' (from %s) names no directory",
+			    cs_redact_url(shown, sizeof(shown), endpoint,
+			    strlen(endpoint), 0), from);
 			goto out;
 		}
 		if ((c->local_dir = strdup(path)) == NULL ||
@@ -278,8 +283,9 @@ parse_endpoint(struct cs_aws_config *c, const char *endpoint,
 	}
 	if (path != NULL && strcmp(path, "/") != 0 && *path != '\0') {
 		rc = cs_error_set(e, CS_ECONFIG,
-		    "endpoint '%.200s' (from %s) has a path: give scheme://host[:port] only",
-		    endpoint, from);
+		    "endpoint '%s' (from %s) has a path: give scheme://host[:port] only",
+		    cs_redact_url(shown, sizeof(shown), endpoint,
+		    strlen(endpoint), 0), from);
 		goto out;
 	}
 	for (p = host; *p; p++)

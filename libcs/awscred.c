@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json.h"
+#include "redact.h"
 #include "sigv4.h"
 #include "banned.h"
 
@@ -327,7 +328,7 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	struct cs_buf url = CS_BUF_INIT, base = CS_BUF_INIT;
 	struct http_result r;
 	struct curl_slist *hdrs = NULL;
-	char *token = NULL, *role = NULL, ttl[16];
+	char *token = NULL, *role = NULL, ttl[16], label[256];
 	size_t n;
 	int attempt;
 	enum cs_err rc;
@@ -336,6 +337,8 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	    strncmp(endpoint, "https://", 8) != 0))
 		return cs_error_set(e, CS_EINVAL,
 		    "the instance metadata endpoint must be an http:// URL");
+	/* Messages show the URL without a user:password@ or a query. */
+#define LABEL() cs_redact_url(label, sizeof(label), url.data, url.len, 0)
 	n = strlen(endpoint);
 	while (n > 0 && endpoint[n - 1] == '/')
 		n--;
@@ -348,8 +351,8 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	    cs_buf_printf(&url, "%s/latest/api/token", base.data) == -1)
 		goto nomem;
 	for (attempt = 0;; attempt++) {
-		if ((rc = http_do("PUT", url.data, url.data, hdrs, NULL, TOTAL_TIMEOUT_MS,
-		    &r, e)) != CS_OK) {
+		if ((rc = http_do("PUT", url.data, LABEL(), hdrs, NULL,
+		    TOTAL_TIMEOUT_MS, &r, e)) != CS_OK) {
 			if (rc == CS_EUNAVAIL && attempt == 0)
 				continue;
 			goto out;
@@ -363,7 +366,7 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	curl_slist_free_all(hdrs);
 	hdrs = NULL;
 	if (r.status != 200) {
-		rc = status_error("instance metadata session token", url.data,
+		rc = status_error("instance metadata session token", LABEL(),
 		    r.status, e);
 		http_result_release(&r);
 		goto out;
@@ -384,8 +387,8 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	if (cs_buf_printf(&url, "%s/latest/meta-data/iam/security-credentials/",
 	    base.data) == -1)
 		goto nomem;
-	if ((rc = http_do("GET", url.data, url.data, hdrs, NULL, TOTAL_TIMEOUT_MS, &r,
-	    e)) != CS_OK)
+	if ((rc = http_do("GET", url.data, LABEL(), hdrs, NULL, TOTAL_TIMEOUT_MS,
+	    &r, e)) != CS_OK)
 		goto out;
 	if (r.status == 404) {
 		http_result_release(&r);
@@ -394,7 +397,7 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 		goto out;
 	}
 	if (r.status != 200) {
-		rc = status_error("instance metadata role", url.data, r.status, e);
+		rc = status_error("instance metadata role", LABEL(), r.status, e);
 		http_result_release(&r);
 		goto out;
 	}
@@ -419,11 +422,11 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 	    base.data) == -1 ||
 	    cs_sigv4_uri_encode(&url, role, strlen(role), 0) == -1)
 		goto nomem;
-	if ((rc = http_do("GET", url.data, url.data, hdrs, NULL, TOTAL_TIMEOUT_MS, &r,
-	    e)) != CS_OK)
+	if ((rc = http_do("GET", url.data, LABEL(), hdrs, NULL, TOTAL_TIMEOUT_MS,
+	    &r, e)) != CS_OK)
 		goto out;
 	if (r.status != 200) {
-		rc = status_error("instance metadata credentials", url.data,
+		rc = status_error("instance metadata credentials", LABEL(),
 		    r.status, e);
 		http_result_release(&r);
 		goto out;
@@ -442,6 +445,7 @@ out:
 	cs_buf_release(&url);
 	cs_buf_release(&base);
 	return rc;
+#undef LABEL
 }
 
 enum cs_err
@@ -452,7 +456,6 @@ cs_aws_container_credentials(const char *url, const char *auth_token,
 	struct http_result r;
 	struct curl_slist *hdrs = NULL;
 	char label[256];
-	const char *p;
 	int attempt;
 	enum cs_err rc;
 
@@ -464,8 +467,7 @@ cs_aws_container_credentials(const char *url, const char *auth_token,
 	 * Messages name the origin only: the path of a container credentials
 	 * URL is as good as a password to whoever can reach the endpoint.
 	 */
-	p = strchr(strstr(url, "://") + 3, '/');
-	snprintf(label, sizeof(label), "%.*s", p ? (int)(p - url) : (int)strlen(url), url);
+	cs_redact_url(label, sizeof(label), url, strlen(url), CS_REDACT_PATH);
 	if (auth_token != NULL) {
 		if (!token_ok(auth_token))
 			return cs_error_set(e, CS_EINVAL,
@@ -484,6 +486,15 @@ cs_aws_container_credentials(const char *url, const char *auth_token,
 		if (rc == CS_EUNAVAIL && attempt < 2)
 			continue;
 		break;
+	}
+	/*
+	 * The environment says there is a container agent: one that does not
+	 * answer is down for now (75), not missing (66) as IMDS is off EC2.
+	 */
+	if (rc == CS_ENOTFOUND) {
+		rc = CS_EUNAVAIL;
+		if (e != NULL)
+			e->code = rc;
 	}
 	if (rc != CS_OK)
 		goto out;

@@ -12,10 +12,13 @@
  * Ownership: the credentials are written into *out, which the caller
  * releases with cs_aws_credentials_release(); on failure *out is untouched.
  * Every response body and token is wiped after use.  Messages never hold a
- * secret or a token, only URLs (which hold none) and HTTP statuses.
+ * secret or a token, only HTTP statuses and URLs shown through
+ * cs_redact_url() (the container URL without its path).
  *
- * Errors: CS_ENOTFOUND when nothing answers at the address (not on EC2, no
- * container agent); CS_EDENIED when the service refuses (401, 403: a wrong
+ * Errors: CS_ENOTFOUND when nothing answers at the instance metadata
+ * address (not on EC2), but CS_EUNAVAIL when nothing answers at the
+ * container endpoint (the environment names it: its agent is down for
+ * now); CS_EDENIED when the service refuses (401, 403: a wrong
  * container authorization token, IMDS turned off); CS_ECONFIG when the
  * instance has no role; CS_EUNAVAIL for a service that failed (5xx,
  * timeouts after connecting); CS_EPROTO for an answer that is not the

@@ -464,6 +464,12 @@ start(struct cs_http *h, struct cs_http_request *rq)
 	}
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, rq->url.data);
+	/*
+	 * Send the path exactly as prepare() built it (and signed it): S3
+	 * keys may hold "/./", "/../" and "//", which curl would otherwise
+	 * resolve away, sending another request than the one signed.
+	 */
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_PRIVATE, (char *)rq);
 	curl_easy_setopt(c, CURLOPT_SHARE, h->share);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

@@ -13,7 +13,9 @@
  * afresh there, with a new x-amz-date), runs the transfer, then calls
  * check() to judge the response: accept it, retry it, or fail it.  Retries
  * wait a random time between 0 and min(cap, delay * 2^(try-1))
- * milliseconds ("full jitter"), up to max_tries tries in all.  When the
+ * milliseconds ("full jitter"), up to max_tries tries in all.  The URL's
+ * path is sent as prepare() wrote it, never normalised: "/a/../b" stays
+ * "/a/../b" (what was signed is what is sent).  When the
  * request is over, done() is called exactly once; after that the engine no
  * longer touches the request, and done() may free it.
  *

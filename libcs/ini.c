@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,12 +26,67 @@ struct ini_entry {
 	char *value;
 };
 
+/*
+ * Entries and sections are kept in arrays, each with an open-addressing
+ * hash index (linear probing, at most half full) so that a lookup, and so
+ * the setting of each key while parsing, costs O(1) on average: reading a
+ * file is linear in its size, however many keys it has.
+ */
 struct cs_ini {
 	struct ini_entry *v;
 	size_t n, cap;
+	size_t *slots;		/* 1 + index into v; 0: empty */
+	size_t nslots;		/* a power of two, or 0 */
 	char **sections;
 	size_t nsections, capsections;
+	size_t *sslots;		/* 1 + index into sections; 0: empty */
+	size_t nsslots;
+	unsigned long long probes;	/* entries compared (cs_ini_probes) */
 };
+
+/* FNV-1a over section, a NUL, and key lowercased (NULL: section alone). */
+static uint64_t
+hash(const char *section, const char *key)
+{
+	uint64_t h = UINT64_C(14695981039346656037);
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)section; *p; p++)
+		h = (h ^ *p) * UINT64_C(1099511628211);
+	if (key == NULL)
+		return h;
+	h *= UINT64_C(1099511628211);
+	for (p = (const unsigned char *)key; *p; p++)
+		h = (h ^ (unsigned char)tolower(*p)) * UINT64_C(1099511628211);
+	return h;
+}
+
+/* Make room for one more in an index of nslots for n items: 0, or -1. */
+static int
+index_reserve(size_t **slots, size_t *nslots, size_t n)
+{
+	size_t *ns, cap;
+
+	if ((n + 1) * 2 <= *nslots)
+		return 0;
+	cap = *nslots ? *nslots * 2 : 32;
+	if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+		return -1;
+	free(*slots);
+	*slots = ns;
+	*nslots = cap;
+	return 1;	/* emptied: the caller puts every item back */
+}
+
+static void
+index_put(size_t *slots, size_t nslots, uint64_t h, size_t idx)
+{
+	size_t i = (size_t)h & (nslots - 1);
+
+	while (slots[i] != 0)
+		i = (i + 1) & (nslots - 1);
+	slots[i] = idx + 1;
+}
 
 static void
 wipe_free(char *s)
@@ -52,9 +108,11 @@ cs_ini_free(struct cs_ini *ini)
 		wipe_free(ini->v[i].value);
 	}
 	free(ini->v);
+	free(ini->slots);
 	for (i = 0; i < ini->nsections; i++)
 		free(ini->sections[i]);
 	free(ini->sections);
+	free(ini->sslots);
 	free(ini);
 }
 
@@ -110,21 +168,48 @@ trim_dup(const char *s, size_t n)
 static struct ini_entry *
 find(const struct cs_ini *ini, const char *section, const char *key)
 {
+	struct cs_ini *w = (struct cs_ini *)ini;	/* the counter only */
 	size_t i;
 
-	for (i = ini->n; i-- > 0;)
-		if (strcmp(ini->v[i].section, section) == 0 &&
-		    strcasecmp(ini->v[i].key, key) == 0)
-			return &ini->v[i];
+	if (ini->nslots == 0)
+		return NULL;
+	for (i = (size_t)hash(section, key) & (ini->nslots - 1);
+	    ini->slots[i] != 0; i = (i + 1) & (ini->nslots - 1)) {
+		struct ini_entry *en = &ini->v[ini->slots[i] - 1];
+
+		w->probes++;
+		if (strcmp(en->section, section) == 0 &&
+		    strcasecmp(en->key, key) == 0)
+			return en;
+	}
 	return NULL;
+}
+
+static int
+find_section(const struct cs_ini *ini, const char *name)
+{
+	struct cs_ini *w = (struct cs_ini *)ini;
+	size_t i;
+
+	if (ini->nsslots == 0)
+		return 0;
+	for (i = (size_t)hash(name, NULL) & (ini->nsslots - 1);
+	    ini->sslots[i] != 0; i = (i + 1) & (ini->nsslots - 1)) {
+		w->probes++;
+		if (strcmp(ini->sections[ini->sslots[i] - 1], name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int
 add_section(struct cs_ini *ini, const char *name)
 {
 	char **p;
+	size_t i;
+	int r;
 
-	if (cs_ini_has_section(ini, name))
+	if (find_section(ini, name))
 		return 0;
 	if (ini->nsections == ini->capsections) {
 		size_t cap = ini->capsections ? 2 * ini->capsections : 8;
@@ -134,8 +219,17 @@ add_section(struct cs_ini *ini, const char *name)
 		ini->sections = p;
 		ini->capsections = cap;
 	}
+	if ((r = index_reserve(&ini->sslots, &ini->nsslots,
+	    ini->nsections)) == -1)
+		return -1;
+	if (r == 1)
+		for (i = 0; i < ini->nsections; i++)
+			index_put(ini->sslots, ini->nsslots,
+			    hash(ini->sections[i], NULL), i);
 	if ((ini->sections[ini->nsections] = strdup(name)) == NULL)
 		return -1;
+	index_put(ini->sslots, ini->nsslots, hash(name, NULL),
+	    ini->nsections);
 	ini->nsections++;
 	return 0;
 }
@@ -146,6 +240,8 @@ set(struct cs_ini *ini, const char *section, char *key, char *value)
 {
 	struct ini_entry *en;
 	char *p;
+	size_t i;
+	int r;
 
 	for (p = key; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -163,10 +259,17 @@ set(struct cs_ini *ini, const char *section, char *key, char *value)
 		ini->v = en;
 		ini->cap = cap;
 	}
+	if ((r = index_reserve(&ini->slots, &ini->nslots, ini->n)) == -1)
+		goto fail;
+	if (r == 1)
+		for (i = 0; i < ini->n; i++)
+			index_put(ini->slots, ini->nslots,
+			    hash(ini->v[i].section, ini->v[i].key), i);
 	if ((ini->v[ini->n].section = strdup(section)) == NULL)
 		goto fail;
 	ini->v[ini->n].key = key;
 	ini->v[ini->n].value = value;
+	index_put(ini->slots, ini->nslots, hash(section, key), ini->n);
 	ini->n++;
 	return 0;
 fail:
@@ -384,14 +487,15 @@ out:
 int
 cs_ini_has_section(const struct cs_ini *ini, const char *section)
 {
-	size_t i;
-
 	if (ini == NULL)
 		return 0;
-	for (i = 0; i < ini->nsections; i++)
-		if (strcmp(ini->sections[i], section) == 0)
-			return 1;
-	return 0;
+	return find_section(ini, section);
+}
+
+unsigned long long
+cs_ini_probes(const struct cs_ini *ini)
+{
+	return ini != NULL ? ini->probes : 0;
 }
 
 const char *

@@ -38,5 +38,11 @@ int cs_ini_has_section(const struct cs_ini *ini, const char *section);
 const char *cs_ini_get(const struct cs_ini *ini, const char *section,
     const char *key);
 void cs_ini_free(struct cs_ini *ini);
+/*
+ * The entries and sections compared with a name so far, by parsing and
+ * by lookups: about one a lookup, whatever the number of keys (a hash
+ * index), so that reading a file is linear in its size.  For tests.
+ */
+unsigned long long cs_ini_probes(const struct cs_ini *ini);
 
 #endif

@@ -11,10 +11,14 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -136,18 +140,153 @@ blot_keyword(struct cs_buf *msg, const char *ci, const char *stops)
 	return 0;
 }
 
+/*
+ * Where a password may lie in a connection string that libpq may have
+ * read otherwise than its writer meant (a password with '/', '@', '?' or
+ * a blank in it): libpq then quotes a piece of it in its message, as a
+ * port, a host, a token or a parameter.
+ */
+struct region {
+	const char *p;
+	size_t n;
+};
+
+#define MAX_REGIONS 8
+
+static int
+is_cut(char c)
+{
+	return c != '\0' && strchr("/?#@:,;&=[]'\"\\ \t\n\r\f\v", c) != NULL;
+}
+
+/* 1 when the quoted token t[0..n) may show a piece of region r. */
+static int
+shows(const char *t, size_t n, const struct region *r)
+{
+	const char *p, *q, *end = r->p + r->n;
+	size_t i;
+
+	for (i = 0; i < n && is_cut(t[i]); i++)
+		;
+	if (i == n || r->n == 0)
+		return 0;	/* "", "=": punctuation shows nothing */
+	if (memmem(r->p, r->n, t, n) != NULL)
+		return 1;
+	for (p = r->p; p < end; p = q) {
+		while (p < end && is_cut(*p))
+			p++;
+		for (q = p; q < end && !is_cut(*q); q++)
+			;
+		if (q - p >= 2 && memmem(t, n, p, (size_t)(q - p)) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Replace with "***" each "quoted" token of msg that may show a region. */
+static int
+blot_quoted(struct cs_buf *msg, const struct region *r, size_t nr)
+{
+	struct cs_buf out = CS_BUF_INIT;
+	const char *p, *q, *end;
+	size_t i;
+	int hit = 0;
+
+	if (nr == 0 || msg->len == 0)
+		return 0;
+	end = msg->data + msg->len;
+	for (p = msg->data; p < end; p = q + 1) {
+		const char *open = memchr(p, '"', (size_t)(end - p));
+
+		if (open == NULL || (q = memchr(open + 1, '"',
+		    (size_t)(end - open - 1))) == NULL)
+			break;
+		for (i = 0; i < nr; i++)
+			if (shows(open + 1, (size_t)(q - open - 1), &r[i]))
+				break;
+		if (cs_buf_append(&out, p, (size_t)(open + 1 - p)) == -1 ||
+		    (i < nr ? cs_buf_append(&out, "***", 3) :
+		    cs_buf_append(&out, open + 1, (size_t)(q - open - 1))) == -1 ||
+		    cs_buf_append_char(&out, '"') == -1)
+			goto nomem;
+		hit |= i < nr;
+	}
+	if (!hit) {
+		cs_buf_release(&out);
+		return 0;
+	}
+	if (p < end && cs_buf_append(&out, p, (size_t)(end - p)) == -1)
+		goto nomem;
+	explicit_bzero(msg->data, msg->len);
+	cs_buf_release(msg);
+	*msg = out;
+	return 0;
+nomem:
+	cs_buf_release(&out);
+	return -1;
+}
+
+/* 1 when s starts with a keyword and '=' ("port=", "sslmode ="). */
+static int
+is_assignment(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	while (isalnum((unsigned char)*s) || *s == '_')
+		s++;
+	s += strspn(s, " \t\n\r\f\v");
+	return *s == '=';
+}
+
+/*
+ * Regions after each "password =" of s: up to the next separator (one of
+ * seps) that a "keyword=" follows, else to the end: the writer may have
+ * meant blanks or '&' to be part of the password.
+ */
+static void
+keyword_regions(const char *s, const char *seps, struct region *r,
+    size_t *nr)
+{
+	const char *p, *v, *q;
+
+	for (p = s; (p = strstr(p, "password")) != NULL && *nr < MAX_REGIONS;
+	    p += 8) {
+		v = p + 8;
+		v += strspn(v, " \t\n\r\f\v");
+		if (*v != '=')
+			continue;
+		v++;
+		for (q = v; *q != '\0'; q++)
+			if (strchr(seps, *q) != NULL &&
+			    is_assignment(q + strspn(q, seps)))
+				break;
+		r[*nr].p = v;
+		r[(*nr)++].n = (size_t)(q - v);
+	}
+}
+
 int
 cs_pgconn_redact(struct cs_buf *msg, const char *ci, const char *pw)
 {
 	const char *p, *host, *at;
+	struct region r[MAX_REGIONS];
+	size_t nr = 0;
 
 	if (pw != NULL && blot(msg, pw, strlen(pw)) == -1)
 		return -1;
+	if (pw != NULL) {
+		r[nr].p = pw;
+		r[nr++].n = strlen(pw);
+	}
 	if (ci == NULL)
-		return 0;
+		return blot_quoted(msg, r, nr);
 	if (strncmp(ci, "postgresql://", 13) != 0 &&
-	    strncmp(ci, "postgres://", 11) != 0)
-		return blot_keyword(msg, ci, " \t\n\r\f\v");
+	    strncmp(ci, "postgres://", 11) != 0) {
+		if (blot_keyword(msg, ci, " \t\n\r\f\v") == -1)
+			return -1;
+		keyword_regions(ci, " \t\n\r\f\v", r, &nr);
+		return blot_quoted(msg, r, nr);
+	}
 	/* user:password@ before the first '/', as libpq reads a URI */
 	host = strstr(ci, "://") + 3;
 	at = host + strcspn(host, "@/");
@@ -157,7 +296,15 @@ cs_pgconn_redact(struct cs_buf *msg, const char *ci, const char *pw)
 	if ((p = strchr(host, '?')) != NULL &&
 	    blot_keyword(msg, p + 1, "&") == -1)
 		return -1;
-	return 0;
+	/* As its writer may have meant it: up to the last '@'. */
+	if ((at = strrchr(host, '@')) != NULL &&
+	    (p = memchr(host, ':', (size_t)(at - host))) != NULL) {
+		r[nr].p = p + 1;
+		r[nr++].n = (size_t)(at - p - 1);
+	}
+	if ((p = strchr(host, '?')) != NULL)
+		keyword_regions(p + 1, "&", r, &nr);
+	return blot_quoted(msg, r, nr);
 }
 
 /*
@@ -272,17 +419,124 @@ secrets(const char *const *keys, const char *const *vals, const char **ci,
 	}
 }
 
+/* libpq's parse_int_param(): an int, blanks around it allowed. */
+static int
+int_ok(const char *s, size_t n, long lo, long hi)
+{
+	char buf[32], *end;
+	long v;
+
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (end == buf || errno != 0 || v < lo || v > hi)
+		return 0;
+	while (*end != '\0' && isspace((unsigned char)*end))
+		end++;
+	return *end == '\0';
+}
+
+static int
+numeric_host_ok(const char *s, size_t n)
+{
+	struct addrinfo hints, *res = NULL;
+	char buf[64];
+	int r;
+
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	r = getaddrinfo(buf, NULL, &hints, &res);
+	if (res != NULL)
+		freeaddrinfo(res);
+	return r == 0;
+}
+
+const char *
+cs_pgconn_bad_param(PGconn *conn)
+{
+	/* Static strings: loaders call this from several threads. */
+	static const struct {
+		const char *keyword;
+		int list;		/* comma-separated, one per host */
+		long lo, hi;		/* hi 0: a numeric host address */
+		const char *why;
+	} params[] = {
+		{ "port", 1, 1, 65535,
+		  "port is not a port number from 1 to 65535" },
+		{ "hostaddr", 1, 0, 0, "hostaddr is not a numeric IP address" },
+		{ "connect_timeout", 0, INT_MIN, INT_MAX,
+		  "connect_timeout is not an integer" },
+		{ "keepalives", 0, INT_MIN, INT_MAX, "keepalives is not an integer" },
+		{ "keepalives_idle", 0, INT_MIN, INT_MAX,
+		  "keepalives_idle is not an integer" },
+		{ "keepalives_interval", 0, INT_MIN, INT_MAX,
+		  "keepalives_interval is not an integer" },
+		{ "keepalives_count", 0, INT_MIN, INT_MAX,
+		  "keepalives_count is not an integer" },
+		{ "tcp_user_timeout", 0, INT_MIN, INT_MAX,
+		  "tcp_user_timeout is not an integer" },
+	};
+	PQconninfoOption *opts, *o;
+	const char *bad = NULL;
+	size_t i;
+
+	if (conn == NULL || (opts = PQconninfo(conn)) == NULL)
+		return NULL;
+	for (o = opts; o->keyword != NULL && bad == NULL; o++) {
+		const char *v = o->val, *p, *end;
+
+		if (v == NULL || *v == '\0')
+			continue;
+		for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+			if (strcmp(o->keyword, params[i].keyword) == 0)
+				break;
+		if (i == sizeof(params) / sizeof(params[0]))
+			continue;
+		for (p = v; bad == NULL; p = end + 1) {
+			end = params[i].list ? p + strcspn(p, ",") : p + strlen(p);
+			/* An empty element of a list is the default. */
+			if (!(params[i].list && end == p) &&
+			    !(params[i].hi == 0 ? numeric_host_ok(p,
+			    (size_t)(end - p)) : int_ok(p, (size_t)(end - p),
+			    params[i].lo, params[i].hi)))
+				bad = params[i].why;
+			if (*end == '\0')
+				break;
+		}
+	}
+	PQconninfoFree(opts);
+	return bad;
+}
+
 enum cs_err
 cs_pgconn_failure(PGconn *conn, const char *const *keys,
     const char *const *vals, struct cs_error *e)
 {
 	PQconninfoOption *opts, *o;
 	struct cs_buf m = CS_BUF_INIT;
-	const char *ci, *pw;
+	const char *ci, *pw, *p;
 	char msg[sizeof(e->msg) - 40], state[6] = "";
 	enum cs_err rc;
 	int r;
 
+	/*
+	 * A parameter libpq checks only as it connects: the attempt fails at
+	 * once, every time, as if nothing listened.  Its value is not shown:
+	 * it may be a piece of a password libpq read otherwise than meant.
+	 */
+	if ((p = cs_pgconn_bad_param(conn)) != NULL)
+		return cs_error_set(e, CS_ECONFIG,
+		    "connection parameter %s (bad connection parameters, not retried)",
+		    p);
 	if (PQconnectionNeedsPassword(conn))
 		rc = CS_EDENIED;
 	else

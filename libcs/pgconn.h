@@ -45,7 +45,8 @@
 /*
  * conn (from PQconnectdbParams(keys, vals, 1)) is not CONNECTION_OK: say
  * why in e and return CS_EDENIED (bad credentials, no such role, no
- * privilege to connect), CS_ECONFIG (no such database, bad parameters),
+ * privilege to connect), CS_ECONFIG (no such database, bad parameters,
+ * including those of cs_pgconn_bad_param()),
  * CS_ETEMP (the server is down, starting, stopping or short of
  * connections; the network; anything else) or CS_ENOMEM.  The message is
  * libpq's, with the SQLSTATE when the server gave one and ", not retried"
@@ -54,6 +55,19 @@
  */
 enum cs_err cs_pgconn_failure(PGconn *conn, const char *const *keys,
     const char *const *vals, struct cs_error *e);
+
+/*
+ * A parameter that libpq checks only as it connects, and that is not what
+ * it must be: port (each of a list: an integer from 1 to 65535, or empty),
+ * hostaddr (numeric addresses), connect_timeout, keepalives,
+ * keepalives_idle, keepalives_interval, keepalives_count and
+ * tcp_user_timeout (integers, as libpq reads them).  The values are those
+ * conn ended up with (the parameters, the environment, a service file).
+ * Returns a static "port is not a port number from 1 to 65535" naming the
+ * first bad one (never its value), or NULL.  cs_pgconn_failure() calls it
+ * first: such a failure is CS_ECONFIG, never retried.
+ */
+const char *cs_pgconn_bad_param(PGconn *conn);
 
 /*
  * The error a SQLSTATE of a refused connection means: 28xxx and 42501

@@ -47,7 +47,8 @@ cs_rejects_open(const char *tool, const char *path, struct cs_error *e)
 		r->fd = STDERR_FILENO;
 		return r;
 	}
-	r->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* Private: rejects hold event data, client addresses among it. */
+	r->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (r->fd == -1) {
 		cs_error_set_errno(e, errno == EACCES || errno == EPERM ?
 		    CS_EDENIED : CS_EIO, errno, "cannot open rejects file '%s'",

@@ -41,7 +41,9 @@ struct cs_reject {
 /*
  * Open the rejects destination for tool ("cs-transform").  path NULL or
  * "-" means standard error; otherwise the file is created or appended to
- * (O_APPEND, so that several programs of one pipeline can share it).
+ * (O_APPEND, so that several programs of one pipeline can share it).  A
+ * new file is created with mode 0600 (less by the umask): rejects hold
+ * event data, client addresses among it.  An existing file keeps its mode.
  */
 struct cs_rejects *cs_rejects_open(const char *tool, const char *path,
     struct cs_error *e);

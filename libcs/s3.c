@@ -29,8 +29,10 @@
 #include "buf.h"
 #include "cli.h"
 #include "http.h"
+#include "redact.h"
 #include "s3.h"
 #include "s3local.h"
+#include "s3perm.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "timeutil.h"
@@ -74,6 +76,7 @@ struct cs_s3 {
 	struct cs_aws_config aws;
 	int have_aws;
 	int local;			/* a file:/// endpoint */
+	unsigned allowed;		/* CS_S3PERM_OP() of the operations allowed */
 	int root;			/* its directory */
 	struct cs_http *http;
 	char *ep_bucket;		/* the bucket ep was made for */
@@ -192,12 +195,15 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
     struct cs_error *e)
 {
 	const char *p, *end = s + len, *slash;
+	char shown[256], bshown[96];
 	size_t blen;
 
 	u->bucket = u->key = NULL;
+	/* What a message shows of s: never a user:password@ in it. */
+#define SHOWN() cs_redact_url(shown, sizeof(shown), s, len > 250 ? 250 : len, 0)
 	if (len < 5 || strncmp(s, "s3://", 5) != 0)
-		return cs_error_set(e, CS_EINVAL, "'%.*s' is not an s3:// URL",
-		    (int)(len > 200 ? 200 : len), s);
+		return cs_error_set(e, CS_EINVAL, "'%s' is not an s3:// URL",
+		    SHOWN());
 	if (memchr(s, '\0', len) != NULL)
 		return cs_error_set(e, CS_EINVAL, "s3:// URL with a NUL byte");
 	p = s + 5;
@@ -207,15 +213,19 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (!cs_s3_bucket_valid(u->bucket)) {
 		cs_s3_url_release(u);
+		if (memchr(s, '@', len) != NULL)
+			strlcpy(bshown, "***", sizeof(bshown));
+		else
+			cs_redact_url(bshown, sizeof(bshown), p,
+			    blen > 80 ? 80 : blen, 0);
 		return cs_error_set(e, CS_EINVAL,
-		    "'%.*s': '%.*s' is not a bucket name",
-		    (int)(len > 200 ? 200 : len), s, (int)(blen > 80 ? 80 : blen), p);
+		    "'%s': '%s' is not a bucket name", SHOWN(), bshown);
 	}
 	p = slash != NULL ? slash + 1 : end;
 	if ((size_t)(end - p) > 1024) {
 		cs_s3_url_release(u);
 		return cs_error_set(e, CS_EINVAL,
-		    "'%.60s...': key longer than 1024 bytes", s);
+		    "'%.60s...': key longer than 1024 bytes", SHOWN());
 	}
 	if (!cs_utf8_valid(p, (size_t)(end - p))) {
 		cs_s3_url_release(u);
@@ -226,6 +236,7 @@ cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	return CS_OK;
+#undef SHOWN
 }
 
 void
@@ -258,9 +269,10 @@ cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
 	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
 		return -1;
-	if (o->last_modified == INT64_MIN)
+	/* Unknown, or a time RFC 3339 cannot write: null. */
+	if (o->last_modified == INT64_MIN ||
+	    cs_time_format_ms(o->last_modified, t) == 0)
 		return cs_buf_append_str(b, "null}");
-	cs_time_format_ms(o->last_modified, t);
 	if (cs_buf_printf(b, "\"%s\"}", t) != 0)
 		return -1;
 	return 0;
@@ -280,6 +292,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	s->root = -1;
+	s->allowed = cs_s3perm_ops(cfg->user_agent);
 	s->jobs = cfg->jobs ? cfg->jobs : 64;
 	s->max_object = cfg->max_object_size ? cfg->max_object_size :
 	    CS_S3_DEFAULT_MAX_OBJECT;
@@ -478,6 +491,13 @@ op_new(struct cs_s3 *s, enum cs_s3_op kind, const char *bucket,
 {
 	struct op *op;
 
+	if (!(s->allowed & CS_S3PERM_OP(kind))) {
+		/* A program issuing what its IAM policy does not grant. */
+		cs_error_set(e, CS_EINTERNAL,
+		    "this program may not issue %s requests (libcs/s3perm.c)",
+		    cs_s3perm_action(kind));
+		return NULL;
+	}
 	if (bucket == NULL || !cs_s3_bucket_valid(bucket)) {
 		cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
 		    bucket != NULL ? bucket : "(null)");
@@ -869,7 +889,8 @@ http_date(const char *s)
 	if (s == NULL || s[0] == '\0')
 		return INT64_MIN;
 	t = curl_getdate(s, NULL);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || (int64_t)t < CS_TIME_MIN / CS_USEC_PER_SEC ||
+	    (int64_t)t > CS_TIME_MAX / CS_USEC_PER_SEC)
 		return INT64_MIN;
 	return (int64_t)t * 1000000;
 }

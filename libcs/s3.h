@@ -67,7 +67,8 @@ struct cs_s3_config {
 	long retry_delay_ms;		/* backoff base; 0: 100 */
 	long timeout_s;			/* a request silent this long is retried; 0: 30 */
 	size_t max_object_size;		/* GET bodies; 0: CS_S3_DEFAULT_MAX_OBJECT */
-	const char *user_agent;		/* "cs-fetch/0.1.0"; NULL: "cs-tools/VERSION" */
+	const char *user_agent;		/* "cs-fetch/0.1.0"; NULL: "cs-tools/VERSION" (also
+					   limits the operations to the program's, s3perm.h) */
 };
 
 #define CS_S3_DEFAULT_MAX_OBJECT	((size_t)64 * 1024 * 1024)

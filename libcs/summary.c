@@ -239,7 +239,8 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 	    cs_summary_elapsed(s), exit_status) == -1)
 		goto nomem;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Private, as the rejects are (a new file; an existing one keeps its mode). */
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		rc = cs_error_set_errno(e, CS_EIO, errno,
 		    "cannot create stats file '%s'", path);

@@ -55,7 +55,10 @@ double cs_summary_elapsed(const struct cs_summary *s);
 int cs_summary_format(const struct cs_summary *s, struct cs_buf *out);
 /* Erase the progress line and print the summary line to fp. */
 void cs_summary_print(struct cs_summary *s, FILE *fp);
-/* Write the counters and exit status as a JSON object to path. */
+/*
+ * Write the counters and exit status as a JSON object to path, created
+ * with mode 0600 (less by the umask) when new, as the rejects are.
+ */
 enum cs_err cs_summary_write_stats(const struct cs_summary *s,
     const char *path, int exit_status, struct cs_error *e);
 

@@ -172,7 +172,11 @@ parse(const char *s, size_t len, enum no_zone loose, int64_t *usec)
 		frac = 999999;
 	days = days_from_civil(y, (unsigned)mo, (unsigned)d);
 	t = ((days * 24 + h) * 60 + mi - off) * 60 + sec;
-	*usec = t * CS_USEC_PER_SEC + frac;
+	t = t * CS_USEC_PER_SEC + frac;
+	/* "9999-12-31T23:30:00-01:00" is in year 10000 in UTC: refused. */
+	if (t < CS_TIME_MIN || t > CS_TIME_MAX)
+		return -1;
+	*usec = t;
 	return 0;
 }
 
@@ -233,17 +237,16 @@ put(char *o, int64_t v, int n)
 }
 
 /*
- * Years outside 0001..9999 cannot be written in four digits; clamp them
- * rather than write garbage (nothing we parse produces them).
+ * Years outside 0001..9999 cannot be written in four digits: such a time
+ * is written as nothing (length 0), never moved to another one.
  */
-static int64_t
-clamp_usec(int64_t usec)
+static int
+out_of_range(int64_t usec, char out[CS_TIME_BUFSIZE])
 {
-	/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z */
-	const int64_t lo = INT64_C(-62135596800) * CS_USEC_PER_SEC;
-	const int64_t hi = INT64_C(253402300800) * CS_USEC_PER_SEC - 1;
-
-	return usec < lo ? lo : usec > hi ? hi : usec;
+	if (usec >= CS_TIME_MIN && usec <= CS_TIME_MAX)
+		return 0;
+	out[0] = '\0';
+	return 1;
 }
 
 static size_t
@@ -252,7 +255,9 @@ format(int64_t usec, int digits6, char out[CS_TIME_BUFSIZE])
 	struct civil c;
 	char *o = out;
 
-	split(clamp_usec(usec), &c);
+	if (out_of_range(usec, out))
+		return 0;
+	split(usec, &c);
 	o = put(o, c.y, 4);
 	*o++ = '-';
 	o = put(o, c.mo, 2);
@@ -292,7 +297,9 @@ cs_time_partition_hour(int64_t usec, char out[CS_TIME_BUFSIZE])
 	struct civil c;
 	char *o = out;
 
-	split(clamp_usec(usec), &c);
+	if (out_of_range(usec, out))
+		return 0;
+	split(usec, &c);
 	o = put(o, c.y, 4);
 	*o++ = '/';
 	o = put(o, c.mo, 2);
@@ -310,6 +317,8 @@ cs_time_partition_day(int64_t usec, char out[CS_TIME_BUFSIZE])
 {
 	size_t n = cs_time_partition_hour(usec, out);
 
+	if (n == 0)
+		return 0;
 	n -= 3;		/* drop "HH/" */
 	out[n] = '\0';
 	return n;

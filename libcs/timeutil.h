@@ -5,6 +5,12 @@
  *
  * No allocation; outputs go to caller's buffers of the stated sizes.
  * Parsers return 0 on success and -1 on anything they do not accept.
+ *
+ * Range: years 0001 to 9999 in UTC, the times RFC 3339 can write
+ * (CS_TIME_MIN to CS_TIME_MAX).  A time outside it is refused by the
+ * parsers, even one written with a year inside it and an offset that
+ * moves it out ("9999-12-31T23:30:00-01:00"); the formatters write an
+ * empty string and return 0 for one, never another time.
  */
 #ifndef CS_TIMEUTIL_H
 #define CS_TIMEUTIL_H
@@ -33,11 +39,17 @@ int cs_time_parse_utc(const char *s, size_t len, int64_t *usec);
  * timestamp without a zone is taken as UTC too.
  */
 int cs_time_parse_loose(const char *s, size_t len, int64_t *usec);
-/* 2026-11-24T10:15:02.123Z: always milliseconds.  Returns the length. */
+/*
+ * 2026-11-24T10:15:02.123Z: always milliseconds.  Returns the length (0
+ * when usec is out of range).
+ */
 size_t cs_time_format_ms(int64_t usec, char out[CS_TIME_BUFSIZE]);
 /* Milliseconds when the microseconds are 000, else six digits. */
 size_t cs_time_format(int64_t usec, char out[CS_TIME_BUFSIZE]);
-/* "2026/11/24/10/" and "2026/11/24/" (the layout of CONTRACT section 2). */
+/*
+ * "2026/11/24/10/" and "2026/11/24/" (the layout of CONTRACT section 2);
+ * 0 when out of range.
+ */
 size_t cs_time_partition_hour(int64_t usec, char out[CS_TIME_BUFSIZE]);
 size_t cs_time_partition_day(int64_t usec, char out[CS_TIME_BUFSIZE]);
 /* Truncate to the start of the UTC hour / day. */
@@ -45,6 +57,10 @@ int64_t cs_time_floor_hour(int64_t usec);
 int64_t cs_time_floor_day(int64_t usec);
 /* The wall clock, in microseconds. */
 int64_t cs_time_now(void);
+
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z */
+#define CS_TIME_MIN		(INT64_C(-62135596800) * INT64_C(1000000))
+#define CS_TIME_MAX		(INT64_C(253402300800) * INT64_C(1000000) - 1)
 
 #define CS_USEC_PER_SEC		INT64_C(1000000)
 #define CS_USEC_PER_HOUR	(INT64_C(3600) * CS_USEC_PER_SEC)

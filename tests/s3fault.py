@@ -16,6 +16,7 @@ still has a failure to give decides.  FAULT is one of:
   slowdown   503 with an S3 SlowDown error document
   500        500 with an S3 InternalError error document
   denied     403 with an S3 AccessDenied error document
+  badsig     403 with an S3 SignatureDoesNotMatch error document
   reset      read the request, then reset the connection (no response)
   truncate   the real headers (full Content-Length), half the body, close
   corrupt    the real response with one byte of the body changed
@@ -26,9 +27,20 @@ With --stall-log, the end of each stall is logged there as "METHOD PATH
 abandoned MS" when the client closed the connection MS milliseconds after
 its request was read, or "METHOD PATH expired MS" when the front gave up
 first: a test can tell that the client's timeout ended the stall.
+
+With --verify-sigv4 SECRET, every request's AWS Signature Version 4 is
+computed again by botocore's S3 signer (S3SigV4Auth, which never
+normalises the path) from the request exactly as it arrived: its method,
+its path and query as sent, the headers it names as signed, its body, and
+SECRET as the secret key of whatever access key it names.  A request whose
+signature or payload hash differs is answered 403 SignatureDoesNotMatch,
+as S3 would, and logged with the outcome "badsig" (s3rver itself checks no
+V4 signature).
 """
 
 import argparse
+import hashlib
+import hmac
 import http.client
 import http.server
 import re
@@ -46,7 +58,56 @@ ERRORS = {
     "slowdown": (503, "SlowDown", "Please reduce your request rate."),
     "500": (500, "InternalError", "We encountered an internal error. Please try again."),
     "denied": (403, "AccessDenied", "Access Denied"),
+    "badsig": (403, "SignatureDoesNotMatch",
+               "The request signature we calculated does not match the "
+               "signature you provided."),
 }
+
+AUTH_RE = re.compile(
+    r"AWS4-HMAC-SHA256 Credential=([^/]+)/([0-9]{8})/([^/]+)/([^/]+)/aws4_request,"
+    r" ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$")
+
+
+def sigv4_problem(method, target, headers, body, secret):
+    """Why the request's SigV4 signature is wrong, or None when it is right.
+
+    target is the request target as it arrived (path and query, never
+    normalised); headers an email.message.Message (case-insensitive)."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    m = AUTH_RE.match(headers.get("Authorization", ""))
+    if not m:
+        return "no SigV4 Authorization header"
+    akid, _day, region, service, signed, signature = m.groups()
+    names = signed.split(";")
+    if "host" not in names or headers.get("Host") is None:
+        return "Host is not signed"
+    signed_headers = {}
+    for name in names:
+        if name == "host":
+            continue
+        if headers.get(name) is None:
+            return "signed header %s is missing" % name
+        signed_headers[name] = headers.get(name)
+    body = body or b""
+    if headers.get("x-amz-content-sha256") != hashlib.sha256(body).hexdigest():
+        return "x-amz-content-sha256 is not the hash of the body"
+    if headers.get("x-amz-date") is None:
+        return "no x-amz-date"
+    request = AWSRequest(method=method,
+                         url="http://%s%s" % (headers.get("Host"), target),
+                         headers=signed_headers, data=body)
+    request.context["timestamp"] = headers.get("x-amz-date")
+    auth = S3SigV4Auth(Credentials(akid, secret,
+                                   headers.get("x-amz-security-token")),
+                       service, region)
+    canonical = auth.canonical_request(request)
+    mine = auth.signature(auth.string_to_sign(request, canonical), request)
+    if not hmac.compare_digest(mine, signature):
+        return "signature differs"
+    return None
 
 
 class Rule:
@@ -74,8 +135,10 @@ class Rule:
 
 
 class State:
-    def __init__(self, upstream, rules, log, stall_log=None, stall_max=120.0):
+    def __init__(self, upstream, rules, log, stall_log=None, stall_max=120.0,
+                 secret=None):
         u = urllib.parse.urlsplit(upstream)
+        self.secret = secret
         self.host = u.hostname
         self.port = u.port
         self.rules = rules
@@ -156,7 +219,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         st = self.server.state
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
-        fault = st.decide(self.command, self.path)
+        fault = None
+        if st.secret is not None and sigv4_problem(
+                self.command, self.path, self.headers, body, st.secret):
+            fault = "badsig"
+        if fault is None:
+            fault = st.decide(self.command, self.path)
         st.record(self.command, self.path, self.headers.get("x-amz-date", "-"),
                   fault or "ok")
         if fault in ERRORS:
@@ -227,6 +295,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--stall-log")
     ap.add_argument("--stall-max", type=float, default=120.0)
+    ap.add_argument("--verify-sigv4", metavar="SECRET")
     ap.add_argument("rules", nargs="*")
     a = ap.parse_args()
     try:
@@ -235,7 +304,8 @@ def main():
         print("s3fault: %s" % e, file=sys.stderr)
         return 64
     srv = Server(("127.0.0.1", 0), Handler)
-    srv.state = State(a.upstream, rules, a.log, a.stall_log, a.stall_max)
+    srv.state = State(a.upstream, rules, a.log, a.stall_log, a.stall_max,
+                      a.verify_sigv4)
     with open(a.port_file + ".tmp", "w") as f:
         f.write("%d\n" % srv.server_address[1])
     import os

@@ -1,7 +1,8 @@
 #!/bin/sh
 # libcs's SigV4 signer against botocore's S3SigV4Auth (Debian's
 # python3-botocore), on the same S3 requests: keys with spaces, '+', '=',
-# '%', '~', unicode, '//' and '..'; listings with continuation tokens that
+# '%', '~', unicode, '//', '.' and '..' (alone, at either end, climbing
+# out of a path-style bucket); listings with continuation tokens that
 # hold '/', '+' and '='; PUTs with Content-MD5 and Content-Type; session
 # tokens.  Both must produce the same canonical request and the same
 # Authorization header, byte for byte.  Nothing is sent anywhere.
@@ -60,6 +61,15 @@ test_expect_success 'a key that needs encoding is signed encoded, not normalised
 	test_grep "^//events//2026///x\.json$" libcs.out &&
 	test_grep "^/events/a%2Bb%3Dc%26d\.json$" libcs.out &&
 	test_grep "continuation-token=1ueGcxLPRx1Tr%2FXYExHnhbYLgveDs2J%2Fwm36Hy4vbOwM%3D%2Babc%2F%3D%3D&" libcs.out
+'
+
+test_expect_success 'dot segments are signed as they are, in every position' '
+	test_grep "^/\.$" libcs.out &&
+	test_grep "^/\.\.$" libcs.out &&
+	test_grep "^/\./events/2026/\.\./x\.json/\.$" libcs.out &&
+	test_grep "^/bkt/\.\./other/secret\.json$" libcs.out &&
+	test_grep "^/bkt/a/\./b/\.\./\.\./c//d/\.\.\./e\.json$" libcs.out &&
+	test_grep "prefix=events%2F\.\.%2Fx%2F\.%2F&start-after=events%2F\.%2Fa%2F%2Fb$" libcs.out
 '
 
 test_done

@@ -1,9 +1,11 @@
 /* Unit tests for libcs/ini.c: the AWS shared files as botocore reads them. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "error.h"
 #include "ini.h"
 #include "tap.h"
@@ -21,6 +23,61 @@ parse(const char *text, enum cs_err want, const char *what)
 	if (!ok(rc == want, "%s", what))
 		diag("  got %d (%s), want %d", rc, e.msg, want);
 	return ini;
+}
+
+/*
+ * Reading is linear in the number of keys (issue 12, class 8), checked by
+ * counting comparisons rather than by timing: a file of n keys, or of n
+ * sections, costs a few comparisons a key, where a reader that searched
+ * the keys it had (as this one did) makes about n * n / 2.
+ */
+static void
+test_linear(void)
+{
+	const size_t n = 20000;
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_ini *ini = NULL;
+	struct cs_error e;
+	unsigned long long parsed;
+	char key[32];
+	size_t i, found = 0;
+
+	cs_buf_append_str(&b, "[profile many]\n");
+	for (i = 0; i < n; i++)
+		cs_buf_printf(&b, "key%zu = value%zu\n", i, i);
+	for (i = 0; i < n; i++)
+		cs_buf_printf(&b, "[profile p%zu]\nregion = r%zu\n", i, i);
+	/* The same key again and again: one entry, the last value. */
+	cs_buf_append_str(&b, "[again]\n");
+	for (i = 0; i < n; i++)
+		cs_buf_printf(&b, "Same = %zu\n", i);
+	is_int(cs_ini_parse(b.data, b.len, "big", &ini, &e), CS_OK,
+	    "a file of %zu keys and %zu sections", 2 * n + 1, n + 2);
+	parsed = cs_ini_probes(ini);
+	ok(parsed <= 4 * 3 * n, "parsed with %llu comparisons for %zu settings"
+	    " (a search of the keys so far would make about %zu)",
+	    parsed, 3 * n, n * n);
+	for (i = 0; i < n; i++) {
+		const char *v;
+
+		snprintf(key, sizeof(key), "KEY%zu", i);
+		v = cs_ini_get(ini, "profile many", key);
+		if (v != NULL && strncmp(v, "value", 5) == 0 &&
+		    strtoul(v + 5, NULL, 10) == i)
+			found++;
+	}
+	is_int(found, n, "every key found, whatever its case");
+	ok(cs_ini_has_section(ini, "profile p19999") &&
+	    !cs_ini_has_section(ini, "profile p20000"), "sections found");
+	is_str(cs_ini_get(ini, "again", "same"), "19999", "the last value wins");
+	ok(cs_ini_get(ini, "profile many", "key20000") == NULL &&
+	    cs_ini_get(ini, "profile p7", "key7") == NULL, "and no other");
+	ok(cs_ini_probes(ini) - parsed <= 4 * (n + 5),
+	    "%zu lookups with %llu comparisons", n + 5,
+	    cs_ini_probes(ini) - parsed);
+	cs_ini_free(ini);
+	cs_buf_release(&b);
+	is_int(cs_ini_probes(NULL), 0, "no probes of NULL");
 }
 
 int
@@ -121,5 +178,6 @@ main(void)
 	is_int(cs_ini_load("/", &ini, &e), CS_ECONFIG, "a directory is refused");
 	cs_ini_free(NULL);
 	ok(1, "free(NULL) is safe");
+	test_linear();
 	return done_testing();
 }

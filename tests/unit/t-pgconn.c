@@ -5,12 +5,16 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
 #include "error.h"
 #include "pgconn.h"
 #include "tap.h"
+
+#define NOWHERE		"/nonexistent/cs-tools-test"
+#define NOWHERE_URI	"%2Fnonexistent%2Fcs-tools-test"
 
 /* Messages as libpq 15 (and 13, without the prefix) writes them. */
 static const struct {
@@ -92,9 +96,37 @@ static const struct {
 	  "unexpected character in postgresql://h:5432x/d" },
 	{ "postgresql://[::1]:5432/d", "postgresql://[::1]:5432/d", NULL,
 	  "postgresql://[::1]:5432/d" },
+	/* "junk" may be the rest of a password with a blank in it */
 	{ "missing \"=\" after \"junk\" (password=S3cret)",
 	  "host=h password=S3cret junk", NULL,
-	  "missing \"=\" after \"junk\" (password=***)" },
+	  "missing \"=\" after \"***\" (password=***)" },
+	/*
+	 * Passwords libpq reads otherwise than meant, and pieces of which it
+	 * quotes as a port, a host or a parameter (libpq 15's messages).
+	 */
+	{ "invalid integer value \"pa\" for connection option \"port\"",
+	  "postgresql://u:pa/ss@host/db", NULL,
+	  "invalid integer value \"***\" for connection option \"port\"" },
+	{ "could not translate host name \"ss@h\" to address",
+	  "postgresql://u:p@ss@h/db", NULL,
+	  "could not translate host name \"***\" to address" },
+	{ "invalid URI query parameter: \"cr\"",
+	  "postgresql://u@h/db?password=Se&cr&et", NULL,
+	  "invalid URI query parameter: \"***\"" },
+	{ "missing \"=\" after \"cret\" in connection info string",
+	  "host=h password=se cret port=abc", NULL,
+	  "missing \"=\" after \"***\" in connection info string" },
+	{ "could not translate host name \"db.example\" to address",
+	  "postgresql://u:pa/ss@db.example/db", NULL,
+	  "could not translate host name \"db.example\" to address" },
+	{ "a \"Sec\" b", NULL, "Sec/ret", "a \"***\" b" },
+	/* the password ends where the next keyword starts */
+	{ "invalid connection option \"no_such_option\"",
+	  "user=u password=S3cret no_such_option=1", NULL,
+	  "invalid connection option \"no_such_option\"" },
+	{ "invalid URI query parameter: \"bogus\"",
+	  "postgresql://u@h/d?password=Se&cr&bogus=1", NULL,
+	  "invalid URI query parameter: \"bogus\"" },
 	{ "a 'x y\\'z' b x y\\'z c", "password = 'x y\\'z' dbname=d", NULL,
 	  "a '***' b *** c" },
 	{ "S3cret and S3cret", "dbname=d", "S3cret", "*** and ***" },
@@ -102,6 +134,39 @@ static const struct {
 	{ "nothing to hide", "host=h dbname=d", NULL, "nothing to hide" },
 	{ "nothing to hide", "password=", "", "nothing to hide" },
 	{ "", "password=x", "x", "" },
+};
+
+/*
+ * Parameters libpq checks only as it connects (cs_pgconn_bad_param): the
+ * connection strings go to PQconnectStart() with a socket directory that
+ * does not exist, so that nothing is reached.
+ */
+static const struct {
+	const char *ci;
+	const char *want;	/* the start of the reason; NULL: none */
+} params[] = {
+	{ "port=abc", "port is not" },
+	{ "port=99999", "port is not" },
+	{ "port=0", "port is not" },
+	{ "port=5432x", "port is not" },
+	{ "port=5432", NULL },
+	{ "port= 5432 ", NULL },
+	{ "host=" NOWHERE "," NOWHERE " port=,5433", NULL },
+	{ "host=" NOWHERE "," NOWHERE " port=5432,x", "port is not" },
+	{ "connect_timeout=ten", "connect_timeout is not" },
+	{ "connect_timeout=-1", NULL },
+	{ "keepalives=yes", "keepalives is not" },
+	{ "keepalives_idle=1m", "keepalives_idle is not" },
+	{ "keepalives_interval=9999999999", "keepalives_interval is not" },
+	{ "keepalives_count=", NULL },
+	{ "tcp_user_timeout=1.5", "tcp_user_timeout is not" },
+	{ "hostaddr=10.0.0.x", "hostaddr is not" },
+	{ "hostaddr=127.0.0.1", NULL },
+	{ "hostaddr=::1", NULL },
+	/* In a URI, a password with '/' in it makes its start the port. */
+	{ "postgresql://u:S3cret/pw@" NOWHERE_URI "/db", "port is not" },
+	{ "postgresql://" NOWHERE_URI ":5432/db", NULL },
+	{ "", NULL },
 };
 
 int
@@ -136,5 +201,31 @@ main(void)
 		is_str(b.len ? b.data : "", redactions[i].want, "redacted %zu", i);
 	}
 	cs_buf_release(&b);
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		char ci[256];
+		const char *why;
+		PGconn *c;
+
+		if (strncmp(params[i].ci, "postgresql:", 11) == 0 ||
+		    strstr(params[i].ci, "host=") != NULL)
+			snprintf(ci, sizeof(ci), "%s", params[i].ci);
+		else
+			snprintf(ci, sizeof(ci), "host=%s %s", NOWHERE,
+			    params[i].ci);
+		c = PQconnectStart(ci);
+		why = cs_pgconn_bad_param(c);
+		if (params[i].want == NULL)
+			is_str(why, NULL, "'%s' is fine", params[i].ci);
+		else {
+			ok(why != NULL && strncmp(why, params[i].want,
+			    strlen(params[i].want)) == 0, "'%s': %s",
+			    params[i].ci, why ? why : "(nothing found)");
+			ok(why != NULL && strstr(why, "S3cret") == NULL &&
+			    strstr(why, "abc") == NULL, "the value is not shown");
+		}
+		PQfinish(c);
+	}
+	is_str(cs_pgconn_bad_param(NULL), NULL, "NULL connection");
 	return done_testing();
 }

@@ -196,7 +196,8 @@ test_records(void)
 
 	is_int(cs_rejects_count(r), 12, "12 counted");
 	is_int(cs_rejects_close(r, &e), CS_OK, "close");
-	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644, "mode 0644");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "mode 0600: rejects hold event data");
 
 	slurp(path, &b);
 	n = parse_lines(&b, v, 12, &bad);

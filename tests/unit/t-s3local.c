@@ -157,7 +157,7 @@ test_escapes(void)
 	int fd;
 	static const char *bad[] = {
 		"../outside", "a/../../outside", "/etc/passwd", "a//b", "a/./b",
-		"..", "x/..", "trailing/", NULL
+		"..", "x/..", "trailing/", ".", "./a", "a/.", "a/./../..", NULL
 	};
 	size_t i;
 
@@ -171,6 +171,8 @@ test_escapes(void)
 		    CS_EINVAL, "get refuses '%s'", bad[i]);
 		is_int(cs_s3local_put(root, "bkt", bad[i], "x", 1, &m, &e),
 		    CS_EINVAL, "put refuses '%s'", bad[i]);
+		is_int(cs_s3local_head(root, "bkt", bad[i], &m, &e),
+		    CS_EINVAL, "head refuses '%s'", bad[i]);
 	}
 	is_int(cs_s3local_get(root, "..", "secret", 1000, &b, &m, &e), CS_EINVAL,
 	    "bucket '..' refused");

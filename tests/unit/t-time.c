@@ -79,6 +79,11 @@ static const char *const bad[] = {
 	"+2026-11-24T10:15:02Z",
 	"2026-11-24T-1:15:02Z",
 	"abcd-ef-ghTij:kl:mnZ",
+	/* A year inside 0001..9999 that an offset moves out of it in UTC. */
+	"9999-12-31T23:30:00-01:00",
+	"9999-12-31T23:59:59.999999-00:01",
+	"0001-01-01T00:00:00+00:01",
+	"0001-01-01T00:59:59.999999+01",
 };
 
 /*
@@ -196,12 +201,23 @@ test_format(void)
 		    (long long)fmt[i].usec);
 		is_int(n, strlen(fmt[i].day), "day partition length");
 	}
+	/* Out of range: nothing written, never another time. */
 	n = cs_time_format_ms(INT64_MAX, out);
-	ok(n < CS_TIME_BUFSIZE && strcmp(out, "9999-12-31T23:59:59.999Z") == 0,
-	    "out-of-range times are clamped, not overflowed");
+	ok(n == 0 && out[0] == '\0', "a time past 9999 is not written");
+	n = cs_time_format_ms(CS_TIME_MAX + 1, out);
+	ok(n == 0 && out[0] == '\0', "nor the first instant of 10000");
 	n = cs_time_format(INT64_MIN, out);
-	ok(n < CS_TIME_BUFSIZE && strcmp(out, "0001-01-01T00:00:00.000Z") == 0,
-	    "and below");
+	ok(n == 0 && out[0] == '\0', "nor one before 0001");
+	n = cs_time_format(CS_TIME_MIN - 1, out);
+	ok(n == 0 && out[0] == '\0', "nor the last instant before 0001");
+	n = cs_time_partition_hour(CS_TIME_MAX + CS_USEC_PER_HOUR, out);
+	ok(n == 0 && out[0] == '\0', "no hour partition past 9999");
+	n = cs_time_partition_day(CS_TIME_MAX + CS_USEC_PER_HOUR, out);
+	ok(n == 0 && out[0] == '\0', "no day partition past 9999");
+	n = cs_time_format_ms(CS_TIME_MAX, out);
+	is_str(out, "9999-12-31T23:59:59.999Z", "the last instant is written");
+	n = cs_time_format(CS_TIME_MIN, out);
+	is_str(out, "0001-01-01T00:00:00.000Z", "the first instant is written");
 }
 
 static void
