@@ -9,6 +9,7 @@ libcs_libcs_a_SOURCES += \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \
 	libcs/summary.c libcs/summary.h \
+	libcs/sig.c libcs/sig.h \
 	libcs/cli.c libcs/cli.h
 
 check_PROGRAMS += tests/unit/t-buf
@@ -40,6 +41,11 @@ check_PROGRAMS += tests/unit/t-summary
 tests_unit_t_summary_SOURCES = tests/unit/t-summary.c tests/unit/tap.h
 tests_unit_t_summary_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-summary
+
+check_PROGRAMS += tests/unit/t-sig
+tests_unit_t_sig_SOURCES = tests/unit/t-sig.c tests/unit/tap.h
+tests_unit_t_sig_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-sig
 
 check_PROGRAMS += tests/unit/t-cli
 tests_unit_t_cli_SOURCES = tests/unit/t-cli.c tests/unit/tap.h
