@@ -31,6 +31,7 @@
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
+#include "sig.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -277,6 +278,12 @@ on_got(void *arg, const struct cs_s3_result *r)
 		job_free(j);
 		return;
 	}
+	if (r->err == CS_EINTR) {
+		/* Abandoned by an interrupt: the object stays where it is. */
+		cs_summary_add(&f->sum, "abandoned", 1);
+		job_free(j);
+		return;
+	}
 	if (r->err == CS_OK) {
 		emit(f, j, r);
 		job_free(j);
@@ -374,11 +381,27 @@ static ssize_t
 read_input(void *ctx, void *buf, size_t len)
 {
 	struct input *in = ctx;
-	ssize_t n = read(in->fd, buf, len);
+	ssize_t n = cs_sig_read(&in->fd, buf, len);
 
 	if (n > 0)
 		in->total += (uint64_t)n;
 	return n;
+}
+
+/*
+ * An interrupt: stop reading and fetching, and abandon the requests in
+ * flight (their objects stay in the bucket for the next run).
+ */
+static int
+interrupted(struct fetch *f)
+{
+	if (!cs_sig_caught())
+		return 0;
+	if (!f->stop) {
+		f->stop = 1;
+		cs_s3_cancel(f->s3);
+	}
+	return 1;
 }
 
 /* Can a line be read without waiting?  (At worst for the rest of one.) */
@@ -429,10 +452,12 @@ fetch_input(struct fetch *f, const char *name)
 	if ((r = cs_ndjson_reader_new(read_input, &in, name,
 	    f->cli.max_line_bytes)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
-	while (!f->stop) {
-		while (!eof && !f->stop && cs_s3_pending(f->s3) < f->jobs &&
-		    input_ready(&in, r)) {
+	while (!f->stop && !interrupted(f)) {
+		while (!eof && !f->stop && !interrupted(f) &&
+		    cs_s3_pending(f->s3) < f->jobs && input_ready(&in, r)) {
 			rc = cs_ndjson_read(r, &l, &e);
+			if (interrupted(f))
+				break;	/* a line cut short by it too */
 			if (rc == 0)
 				eof = 1;
 			else if (rc < 0) {
@@ -494,6 +519,8 @@ main(int argc, char *argv[])
 	f.jobs = cfg.jobs;
 	cfg.max_object_size = f.max_object;
 	cs_summary_init(&f.sum, "cs-fetch", f.cli.progress);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
 		errx(cs_cli_exit_status_for(e.code) == CS_EXIT_NOPERM ?
 		    CS_EXIT_NOPERM : CS_EXIT_CANTCREAT, "%s", e.msg);
@@ -508,7 +535,7 @@ main(int argc, char *argv[])
 		fetch_input(&f, "-");
 	for (i = 0; i < argc && !f.stop; i++)
 		fetch_input(&f, argv[i]);
-	while (cs_s3_pending(f.s3) > 0 && !f.stop)
+	while (cs_s3_pending(f.s3) > 0 && !f.stop && !interrupted(&f))
 		run(&f, -1);
 	cs_s3_get_stats(f.s3, &st);
 	if (st.retries > 0)
@@ -550,5 +577,5 @@ out:
 	cs_events_release(&f.ev);
 	cs_buf_release(&f.dec);
 	cs_buf_release(&f.tmp);
-	return rc;
+	return cs_sig_end(rc);
 }

@@ -25,6 +25,7 @@
 #include "ndjson.h"
 #include "partition.h"
 #include "s3.h"
+#include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -167,7 +168,7 @@ on_entry(void *arg, const struct cs_s3_object *o)
 	struct ls *ls = li->ls;
 	struct cs_buf *b;
 
-	if (ls->stop)
+	if (ls->stop || cs_sig_caught())
 		return -1;
 	ls->sum.in++;
 	if ((li->part != NULL &&
@@ -201,7 +202,7 @@ on_done(void *arg, const struct cs_s3_result *r)
 	struct listing *li = arg;
 	struct ls *ls = li->ls;
 
-	if (r->err == CS_OK || ls->stop)
+	if (r->err == CS_OK || r->err == CS_EINTR || ls->stop)
 		return;
 	warnx("%s", r->error->msg);
 	fail_status(ls, cs_cli_exit_status_for(r->err));
@@ -310,6 +311,8 @@ main(int argc, char *argv[])
 		usage();
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if (cs_s3_new(&cfg, &s3, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		rc = cs_cli_exit_status_for(e.code);
@@ -332,6 +335,11 @@ main(int argc, char *argv[])
 	if (nparts > 0)
 		cs_summary_add(&ls.sum, "partitions", nparts);
 	while (cs_s3_pending(s3) > 0 && !ls.stop) {
+		if (cs_sig_caught()) {
+			/* Interrupted: what was listed is written, the rest dropped. */
+			cs_s3_cancel(s3);
+			break;
+		}
 		if (cs_s3_run(s3, -1, -1, NULL, &e) != CS_OK)
 			errx(CS_EXIT_SOFTWARE, "%s", e.msg);
 		if (!ls.stop &&
@@ -362,5 +370,5 @@ out:
 	free(lists);
 	cs_partitions_free(parts, nparts);
 	cs_s3_url_release(&url);
-	return rc;
+	return cs_sig_end(rc);
 }

@@ -26,6 +26,7 @@
 #include "ipanon.h"
 #include "ndjson.h"
 #include "reject.h"
+#include "sig.h"
 #include "summary.h"
 #include "transform.h"
 #include "banned.h"
@@ -218,12 +219,25 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 	r->sum.out++;
 }
 
+/* The last line, cut short when a signal ended the input: a reject. */
+static void
+cut_short(struct run *r, const struct cs_line *line, const char *file)
+{
+	char reason[64];
+
+	r->sum.in++;
+	snprintf(reason, sizeof(reason), "line cut short by %s",
+	    cs_sig_name(cs_sig_caught()));
+	reject(r, line, file, NULL, NULL, reason);
+}
+
 static void
 file_in(struct run *r, const char *path)
 {
 	struct cs_ndjson_reader *rd;
 	struct cs_line line;
 	struct cs_error e;
+	uint64_t base = r->sum.bytes_in, before = 0, now;
 	int fd, n;
 
 	if (strcmp(path, "-") == 0)
@@ -234,10 +248,19 @@ file_in(struct run *r, const char *path)
 			r->status = CS_EXIT_NOINPUT;
 		return;
 	}
-	if ((rd = cs_ndjson_reader_new_fd(fd, path, r->cli.max_line_bytes)) == NULL)
+	/* A signal ends the input; the lines already read are still taken. */
+	if ((rd = cs_ndjson_reader_new(cs_sig_read, &fd, path,
+	    r->cli.max_line_bytes)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
-		line_in(r, &line, path);
+		now = cs_ndjson_reader_bytes(rd);
+		r->sum.bytes_in = base + now;
+		/* No newline consumed: an interrupt cut the line short. */
+		if (cs_sig_caught() && now - before <= line.len)
+			cut_short(r, &line, path);
+		else
+			line_in(r, &line, path);
+		before = now;
 		cs_summary_progress(&r->sum);
 	}
 	if (!r->stop && n == -1) {
@@ -246,7 +269,7 @@ file_in(struct run *r, const char *path)
 			r->status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
 			    CS_EXIT_NOINPUT;
 	}
-	r->sum.bytes_in += cs_ndjson_reader_bytes(rd);
+	r->sum.bytes_in = base + cs_ndjson_reader_bytes(rd);
 	cs_ndjson_reader_free(rd);
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -317,6 +340,8 @@ main(int argc, char **argv)
 	}
 	/* Before any input is read: no row leaves without its mode. */
 	anon_init(&r, anon, key_file);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
@@ -329,7 +354,7 @@ main(int argc, char **argv)
 
 	if (argc == 0)
 		file_in(&r, "-");
-	for (i = 0; i < argc && !r.stop; i++)
+	for (i = 0; i < argc && !r.stop && !cs_sig_caught(); i++)
 		file_in(&r, argv[i]);
 
 	r.sum.bytes_out = cs_ndjson_writer_bytes(r.out);
@@ -373,5 +398,5 @@ main(int argc, char **argv)
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
-	return status;
+	return cs_sig_end(status);
 }

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "ndjson.h"
+#include "sig.h"
 #include "banned.h"
 
 #define MIN_LINE_BYTES	((uint64_t)1024)
@@ -270,6 +271,12 @@ cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
 {
 	cs_error_clear(e);
 	status = cs_cli_exit_status(c, s, status, stopped);
+	/* An interrupted run ends as one, whatever else happened (sig.h). */
+	if (cs_sig_caught() != 0) {
+		status = cs_sig_exit_status();
+		s->interrupted = cs_sig_caught();
+		stopped = 0;
+	}
 	/* A reader that went away ends the run quietly. */
 	if (!c->quiet && !(stopped && status == CS_EXIT_OK))
 		cs_summary_print(s, fp);
@@ -314,6 +321,9 @@ cs_cli_exit_status_for(enum cs_err code)
 		return CS_EXIT_UNAVAILABLE;
 	case CS_ECONFIG:
 		return CS_EXIT_CONFIG;
+	case CS_EINTR:
+		return cs_sig_caught() != 0 ? cs_sig_exit_status() :
+		    128 + SIGINT;
 	case CS_EINTERNAL:
 	default:
 		return CS_EXIT_SOFTWARE;

@@ -32,6 +32,7 @@
 #include "s3.h"
 #include "s3local.h"
 #include "s3xml.h"
+#include "sig.h"
 #include "sigv4.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -84,6 +85,7 @@ struct cs_s3 {
 	struct op *lhead, *ltail;
 	size_t pending;
 	int done_calls;
+	int cancelled;			/* cs_s3_cancel() was called */
 	struct cs_s3_stats lstats;
 };
 
@@ -478,6 +480,11 @@ op_new(struct cs_s3 *s, enum cs_s3_op kind, const char *bucket,
 {
 	struct op *op;
 
+	if (s->cancelled) {
+		cs_error_set(e, CS_EINTR, "cannot %s 's3://%s/%s': interrupted",
+		    verb(kind), bucket != NULL ? bucket : "", key != NULL ? key : "");
+		return NULL;
+	}
 	if (bucket == NULL || !cs_s3_bucket_valid(bucket)) {
 		cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
 		    bucket != NULL ? bucket : "(null)");
@@ -802,6 +809,13 @@ check(struct cs_http_request *rq, struct cs_error *e)
 		const char *m = r->curl_error[0] ? r->curl_error :
 		    curl_easy_strerror((CURLcode)r->curl_code);
 
+		/* A name that does not resolve is a mistake, not a passing fault. */
+		if (r->curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+		    r->curl_code == CURLE_COULDNT_RESOLVE_PROXY) {
+			op_error(e, op, CS_ECONFIG, "%s: check the endpoint "
+			    "(--endpoint, AWS_ENDPOINT_URL_S3) and the region", m);
+			return CS_HTTP_FAIL;
+		}
 		if (cs_http_transport_retryable(r->curl_code)) {
 			op_error(e, op, CS_ETEMP, "%s", m);
 			return CS_HTTP_RETRY;
@@ -1176,9 +1190,39 @@ cs_s3_run(struct cs_s3 *s, int fd, int timeout_ms, int *fd_ready,
 	if (fd_ready != NULL)
 		*fd_ready = 0;
 	s->done_calls = 0;
+	if (s->cancelled)
+		return CS_OK;
+	timeout_ms = cs_sig_wait_ms(timeout_ms);
 	if (s->local)
 		return run_local_queue(s, fd, timeout_ms, fd_ready);
 	return cs_http_run(s->http, fd, timeout_ms, fd_ready, e);
+}
+
+void
+cs_s3_cancel(struct cs_s3 *s)
+{
+	struct cs_s3_result res;
+	struct cs_error e;
+	struct op *op;
+
+	if (s == NULL || s->cancelled)
+		return;
+	s->cancelled = 1;
+	if (s->http != NULL) {
+		/* Keep its counters, then drop what it holds. */
+		cs_s3_get_stats(s, &s->lstats);
+		cs_http_free(s->http);
+		s->http = NULL;
+	}
+	s->lhead = s->ltail = NULL;
+	while ((op = s->ops) != NULL) {
+		result_init(&res);
+		op_error(&e, op, CS_EINTR, "interrupted");
+		res.err = CS_EINTR;
+		res.error = &e;
+		res.tries = op->rq.tries;
+		op_finish(op, &res);
+	}
 }
 
 enum cs_err

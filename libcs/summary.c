@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sig.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -116,9 +117,12 @@ cs_summary_format(const struct cs_summary *s, struct cs_buf *out)
 	if (counts(s, out) == -1 ||
 	    cs_buf_printf(out, " in %.2f s", secs) == -1)
 		return -1;
-	if (secs > 0)
-		return cs_buf_printf(out, " (%.1f MB/s)",
-		    (double)volume(s) / MB / secs);
+	if (secs > 0 && cs_buf_printf(out, " (%.1f MB/s)",
+	    (double)volume(s) / MB / secs) == -1)
+		return -1;
+	if (s->interrupted != 0)
+		return cs_buf_printf(out, ", interrupted by %s",
+		    cs_sig_name(s->interrupted));
 	return 0;
 }
 

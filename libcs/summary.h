@@ -37,6 +37,7 @@ struct cs_summary {
 		uint64_t value;
 	} extra[CS_SUMMARY_MAX_EXTRA];
 	int nextra;
+	int interrupted;		/* the signal that ended the run, or 0 */
 	int progress;			/* draw a progress line */
 	int progress_drawn;
 	uint32_t tick;
