@@ -53,3 +53,8 @@ tests_unit_t_cli_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-cli
 
 EXTRA_DIST += tests/lib.sh
+
+# Across the programs (issue 11): interrupts of each program and of whole
+# pipelines.
+TESTS += tests/t5120-interrupts.sh
+EXTRA_DIST += tests/t5120-interrupts.sh
