@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "error.h"
 #include "ndjson.h"
 #include "pgload.h"
+#include "pgschema.h"
 #include "reject.h"
 #include "summary.h"
 #include "banned.h"
@@ -55,8 +57,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-load"));
 }
 
 static void
@@ -88,8 +89,10 @@ parse_size(const char *s, const char *opt)
 	struct cs_error e;
 	uint64_t v;
 
-	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage();
+	}
 	return (size_t)v;
 }
 
@@ -99,8 +102,10 @@ parse_num(const char *s, long long lo, long long hi, const char *opt)
 	struct cs_error e;
 	long long v;
 
-	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage();
+	}
 	return v;
 }
 
@@ -111,41 +116,125 @@ say(void *ctx, const char *msg)
 	warnx("%s", msg);
 }
 
+struct input {
+	const char *path;
+	int fd;
+};
+
+/*
+ * The parts of a table name that are not in double quotes are SQL
+ * identifiers (letters, '_', and after the first, digits and '$'), as a
+ * person writes them in psql: "bad name;drop" is a typo, not a table to
+ * create.  cs_pgname_parse() says what else is wrong.
+ */
+static int
+plain_name(const char *s)
+{
+	const char *p;
+	int first = 1;
+
+	for (p = s; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"') {
+			/* A quoted part: anything, "" standing for a quote. */
+			for (p++; *p != '\0'; p++)
+				if (*p == '"' && *++p != '"')
+					break;
+			if (*p == '\0')
+				return 1;
+			p--;
+			first = 0;
+		} else if (ch == '.')
+			first = 1;
+		else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    ch == '_' || ch >= 0x80 ||
+		    (!first && ((ch >= '0' && ch <= '9') || ch == '$')))
+			first = 0;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Open every input before the database is touched, so that a mistake (a
+ * name that is no file, psql's habit of a database name first) costs
+ * nothing.  The inputs, or exit 66 naming each one that cannot be read.
+ */
+static struct input *
+open_inputs(int argc, char *argv[], int *n)
+{
+	static char dash[] = "-";
+	static char *stdin_only[] = { dash };
+	struct input *in;
+	struct stat st;
+	int i, failed = 0;
+
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	if ((in = calloc((size_t)argc, sizeof(*in))) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	for (i = 0; i < argc; i++) {
+		in[i].path = argv[i];
+		if (strcmp(argv[i], "-") == 0) {
+			in[i].fd = STDIN_FILENO;
+			continue;
+		}
+		if ((in[i].fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			/* "cs-load clickstream_dw rows.ndjson": say where a database goes. */
+			if (errno == ENOENT && strchr(argv[i], '/') == NULL &&
+			    strchr(argv[i], '.') == NULL)
+				warnx("cannot open '%s': no such file (a database "
+				    "is named with -d: -d dbname=%s)", argv[i],
+				    argv[i]);
+			else
+				warn("cannot open '%s'", argv[i]);
+			failed = 1;
+		} else if (fstat(in[i].fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			warnx("cannot read '%s': Is a directory", argv[i]);
+			failed = 1;
+		}
+	}
+	if (failed)
+		exit(CS_EXIT_NOINPUT);
+	*n = argc;
+	return in;
+}
+
 /* Feed one input to the loader.  0, or the exit status of a failure. */
 static int
-load_file(struct cs_pgload *l, struct cs_summary *sum, const char *path,
+load_file(struct cs_pgload *l, struct cs_summary *sum, const struct input *in,
     size_t max_line)
 {
 	struct cs_ndjson_reader *r;
 	struct cs_line line;
 	struct cs_error e;
-	int fd, n, status = 0;
+	uint64_t base = sum->bytes_in;
+	int n, status = 0;
 
 	cs_error_clear(&e);
-	if (strcmp(path, "-") == 0)
-		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("cannot open '%s'", path);
-		return CS_EXIT_NOINPUT;
-	}
-	if ((r = cs_ndjson_reader_new_fd(fd, path, max_line)) == NULL)
+	if ((r = cs_ndjson_reader_new_fd(in->fd, in->path, max_line)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
+		sum->bytes_in = base + cs_ndjson_reader_bytes(r);
 		if (cs_pgload_add(l, line.data, line.len, line.too_long,
-		    line.full_len, path, line.lineno, &e) != CS_OK) {
-			warnx("cannot load '%s': %s", path, e.msg);
+		    line.full_len, in->path, line.lineno, &e) != CS_OK) {
+			warnx("cannot load '%s': %s", in->path, e.msg);
 			status = cs_cli_exit_status_for(e.code);
 			break;
 		}
 	}
 	if (n == -1) {
-		warnx("cannot read '%s': %s", path, e.msg);
-		status = CS_EXIT_IOERR;
+		warnx("cannot read '%s': %s", in->path, e.msg);
+		status = e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_NOINPUT;
 	}
-	sum->bytes_in += cs_ndjson_reader_bytes(r);
+	sum->bytes_in = base + cs_ndjson_reader_bytes(r);
 	cs_ndjson_reader_free(r);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	if (in->fd != STDIN_FILENO)
+		close(in->fd);
 	return status;
 }
 
@@ -156,10 +245,12 @@ main(int argc, char *argv[])
 	struct cs_summary sum;
 	struct cs_pgload_opts o;
 	struct cs_pgload *l = NULL;
+	struct cs_pgname table;
+	struct input *in;
 	struct cs_rejects *rejects;
 	struct cs_error e;
 	char *conninfo = NULL;
-	int ch, r, i, status = 0, fatal = 0;
+	int ch, r, i, nin = 0, status = 0, fatal = 0;
 
 	cs_cli_init(&cli, "cs-load");
 	memset(&o, 0, sizeof(o));
@@ -205,18 +296,37 @@ main(int argc, char *argv[])
 			r = cs_cli_option(&cli, ch, optarg, &e);
 			if (r == 0)
 				usage();
-			if (r == -1)
-				errx(CS_EXIT_USAGE, "%s", e.msg);
+			if (r == -1) {
+				warnx("%s", e.msg);
+				usage();
+			}
 			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if ((r = cs_cli_help_or_version(&cli, help)) != -1)
+	if ((r = cs_cli_help_or_version(&cli, help)) != -1) {
+		if (r != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return r;
+	}
+	/* Mistakes cost nothing: a bad name, an input that is not there. */
+	if (cs_pgname_parse(&table, o.table != NULL ? o.table :
+	    CS_PGLOAD_DEFAULT_TABLE, &e) != CS_OK) {
+		warnx("invalid --table: %s", e.msg);
+		usage();
+	}
+	if (!plain_name(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
+		warnx("invalid --table '%s': not a plain name (letters, digits, "
+		    "_); put any other name in double quotes, as in SQL",
+		    o.table);
+		usage();
+	}
+	in = open_inputs(argc, argv, &nin);
 
 	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli.progress);
 	o.conninfo = conninfo;
 	o.version = cs_cli_version(&cli);
@@ -231,13 +341,17 @@ main(int argc, char *argv[])
 		free(conninfo);
 	}
 
-	for (i = 0; i < (argc ? argc : 1) && !fatal; i++) {
-		r = load_file(l, &sum, argc ? argv[i] : "-", cli.max_line_bytes);
+	for (i = 0; i < nin && !fatal; i++) {
+		r = load_file(l, &sum, &in[i], cli.max_line_bytes);
 		if (r == CS_EXIT_NOINPUT)
 			status = r;
 		else if (r != 0)
 			status = r, fatal = 1;
 	}
+	for (; i < nin; i++)
+		if (in[i].fd != STDIN_FILENO)
+			close(in[i].fd);
+	free(in);
 	if (!fatal && cs_pgload_flush(l, &e) != CS_OK) {
 		warnx("cannot load into '%s': %s",
 		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);

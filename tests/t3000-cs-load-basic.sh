@@ -17,7 +17,7 @@ test_expect_success 'usage: --help and --version go to stdout and exit 0' '
 
 test_expect_success 'usage: bad options and values exit 64' '
 	test_must_fail 64 cs-load --no-such-option </dev/null 2>err &&
-	test_grep "^usage: cs-load" err &&
+	test_grep "^cs-load: try .cs-load --help." err &&
 	test_must_fail 64 cs-load --batch-rows 0 </dev/null 2>err &&
 	test_grep "batch-rows" err &&
 	test_must_fail 64 cs-load --batch-rows 12x </dev/null 2>/dev/null &&
@@ -81,11 +81,16 @@ test_expect_success 'several files and - for standard input' '
 	test_grep "30 in, 30 out" err
 '
 
-test_expect_success 'a file that cannot be read: the others load, exit 66' '
+test_expect_success 'a file that cannot be read: nothing loads, exit 66, before connecting' '
 	"$GEN" -s 6000 10 >a &&
-	test_must_fail 66 cs-load no-such-file a 2>err &&
+	before=$(pgq -c "SELECT count(*) FROM cs_load_runs") &&
+	test_must_fail 66 cs-load a no-such-file 2>err &&
 	test_grep "cannot open .no-such-file" err &&
-	test_grep "10 in, 10 out" err
+	! grep " in, " err &&
+	test "$(pgq -c "SELECT count(*) FROM cs_load_runs")" = "$before" &&
+	mkdir -p a-dir &&
+	test_must_fail 66 cs-load a-dir 2>err &&
+	test_grep "cannot read .a-dir.: Is a directory" err
 '
 
 test_expect_success 'connection: key=value conninfo, URI and PG variables' '
