@@ -199,17 +199,44 @@ cs_summary_progress(struct cs_summary *s)
 }
 
 void
+cs_summary_end(struct cs_summary *s)
+{
+	erase(s);
+}
+
+void
 cs_summary_print(struct cs_summary *s, FILE *fp)
 {
 	struct cs_buf b = CS_BUF_INIT;
 
 	fflush(fp);
-	erase(s);
+	cs_summary_end(s);
 	if (cs_summary_format(s, &b) == 0 && b.data != NULL) {
 		fprintf(fp, "%s\n", b.data);
 		fflush(fp);
 	}
 	cs_buf_release(&b);
+}
+
+/*
+ * A counter's name as a JSON key a jq filter can name bare: "ids derived"
+ * is "ids_derived" (what is not a letter, a digit or '_' becomes '_').
+ */
+static int
+append_identifier(struct cs_buf *b, const char *name)
+{
+	const char *p;
+
+	for (p = name; *p != '\0'; p++) {
+		char ch = *p;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_'))
+			ch = '_';
+		if (cs_buf_append_char(b, ch) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 enum cs_err
@@ -233,9 +260,9 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		goto nomem;
 	for (i = 0; i < s->nextra; i++) {
 		if ((i > 0 && cs_buf_append_char(&b, ',') == -1) ||
-		    cs_buf_append_json_string_lossy(&b, s->extra[i].name,
-		    strlen(s->extra[i].name), NULL) == -1 ||
-		    cs_buf_printf(&b, ":%llu",
+		    cs_buf_append_char(&b, '"') == -1 ||
+		    append_identifier(&b, s->extra[i].name) == -1 ||
+		    cs_buf_printf(&b, "\":%llu",
 		    (unsigned long long)s->extra[i].value) == -1)
 			goto nomem;
 	}
@@ -243,7 +270,10 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 	    cs_summary_elapsed(s), exit_status) == -1)
 		goto nomem;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (strcmp(path, "-") == 0)
+		fd = STDOUT_FILENO;
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1) {
 		rc = cs_error_set_errno(e, CS_EIO, errno,
 		    "cannot create stats file '%s'", path);
@@ -260,7 +290,7 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		}
 		done += (size_t)k;
 	}
-	if (close(fd) == -1 && rc == CS_OK)
+	if (fd != STDOUT_FILENO && close(fd) == -1 && rc == CS_OK)
 		rc = cs_error_set_errno(e, CS_EIO, errno,
 		    "cannot write stats file '%s'", path);
 	goto out;

@@ -56,7 +56,13 @@ double cs_summary_elapsed(const struct cs_summary *s);
 int cs_summary_format(const struct cs_summary *s, struct cs_buf *out);
 /* Erase the progress line and print the summary line to fp. */
 void cs_summary_print(struct cs_summary *s, FILE *fp);
-/* Write the counters and exit status as a JSON object to path. */
+/* Erase the progress line: the run is over (cs_summary_print does it). */
+void cs_summary_end(struct cs_summary *s);
+/*
+ * Write the counters and exit status as a JSON object to path ("-":
+ * standard output, left open).  Extra counters are keyed by their names
+ * made identifiers ("ids derived" is "ids_derived"), for jq's .extras.KEY.
+ */
 enum cs_err cs_summary_write_stats(const struct cs_summary *s,
     const char *path, int exit_status, struct cs_error *e);
 
