@@ -61,7 +61,7 @@ struct fetch {
 	unsigned jobs;
 	int fatal;			/* an exit status that ends the run */
 	int stop;			/* stop reading and fetching */
-	int saw_unavail, saw_denied, input_failed;
+	int saw_unavail, saw_denied, saw_nobucket, input_failed;
 	unsigned unavail_streak;	/* objects in a row that S3 failed */
 	unsigned warned;
 	enum cs_err werr;
@@ -92,8 +92,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-fetch"));
 }
 
 static void
@@ -297,6 +296,12 @@ on_got(void *arg, const struct cs_s3_result *r)
 		break;
 	case CS_EDENIED:
 		f->saw_denied = 1;
+		break;
+	case CS_ENOTFOUND:
+		/* A bucket that is not there, as opposed to a missing object. */
+		if (strcmp(r->s3_code, "NoSuchBucket") == 0 &&
+		    f->saw_nobucket++ == 0)
+			warnx("%s", r->error->msg);
 		break;
 	case CS_ECONFIG:
 	case CS_EINTERNAL:
@@ -512,8 +517,11 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1)
+	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1) {
+		if (rc != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return rc;
+	}
 	argc -= optind;
 	argv += optind;
 	f.jobs = cfg.jobs;
@@ -522,8 +530,8 @@ main(int argc, char *argv[])
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
-		errx(cs_cli_exit_status_for(e.code) == CS_EXIT_NOPERM ?
-		    CS_EXIT_NOPERM : CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if (cs_s3_new(&cfg, &f.s3, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		rc = cs_cli_exit_status_for(e.code);
@@ -558,7 +566,7 @@ main(int argc, char *argv[])
 		rc = CS_EXIT_TEMPFAIL;
 	else if (f.saw_denied)
 		rc = CS_EXIT_NOPERM;
-	else if (f.input_failed)
+	else if (f.input_failed || f.saw_nobucket)
 		rc = CS_EXIT_NOINPUT;
 	else
 		rc = cs_cli_reject_status(&f.cli, &f.sum);

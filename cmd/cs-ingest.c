@@ -102,8 +102,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-ingest"));
 }
 
 static void
@@ -658,16 +657,11 @@ finish(struct run *r)
 	hurry(r);
 }
 
-/* The exit status of an upload failure. */
+/* The exit status of an upload failure (no such bucket: 66, as everywhere). */
 static int
 failure_status(enum cs_err code)
 {
-	switch (code) {
-	case CS_ENOTFOUND:	/* no such bucket: nowhere to write */
-		return CS_EXIT_CANTCREAT;
-	default:
-		return cs_cli_exit_status_for(code);
-	}
+	return cs_cli_exit_status_for(code);
 }
 
 int
@@ -757,8 +751,11 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1) {
+		if (status != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return status;
+	}
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");
 		usage();
@@ -814,7 +811,8 @@ main(int argc, char **argv)
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
-		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if ((r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		oom();
 	if ((r.files = calloc((size_t)argc, sizeof(*r.files))) == NULL)

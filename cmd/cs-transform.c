@@ -66,8 +66,7 @@ struct run {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, USAGE);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-transform"));
 }
 
 static void
@@ -328,8 +327,11 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1) {
+		if (status != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return status;
+	}
 	if (anon == CS_IPANON_HASH && key_file == NULL) {
 		warnx("--anonymize-ip hash needs --ip-hash-key-file");
 		usage();
@@ -344,7 +346,8 @@ main(int argc, char **argv)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
-		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if ((r.parser = cs_event_parser_new()) == NULL ||
 	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");

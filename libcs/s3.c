@@ -270,6 +270,28 @@ cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
 
 /* The client. */
 
+/*
+ * "file://tmp/x" (a host "tmp") and "file:tmp/x" are mistakes for
+ * file:///tmp/x: when the endpoint was refused, say what to write.
+ */
+static void
+endpoint_hint(struct cs_error *e, const char *ep)
+{
+	const char *p;
+	size_t n;
+
+	if (ep == NULL && (ep = getenv("AWS_ENDPOINT_URL_S3")) == NULL)
+		ep = getenv("AWS_ENDPOINT_URL");
+	if (e == NULL || ep == NULL || strncasecmp(ep, "file:", 5) != 0 ||
+	    strncmp(ep + 5, "///", 3) == 0)
+		return;
+	for (p = ep + 5; *p == '/'; p++)
+		;
+	n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof(e->msg) - n, ": a local store is "
+	    "file:///DIR, with three slashes: did you mean 'file:///%.200s'?", p);
+}
+
 enum cs_err
 cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
     struct cs_error *e)
@@ -287,6 +309,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	    CS_S3_DEFAULT_MAX_OBJECT;
 	if (cs_aws_config_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
 	    CS_OK) {
+		endpoint_hint(e, cfg->endpoint);
 		cs_s3_free(s);
 		return e->code;
 	}
@@ -788,6 +811,7 @@ check(struct cs_http_request *rq, struct cs_error *e)
 	const struct cs_http_response *r = &rq->resp;
 	struct cs_s3xml_error xe;
 	char rid[160];
+	const char *hint;
 	enum cs_err code;
 
 	op->s3_code[0] = '\0';
@@ -867,11 +891,15 @@ check(struct cs_http_request *rq, struct cs_error *e)
 		    r->status == 301 || r->status == 307 ? CS_ECONFIG : CS_EPROTO;
 	else
 		code = CS_EPROTO;
+	/* The answer says what to do. */
+	hint = strcmp(op->s3_code, "NoSuchBucket") == 0 ?
+	    ": check the bucket's name and the endpoint" : "";
 	if (xe.message[0] != '\0')
-		op_error(e, op, code, "%s: %s%s", op->s3_code, xe.message, rid);
+		op_error(e, op, code, "%s: %s%s%s", op->s3_code, xe.message, rid,
+		    hint);
 	else
-		op_error(e, op, code, "%s (HTTP %ld)%s", op->s3_code, r->status,
-		    rid);
+		op_error(e, op, code, "%s (HTTP %ld)%s%s", op->s3_code,
+		    r->status, rid, hint);
 	return code == CS_ETEMP ? CS_HTTP_RETRY : CS_HTTP_FAIL;
 }
 
@@ -1148,6 +1176,11 @@ run_local(struct cs_s3 *s, struct op *op)
 		    sizeof(op->s3_code));
 		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
 			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
+		/* Name the directory that is missing. */
+		if (strcmp(op->s3_code, "NoSuchBucket") == 0)
+			snprintf(msg, sizeof(msg), "NoSuchBucket: the local store "
+			    "'%s' has no directory '%s': check the bucket's name "
+			    "and the endpoint", s->aws.local_dir, op->bucket);
 		op_error(&e, op, rc, "%s", msg);
 		res.error = &e;
 		res.body = NULL;

@@ -55,6 +55,6 @@ TESTS += tests/unit/t-cli
 EXTRA_DIST += tests/lib.sh
 
 # Across the programs (issue 11): interrupts of each program and of whole
-# pipelines.
-TESTS += tests/t5120-interrupts.sh
-EXTRA_DIST += tests/t5120-interrupts.sh
+# pipelines; cs-tools(7)'s table of exit statuses.
+TESTS += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh
+EXTRA_DIST += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh
