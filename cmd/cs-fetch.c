@@ -444,6 +444,7 @@ fetch_input(struct fetch *f, const char *name)
 	struct cs_line l;
 	struct cs_error e;
 	struct input in;
+	uint64_t base = f->sum.input_bytes;
 	int eof = 0, rc;
 
 	in.total = 0;
@@ -469,8 +470,11 @@ fetch_input(struct fetch *f, const char *name)
 				warnx("%s", e.msg);
 				f->input_failed = 1;
 				eof = 1;
-			} else
+			} else {
+				f->sum.input_bytes = base +
+				    cs_ndjson_reader_bytes(r);
 				take_line(f, &l);
+			}
 		}
 		if (eof || f->stop)
 			break;
@@ -527,6 +531,7 @@ main(int argc, char *argv[])
 	f.jobs = cfg.jobs;
 	cfg.max_object_size = f.max_object;
 	cs_summary_init(&f.sum, "cs-fetch", f.cli.progress);
+	f.sum.input_total = cs_cli_input_size(argc, argv);
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)

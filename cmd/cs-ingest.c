@@ -618,7 +618,7 @@ file_in(struct run *r, const char *path)
 		oom();
 	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
 		now = cs_ndjson_reader_bytes(rd);
-		r->sum.bytes_in = base + now;
+		r->sum.bytes_in = r->sum.input_bytes = base + now;
 		/* No newline consumed: an interrupt cut the line short. */
 		if (cs_sig_caught() && now - before <= line.len)
 			cut_short(r, &line, idx);
@@ -818,6 +818,7 @@ main(int argc, char **argv)
 	if ((r.files = calloc((size_t)argc, sizeof(*r.files))) == NULL)
 		oom();
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
+	r.sum.input_total = cs_cli_input_size(argc - 1, argv + 1);
 
 	if (argc == 1)
 		file_in(&r, "-");

@@ -219,7 +219,8 @@ load_file(struct cs_pgload *l, struct cs_summary *sum, const struct input *in,
 	if ((r = cs_ndjson_reader_new_fd(in->fd, in->path, max_line)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
-		sum->bytes_in = base + cs_ndjson_reader_bytes(r);
+		sum->bytes_in = sum->input_bytes = base +
+		    cs_ndjson_reader_bytes(r);
 		if (cs_pgload_add(l, line.data, line.len, line.too_long,
 		    line.full_len, in->path, line.lineno, &e) != CS_OK) {
 			warnx("cannot load '%s': %s", in->path, e.msg);
@@ -328,6 +329,7 @@ main(int argc, char *argv[])
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli.progress);
+	sum.input_total = cs_cli_input_size(argc, argv);
 	o.conninfo = conninfo;
 	o.version = cs_cli_version(&cli);
 	o.rejects = rejects;

@@ -253,7 +253,7 @@ file_in(struct run *r, const char *path)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
 		now = cs_ndjson_reader_bytes(rd);
-		r->sum.bytes_in = base + now;
+		r->sum.bytes_in = r->sum.input_bytes = base + now;
 		/* No newline consumed: an interrupt cut the line short. */
 		if (cs_sig_caught() && now - before <= line.len)
 			cut_short(r, &line, path);
@@ -354,6 +354,7 @@ main(int argc, char **argv)
 	cs_transform_init(&r.tf, from);
 	r.tf.anon = &r.anon;
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
+	r.sum.input_total = cs_cli_input_size(argc, argv);
 
 	if (argc == 0)
 		file_in(&r, "-");

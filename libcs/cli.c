@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ndjson.h"
@@ -317,6 +319,28 @@ cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
 		status = strcmp(c->stats_path, "-") == 0 ? CS_EXIT_IOERR :
 		    CS_EXIT_CANTCREAT;
 	return status;
+}
+
+uint64_t
+cs_cli_input_size(int argc, char *const argv[])
+{
+	struct stat st;
+	uint64_t total = 0;
+	off_t off;
+	int i;
+
+	for (i = 0; i < (argc > 0 ? argc : 1); i++) {
+		if (argc == 0 || strcmp(argv[i], "-") == 0) {
+			if (fstat(STDIN_FILENO, &st) == -1 || !S_ISREG(st.st_mode))
+				return 0;
+			off = lseek(STDIN_FILENO, 0, SEEK_CUR);
+			if (off > 0 && off <= st.st_size)
+				st.st_size -= off;
+		} else if (stat(argv[i], &st) == -1 || !S_ISREG(st.st_mode))
+			return 0;
+		total += (uint64_t)st.st_size;
+	}
+	return total;
 }
 
 int

@@ -159,6 +159,13 @@ int cs_cli_exit_status(const struct cs_cli *c, const struct cs_summary *s,
 int cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
     int stopped, FILE *fp, struct cs_error *e);
 /*
+ * The bytes the inputs hold, for the progress line's percent: the sizes
+ * of the files named (none: standard input), when every one is a regular
+ * file ("-" too, from its offset on); 0 when one is a pipe or a terminal,
+ * or cannot be read (the program says so when it opens it).
+ */
+uint64_t cs_cli_input_size(int argc, char *const argv[]);
+/*
  * The exit status that fits an error code (CS_ETEMP -> 75 ...): data
  * errors 65, CS_ENOTFOUND 66, CS_EPROTO and CS_EDB 69, CS_EINTERNAL 70,
  * CS_ENOMEM 71, CS_EIO and CS_ETRUNC 74, CS_ETEMP and CS_EUNAVAIL 75,

@@ -41,6 +41,23 @@ cs_summary_init(struct cs_summary *s, const char *tool, int progress)
 	now(&s->started);
 	s->last_draw = s->started;
 	s->progress = progress < 0 ? isatty(STDERR_FILENO) : progress != 0;
+	/* On a terminal, one line for the whole pipeline. */
+	if (s->progress && isatty(STDERR_FILENO))
+		s->shared = cs_progress_join(s->tool, STDERR_FILENO, NULL);
+}
+
+static void
+publish(struct cs_summary *s)
+{
+	struct cs_progress_counters c;
+
+	c.in = s->in;
+	c.out = s->out;
+	c.rejected = s->rejected;
+	c.bytes_in = s->bytes_in ? s->bytes_in : s->bytes_out;
+	c.input_bytes = s->input_bytes;
+	c.input_total = s->input_total;
+	cs_progress_publish(s->shared, &c);
 }
 
 void
@@ -181,6 +198,11 @@ cs_summary_progress(struct cs_summary *s)
 	    (t.tv_nsec - s->last_draw.tv_nsec) < DRAW_INTERVAL_NS)
 		return;
 	s->last_draw = t;
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_draw(s->shared);
+		return;
+	}
 	secs = diff(&s->started, &t);
 	if (cs_buf_append_char(&b, '\r') == -1 || counts(s, &b) == -1 ||
 	    (secs > 0 && cs_buf_printf(&b, " (%.1f MB/s)",
@@ -201,6 +223,12 @@ cs_summary_progress(struct cs_summary *s)
 void
 cs_summary_end(struct cs_summary *s)
 {
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_hold(s->shared);
+		cs_progress_leave(s->shared);
+		s->shared = NULL;
+	}
 	erase(s);
 }
 
@@ -210,12 +238,18 @@ cs_summary_print(struct cs_summary *s, FILE *fp)
 	struct cs_buf b = CS_BUF_INIT;
 
 	fflush(fp);
-	cs_summary_end(s);
+	/* The pipeline's line waits while the summary is written. */
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_hold(s->shared);
+	}
+	erase(s);
 	if (cs_summary_format(s, &b) == 0 && b.data != NULL) {
 		fprintf(fp, "%s\n", b.data);
 		fflush(fp);
 	}
 	cs_buf_release(&b);
+	cs_summary_end(s);
 }
 
 /*

@@ -9,8 +9,17 @@
  * ("..., 10 rejected, 12 objects, 52.1 MB ...").  MB are 10^6 bytes of
  * bytes_in, or of bytes_out when nothing was counted in.
  *
- * Ownership: the struct is the caller's; it holds no heap memory.  Extra
- * counter names must be string literals (they are not copied).
+ * On a terminal the progress line is the pipeline's (progress.h): every
+ * program of the pipeline publishes its counters and one line shows them
+ * all, with the percent done and an ETA when a stage knows its total
+ * (input_total: the size of the input files, which the program sets, and
+ * input_bytes, what it has read of them).  Elsewhere (--progress with
+ * standard error a file) each program draws a line of its own.
+ *
+ * Ownership: the struct is the caller's.  On a terminal it holds a share of
+ * the pipeline's line, which cs_summary_print() or cs_summary_end() gives
+ * back (cs_cli_finish() calls one of them).  Extra counter names must be
+ * string literals (they are not copied).
  */
 #ifndef CS_SUMMARY_H
 #define CS_SUMMARY_H
@@ -21,6 +30,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "progress.h"
 
 #define CS_SUMMARY_MAX_EXTRA 16
 
@@ -32,6 +42,8 @@ struct cs_summary {
 	uint64_t rejected;
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	uint64_t input_bytes;		/* of the input files, read so far */
+	uint64_t input_total;		/* their size; 0: unknown (a pipe) */
 	struct {
 		const char *name;	/* "objects", "duplicates"... */
 		uint64_t value;
@@ -39,6 +51,7 @@ struct cs_summary {
 	int nextra;
 	int interrupted;		/* the signal that ended the run, or 0 */
 	int progress;			/* draw a progress line */
+	struct cs_progress *shared;	/* the pipeline's line, on a terminal */
 	int progress_drawn;
 	uint32_t tick;
 	struct timespec last_draw;

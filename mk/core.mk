@@ -9,6 +9,7 @@ libcs_libcs_a_SOURCES += \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \
 	libcs/summary.c libcs/summary.h \
+	libcs/progress.c libcs/progress.h \
 	libcs/sig.c libcs/sig.h \
 	libcs/cli.c libcs/cli.h
 
@@ -42,6 +43,11 @@ tests_unit_t_summary_SOURCES = tests/unit/t-summary.c tests/unit/tap.h
 tests_unit_t_summary_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-summary
 
+check_PROGRAMS += tests/unit/t-progress
+tests_unit_t_progress_SOURCES = tests/unit/t-progress.c tests/unit/tap.h
+tests_unit_t_progress_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-progress
+
 check_PROGRAMS += tests/unit/t-sig
 tests_unit_t_sig_SOURCES = tests/unit/t-sig.c tests/unit/tap.h
 tests_unit_t_sig_LDADD = $(CS_LIBS)
@@ -55,6 +61,9 @@ TESTS += tests/unit/t-cli
 EXTRA_DIST += tests/lib.sh
 
 # Across the programs (issue 11): interrupts of each program and of whole
-# pipelines; cs-tools(7)'s table of exit statuses.
-TESTS += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh
-EXTRA_DIST += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh
+# pipelines; cs-tools(7)'s table of exit statuses; one progress line per
+# pipeline, on a pseudo-terminal.
+TESTS += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
+	tests/t5140-progress.sh
+EXTRA_DIST += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
+	tests/t5140-progress.sh tests/ptyrun.py
