@@ -492,6 +492,7 @@ main(int argc, char *argv[])
 	struct fetch f;
 	struct cs_s3_config cfg;
 	struct cs_s3_stats st;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	int ch, rc, i;
 
@@ -576,6 +577,9 @@ main(int argc, char *argv[])
 	else
 		rc = cs_cli_reject_status(&f.cli, &f.sum);
 out:
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(f.rj, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(f.rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (rc == 0)
@@ -584,6 +588,9 @@ out:
 	rc = cs_cli_finish(&f.cli, &f.sum, rc, f.werr == CS_EPIPE, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	cs_s3_free(f.s3);
 	while (f.jobs_in_flight != NULL)	/* dropped by a stop */
 		job_free(f.jobs_in_flight);

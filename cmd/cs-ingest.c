@@ -683,6 +683,7 @@ main(int argc, char **argv)
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
 	struct cs_s3_stats st;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	char **fields = NULL;
@@ -832,6 +833,9 @@ main(int argc, char **argv)
 		if (r.status == CS_EXIT_OK)
 			r.status = cs_cli_exit_status_for(code);
 	}
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(r.rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
@@ -844,6 +848,9 @@ main(int argc, char **argv)
 	    failure_status(r.failed) : r.status, r.quiet_stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 
 	while (r.free_uploads != NULL) {
 		struct upload *u = r.free_uploads;

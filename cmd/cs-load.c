@@ -249,6 +249,7 @@ main(int argc, char *argv[])
 	struct cs_pgname table;
 	struct input *in;
 	struct cs_rejects *rejects;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	char *conninfo = NULL;
 	int ch, r, i, nin = 0, status = 0, fatal = 0;
@@ -365,6 +366,9 @@ main(int argc, char *argv[])
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)
 		warnx("%s", e.msg);
 	cs_pgload_free(l);
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
@@ -373,5 +377,8 @@ main(int argc, char *argv[])
 	status = cs_cli_finish(&cli, &sum, status, 0, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	return status;
 }

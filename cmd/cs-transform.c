@@ -288,6 +288,7 @@ main(int argc, char **argv)
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	int ch, i, status;
@@ -370,6 +371,9 @@ main(int argc, char **argv)
 			r.status = cs_cli_exit_status_for(code);
 		}
 	}
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(r.rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
@@ -397,6 +401,9 @@ main(int argc, char **argv)
 	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	cs_event_parser_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_ipanon_release(&r.anon);

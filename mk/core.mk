@@ -62,8 +62,8 @@ EXTRA_DIST += tests/lib.sh
 
 # Across the programs (issue 11): interrupts of each program and of whole
 # pipelines; cs-tools(7)'s table of exit statuses; one progress line per
-# pipeline, on a pseudo-terminal.
+# pipeline, and a digest of the rejects, on a pseudo-terminal.
 TESTS += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
-	tests/t5140-progress.sh
+	tests/t5140-progress.sh tests/t5150-rejects-digest.sh
 EXTRA_DIST += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
-	tests/t5140-progress.sh tests/ptyrun.py
+	tests/t5140-progress.sh tests/t5150-rejects-digest.sh tests/ptyrun.py
