@@ -32,6 +32,7 @@
 #include "objmark.h"
 #include "reject.h"
 #include "s3.h"
+#include "sig.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -64,7 +65,7 @@ struct fetch {
 	unsigned jobs;
 	int fatal;			/* an exit status that ends the run */
 	int stop;			/* stop reading and fetching */
-	int saw_unavail, saw_denied, input_failed;
+	int saw_unavail, saw_denied, saw_nobucket, input_failed;
 	unsigned unavail_streak;	/* objects in a row that S3 failed */
 	unsigned warned;
 	enum cs_err werr;
@@ -95,8 +96,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-fetch"));
 }
 
 static void
@@ -293,6 +293,12 @@ on_got(void *arg, const struct cs_s3_result *r)
 		job_free(j);
 		return;
 	}
+	if (r->err == CS_EINTR) {
+		/* Abandoned by an interrupt: the object stays where it is. */
+		cs_summary_add(&f->sum, "abandoned", 1);
+		job_free(j);
+		return;
+	}
 	if (r->err == CS_OK) {
 		emit(f, j, r);
 		job_free(j);
@@ -306,6 +312,12 @@ on_got(void *arg, const struct cs_s3_result *r)
 		break;
 	case CS_EDENIED:
 		f->saw_denied = 1;
+		break;
+	case CS_ENOTFOUND:
+		/* A bucket that is not there, as opposed to a missing object. */
+		if (strcmp(r->s3_code, "NoSuchBucket") == 0 &&
+		    f->saw_nobucket++ == 0)
+			warnx("%s", r->error->msg);
 		break;
 	case CS_ECONFIG:
 	case CS_EINTERNAL:
@@ -390,11 +402,27 @@ static ssize_t
 read_input(void *ctx, void *buf, size_t len)
 {
 	struct input *in = ctx;
-	ssize_t n = read(in->fd, buf, len);
+	ssize_t n = cs_sig_read(&in->fd, buf, len);
 
 	if (n > 0)
 		in->total += (uint64_t)n;
 	return n;
+}
+
+/*
+ * An interrupt: stop reading and fetching, and abandon the requests in
+ * flight (their objects stay in the bucket for the next run).
+ */
+static int
+interrupted(struct fetch *f)
+{
+	if (!cs_sig_caught())
+		return 0;
+	if (!f->stop) {
+		f->stop = 1;
+		cs_s3_cancel(f->s3);
+	}
+	return 1;
 }
 
 /* Can a line be read without waiting?  (At worst for the rest of one.) */
@@ -432,6 +460,7 @@ fetch_input(struct fetch *f, const char *name)
 	struct cs_line l;
 	struct cs_error e;
 	struct input in;
+	uint64_t base = f->sum.input_bytes;
 	int eof = 0, rc;
 
 	in.total = 0;
@@ -445,18 +474,23 @@ fetch_input(struct fetch *f, const char *name)
 	if ((r = cs_ndjson_reader_new(read_input, &in, name,
 	    f->cli.max_line_bytes)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
-	while (!f->stop) {
-		while (!eof && !f->stop && cs_s3_pending(f->s3) < f->jobs &&
-		    input_ready(&in, r)) {
+	while (!f->stop && !interrupted(f)) {
+		while (!eof && !f->stop && !interrupted(f) &&
+		    cs_s3_pending(f->s3) < f->jobs && input_ready(&in, r)) {
 			rc = cs_ndjson_read(r, &l, &e);
+			if (interrupted(f))
+				break;	/* a line cut short by it too */
 			if (rc == 0)
 				eof = 1;
 			else if (rc < 0) {
 				warnx("%s", e.msg);
 				f->input_failed = 1;
 				eof = 1;
-			} else
+			} else {
+				f->sum.input_bytes = base +
+				    cs_ndjson_reader_bytes(r);
 				take_line(f, &l);
+			}
 		}
 		if (eof || f->stop)
 			break;
@@ -474,6 +508,7 @@ main(int argc, char *argv[])
 	struct fetch f;
 	struct cs_s3_config cfg;
 	struct cs_s3_stats st;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	int ch, rc, i;
 
@@ -506,16 +541,22 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1)
+	if ((rc = cs_cli_help_or_version(&f.cli, help)) != -1) {
+		if (rc != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return rc;
+	}
 	argc -= optind;
 	argv += optind;
 	f.jobs = cfg.jobs;
 	cfg.max_object_size = f.max_object;
 	cs_summary_init(&f.sum, "cs-fetch", f.cli.progress);
+	f.sum.input_total = cs_cli_input_size(argc, argv);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
-		errx(cs_cli_exit_status_for(e.code) == CS_EXIT_NOPERM ?
-		    CS_EXIT_NOPERM : CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if (cs_s3_new(&cfg, &f.s3, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		rc = cs_cli_exit_status_for(e.code);
@@ -527,7 +568,7 @@ main(int argc, char *argv[])
 		fetch_input(&f, "-");
 	for (i = 0; i < argc && !f.stop; i++)
 		fetch_input(&f, argv[i]);
-	while (cs_s3_pending(f.s3) > 0 && !f.stop)
+	while (cs_s3_pending(f.s3) > 0 && !f.stop && !interrupted(&f))
 		run(&f, -1);
 	cs_s3_get_stats(f.s3, &st);
 	if (st.retries > 0)
@@ -550,11 +591,14 @@ main(int argc, char *argv[])
 		rc = CS_EXIT_TEMPFAIL;
 	else if (f.saw_denied)
 		rc = CS_EXIT_NOPERM;
-	else if (f.input_failed)
+	else if (f.input_failed || f.saw_nobucket)
 		rc = CS_EXIT_NOINPUT;
 	else
 		rc = cs_cli_reject_status(&f.cli, &f.sum);
 out:
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(f.rj, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(f.rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (rc == 0)
@@ -563,11 +607,14 @@ out:
 	rc = cs_cli_finish(&f.cli, &f.sum, rc, f.werr == CS_EPIPE, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	cs_s3_free(f.s3);
 	while (f.jobs_in_flight != NULL)	/* dropped by a stop */
 		job_free(f.jobs_in_flight);
 	cs_events_release(&f.ev);
 	cs_buf_release(&f.dec);
 	cs_buf_release(&f.tmp);
-	return rc;
+	return cs_sig_end(rc);
 }

@@ -33,6 +33,7 @@
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
+#include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -83,6 +84,7 @@ struct run {
 	enum cs_err failed;		/* the first upload that failed */
 	char failmsg[sizeof(((struct cs_error *)0)->msg)];
 	int stop;			/* stop reading: output closed, or a fatal error */
+	int cancelled;			/* a second signal: uploads abandoned */
 	int quiet_stop;			/* the reader of our output went away */
 	int status;
 	uint64_t events_stored;
@@ -100,8 +102,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-ingest"));
 }
 
 static void
@@ -361,12 +362,31 @@ upload_done(void *arg, const struct cs_s3_result *res)
 	upload_free(r, u);
 }
 
+/*
+ * A second signal: abandon the uploads in flight (their events become
+ * rejects, "not stored: ... interrupted") and store nothing more.  After
+ * the first, the uploads already started or gathered in batches go on.
+ */
+static void
+hurry(struct run *r)
+{
+	if (r->cancelled || cs_sig_count() < 2)
+		return;
+	r->cancelled = 1;
+	cs_s3_cancel(r->s3);
+	if (r->failed == CS_OK) {
+		r->failed = CS_EINTR;
+		strlcpy(r->failmsg, "interrupted", sizeof(r->failmsg));
+	}
+}
+
 /* Make progress on the uploads; see input_read() for fd. */
 static void
 pump(struct run *r, int fd, int timeout_ms, int *fd_ready)
 {
 	struct cs_error e;
 
+	hurry(r);
 	if (cs_s3_run(r->s3, fd, timeout_ms, fd_ready, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 	flush_output(r);
@@ -400,6 +420,7 @@ upload_start(struct run *r, struct upload *u, const char *content_type,
 	    (cs_s3_pending(r->s3) > 0 &&
 	    r->inflight_bytes + len > MAX_INFLIGHT_BYTES))
 		pump(r, -1, -1, NULL);
+	hurry(r);
 	if (r->failed != CS_OK) {
 		/* An upload failed for good meanwhile: store nothing more. */
 		r->inflight_bytes += len;
@@ -471,38 +492,41 @@ age_timeout(struct run *r)
 /*
  * The reader's byte source.  While the input has nothing to read, the
  * uploads go on (and batches come of age): a collector that writes
- * events slowly into a pipe gets them stored as they come.
+ * events slowly into a pipe gets them stored as they come.  A signal
+ * ends the input (sig.h): the lines already read are still taken.
  */
 static ssize_t
 input_read(void *ctx, void *buf, size_t len)
 {
 	struct run *r = ctx;
-	struct pollfd pfd;
-	ssize_t n;
+	struct pollfd pfd[2];
 	int timeout, ready;
 
 	for (;;) {
+		if (cs_sig_caught())
+			break;		/* cs_sig_read() ends the line, and the input */
 		timeout = age_timeout(r);
 		if (cs_s3_pending(r->s3) == 0 && timeout < 0)
 			break;
-		pfd.fd = r->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, 0) > 0)
+		pfd[0].fd = r->fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = cs_sig_fd();
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, 1, 0) > 0)
 			break;
 		ready = 0;
 		if (cs_s3_pending(r->s3) > 0)
 			pump(r, r->fd, timeout, &ready);
-		else if (poll(&pfd, 1, timeout) > 0)
+		else if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) > 0 &&
+		    pfd[0].revents != 0)
 			ready = 1;
 		close_aged(r);
 		if (ready)
 			break;
 	}
-	do
-		n = read(r->fd, buf, len);
-	while (n == -1 && errno == EINTR);
-	return n;
+	return cs_sig_read(&r->fd, buf, len);
 }
 
 static void
@@ -553,12 +577,26 @@ line_in(struct run *r, const struct cs_line *line, uint32_t file)
 	upload_start(r, u, "application/json", NULL);
 }
 
+/* The last line, cut short when a signal ended the input: a reject. */
+static void
+cut_short(struct run *r, const struct cs_line *line, uint32_t file)
+{
+	struct cs_ingest_origin o = { file, line->lineno };
+	char reason[64];
+
+	r->sum.in++;
+	snprintf(reason, sizeof(reason), "line cut short by %s",
+	    cs_sig_name(cs_sig_caught()));
+	reject(r, &o, NULL, line->data, line->len, line->len, 0, reason);
+}
+
 static void
 file_in(struct run *r, const char *path)
 {
 	struct cs_ndjson_reader *rd;
 	struct cs_line line;
 	struct cs_error e;
+	uint64_t base = r->sum.bytes_in, before = 0, now;
 	uint32_t idx;
 	int n = 0;
 
@@ -579,7 +617,14 @@ file_in(struct run *r, const char *path)
 	    r->cli.max_line_bytes)) == NULL)
 		oom();
 	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
-		line_in(r, &line, idx);
+		now = cs_ndjson_reader_bytes(rd);
+		r->sum.bytes_in = r->sum.input_bytes = base + now;
+		/* No newline consumed: an interrupt cut the line short. */
+		if (cs_sig_caught() && now - before <= line.len)
+			cut_short(r, &line, idx);
+		else
+			line_in(r, &line, idx);
+		before = now;
 		cs_summary_progress(&r->sum);
 	}
 	if (!r->stop && n == -1) {
@@ -588,7 +633,7 @@ file_in(struct run *r, const char *path)
 			r->status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
 			    CS_EXIT_NOINPUT;
 	}
-	r->sum.bytes_in += cs_ndjson_reader_bytes(rd);
+	r->sum.bytes_in = base + cs_ndjson_reader_bytes(rd);
 	cs_ndjson_reader_free(rd);
 	if (r->fd != STDIN_FILENO)
 		close(r->fd);
@@ -609,18 +654,14 @@ finish(struct run *r)
 	}
 	while (cs_s3_pending(r->s3) > 0)
 		pump(r, -1, -1, NULL);
+	hurry(r);
 }
 
-/* The exit status of an upload failure. */
+/* The exit status of an upload failure (no such bucket: 66, as everywhere). */
 static int
 failure_status(enum cs_err code)
 {
-	switch (code) {
-	case CS_ENOTFOUND:	/* no such bucket: nowhere to write */
-		return CS_EXIT_CANTCREAT;
-	default:
-		return cs_cli_exit_status_for(code);
-	}
+	return cs_cli_exit_status_for(code);
 }
 
 int
@@ -642,6 +683,7 @@ main(int argc, char **argv)
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
 	struct cs_s3_stats st;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	char **fields = NULL;
@@ -710,8 +752,11 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1) {
+		if (status != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return status;
+	}
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");
 		usage();
@@ -739,6 +784,8 @@ main(int argc, char **argv)
 		usage();
 	}
 
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	icfg.max_event_bytes = r.cli.max_line_bytes;
 	if ((r.ig = cs_ingest_new(&icfg, &e)) == NULL)
 		oom();
@@ -765,16 +812,18 @@ main(int argc, char **argv)
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
-		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if ((r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		oom();
 	if ((r.files = calloc((size_t)argc, sizeof(*r.files))) == NULL)
 		oom();
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
+	r.sum.input_total = cs_cli_input_size(argc - 1, argv + 1);
 
 	if (argc == 1)
 		file_in(&r, "-");
-	for (i = 1; i < argc && !r.stop; i++)
+	for (i = 1; i < argc && !r.stop && !cs_sig_caught(); i++)
 		file_in(&r, argv[i]);
 	finish(&r);
 
@@ -784,6 +833,9 @@ main(int argc, char **argv)
 		if (r.status == CS_EXIT_OK)
 			r.status = cs_cli_exit_status_for(code);
 	}
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(r.rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
@@ -796,6 +848,9 @@ main(int argc, char **argv)
 	    failure_status(r.failed) : r.status, r.quiet_stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 
 	while (r.free_uploads != NULL) {
 		struct upload *u = r.free_uploads;
@@ -817,5 +872,5 @@ main(int argc, char **argv)
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	cs_buf_release(&r.lines);
-	return status;
+	return cs_sig_end(status);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,6 +28,7 @@
 #include "pgload.h"
 #include "pgschema.h"
 #include "reject.h"
+#include "sig.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -76,8 +78,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-load"));
 }
 
 static void
@@ -115,8 +116,10 @@ parse_size(const char *s, const char *opt)
 	struct cs_error e;
 	uint64_t v;
 
-	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage();
+	}
 	return (size_t)v;
 }
 
@@ -126,8 +129,10 @@ parse_num(const char *s, long long lo, long long hi, const char *opt)
 	struct cs_error e;
 	long long v;
 
-	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
+	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1) {
+		warnx("%s", e.msg);
+		usage();
+	}
 	return v;
 }
 
@@ -138,83 +143,151 @@ say(void *ctx, const char *msg)
 	warnx("%s", msg);
 }
 
-/* Feed one input (opened already) to the loader.  0, or an exit status. */
+struct input {
+	const char *path;
+	int fd;
+};
+
+/*
+ * The parts of a table name that are not in double quotes are SQL
+ * identifiers (letters, '_', and after the first, digits and '$'), as a
+ * person writes them in psql: "bad name;drop" is a typo, not a table to
+ * create.  cs_pgname_parse() says what else is wrong.
+ */
 static int
-load_file(struct cs_pgload *l, struct cs_summary *sum, int fd,
-    const char *path, size_t max_line)
+plain_name(const char *s)
+{
+	const char *p;
+	int first = 1;
+
+	for (p = s; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"') {
+			/* A quoted part: anything, "" standing for a quote. */
+			for (p++; *p != '\0'; p++)
+				if (*p == '"' && *++p != '"')
+					break;
+			if (*p == '\0')
+				return 1;
+			p--;
+			first = 0;
+		} else if (ch == '.')
+			first = 1;
+		else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    ch == '_' || ch >= 0x80 ||
+		    (!first && ((ch >= '0' && ch <= '9') || ch == '$')))
+			first = 0;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Open every input before the database is touched, so that a mistake (a
+ * name that is no file, psql's habit of a database name first) costs
+ * nothing.  The inputs, or exit 66 naming each one that cannot be read.
+ */
+static struct input *
+open_inputs(int argc, char *argv[], int *n)
+{
+	static char dash[] = "-";
+	static char *stdin_only[] = { dash };
+	struct input *in;
+	struct stat st;
+	int i, failed = 0;
+
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	if ((in = calloc((size_t)argc, sizeof(*in))) == NULL)
+		errx(CS_EXIT_OSERR, "out of memory");
+	for (i = 0; i < argc; i++) {
+		in[i].path = argv[i];
+		if (strcmp(argv[i], "-") == 0) {
+			in[i].fd = STDIN_FILENO;
+			continue;
+		}
+		if ((in[i].fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			/* "cs-load clickstream_dw rows.ndjson": say where a database goes. */
+			if (errno == ENOENT && strchr(argv[i], '/') == NULL &&
+			    strchr(argv[i], '.') == NULL)
+				warnx("cannot open '%s': no such file (a database "
+				    "is named with -d: -d dbname=%s)", argv[i],
+				    argv[i]);
+			else
+				warn("cannot open '%s'", argv[i]);
+			failed = 1;
+		} else if (fstat(in[i].fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			warnx("cannot read '%s': Is a directory", argv[i]);
+			failed = 1;
+		}
+	}
+	if (failed)
+		exit(CS_EXIT_NOINPUT);
+	*n = argc;
+	return in;
+}
+
+/* Feed one input to the loader.  0, or the exit status of a failure. */
+static int
+load_file(struct cs_pgload *l, struct cs_summary *sum, const struct input *in,
+    size_t max_line)
 {
 	struct cs_ndjson_reader *r;
 	struct cs_line line;
 	struct cs_error e;
+	uint64_t base = sum->bytes_in;
 	int n, status = 0;
 
 	cs_error_clear(&e);
-	if ((r = cs_ndjson_reader_new_fd(fd, path, max_line)) == NULL)
+	/* A signal ends the input; the lines already read are loaded. */
+	if ((r = cs_ndjson_reader_new(cs_sig_read, (void *)&in->fd, in->path,
+	    max_line)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
+		sum->bytes_in = sum->input_bytes = base +
+		    cs_ndjson_reader_bytes(r);
 		if (cs_pgload_add(l, line.data, line.len, line.too_long,
-		    line.full_len, path, line.lineno, &e) != CS_OK) {
-			warnx("cannot load '%s': %s", path, e.msg);
+		    line.full_len, in->path, line.lineno, &e) != CS_OK) {
+			warnx("cannot load '%s': %s", in->path, e.msg);
 			status = cs_cli_exit_status_for(e.code);
 			break;
 		}
 	}
 	if (n == -1) {
-		warnx("cannot read '%s': %s", path, e.msg);
-		status = CS_EXIT_IOERR;
+		warnx("cannot read '%s': %s", in->path, e.msg);
+		status = e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_NOINPUT;
 	}
-	sum->bytes_in += cs_ndjson_reader_bytes(r);
+	sum->bytes_in = base + cs_ndjson_reader_bytes(r);
 	cs_ndjson_reader_free(r);
+	if (in->fd != STDIN_FILENO)
+		close(in->fd);
 	return status;
 }
 
-/*
- * Open every input before the database is touched, so that a name that
- * is not a file (psql's habit of naming the database) changes nothing.
- */
-static int *
-open_inputs(int argc, char **argv)
-{
-	int *fds, i;
-
-	if ((fds = calloc((size_t)(argc ? argc : 1), sizeof(*fds))) == NULL)
-		errx(CS_EXIT_OSERR, "out of memory");
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0)
-			fds[i] = STDIN_FILENO;
-		else if ((fds[i] = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1)
-			err(CS_EXIT_NOINPUT, "cannot open '%s'%s", argv[i],
-			    access(argv[i], F_OK) == -1 && strchr(argv[i], '/') == NULL ?
-			    " (to name the database, use -d)" : "");
-	}
-	return fds;
-}
-
 static void
-close_inputs(int *fds, int argc)
+close_inputs(struct input *in, int nin)
 {
 	int i;
 
-	for (i = 0; i < argc; i++)
-		if (fds[i] != STDIN_FILENO)
-			close(fds[i]);
-	free(fds);
+	for (i = 0; i < nin; i++)
+		if (in[i].fd != STDIN_FILENO)
+			close(in[i].fd);
+	free(in);
 }
 
 /* --schema-sql N: the migration, for psql. */
 static int
-schema_sql(const char *table, const char *arg)
+schema_sql(const struct cs_pgname *name, const char *arg)
 {
-	struct cs_pgname name;
 	struct cs_buf b = CS_BUF_INIT;
-	struct cs_error e;
 	const char *what;
 	int v = (int)parse_num(arg, 1, CS_PGSCHEMA_VERSION, "--schema-sql");
 
-	if (cs_pgname_parse(&name, table ? table : CS_PGLOAD_DEFAULT_TABLE,
-	    &e) != CS_OK)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
-	if (cs_pgschema_migration_sql(&name, v, &b, &what) == -1)
+	if (cs_pgschema_migration_sql(name, v, &b, &what) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
 	fwrite(b.data, 1, b.len, stdout);
 	cs_buf_release(&b);
@@ -232,21 +305,18 @@ say_out(void *ctx, const char *msg)
 
 /* --preflight: what a load would meet, changing nothing. */
 static int
-preflight(const char *conninfo, const char *table, enum cs_pgschema_mode mode)
+preflight(const char *conninfo, const struct cs_pgname *name,
+    enum cs_pgschema_mode mode)
 {
 	struct cs_pgschema_state st;
-	struct cs_pgname name;
 	struct cs_error e;
 	PGconn *conn;
 	enum cs_err rc;
 
-	if (cs_pgname_parse(&name, table ? table : CS_PGLOAD_DEFAULT_TABLE,
-	    &e) != CS_OK)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
 	if ((rc = cs_pgconn_connect(conninfo, "cs-load", &conn, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
 		    "cannot connect: %s", e.msg);
-	rc = cs_pgschema_preflight(conn, &name, mode, &st, say_out, NULL, &e);
+	rc = cs_pgschema_preflight(conn, name, mode, &st, say_out, NULL, &e);
 	PQfinish(conn);
 	if (fflush(stdout) == EOF)
 		err(CS_EXIT_IOERR, "standard output");
@@ -259,13 +329,14 @@ preflight(const char *conninfo, const char *table, enum cs_pgschema_mode mode)
 /* --pending and --check. */
 static int
 ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
-    int check, int retries, int *fds, int argc, char **argv)
+    int check, int retries, struct input *in, int nin)
 {
 	struct cs_pgledger_opts lo;
 	struct cs_pending_opts po;
 	struct cs_pgledger *l;
 	struct cs_ndjson_writer *w;
 	struct cs_summary sum;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err rc = CS_OK;
 	int i, status = CS_EXIT_OK, stopped = 0;
@@ -280,15 +351,16 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	po.max_line = cli->max_line_bytes;
 	po.summary = &sum;
 	if ((po.rejects = cs_rejects_open("cs-load", cli->rejects_path, &e)) == NULL)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli->progress);
 	if (cs_pgledger_open(&lo, &l, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "cannot read what '%s' holds: %s",
 		    table ? table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
 	if ((w = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
-	for (i = 0; i < (argc ? argc : 1) && rc == CS_OK; i++)
-		rc = cs_pending_run(l, &po, fds[i], argc ? argv[i] : "-", w, &e);
+	for (i = 0; i < nin && rc == CS_OK && !cs_sig_caught(); i++)
+		rc = cs_pending_run(l, &po, in[i].fd, in[i].path, w, &e);
 	if (rc == CS_OK)
 		rc = cs_ndjson_writer_free(w, &e);
 	else
@@ -300,6 +372,8 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 		status = cs_cli_exit_status_for(rc);
 	}
 	cs_pgledger_free(l);
+	if (cs_rejects_digest(po.rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(po.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
@@ -312,7 +386,10 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	status = cs_cli_finish(cli, &sum, status, stopped, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
-	return status;
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
+	return cs_sig_end(status);
 }
 
 int
@@ -322,12 +399,14 @@ main(int argc, char *argv[])
 	struct cs_summary sum;
 	struct cs_pgload_opts o;
 	struct cs_pgload *l = NULL;
+	struct cs_pgname table;
+	struct input *in;
 	struct cs_rejects *rejects;
-	struct cs_pgname name;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	char *conninfo = NULL;
 	const char *schema_version = NULL;
-	int ch, r, i, status = 0, fatal = 0, mode = 0, *fds;
+	int ch, r, i, nin = 0, status = 0, fatal = 0, mode = 0;
 
 	cs_cli_init(&cli, "cs-load");
 	memset(&o, 0, sizeof(o));
@@ -367,8 +446,10 @@ main(int argc, char *argv[])
 		case OPT_PENDING:
 		case OPT_PREFLIGHT:
 		case OPT_SCHEMA_SQL:
-			if (mode != 0 && mode != ch)
-				errx(CS_EXIT_USAGE, "--pending, --check, --preflight and --schema-sql exclude each other");
+			if (mode != 0 && mode != ch) {
+				warnx("--pending, --check, --preflight and --schema-sql exclude each other");
+				usage();
+			}
 			mode = ch;
 			if (ch == OPT_SCHEMA_SQL)
 				schema_version = optarg;
@@ -386,42 +467,63 @@ main(int argc, char *argv[])
 			r = cs_cli_option(&cli, ch, optarg, &e);
 			if (r == 0)
 				usage();
-			if (r == -1)
-				errx(CS_EXIT_USAGE, "%s", e.msg);
+			if (r == -1) {
+				warnx("%s", e.msg);
+				usage();
+			}
 			break;
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if ((r = cs_cli_help_or_version(&cli, help)) != -1)
+	if ((r = cs_cli_help_or_version(&cli, help)) != -1) {
+		if (r != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return r;
-	if (o.create && o.no_create)
-		errx(CS_EXIT_USAGE, "--create and --no-create exclude each other");
-	/* A bad name is refused before anything is opened or connected. */
-	if (cs_pgname_parse(&name, o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE,
-	    &e) != CS_OK)
-		errx(CS_EXIT_USAGE, "%s", e.msg);
+	}
+	/* Mistakes cost nothing: a bad name, an input that is not there. */
+	if (cs_pgname_parse(&table, o.table != NULL ? o.table :
+	    CS_PGLOAD_DEFAULT_TABLE, &e) != CS_OK) {
+		warnx("invalid --table: %s", e.msg);
+		usage();
+	}
+	if (!plain_name(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
+		warnx("invalid --table '%s': not a plain name (letters, digits, "
+		    "_); put any other name in double quotes, as in SQL",
+		    o.table);
+		usage();
+	}
+	if (o.create && o.no_create) {
+		warnx("--create and --no-create exclude each other");
+		usage();
+	}
 	if (mode == OPT_SCHEMA_SQL)
-		return schema_sql(o.table, schema_version);
+		return schema_sql(&table, schema_version);
 	if (mode == OPT_PREFLIGHT) {
-		if (argc > 0)
-			errx(CS_EXIT_USAGE, "--preflight reads no input");
-		return preflight(conninfo, o.table, o.no_create ? CS_PGSCHEMA_KEEP :
+		if (argc > 0) {
+			warnx("--preflight reads no input");
+			usage();
+		}
+		return preflight(conninfo, &table, o.no_create ? CS_PGSCHEMA_KEEP :
 		    o.create ? CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE);
 	}
-	fds = open_inputs(argc, argv);
+	in = open_inputs(argc, argv, &nin);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if (mode == OPT_PENDING || mode == OPT_CHECK) {
 		status = ledger_run(&cli, conninfo, o.table, mode == OPT_CHECK,
-		    o.retries, fds, argc, argv);
-		close_inputs(fds, argc);
+		    o.retries, in, nin);
+		close_inputs(in, nin);
 		if (conninfo != NULL)
 			freezero(conninfo, strlen(conninfo));
-		return status;
+		return cs_sig_end(status);
 	}
 
 	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli.progress);
+	sum.input_total = cs_cli_input_size(argc, argv);
 	o.conninfo = conninfo;
 	o.version = cs_cli_version(&cli);
 	o.rejects = rejects;
@@ -435,14 +537,22 @@ main(int argc, char *argv[])
 		free(conninfo);
 	}
 
-	for (i = 0; i < (argc ? argc : 1) && !fatal; i++) {
-		r = load_file(l, &sum, fds[i], argc ? argv[i] : "-",
-		    cli.max_line_bytes);
-		if (r != 0)
+	for (i = 0; i < nin && !fatal && !cs_sig_caught(); i++) {
+		r = load_file(l, &sum, &in[i], cli.max_line_bytes);
+		if (r == CS_EXIT_NOINPUT)
+			status = r;
+		else if (r != 0)
 			status = r, fatal = 1;
 	}
-	close_inputs(fds, argc);
-	if (!fatal && cs_pgload_flush(l, &e) != CS_OK) {
+	for (; i < nin; i++)
+		if (in[i].fd != STDIN_FILENO)
+			close(in[i].fd);
+	free(in);
+	/*
+	 * Interrupted, the rows already read are loaded all the same (each
+	 * batch whole or not at all); a second signal gives them up.
+	 */
+	if (!fatal && cs_sig_count() < 2 && cs_pgload_flush(l, &e) != CS_OK) {
 		warnx("cannot load into '%s': %s",
 		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
 		status = cs_cli_exit_status_for(e.code);
@@ -456,9 +566,14 @@ main(int argc, char *argv[])
 	}
 	if (status == 0)
 		status = cs_cli_reject_status(&cli, &sum);
+	if (status == 0 && cs_sig_caught())
+		status = cs_sig_exit_status();
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)
 		warnx("%s", e.msg);
 	cs_pgload_free(l);
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
@@ -467,5 +582,8 @@ main(int argc, char *argv[])
 	status = cs_cli_finish(&cli, &sum, status, 0, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	return status;
 }

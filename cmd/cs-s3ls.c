@@ -25,6 +25,7 @@
 #include "ndjson.h"
 #include "partition.h"
 #include "s3.h"
+#include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -85,8 +86,7 @@ static const char usage_text[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fputs(usage_text, stderr);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-s3ls"));
 }
 
 static void
@@ -108,7 +108,7 @@ help(void)
 "      --max-tries N        tries per request (default 8)\n"
 "      --retry-delay MS     first retry's longest wait (default 100)\n"
 "      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", usage_text, cs_cli_common_usage());
+"%s", usage_text, cs_cli_base_usage());
 }
 
 static int64_t
@@ -122,6 +122,50 @@ parse_time(const char *opt, const char *arg)
 		usage();
 	}
 	return t;
+}
+
+/*
+ * An hour (YYYY-MM-DDTHH; ":00", ":00:00" and "Z" may follow) or a day
+ * (YYYY-MM-DD), UTC, as cs-etl takes them: a date is not an hour, nor a
+ * time a day.  The start of the hour or day.
+ */
+static int64_t
+parse_period(const char *opt, const char *arg, int hour)
+{
+	static const char shape[] = "dddd-dd-ddTdd";
+	char buf[32], back[CS_TIME_BUFSIZE];
+	size_t n, want = hour ? 13 : 10, i;
+	int64_t t;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		goto bad;
+	n = strlen(buf);
+	if (hour) {
+		if (n > 0 && buf[n - 1] == 'Z')
+			buf[--n] = '\0';
+		for (i = 0; i < 2 && n >= 3 && strcmp(buf + n - 3, ":00") == 0; i++)
+			buf[n -= 3] = '\0';
+	}
+	if (n != want)
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (shape[i] == 'd' ? !(buf[i] >= '0' && buf[i] <= '9') :
+		    buf[i] != shape[i])
+			goto bad;
+	/* A date that does not exist (02-30) does not come back the same. */
+	if (cs_time_parse_loose(buf, n, &t) != 0)
+		goto bad;
+	cs_time_format_ms(t, back);
+	if (strncmp(back, buf, n) != 0 || strncmp(back + n,
+	    hour ? ":00:00.000Z" : "T00:00:00.000Z", sizeof(back) - n) != 0)
+		goto bad;
+	return t;
+bad:
+	if (hour)
+		warnx("%s '%s' is not an hour (YYYY-MM-DDTHH, UTC)", opt, arg);
+	else
+		warnx("%s '%s' is not a day (YYYY-MM-DD)", opt, arg);
+	usage();
 }
 
 static long long
@@ -167,7 +211,7 @@ on_entry(void *arg, const struct cs_s3_object *o)
 	struct ls *ls = li->ls;
 	struct cs_buf *b;
 
-	if (ls->stop)
+	if (ls->stop || cs_sig_caught())
 		return -1;
 	ls->sum.in++;
 	if ((li->part != NULL &&
@@ -201,10 +245,14 @@ on_done(void *arg, const struct cs_s3_result *r)
 	struct listing *li = arg;
 	struct ls *ls = li->ls;
 
-	if (r->err == CS_OK || ls->stop)
+	if (r->err == CS_OK || r->err == CS_EINTR || ls->stop)
 		return;
 	warnx("%s", r->error->msg);
 	fail_status(ls, cs_cli_exit_status_for(r->err));
+	/* The other partitions of a bucket that is not there: no more. */
+	if (r->err == CS_ENOTFOUND || r->err == CS_EDENIED ||
+	    r->err == CS_ECONFIG)
+		ls->stop = 1;
 }
 
 int
@@ -234,12 +282,12 @@ main(int argc, char *argv[])
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DAY:
-			since = cs_time_floor_day(parse_time("--day", optarg));
+			since = parse_period("--day", optarg, 0);
 			until = since + CS_USEC_PER_DAY;
 			nwindows++;
 			break;
 		case OPT_HOUR:
-			since = cs_time_floor_hour(parse_time("--hour", optarg));
+			since = parse_period("--hour", optarg, 1);
 			until = since + CS_USEC_PER_HOUR;
 			nwindows++;
 			break;
@@ -283,12 +331,21 @@ main(int argc, char *argv[])
 			break;
 		}
 	}
-	if ((rc = cs_cli_help_or_version(&ls.cli, help)) != -1)
+	if ((rc = cs_cli_help_or_version(&ls.cli, help)) != -1) {
+		if (rc != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return rc;
+	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
+	if (argc == 0) {
+		warnx("what to list? give s3://bucket[/prefix]");
 		usage();
+	}
+	if (argc > 1) {
+		warnx("one s3://bucket[/prefix] only, not also '%s'", argv[1]);
+		usage();
+	}
 	if (nwindows > 1) {
 		warnx("give one time window at most");
 		usage();
@@ -310,6 +367,8 @@ main(int argc, char *argv[])
 		usage();
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if (cs_s3_new(&cfg, &s3, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		rc = cs_cli_exit_status_for(e.code);
@@ -332,6 +391,11 @@ main(int argc, char *argv[])
 	if (nparts > 0)
 		cs_summary_add(&ls.sum, "partitions", nparts);
 	while (cs_s3_pending(s3) > 0 && !ls.stop) {
+		if (cs_sig_caught()) {
+			/* Interrupted: what was listed is written, the rest dropped. */
+			cs_s3_cancel(s3);
+			break;
+		}
 		if (cs_s3_run(s3, -1, -1, NULL, &e) != CS_OK)
 			errx(CS_EXIT_SOFTWARE, "%s", e.msg);
 		if (!ls.stop &&
@@ -362,5 +426,5 @@ out:
 	free(lists);
 	cs_partitions_free(parts, nparts);
 	cs_s3_url_release(&url);
-	return rc;
+	return cs_sig_end(rc);
 }

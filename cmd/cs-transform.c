@@ -28,6 +28,7 @@
 #include "ndjson.h"
 #include "objmark.h"
 #include "reject.h"
+#include "sig.h"
 #include "summary.h"
 #include "transform.h"
 #include "banned.h"
@@ -69,8 +70,7 @@ struct run {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, USAGE);
-	exit(CS_EXIT_USAGE);
+	exit(cs_cli_try_help("cs-transform"));
 }
 
 static void
@@ -268,12 +268,25 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 	r->sum.out++;
 }
 
+/* The last line, cut short when a signal ended the input: a reject. */
+static void
+cut_short(struct run *r, const struct cs_line *line, const char *file)
+{
+	char reason[64];
+
+	r->sum.in++;
+	snprintf(reason, sizeof(reason), "line cut short by %s",
+	    cs_sig_name(cs_sig_caught()));
+	reject(r, line, file, NULL, NULL, reason);
+}
+
 static void
 file_in(struct run *r, const char *path)
 {
 	struct cs_ndjson_reader *rd;
 	struct cs_line line;
 	struct cs_error e;
+	uint64_t base = r->sum.bytes_in, before = 0, now;
 	int fd, n;
 
 	if (strcmp(path, "-") == 0)
@@ -284,10 +297,19 @@ file_in(struct run *r, const char *path)
 			r->status = CS_EXIT_NOINPUT;
 		return;
 	}
-	if ((rd = cs_ndjson_reader_new_fd(fd, path, r->cli.max_line_bytes)) == NULL)
+	/* A signal ends the input; the lines already read are still taken. */
+	if ((rd = cs_ndjson_reader_new(cs_sig_read, &fd, path,
+	    r->cli.max_line_bytes)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
-		line_in(r, &line, path);
+		now = cs_ndjson_reader_bytes(rd);
+		r->sum.bytes_in = r->sum.input_bytes = base + now;
+		/* No newline consumed: an interrupt cut the line short. */
+		if (cs_sig_caught() && now - before <= line.len)
+			cut_short(r, &line, path);
+		else
+			line_in(r, &line, path);
+		before = now;
 		cs_summary_progress(&r->sum);
 	}
 	if (!r->stop && n == -1) {
@@ -296,7 +318,7 @@ file_in(struct run *r, const char *path)
 			r->status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
 			    CS_EXIT_NOINPUT;
 	}
-	r->sum.bytes_in += cs_ndjson_reader_bytes(rd);
+	r->sum.bytes_in = base + cs_ndjson_reader_bytes(rd);
 	cs_ndjson_reader_free(rd);
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -316,6 +338,7 @@ main(int argc, char **argv)
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
+	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	int ch, i, status;
@@ -355,8 +378,11 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1)
+	if ((status = cs_cli_help_or_version(&r.cli, help)) != -1) {
+		if (status != CS_EXIT_OK)
+			warn("cannot write to standard output");
 		return status;
+	}
 	if (anon == CS_IPANON_HASH && key_file == NULL) {
 		warnx("--anonymize-ip hash needs --ip-hash-key-file");
 		usage();
@@ -367,19 +393,23 @@ main(int argc, char **argv)
 	}
 	/* Before any input is read: no row leaves without its mode. */
 	anon_init(&r, anon, key_file);
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
 
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
-		errx(CS_EXIT_CANTCREAT, "%s", e.msg);
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
 	if ((r.parser = cs_event_parser_new()) == NULL ||
 	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	cs_transform_init(&r.tf, from);
 	r.tf.anon = &r.anon;
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
+	r.sum.input_total = cs_cli_input_size(argc, argv);
 
 	if (argc == 0)
 		file_in(&r, "-");
-	for (i = 0; i < argc && !r.stop; i++)
+	for (i = 0; i < argc && !r.stop && !cs_sig_caught(); i++)
 		file_in(&r, argv[i]);
 
 	r.sum.bytes_out = cs_ndjson_writer_bytes(r.out);
@@ -391,6 +421,9 @@ main(int argc, char **argv)
 			r.status = cs_cli_exit_status_for(code);
 		}
 	}
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_rejects_digest(r.rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
@@ -423,11 +456,14 @@ main(int argc, char **argv)
 	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
 	cs_event_parser_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	cs_buf_release(&r.mark);
-	return status;
+	return cs_sig_end(status);
 }

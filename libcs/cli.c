@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ndjson.h"
+#include "sig.h"
 #include "banned.h"
 
 #define MIN_LINE_BYTES	((uint64_t)1024)
@@ -176,7 +179,7 @@ cs_cli_option(struct cs_cli *c, int opt, const char *arg,
 		if (arg == NULL || *arg == '\0')
 			return cs_error_set(e, CS_EINVAL,
 			    "--rejects needs a file name"), -1;
-		c->rejects_path = strcmp(arg, "-") == 0 ? NULL : arg;
+		c->rejects_path = arg;
 		return 1;
 	case CS_OPT_STATS:
 		if (arg == NULL || *arg == '\0')
@@ -217,20 +220,42 @@ cs_cli_version(const struct cs_cli *c)
 	return buf;
 }
 
+#define USAGE_BASE \
+"  -h, --help               show this help and exit\n" \
+"  -V, --version            show the version and exit\n" \
+"  -q, --quiet              print no summary line at the end\n"
+#define USAGE_RECORDS \
+"      --rejects FILE       append reject records to FILE ('-': stderr; by\n" \
+"                           default stderr, or a file and a digest on a tty)\n"
+#define USAGE_STATS \
+"      --stats FILE         write the run's counters as JSON to FILE ('-':\n" \
+"                           stdout)\n"
+#define USAGE_RATE \
+"      --max-reject-rate R  exit 65 when more than R of the records are\n" \
+"                           rejected: 0 to 1 or a percentage (default 0)\n" \
+"      --max-line-bytes N   longest input line, K, M or G suffix (default 1M)\n"
+#define USAGE_PROGRESS \
+"      --progress, --no-progress\n" \
+"                           show a progress line (default: if stderr is a tty)\n"
+
 const char *
 cs_cli_common_usage(void)
 {
-	return
-"  -h, --help               show this help and exit\n"
-"  -V, --version            show the version and exit\n"
-"  -q, --quiet              print no summary line at the end\n"
-"      --rejects FILE       append reject records to FILE (default: stderr)\n"
-"      --stats FILE         write the run's counters as JSON to FILE\n"
-"      --max-reject-rate R  exit 65 when more than R of the records are\n"
-"                           rejected: 0 to 1 or a percentage (default 0)\n"
-"      --max-line-bytes N   longest input line, K, M or G suffix (default 1M)\n"
-"      --progress, --no-progress\n"
-"                           show a progress line (default: if stderr is a tty)\n";
+	return USAGE_BASE USAGE_RECORDS USAGE_STATS USAGE_RATE USAGE_PROGRESS;
+}
+
+const char *
+cs_cli_base_usage(void)
+{
+	return USAGE_BASE USAGE_STATS USAGE_PROGRESS;
+}
+
+int
+cs_cli_try_help(const char *prog)
+{
+	fprintf(stderr, "%s: try '%s --help' for more information\n", prog,
+	    prog);
+	return CS_EXIT_USAGE;
 }
 
 int
@@ -270,14 +295,52 @@ cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
 {
 	cs_error_clear(e);
 	status = cs_cli_exit_status(c, s, status, stopped);
-	/* A reader that went away ends the run quietly. */
-	if (!c->quiet && !(stopped && status == CS_EXIT_OK))
+	/* An interrupted run ends as one, whatever else happened (sig.h). */
+	if (cs_sig_caught() != 0) {
+		status = cs_sig_exit_status();
+		s->interrupted = cs_sig_caught();
+		stopped = 0;
+	}
+	/*
+	 * A reader that went away ends the run quietly; a run that failed
+	 * before it counted a record has its error message, and no line of
+	 * zeros after it.
+	 */
+	if (!c->quiet && !(stopped && status == CS_EXIT_OK) &&
+	    !(status != CS_EXIT_OK && status != CS_EXIT_REJECTS &&
+	    s->interrupted == 0 && s->in == 0 && s->out == 0 &&
+	    s->rejected == 0))
 		cs_summary_print(s, fp);
+	else
+		cs_summary_end(s);
 	if (c->stats_path != NULL &&
 	    cs_summary_write_stats(s, c->stats_path, status, e) != CS_OK &&
 	    status == CS_EXIT_OK)
-		status = CS_EXIT_CANTCREAT;
+		status = strcmp(c->stats_path, "-") == 0 ? CS_EXIT_IOERR :
+		    CS_EXIT_CANTCREAT;
 	return status;
+}
+
+uint64_t
+cs_cli_input_size(int argc, char *const argv[])
+{
+	struct stat st;
+	uint64_t total = 0;
+	off_t off;
+	int i;
+
+	for (i = 0; i < (argc > 0 ? argc : 1); i++) {
+		if (argc == 0 || strcmp(argv[i], "-") == 0) {
+			if (fstat(STDIN_FILENO, &st) == -1 || !S_ISREG(st.st_mode))
+				return 0;
+			off = lseek(STDIN_FILENO, 0, SEEK_CUR);
+			if (off > 0 && off <= st.st_size)
+				st.st_size -= off;
+		} else if (stat(argv[i], &st) == -1 || !S_ISREG(st.st_mode))
+			return 0;
+		total += (uint64_t)st.st_size;
+	}
+	return total;
 }
 
 int
@@ -314,6 +377,9 @@ cs_cli_exit_status_for(enum cs_err code)
 		return CS_EXIT_UNAVAILABLE;
 	case CS_ECONFIG:
 		return CS_EXIT_CONFIG;
+	case CS_EINTR:
+		return cs_sig_caught() != 0 ? cs_sig_exit_status() :
+		    128 + SIGINT;
 	case CS_EINTERNAL:
 	default:
 		return CS_EXIT_SOFTWARE;

@@ -73,10 +73,18 @@ enum {
 	{ "progress", no_argument, NULL, CS_OPT_PROGRESS }, \
 	{ "no-progress", no_argument, NULL, CS_OPT_NO_PROGRESS }
 
+/*
+ * The answer to a usage error, once one line said what is wrong (getopt's
+ * own, or the program's warnx): "PROG: try 'PROG --help' for more
+ * information" on standard error, as git and curl answer.  Returns
+ * CS_EXIT_USAGE, for exit().
+ */
+int cs_cli_try_help(const char *prog);
+
 struct cs_cli {
 	const char *prog;		/* "cs-transform" */
-	const char *rejects_path;	/* NULL: standard error */
-	const char *stats_path;		/* NULL: none */
+	const char *rejects_path;	/* NULL: not given; "-": standard error */
+	const char *stats_path;		/* NULL: none; "-": standard output */
 	double max_reject_rate;		/* 0..1; default 0: any reject fails */
 	size_t max_line_bytes;		/* default CS_NDJSON_DEFAULT_MAX_LINE */
 	int progress;			/* -1 auto (stderr a tty), 0, 1 */
@@ -108,8 +116,14 @@ int cs_cli_parse_bytes(const char *opt, const char *arg, uint64_t lo,
  * buffer overwritten by the next call.
  */
 const char *cs_cli_version(const struct cs_cli *c);
-/* The common options' lines for usage() and --help. */
+/* The common options' lines for --help. */
 const char *cs_cli_common_usage(void);
+/*
+ * The same without the options about input records (--rejects,
+ * --max-reject-rate, --max-line-bytes), for a program that reads none
+ * (cs-s3ls: it still accepts them, and ignores them).
+ */
+const char *cs_cli_base_usage(void);
 /* CS_EXIT_REJECTS when s->rejected exceeds the allowed rate of s->in, else 0. */
 int cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s);
 /*
@@ -117,7 +131,8 @@ int cs_cli_reject_status(const struct cs_cli *c, const struct cs_summary *s);
  * help() (the program's, writing to standard output) is called, or the
  * --version line printed, standard output is closed, and the result is the
  * exit status: CS_EXIT_OK, or CS_EXIT_IOERR when the text could not be
- * written (a full disk, a reader gone).  --help wins over --version.
+ * written (a full disk, a reader gone; errno says why, for main to tell).
+ * --help wins over --version.
  */
 int cs_cli_help_or_version(const struct cs_cli *c, void (*help)(void));
 /*
@@ -132,15 +147,25 @@ int cs_cli_exit_status(const struct cs_cli *c, const struct cs_summary *s,
     int status, int stopped);
 /*
  * The end of a run, after the program closed its outputs and its rejects:
- * the exit status as cs_cli_exit_status() chooses it; the summary line on
- * fp unless -q, or the run stopped quietly (stopped, and status still
- * CS_EXIT_OK); the --stats file with that status, if asked for.  Returns the
- * exit status: the one chosen, or CS_EXIT_CANTCREAT when it was CS_EXIT_OK
- * and the --stats file could not be written.  e is cleared, or says what
- * went wrong with the --stats file (the caller tells it).
+ * the exit status as cs_cli_exit_status() chooses it, or 128 + N when
+ * signal N interrupted the run (sig.h: the summary then says so); the
+ * summary line on fp unless -q, the run stopped quietly (stopped, and
+ * status still CS_EXIT_OK), or it failed before it counted anything (a
+ * line of zeros says nothing the error did not); the --stats file with
+ * that status, if asked for ("-": standard output).  Returns the exit
+ * status: the one chosen, or CS_EXIT_CANTCREAT when it was CS_EXIT_OK and
+ * the --stats file could not be written.  e is cleared, or says what went
+ * wrong with the --stats file (the caller tells it).
  */
 int cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
     int stopped, FILE *fp, struct cs_error *e);
+/*
+ * The bytes the inputs hold, for the progress line's percent: the sizes
+ * of the files named (none: standard input), when every one is a regular
+ * file ("-" too, from its offset on); 0 when one is a pipe or a terminal,
+ * or cannot be read (the program says so when it opens it).
+ */
+uint64_t cs_cli_input_size(int argc, char *const argv[]);
 /*
  * The exit status that fits an error code (CS_ETEMP -> 75 ...): data
  * errors 65, CS_ENOTFOUND 66, CS_EPROTO and CS_EDB 69, CS_EINTERNAL 70,

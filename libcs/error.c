@@ -30,6 +30,7 @@ static const char *const messages[] = {
 	[CS_EDB] = "database error",
 	[CS_ETRUNC] = "truncated",
 	[CS_EINTERNAL] = "internal error",
+	[CS_EINTR] = "interrupted",
 };
 
 const char *

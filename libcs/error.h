@@ -39,6 +39,7 @@ enum cs_err {
 	CS_EDB = 18,		/* the database refused (not a connection error) */
 	CS_ETRUNC = 19,		/* a body or file cut short */
 	CS_EINTERNAL = 20,	/* a bug: should not happen */
+	CS_EINTR = 21,		/* interrupted by a signal (sig.h) */
 };
 
 /* The error carrier.  msg is always NUL-terminated. */

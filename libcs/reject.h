@@ -14,6 +14,16 @@
  * U+FFFD and the exact bytes added as "input_base64", so nothing is lost.  A line too long to keep is recorded
  * by its first bytes with "input_truncated":true and "input_bytes":N.
  *
+ * Where they go.  To the file given (--rejects FILE), or to standard error
+ * ("-", or no file given), except when no file was given and standard
+ * error is a terminal: a person is reading, and a megabyte of JSON helps
+ * nobody.  Then the records go, all of them, to a file of their own,
+ * created 0600 at the first reject under $XDG_STATE_HOME/cs-tools/rejects
+ * (~/.local/state/cs-tools/rejects; $TMPDIR, else /tmp, when that cannot
+ * be made) and named TOOL-YYYYMMDDTHHMMSSZ-PID.ndjson, and
+ * cs_rejects_digest() tells the person what happened: the count, the
+ * count of each reason, the first few records in short, and the file.
+ *
  * Ownership: cs_rejects_open() allocates; cs_rejects_close() flushes,
  * closes and frees (NULL is fine).  Nothing given to cs_rejects_add() is
  * kept after it returns.
@@ -39,14 +49,36 @@ struct cs_reject {
 };
 
 /*
- * Open the rejects destination for tool ("cs-transform").  path NULL or
- * "-" means standard error; otherwise the file is created or appended to
+ * Open the rejects destination for tool ("cs-transform").  path "-" means
+ * standard error, NULL standard error or, on a terminal, a kept file and
+ * a digest (see above); otherwise the file is created or appended to
  * (O_APPEND, so that several programs of one pipeline can share it).  A
  * new file is created with mode 0600 (less by the umask): rejects hold
  * event data, client addresses among it.  An existing file keeps its mode.
  */
 struct cs_rejects *cs_rejects_open(const char *tool, const char *path,
     struct cs_error *e);
+/*
+ * The kept file and the digest, the records under dir (which is made,
+ * 0700, if need be; NULL: the state directory as above).
+ */
+struct cs_rejects *cs_rejects_open_kept(const char *tool, const char *dir,
+    struct cs_error *e);
+/*
+ * Append the digest of a kept file to out (lines ending in '\n'; nothing
+ * when the records went where they were asked to, or there were none):
+ *
+ *   cs-transform: 12 records rejected, all in ~/.local/state/cs-tools/...
+ *         10  eventName is not a string
+ *          2  malformed JSON at byte N: ...
+ *     first: events.ndjson:3: eventName is not a string: {"eventName":5,...
+ *
+ * Reasons are counted with quoted names and numbers set aside ('...', N).
+ * -1 when out of memory.
+ */
+int cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out);
+/* The kept file (NULL before the first reject, or when none is kept). */
+const char *cs_rejects_kept_path(const struct cs_rejects *r);
 enum cs_err cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
     struct cs_error *e);
 uint64_t cs_rejects_count(const struct cs_rejects *r);

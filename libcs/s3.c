@@ -34,6 +34,7 @@
 #include "s3local.h"
 #include "s3perm.h"
 #include "s3xml.h"
+#include "sig.h"
 #include "sigv4.h"
 #include "timeutil.h"
 #include "banned.h"
@@ -87,6 +88,7 @@ struct cs_s3 {
 	struct op *lhead, *ltail;
 	size_t pending;
 	int done_calls;
+	int cancelled;			/* cs_s3_cancel() was called */
 	struct cs_s3_stats lstats;
 };
 
@@ -280,6 +282,34 @@ cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
 
 /* The client. */
 
+/*
+ * "file://tmp/x" (a host "tmp") and "file:tmp/x" are mistakes for
+ * file:///tmp/x: when the endpoint was refused, say what to write.
+ */
+static void
+endpoint_hint(struct cs_error *e, const char *ep)
+{
+	const char *p;
+	size_t n;
+
+	if (ep == NULL && (ep = getenv("AWS_ENDPOINT_URL_S3")) == NULL)
+		ep = getenv("AWS_ENDPOINT_URL");
+	if (e == NULL || ep == NULL || strncasecmp(ep, "file:", 5) != 0 ||
+	    strncmp(ep + 5, "///", 3) == 0)
+		return;
+	for (p = ep + 5; *p == '/'; p++)
+		;
+	n = strlen(e->msg);
+	/* Echo no userinfo: what is before an '@' may be a password. */
+	if (strchr(p, '@') != NULL)
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": a local store is "
+		    "file:///DIR, with three slashes and nothing else");
+	else
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": a local store is "
+		    "file:///DIR, with three slashes: did you mean "
+		    "'file:///%.200s'?", p);
+}
+
 enum cs_err
 cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
     struct cs_error *e)
@@ -298,6 +328,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	    CS_S3_DEFAULT_MAX_OBJECT;
 	if (cs_aws_config_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
 	    CS_OK) {
+		endpoint_hint(e, cfg->endpoint);
 		cs_s3_free(s);
 		return e->code;
 	}
@@ -496,6 +527,11 @@ op_new(struct cs_s3 *s, enum cs_s3_op kind, const char *bucket,
 		cs_error_set(e, CS_EINTERNAL,
 		    "this program may not issue %s requests (libcs/s3perm.c)",
 		    cs_s3perm_action(kind));
+		return NULL;
+	}
+	if (s->cancelled) {
+		cs_error_set(e, CS_EINTR, "cannot %s 's3://%s/%s': interrupted",
+		    verb(kind), bucket != NULL ? bucket : "", key != NULL ? key : "");
 		return NULL;
 	}
 	if (bucket == NULL || !cs_s3_bucket_valid(bucket)) {
@@ -801,6 +837,7 @@ check(struct cs_http_request *rq, struct cs_error *e)
 	const struct cs_http_response *r = &rq->resp;
 	struct cs_s3xml_error xe;
 	char rid[160];
+	const char *hint;
 	enum cs_err code;
 
 	op->s3_code[0] = '\0';
@@ -822,6 +859,13 @@ check(struct cs_http_request *rq, struct cs_error *e)
 		const char *m = r->curl_error[0] ? r->curl_error :
 		    curl_easy_strerror((CURLcode)r->curl_code);
 
+		/* A name that does not resolve is a mistake, not a passing fault. */
+		if (r->curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+		    r->curl_code == CURLE_COULDNT_RESOLVE_PROXY) {
+			op_error(e, op, CS_ECONFIG, "%s: check the endpoint "
+			    "(--endpoint, AWS_ENDPOINT_URL_S3) and the region", m);
+			return CS_HTTP_FAIL;
+		}
 		if (cs_http_transport_retryable(r->curl_code)) {
 			op_error(e, op, CS_ETEMP, "%s", m);
 			return CS_HTTP_RETRY;
@@ -873,11 +917,15 @@ check(struct cs_http_request *rq, struct cs_error *e)
 		    r->status == 301 || r->status == 307 ? CS_ECONFIG : CS_EPROTO;
 	else
 		code = CS_EPROTO;
+	/* The answer says what to do. */
+	hint = strcmp(op->s3_code, "NoSuchBucket") == 0 ?
+	    ": check the bucket's name and the endpoint" : "";
 	if (xe.message[0] != '\0')
-		op_error(e, op, code, "%s: %s%s", op->s3_code, xe.message, rid);
+		op_error(e, op, code, "%s: %s%s%s", op->s3_code, xe.message, rid,
+		    hint);
 	else
-		op_error(e, op, code, "%s (HTTP %ld)%s", op->s3_code, r->status,
-		    rid);
+		op_error(e, op, code, "%s (HTTP %ld)%s%s", op->s3_code,
+		    r->status, rid, hint);
 	return code == CS_ETEMP ? CS_HTTP_RETRY : CS_HTTP_FAIL;
 }
 
@@ -1155,6 +1203,11 @@ run_local(struct cs_s3 *s, struct op *op)
 		    sizeof(op->s3_code));
 		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
 			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
+		/* Name the directory that is missing. */
+		if (strcmp(op->s3_code, "NoSuchBucket") == 0)
+			snprintf(msg, sizeof(msg), "NoSuchBucket: the local store "
+			    "'%s' has no directory '%s': check the bucket's name "
+			    "and the endpoint", s->aws.local_dir, op->bucket);
 		op_error(&e, op, rc, "%s", msg);
 		res.error = &e;
 		res.body = NULL;
@@ -1197,9 +1250,39 @@ cs_s3_run(struct cs_s3 *s, int fd, int timeout_ms, int *fd_ready,
 	if (fd_ready != NULL)
 		*fd_ready = 0;
 	s->done_calls = 0;
+	if (s->cancelled)
+		return CS_OK;
+	timeout_ms = cs_sig_wait_ms(timeout_ms);
 	if (s->local)
 		return run_local_queue(s, fd, timeout_ms, fd_ready);
 	return cs_http_run(s->http, fd, timeout_ms, fd_ready, e);
+}
+
+void
+cs_s3_cancel(struct cs_s3 *s)
+{
+	struct cs_s3_result res;
+	struct cs_error e;
+	struct op *op;
+
+	if (s == NULL || s->cancelled)
+		return;
+	s->cancelled = 1;
+	if (s->http != NULL) {
+		/* Keep its counters, then drop what it holds. */
+		cs_s3_get_stats(s, &s->lstats);
+		cs_http_free(s->http);
+		s->http = NULL;
+	}
+	s->lhead = s->ltail = NULL;
+	while ((op = s->ops) != NULL) {
+		result_init(&res);
+		op_error(&e, op, CS_EINTR, "interrupted");
+		res.err = CS_EINTR;
+		res.error = &e;
+		res.tries = op->rq.tries;
+		op_finish(op, &res);
+	}
 }
 
 enum cs_err

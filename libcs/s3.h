@@ -196,12 +196,25 @@ enum cs_err cs_s3_list(struct cs_s3 *s, const struct cs_s3_list *l,
  * Make progress and call callbacks (see the model above).  Returns after
  * at least one operation ended, when fd (>= 0) is readable (*fd_ready set),
  * after timeout_ms (-1: none), or at once when nothing is pending and
- * fd < 0.  Fails only on an internal error.
+ * fd < 0.  Once signal handlers are installed (sig.h) it waits
+ * CS_SIG_POLL_MS at most, so that its caller sees an interrupt.  Fails
+ * only on an internal error.
  */
 enum cs_err cs_s3_run(struct cs_s3 *s, int fd, int timeout_ms,
     int *fd_ready, struct cs_error *e);
 /* Run until no operation is pending. */
 enum cs_err cs_s3_drain(struct cs_s3 *s, struct cs_error *e);
+/*
+ * Abandon every pending operation (an interrupt, sig.h): each one's done
+ * callback is called, from inside this function, with CS_EINTR and a
+ * message "cannot put 's3://b/k': interrupted".  Requests in flight are
+ * dropped where they stand: a PUT in flight may or may not have been
+ * stored (a local PUT is never left half done: it runs whole or not at
+ * all, and leaves no temporary file).  The client takes no operation
+ * afterwards (the start functions fail with CS_EINTR); cs_s3_run()
+ * returns at once and cs_s3_get_stats() still counts what was done.
+ */
+void cs_s3_cancel(struct cs_s3 *s);
 /* Operations started whose done callback has not been called. */
 size_t cs_s3_pending(const struct cs_s3 *s);
 

@@ -27,10 +27,18 @@ cs_s3local_open(const char *dir, struct cs_error *e)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0)
-		cs_error_set_errno(e, errno == ENOENT || errno == ENOTDIR ?
-		    CS_ECONFIG : CS_EIO, errno, "cannot open '%s'", dir);
-	return fd;
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT)
+		cs_error_set(e, CS_ECONFIG, "the local store '%s' does not exist: "
+		    "create the directory, or correct the endpoint", dir);
+	else if (errno == ENOTDIR)
+		cs_error_set(e, CS_ECONFIG, "the local store '%s' is not a "
+		    "directory: correct the endpoint", dir);
+	else
+		cs_error_set_errno(e, errno == EACCES ? CS_EDENIED : CS_EIO,
+		    errno, "cannot open the local store '%s'", dir);
+	return -1;
 }
 
 /*

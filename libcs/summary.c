@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "sig.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -40,6 +41,23 @@ cs_summary_init(struct cs_summary *s, const char *tool, int progress)
 	now(&s->started);
 	s->last_draw = s->started;
 	s->progress = progress < 0 ? isatty(STDERR_FILENO) : progress != 0;
+	/* On a terminal, one line for the whole pipeline. */
+	if (s->progress && isatty(STDERR_FILENO))
+		s->shared = cs_progress_join(s->tool, STDERR_FILENO, NULL);
+}
+
+static void
+publish(struct cs_summary *s)
+{
+	struct cs_progress_counters c;
+
+	c.in = s->in;
+	c.out = s->out;
+	c.rejected = s->rejected;
+	c.bytes_in = s->bytes_in ? s->bytes_in : s->bytes_out;
+	c.input_bytes = s->input_bytes;
+	c.input_total = s->input_total;
+	cs_progress_publish(s->shared, &c);
 }
 
 void
@@ -116,9 +134,12 @@ cs_summary_format(const struct cs_summary *s, struct cs_buf *out)
 	if (counts(s, out) == -1 ||
 	    cs_buf_printf(out, " in %.2f s", secs) == -1)
 		return -1;
-	if (secs > 0)
-		return cs_buf_printf(out, " (%.1f MB/s)",
-		    (double)volume(s) / MB / secs);
+	if (secs > 0 && cs_buf_printf(out, " (%.1f MB/s)",
+	    (double)volume(s) / MB / secs) == -1)
+		return -1;
+	if (s->interrupted != 0)
+		return cs_buf_printf(out, ", interrupted by %s",
+		    cs_sig_name(s->interrupted));
 	return 0;
 }
 
@@ -177,6 +198,11 @@ cs_summary_progress(struct cs_summary *s)
 	    (t.tv_nsec - s->last_draw.tv_nsec) < DRAW_INTERVAL_NS)
 		return;
 	s->last_draw = t;
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_draw(s->shared);
+		return;
+	}
 	secs = diff(&s->started, &t);
 	if (cs_buf_append_char(&b, '\r') == -1 || counts(s, &b) == -1 ||
 	    (secs > 0 && cs_buf_printf(&b, " (%.1f MB/s)",
@@ -195,17 +221,56 @@ cs_summary_progress(struct cs_summary *s)
 }
 
 void
+cs_summary_end(struct cs_summary *s)
+{
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_hold(s->shared);
+		cs_progress_leave(s->shared);
+		s->shared = NULL;
+	}
+	erase(s);
+}
+
+void
 cs_summary_print(struct cs_summary *s, FILE *fp)
 {
 	struct cs_buf b = CS_BUF_INIT;
 
 	fflush(fp);
+	/* The pipeline's line waits while the summary is written. */
+	if (s->shared != NULL) {
+		publish(s);
+		cs_progress_hold(s->shared);
+	}
 	erase(s);
 	if (cs_summary_format(s, &b) == 0 && b.data != NULL) {
 		fprintf(fp, "%s\n", b.data);
 		fflush(fp);
 	}
 	cs_buf_release(&b);
+	cs_summary_end(s);
+}
+
+/*
+ * A counter's name as a JSON key a jq filter can name bare: "ids derived"
+ * is "ids_derived" (what is not a letter, a digit or '_' becomes '_').
+ */
+static int
+append_identifier(struct cs_buf *b, const char *name)
+{
+	const char *p;
+
+	for (p = name; *p != '\0'; p++) {
+		char ch = *p;
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_'))
+			ch = '_';
+		if (cs_buf_append_char(b, ch) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 enum cs_err
@@ -229,9 +294,9 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		goto nomem;
 	for (i = 0; i < s->nextra; i++) {
 		if ((i > 0 && cs_buf_append_char(&b, ',') == -1) ||
-		    cs_buf_append_json_string_lossy(&b, s->extra[i].name,
-		    strlen(s->extra[i].name), NULL) == -1 ||
-		    cs_buf_printf(&b, ":%llu",
+		    cs_buf_append_char(&b, '"') == -1 ||
+		    append_identifier(&b, s->extra[i].name) == -1 ||
+		    cs_buf_printf(&b, "\":%llu",
 		    (unsigned long long)s->extra[i].value) == -1)
 			goto nomem;
 	}
@@ -240,7 +305,10 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		goto nomem;
 
 	/* Private, as the rejects are (a new file; an existing one keeps its mode). */
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (strcmp(path, "-") == 0)
+		fd = STDOUT_FILENO;
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		rc = cs_error_set_errno(e, CS_EIO, errno,
 		    "cannot create stats file '%s'", path);
@@ -257,7 +325,7 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		}
 		done += (size_t)k;
 	}
-	if (close(fd) == -1 && rc == CS_OK)
+	if (fd != STDOUT_FILENO && close(fd) == -1 && rc == CS_OK)
 		rc = cs_error_set_errno(e, CS_EIO, errno,
 		    "cannot write stats file '%s'", path);
 	goto out;

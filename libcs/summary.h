@@ -9,8 +9,17 @@
  * ("..., 10 rejected, 12 objects, 52.1 MB ...").  MB are 10^6 bytes of
  * bytes_in, or of bytes_out when nothing was counted in.
  *
- * Ownership: the struct is the caller's; it holds no heap memory.  Extra
- * counter names must be string literals (they are not copied).
+ * On a terminal the progress line is the pipeline's (progress.h): every
+ * program of the pipeline publishes its counters and one line shows them
+ * all, with the percent done and an ETA when a stage knows its total
+ * (input_total: the size of the input files, which the program sets, and
+ * input_bytes, what it has read of them).  Elsewhere (--progress with
+ * standard error a file) each program draws a line of its own.
+ *
+ * Ownership: the struct is the caller's.  On a terminal it holds a share of
+ * the pipeline's line, which cs_summary_print() or cs_summary_end() gives
+ * back (cs_cli_finish() calls one of them).  Extra counter names must be
+ * string literals (they are not copied).
  */
 #ifndef CS_SUMMARY_H
 #define CS_SUMMARY_H
@@ -21,6 +30,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "progress.h"
 
 #define CS_SUMMARY_MAX_EXTRA 32	/* cs-transform has up to 26 */
 
@@ -32,12 +42,16 @@ struct cs_summary {
 	uint64_t rejected;
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	uint64_t input_bytes;		/* of the input files, read so far */
+	uint64_t input_total;		/* their size; 0: unknown (a pipe) */
 	struct {
 		const char *name;	/* "objects", "duplicates"... */
 		uint64_t value;
 	} extra[CS_SUMMARY_MAX_EXTRA];
 	int nextra;
+	int interrupted;		/* the signal that ended the run, or 0 */
 	int progress;			/* draw a progress line */
+	struct cs_progress *shared;	/* the pipeline's line, on a terminal */
 	int progress_drawn;
 	uint32_t tick;
 	struct timespec last_draw;
@@ -55,9 +69,13 @@ double cs_summary_elapsed(const struct cs_summary *s);
 int cs_summary_format(const struct cs_summary *s, struct cs_buf *out);
 /* Erase the progress line and print the summary line to fp. */
 void cs_summary_print(struct cs_summary *s, FILE *fp);
+/* Erase the progress line: the run is over (cs_summary_print does it). */
+void cs_summary_end(struct cs_summary *s);
 /*
- * Write the counters and exit status as a JSON object to path, created
- * with mode 0600 (less by the umask) when new, as the rejects are.
+ * Write the counters and exit status as a JSON object to path ("-":
+ * standard output, left open), created with mode 0600 (less by the umask)
+ * when new, as the rejects are.  Extra counters are keyed by their names
+ * made identifiers ("ids derived" is "ids_derived"), for jq's .extras.KEY.
  */
 enum cs_err cs_summary_write_stats(const struct cs_summary *s,
     const char *path, int exit_status, struct cs_error *e);

@@ -9,6 +9,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \
 	libcs/summary.c libcs/summary.h \
+	libcs/progress.c libcs/progress.h \
+	libcs/sig.c libcs/sig.h \
 	libcs/cli.c libcs/cli.h
 
 check_PROGRAMS += tests/unit/t-buf
@@ -41,9 +43,27 @@ tests_unit_t_summary_SOURCES = tests/unit/t-summary.c tests/unit/tap.h
 tests_unit_t_summary_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-summary
 
+check_PROGRAMS += tests/unit/t-progress
+tests_unit_t_progress_SOURCES = tests/unit/t-progress.c tests/unit/tap.h
+tests_unit_t_progress_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-progress
+
+check_PROGRAMS += tests/unit/t-sig
+tests_unit_t_sig_SOURCES = tests/unit/t-sig.c tests/unit/tap.h
+tests_unit_t_sig_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-sig
+
 check_PROGRAMS += tests/unit/t-cli
 tests_unit_t_cli_SOURCES = tests/unit/t-cli.c tests/unit/tap.h
 tests_unit_t_cli_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-cli
 
 EXTRA_DIST += tests/lib.sh
+
+# Across the programs (issue 11): interrupts of each program and of whole
+# pipelines; cs-tools(7)'s table of exit statuses; one progress line per
+# pipeline, and a digest of the rejects, on a pseudo-terminal.
+TESTS += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
+	tests/t5140-progress.sh tests/t5150-rejects-digest.sh
+EXTRA_DIST += tests/t5120-interrupts.sh tests/t5130-exit-statuses.sh \
+	tests/t5140-progress.sh tests/t5150-rejects-digest.sh tests/ptyrun.py

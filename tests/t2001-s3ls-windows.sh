@@ -215,7 +215,7 @@ test_expect_success 'usage errors exit 64' '
 	test_expect_code 64 cs-s3ls bkt/events &&
 	test_expect_code 64 cs-s3ls s3://bkt/a s3://bkt/b &&
 	test_expect_code 64 cs-s3ls --no-such-option s3://bkt/ 2>err &&
-	test_grep "^usage: cs-s3ls" err
+	test_grep "^cs-s3ls: try .cs-s3ls --help." err
 '
 
 test_expect_success 'a missing bucket is named, exit 66' '
@@ -225,7 +225,7 @@ test_expect_success 'a missing bucket is named, exit 66' '
 
 test_expect_success 'a missing store directory is a configuration error' '
 	test_expect_code 78 cs-s3ls --endpoint "file://$TEST_DIR/none" s3://bkt/ 2>err &&
-	test_grep "cannot open" err
+	test_grep "local store .$TEST_DIR/none. does not exist" err
 '
 
 test_expect_success 'a closed pipe ends cs-s3ls quietly' '

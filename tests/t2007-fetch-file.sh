@@ -54,9 +54,12 @@ test_expect_success 'keys that leave the store are rejected, never read' '
 	test "$("$JQ" -r .reason rej | grep -c "symbolic link")" = 2
 '
 
-test_expect_success 'a missing object and a missing bucket' '
+test_expect_success 'a missing object and a missing bucket (66, as everywhere)' '
+	printf "%s\n" "s3://bkt/$H/none.json" |
+		test_expect_code 65 cs-fetch --endpoint "$EP" --rejects rej1 >out &&
+	test_grep "NoSuchKey" rej1 &&
 	printf "%s\n" "s3://bkt/$H/none.json" "s3://nobucket/x" |
-		test_expect_code 65 cs-fetch --endpoint "$EP" --rejects rej2 >out &&
+		test_expect_code 66 cs-fetch --endpoint "$EP" --rejects rej2 >out &&
 	test_grep "NoSuchKey" rej2 &&
 	test_grep "NoSuchBucket" rej2
 '

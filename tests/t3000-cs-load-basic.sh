@@ -17,7 +17,7 @@ test_expect_success 'usage: --help and --version go to stdout and exit 0' '
 
 test_expect_success 'usage: bad options and values exit 64' '
 	test_must_fail 64 cs-load --no-such-option </dev/null 2>err &&
-	test_grep "^usage: cs-load" err &&
+	test_grep "^cs-load: try .cs-load --help." err &&
 	test_must_fail 64 cs-load --batch-rows 0 </dev/null 2>err &&
 	test_grep "batch-rows" err &&
 	test_must_fail 64 cs-load --batch-rows 12x </dev/null 2>/dev/null &&
@@ -81,21 +81,23 @@ test_expect_success 'several files and - for standard input' '
 	test_grep "30 in, 30 out" err
 '
 
-test_expect_success 'a file that cannot be read: exit 66 before the database is touched' '
+test_expect_success 'a file that cannot be read: nothing loads, exit 66, before connecting' '
 	"$GEN" -s 6000 10 >a &&
-	pgq -c "SELECT count(*) FROM clickstream_events" >before &&
-	test_must_fail 66 cs-load --create a no-such-file 2>err &&
+	before=$(pgq -c "SELECT count(*) FROM cs_load_runs") &&
+	test_must_fail 66 cs-load a no-such-file 2>err &&
 	test_grep "cannot open .no-such-file" err &&
 	! grep " in, " err &&
-	pgq -c "SELECT count(*) FROM clickstream_events" >after &&
-	test_cmp before after
+	test "$(pgq -c "SELECT count(*) FROM cs_load_runs")" = "$before" &&
+	mkdir -p a-dir &&
+	test_must_fail 66 cs-load a-dir 2>err &&
+	test_grep "cannot read .a-dir.: Is a directory" err
 '
 
 test_expect_success 'a database named as a file (psql habit): 66, nothing created' '
 	"$GEN" -s 6100 10 >a &&
 	pgq -c "CREATE DATABASE habit" &&
 	test_must_fail 66 env PGDATABASE=habit cs-load --create clickstream_dw a 2>err &&
-	test_grep "cannot open .clickstream_dw.*use -d" err &&
+	test_grep "cannot open .clickstream_dw.*named with -d" err &&
 	pgq -d habit -c "SELECT count(*) FROM pg_tables WHERE schemaname = ${sq}public${sq}" >n &&
 	echo 0 >expect && test_cmp expect n
 '

@@ -142,8 +142,8 @@ test_expect_success 'an empty prefix writes from the bucket root' '
 	esac
 '
 
-test_expect_success 'a missing bucket: exit 73, the events in the rejects' '
-	AWS_MAX_ATTEMPTS=2 test_expect_code 73 cs-ingest --endpoint "$S3_ENDPOINT" \
+test_expect_success 'a missing bucket: exit 66, the events in the rejects' '
+	AWS_MAX_ATTEMPTS=2 test_expect_code 66 cs-ingest --endpoint "$S3_ENDPOINT" \
 		--rejects rej s3://nosuchbucket/e "$data/backfill.ndjson" >rec 2>err &&
 	test_line_count = 0 rec &&
 	test_line_count = 3 rej &&

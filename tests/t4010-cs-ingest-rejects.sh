@@ -114,7 +114,7 @@ test_expect_success 'a closed pipe downstream ends the run quietly' '
 '
 
 test_expect_success 'usage errors exit 64' '
-	test_expect_code 64 cs-ingest 2>err && test_grep "^usage: cs-ingest" err &&
+	test_expect_code 64 cs-ingest 2>err && test_grep "^cs-ingest: try .cs-ingest --help." err &&
 	test_expect_code 64 cs-ingest --endpoint "$store" http://bkt/x </dev/null 2>err &&
 	test_grep "invalid destination" err &&
 	test_expect_code 64 cs-ingest --endpoint "$store" s3:// </dev/null 2>err &&

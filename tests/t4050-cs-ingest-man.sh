@@ -56,7 +56,7 @@ test_expect_success 'the EXAMPLES run and print what the page shows' '
 	ls ex*.sh >list && test_line_count = 7 list &&
 	cp "$top_srcdir/tests/data/ingest/events.ndjson" export.ndjson &&
 	head -n 3 "$top_srcdir/tests/data/ingest/apigw.ndjson" >requests.ndjson &&
-	test_expect_code 73 cs-ingest -q --rejects rejects.ndjson \
+	test_expect_code 66 cs-ingest -q --rejects rejects.ndjson \
 		s3://nosuchbucket/events export.ndjson &&
 	for ex in $(ls ex*.sh | sort -V); do
 		if grep -q cs-load "$ex"; then

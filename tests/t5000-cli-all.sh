@@ -24,7 +24,23 @@ for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-etl; do
 	test_expect_success "$prog rejects an unknown option with status 64" "
 		test_expect_code 64 '$top_builddir/$prog' --no-such-option </dev/null >out 2>err &&
 		test_line_count = 0 out &&
-		test_grep 'usage: $prog ' err
+		test_grep 'no-such-option' err
+	"
+done
+
+# A usage error is one line saying what is wrong, and where to look, as git
+# and curl answer (issue 11).  cs-etl (a script) prints its usage still.
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+	test_expect_success "$prog answers a usage error with one line and 'try --help'" "
+		test_expect_code 64 '$top_builddir/$prog' --no-such-option </dev/null 2>err &&
+		test_line_count = 2 err &&
+		test_grep \"^$prog: try '$prog --help' for more information\\\$\" err &&
+		test_expect_code 64 '$top_builddir/$prog' --stats </dev/null 2>err &&
+		test_line_count = 2 err &&
+		test_grep 'requires an argument' err &&
+		test_expect_code 64 '$top_builddir/$prog' --max-line-bytes 12Q </dev/null 2>err &&
+		test_line_count = 2 err &&
+		test_grep \"invalid --max-line-bytes '12Q'\" err
 	"
 done
 

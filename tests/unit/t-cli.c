@@ -107,7 +107,7 @@ test_options(void)
 	    "--rejects");
 	is_str(c.rejects_path, "r.ndjson", "rejects path");
 	is_int(cs_cli_option(&c, CS_OPT_REJECTS, "-", &e), 1, "--rejects -");
-	ok(c.rejects_path == NULL, "- is standard error");
+	is_str(c.rejects_path, "-", "- is kept: standard error, even on a terminal");
 	is_int(cs_cli_option(&c, CS_OPT_REJECTS, "", &e), -1,
 	    "--rejects ''");
 	is_int(cs_cli_option(&c, CS_OPT_STATS, "s.json", &e), 1, "--stats");
@@ -172,6 +172,67 @@ test_usage(void)
 	ok(*p == '\0', "usage ends with a newline");
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ok(strstr(u, opts[i]) != NULL, "usage names %s", opts[i]);
+	u = cs_cli_base_usage();
+	ok(strstr(u, "--stats FILE") != NULL && strstr(u, "--progress") != NULL &&
+	    strstr(u, "--help") != NULL, "the base usage: the options of all");
+	ok(strstr(u, "--rejects") == NULL && strstr(u, "--max-reject-rate") ==
+	    NULL && strstr(u, "--max-line-bytes") == NULL,
+	    "not those about input records");
+}
+
+static void
+test_input_size(void)
+{
+	char a[4200], b[4200];
+	char *both[] = { a, b }, *one[] = { a }, *dash[] = { (char *)"-" },
+	    *fifo[] = { (char *)"/dev/null" }, *none[] = { (char *)"/no/such" };
+	int fd, saved;
+
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write(fd, "0123456789", 10);
+	close(fd);
+	fd = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write(fd, "012", 3);
+	close(fd);
+	is_int(cs_cli_input_size(2, both), 13, "the sizes of the files named");
+	is_int(cs_cli_input_size(1, fifo), 0, "a device: unknown");
+	is_int(cs_cli_input_size(1, none), 0, "a file that is not: unknown");
+	saved = dup(0);
+	fd = open(a, O_RDONLY);
+	dup2(fd, 0);
+	close(fd);
+	lseek(0, 4, SEEK_SET);
+	is_int(cs_cli_input_size(0, NULL), 6, "standard input, a file, from its offset");
+	is_int(cs_cli_input_size(1, dash), 6, "\"-\" too");
+	dup2(saved, 0);
+	close(saved);
+	is_int(cs_cli_input_size(1, one), 10, "one file");
+	unlink(a);
+	unlink(b);
+}
+
+static void
+test_try_help(void)
+{
+	char path[4200], buf[256];
+	int fd, saved;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/err", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	saved = dup(2);
+	dup2(fd, 2);
+	is_int(cs_cli_try_help("cs-test"), 64, "try --help: 64");
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	is_str(buf, "cs-test: try 'cs-test --help' for more information\n",
+	    "one line, as git and curl say it");
+	close(fd);
+	unlink(path);
 }
 
 static void
@@ -339,6 +400,20 @@ test_finish(void)
 	    "--stats not writable: an earlier failure stands");
 	ok(e.code == CS_EIO, "and e still says why");
 
+	/* A failure before anything was counted: the error says it all. */
+	c.stats_path = NULL;
+	cs_summary_init(&s, "cs-test", 0);
+	is_int(finish(&c, &s, 66, 0, &e, out, sizeof(out)), 66,
+	    "a failure with nothing counted: 66");
+	is_str(out, "", "and no line of zeros");
+	is_int(finish(&c, &s, 65, 0, &e, out, sizeof(out)), 65,
+	    "rejects are something counted");
+	ok(strncmp(out, "cs-test: 0 in, ", 15) == 0, "with their summary");
+	s.in = 1;
+	is_int(finish(&c, &s, 74, 0, &e, out, sizeof(out)), 74,
+	    "a failure after a record");
+	ok(strncmp(out, "cs-test: 1 in, ", 15) == 0, "has its summary");
+
 	unlink(stats);
 }
 
@@ -409,7 +484,7 @@ test_exit_status(void)
 		{ CS_EUUID, 65 }, { CS_ENOTFOUND, 66 }, { CS_EDENIED, 77 },
 		{ CS_ETEMP, 75 }, { CS_EUNAVAIL, 75 }, { CS_EPROTO, 69 },
 		{ CS_ECONFIG, 78 }, { CS_EDB, 69 }, { CS_EINTERNAL, 70 },
-		{ (enum cs_err)999, 70 },
+		{ CS_EINTR, 130 }, { (enum cs_err)999, 70 },
 	};
 	size_t i;
 
@@ -484,6 +559,8 @@ main(void)
 	test_end_status();
 	make_dir();
 	test_finish();
+	test_input_size();
+	test_try_help();
 	test_help_or_version();
 	rmdir(dir);
 	test_exit_status();

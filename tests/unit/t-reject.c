@@ -374,6 +374,122 @@ test_stderr_and_errors(void)
 	is_int(cs_rejects_count(NULL), 0, "count(NULL)");
 }
 
+/* A kept file and its digest (what a terminal gets without --rejects). */
+static void
+test_kept(void)
+{
+	char kdir[4200], path[4400];
+	struct cs_rejects *r;
+	struct cs_reject rj;
+	struct cs_error e;
+	struct cs_buf b = CS_BUF_INIT, d = CS_BUF_INIT;
+	yajl_val vals[16];
+	struct stat st;
+	size_t n, bad, i;
+	int saved, fd;
+	static const char *src[] = {
+		"{\"file\":\"events.ndjson\",\"line\":3}",
+		"{\"bucket\":\"bkt\",\"key\":\"events/a.json\",\"line\":1}",
+	};
+
+	snprintf(kdir, sizeof(kdir), "%s/state/cs-tools/rejects", dir);
+	r = cs_rejects_open_kept("cs-test", kdir, &e);
+	ok(r != NULL, "open a kept file");
+	if (r == NULL)
+		return;
+	ok(cs_rejects_kept_path(r) == NULL, "made at the first reject only");
+	cs_rejects_digest(r, &d);
+	is_int(d.len, 0, "no rejects, no digest");
+	memset(&rj, 0, sizeof(rj));
+	for (i = 0; i < 12; i++) {
+		char reason[64];
+
+		if (i < 9)
+			snprintf(reason, sizeof(reason),
+			    "cannot get 's3://b/k%zu': NoSuchKey", i);
+		else
+			snprintf(reason, sizeof(reason), "reason %zu of its own", i);
+		rj.reason = reason;
+		rj.input = i == 0 ? "{\"eventName\":5,\"pad\":\"\u00e9\u00e9\u00e9"
+		    "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9"
+		    "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\"}" :
+		    "not\tjson";
+		rj.input_len = strlen(rj.input);
+		rj.source_json = src[i % 2];
+		rj.source_len = strlen(src[i % 2]);
+		cs_rejects_add(r, &rj, &e);
+	}
+	ok(cs_rejects_kept_path(r) != NULL &&
+	    strncmp(cs_rejects_kept_path(r), kdir, strlen(kdir)) == 0 &&
+	    strstr(cs_rejects_kept_path(r), "/cs-test-") != NULL,
+	    "the file is in the directory, named after the tool: %s",
+	    cs_rejects_kept_path(r) ? cs_rejects_kept_path(r) : "(none)");
+	strlcpy(path, cs_rejects_kept_path(r) ? cs_rejects_kept_path(r) : "",
+	    sizeof(path));
+	cs_rejects_digest(r, &d);
+	cs_buf_append_char(&d, '\0');
+	is_int(cs_rejects_close(r, &e), CS_OK, "close");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "the file is the user's alone");
+	ok(stat(kdir, &st) == 0 && (st.st_mode & 0777) == 0700,
+	    "and so is the directory made for it");
+	slurp(path, &b);
+	n = parse_lines(&b, vals, 16, &bad);
+	ok(n == 12 && bad == 0, "every record is in the file, whole");
+	for (i = 0; i < n; i++)
+		yajl_tree_free(vals[i]);
+	ok(d.data != NULL && strstr(d.data, "cs-test: 12 records rejected, "
+	    "all in ") != NULL && strstr(d.data, path) != NULL,
+	    "the digest says how many, and where");
+	ok(d.data != NULL &&
+	    strstr(d.data, "\n         9  cannot get '...': NoSuchKey\n") != NULL,
+	    "counts by reason, names and numbers set aside");
+	ok(d.data != NULL &&
+	    strstr(d.data, "\n         3  reason N of its own\n") != NULL,
+	    "one line a reason");
+	ok(d.data != NULL && strstr(d.data, "\n  first: events.ndjson:3: "
+	    "cannot get 's3://b/k0': NoSuchKey: {\"eventName\":5,") != NULL,
+	    "the first record in short: where, why, what");
+	ok(d.data != NULL && strstr(d.data, "\n         s3://bkt/events/a.json:1: "
+	    "cannot get 's3://b/k1': NoSuchKey: not?json\n") != NULL,
+	    "the second, from an object");
+	ok(d.data != NULL && strstr(d.data, "...\n") != NULL &&
+	    strstr(d.data, "k3") == NULL, "long inputs cut, three examples");
+	unlink(path);
+	rmdir(kdir);
+	snprintf(path, sizeof(path), "%s/state/cs-tools", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	rmdir(path);
+
+	/* Nowhere to keep them: standard error, and the digest says so. */
+	snprintf(path, sizeof(path), "%s/stderr2.txt", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved = dup(2);
+	dup2(fd, 2);
+	close(fd);
+	r = cs_rejects_open_kept("cs-test", "/dev/null/rejects", &e);
+	rj.reason = "nowhere";
+	rj.source_json = NULL;
+	rj.source_len = 0;
+	cs_rejects_add(r, &rj, &e);
+	cs_buf_reset(&d);
+	cs_rejects_digest(r, &d);
+	cs_buf_append_char(&d, '\0');
+	cs_rejects_close(r, &e);
+	dup2(saved, 2);
+	close(saved);
+	slurp(path, &b);
+	ok(b.data != NULL && strstr(b.data, "\"reason\":\"nowhere\"") != NULL,
+	    "no file could be made: the records went to standard error");
+	ok(strstr(d.data, "1 records rejected; no file could be made for them "
+	    "(Not a directory): they went to standard error") != NULL,
+	    "and the digest says so: %s", d.data);
+	unlink(path);
+	cs_buf_release(&b);
+	cs_buf_release(&d);
+}
+
 int
 main(void)
 {
@@ -381,6 +497,7 @@ main(void)
 	test_records();
 	test_concurrent();
 	test_stderr_and_errors();
+	test_kept();
 	rmdir(dir);
 	return done_testing();
 }

@@ -207,6 +207,46 @@ test_stats(void)
 	cs_buf_release(&b);
 }
 
+/* Keys jq can name, standard output for "-", and an interrupted run. */
+static void
+test_issue11(void)
+{
+	struct cs_summary s;
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_error e;
+	char path[4200];
+	int fd, saved;
+
+	cs_summary_init(&s, "cs-test", 0);
+	cs_summary_add(&s, "ids derived", 2);
+	cs_summary_add(&s, "rows-with/odd keys", 1);
+	snprintf(path, sizeof(path), "%s/stdout.json", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	saved = dup(1);
+	fflush(stdout);
+	dup2(fd, 1);
+	close(fd);
+	is_int(cs_summary_write_stats(&s, "-", 0, &e), CS_OK, "--stats -");
+	ok(write(1, "", 0) == 0, "standard output stays open");
+	dup2(saved, 1);
+	close(saved);
+	slurp(path, &b);
+	ok(b.data != NULL && b.data[0] == '{' &&
+	    strstr(b.data, "\"extras\":{\"ids_derived\":2,"
+	    "\"rows_with_odd_keys\":1}") != NULL,
+	    "to standard output, keyed by identifiers: %s",
+	    b.data ? b.data : "(nothing)");
+	unlink(path);
+
+	cs_buf_reset(&b);
+	s.interrupted = 15;
+	cs_summary_format(&s, &b);
+	ok(b.data != NULL && b.len > 24 &&
+	    strcmp(b.data + b.len - 24, ", interrupted by SIGTERM") == 0,
+	    "an interrupted run says so last: %s", b.data ? b.data : "");
+	cs_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -219,6 +259,7 @@ main(void)
 	test_format();
 	test_print_and_progress();
 	test_stats();
+	test_issue11();
 	rmdir(dir);
 	return done_testing();
 }
