@@ -63,7 +63,7 @@ test_expect_success 'nothing was loaded by any of them' '
 '
 
 test_expect_success 'the parameters still work when they are right' '
-	cs-load -d "port=$PGPORT connect_timeout=5 keepalives=1 keepalives_idle=30" \
+	cs-load --create -d "port=$PGPORT connect_timeout=5 keepalives=1 keepalives_idle=30" \
 		rows 2>err &&
 	test_grep "10 in, 10 out" err
 '
@@ -102,7 +102,7 @@ test_expect_success 'a row past year 9999 in UTC is rejected, not loaded' '
 	{"event_id":"7a1e3c52-0d4f-4f5b-9a6b-3e2d1c0b9a88","event_timestamp":"9999-12-31T23:59:59.999Z","event_name":"last"}
 	{"event_id":"7a1e3c52-0d4f-4f5b-9a6b-3e2d1c0b9a89","event_timestamp":"0001-01-01T00:00:00+00:01","event_name":"early"}
 	EOF
-	test_expect_code 65 cs-load -t late --rejects rej late 2>err &&
+	test_expect_code 65 cs-load --create -t late --rejects rej late 2>err &&
 	test_grep "3 in, 1 out, 2 rejected" err &&
 	test_line_count = 2 rej &&
 	test "$("$JQ" -r .reason rej | sort -u)" = \

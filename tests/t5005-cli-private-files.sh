@@ -58,7 +58,7 @@ test_expect_success 'cs-ingest: --rejects and --stats' '
 
 test_expect_success 'cs-load: --rejects and --stats' '
 	printf "%s\n" "{\"event_id\":\"not a uuid\"}" >>rows &&
-	test_expect_code 65 cs-load -q --rejects load.rej --stats load.stats rows &&
+	test_expect_code 65 cs-load --create -q --rejects load.rej --stats load.stats rows &&
 	test_line_count = 1 load.rej &&
 	private load.rej load.stats
 '

@@ -359,14 +359,14 @@ rows_all() {
 }
 
 min_delay=0 max_delay=$(span "cs-s3ls --endpoint $EP --hour 2026-11-24T10 s3://src/events/ |
-	cs-fetch -j 8 --endpoint $EP | cs-transform | cs-load --batch-rows 20")
+	cs-fetch -j 8 --endpoint $EP | cs-transform | cs-load --create --batch-rows 20")
 for seed in $(seq 1 "$seeds"); do
 	test_expect_success "cs-s3ls | cs-fetch | cs-transform | cs-load, seed $seed: $(signal_of $seed) to the $(target_of $seed)" "
 		pgq -c 'TRUNCATE clickstream_events' &&
 		pipeline='st s3ls cs-s3ls --endpoint $EP --hour 2026-11-24T10 s3://src/events/ 2>err.s3ls |
 			st fetch cs-fetch -j 8 --endpoint $EP 2>err.fetch |
 			st transform cs-transform 2>err.transform |
-			st load cs-load --batch-rows 20 2>err.load' &&
+			st load cs-load --create --batch-rows 20 2>err.load' &&
 		job \"\$pipeline\" &&
 		interrupt $seed s3ls fetch transform &&
 		statuses_ok $seed s3ls fetch transform load &&
@@ -382,7 +382,7 @@ done
 say_interrupted 's3ls | fetch | transform | load'
 
 min_delay=0 max_delay=$(span "cs-ingest -j 8 --endpoint file://$STORE s3://ing/span2/ events.ndjson |
-	cs-fetch --endpoint file://$STORE | cs-transform | cs-load --batch-rows 20")
+	cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create --batch-rows 20")
 for seed in $(seq 1 "$seeds"); do
 	if [ $((seed % 2)) -eq 1 ]; then
 		where=s3rver ep=$EP keys=s3rver_keys
@@ -395,7 +395,7 @@ for seed in $(seq 1 "$seeds"); do
 		pipeline='st ingest cs-ingest -j 8 --endpoint $ep s3://ing/$p events.ndjson 2>err.ingest |
 			st fetch cs-fetch --endpoint $ep 2>err.fetch |
 			st transform cs-transform 2>err.transform |
-			st load cs-load --batch-rows 20 2>err.load' &&
+			st load cs-load --create --batch-rows 20 2>err.load' &&
 		job \"\$pipeline\" &&
 		interrupt $seed ingest fetch transform &&
 		statuses_ok $seed ingest fetch transform load &&

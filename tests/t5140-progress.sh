@@ -40,7 +40,7 @@ no_segment() {
 }
 
 S3LS_PIPELINE="echo \$\$ >pgid; cs-s3ls --endpoint $S3_ENDPOINT --hour 2026-11-24T10 s3://src/events/ |
-	cs-fetch -j 2 --endpoint $S3_ENDPOINT | cs-transform | cs-load"
+	cs-fetch -j 2 --endpoint $S3_ENDPOINT | cs-transform | cs-load --create"
 
 test_expect_success 's3ls | fetch | transform | load on a terminal: one line for all' '
 	pgq -c "TRUNCATE clickstream_events" &&
@@ -67,7 +67,7 @@ test_expect_success 'ingest FILE | fetch | transform | load: percent and ETA fro
 	pgq -c "TRUNCATE clickstream_events" &&
 	ptyrun --frames frames --screen screen --busy busy -- \
 		"echo \$\$ >pgid; cs-ingest --endpoint file://$STORE s3://bkt/events/ events.ndjson |
-		cs-fetch --endpoint file://$STORE | cs-transform | cs-load" &&
+		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create" &&
 	one_line_screen 4 &&
 	grep -E "^ingest [0-9]+ .*\| fetch .*\| transform .*\| load .*\| [0-9]+% ETA [0-9]+:[0-9][0-9]\$" frames >eta &&
 	test_line_count -gt 0 eta &&
@@ -97,7 +97,7 @@ test_expect_success '--no-progress on a terminal: the summaries only' '
 	ptyrun --raw raw --screen screen --busy busy -- \
 		"cs-s3ls --no-progress --endpoint $S3_ENDPOINT --hour 2026-11-24T10 s3://src/events/ |
 		cs-fetch --no-progress --endpoint $S3_ENDPOINT | cs-transform --no-progress |
-		cs-load --no-progress" &&
+		cs-load --create --no-progress" &&
 	one_line_screen 4 &&
 	tr -d "\\n" <raw | tr "\\r" "\\n" | grep -Ev "^(cs-[a-z0-9]+: .*)?\$" >progress;
 	test_line_count = 0 progress
@@ -107,7 +107,7 @@ test_expect_success 'Ctrl-C: the summaries on a clean screen, no segment left' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	ptyrun --interrupt-after 0.8 --screen screen --busy busy -- \
 		"trap : INT; echo \$\$ >pgid; cs-ingest -j 1 --endpoint file://$STORE s3://bkt/intr/ events.ndjson |
-		cs-fetch --endpoint file://$STORE | cs-transform | cs-load";
+		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create";
 	sed "s/\\^C//g; /^\$/d" screen >clean &&
 	grep -Ec "interrupted by SIGINT\$" clean >n &&
 	test "$(cat n)" -ge 3 &&

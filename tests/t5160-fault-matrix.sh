@@ -46,7 +46,7 @@ launch() {
 	fetch_pid=$!
 	cs-transform -q <p2 >p3 2>transform.err &
 	transform_pid=$!
-	cs-load -t "$_t" --batch-rows 500 --retries 30 $LOAD_OPTS <p3 2>load.err &
+	cs-load --create -t "$_t" --batch-rows 500 --retries 30 $LOAD_OPTS <p3 2>load.err &
 	load_pid=$!
 }
 finish() {
@@ -174,7 +174,7 @@ $$;
 EOF
 # on_disk TABLE: create TABLE, with the trigger of a disk that can fill.
 on_disk() {
-	cs-load -t "$1" </dev/null 2>/dev/null &&
+	cs-load --create -t "$1" </dev/null 2>/dev/null &&
 	pgq -c "CREATE TRIGGER disk BEFORE INSERT ON $1
 		FOR EACH ROW EXECUTE FUNCTION disk_full()"
 }
@@ -230,7 +230,7 @@ END
 $$;
 EOF
 slow() {
-	cs-load -t "$1" </dev/null 2>/dev/null &&
+	cs-load --create -t "$1" </dev/null 2>/dev/null &&
 	pgq -c "CREATE TRIGGER slow BEFORE INSERT ON $1
 		FOR EACH ROW EXECUTE FUNCTION slow_down()" &&
 	pgq -c "UPDATE slow SET on_ = true"

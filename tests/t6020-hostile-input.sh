@@ -43,7 +43,7 @@ grows_less() {
 # duplicates are lines too).
 accounted() {
 	_in=$("$JQ" -r .in "$1") &&
-	_sum=$("$JQ" -r '(.extras["events stored"] // .out) + .rejected +
+	_sum=$("$JQ" -r '(.extras.events_stored // .out) + .rejected +
 		(.extras.duplicates // 0)' "$1") &&
 	echo "in $_in, out + rejected $_sum, lines $2" &&
 	test "$_in" -eq "$2" && test "$_sum" -eq "$_in"
@@ -175,7 +175,7 @@ test_expect_success 'cs-ingest --apigw: every hostile envelope is stored or reje
 		envelopes >out 2>err &&
 	accounted st "$(hostile count envelopes)" &&
 	stored >stored &&
-	test "$(wc -l <stored)" -eq "$("$JQ" -r ".extras[\"events stored\"]" st)" &&
+	test "$(wc -l <stored)" -eq "$("$JQ" -r ".extras.events_stored" st)" &&
 	! grep -q "$(printf "\\357\\273\\277")" stored &&
 	hostile check --inputs envelopes --records stored out rej
 '
@@ -237,7 +237,7 @@ start_postgres
 
 test_expect_success 'cs-load: every hostile row is loaded, a duplicate or a reject' '
 	rm -f rej &&
-	cs-load --max-reject-rate 1 --rejects rej --stats st rows >out 2>err &&
+	cs-load --create --max-reject-rate 1 --rejects rej --stats st rows >out 2>err &&
 	accounted st "$(hostile count rows)" &&
 	hostile check --inputs rows --records rej &&
 	"$JQ" -c . rej >/dev/null &&
@@ -247,7 +247,7 @@ test_expect_success 'cs-load: every hostile row is loaded, a duplicate or a reje
 
 test_expect_success 'cs-load: a warning about a key never writes a control character' '
 	printf "%s\n" "{\"event_id\":\"0c6f4a52-1b2c-4d3e-8f90-a1b2c3d4e5f7\",\"event_timestamp\":\"2026-11-24T10:15:02Z\",\"event_name\":\"x\",\"k\\u001b[2J\\nforged: line\":1}" >keyrow &&
-	cs-load --stats st keyrow >out 2>err &&
+	cs-load --create --stats st keyrow >out 2>err &&
 	test "$("$JQ" -r .out st)" -eq 1 &&
 	! grep -q "$(printf "\\033")" err &&
 	test_grep "x1b" err &&
@@ -256,7 +256,7 @@ test_expect_success 'cs-load: a warning about a key never writes a control chara
 
 test_expect_success 'cs-load: empty input' '
 	for f in empty blanks; do
-		cs-load --stats st "$f" >out 2>err &&
+		cs-load --create --stats st "$f" >out 2>err &&
 		accounted st 0 || return 1
 	done
 '
@@ -264,9 +264,9 @@ test_expect_success 'cs-load: empty input' '
 test_expect_success 'cs-load: memory does not grow with the input' '
 	hostile big row big-rows 48 &&
 	rm -f rej &&
-	rss small.rss cs-load -q --max-reject-rate 1 --rejects rej rows >out &&
+	rss small.rss cs-load --create -q --max-reject-rate 1 --rejects rej rows >out &&
 	rm -f rej &&
-	rss big.rss cs-load -q --max-reject-rate 1 --rejects rej --stats st \
+	rss big.rss cs-load --create -q --max-reject-rate 1 --rejects rej --stats st \
 		big-rows >out &&
 	accounted st "$(hostile count big-rows)" &&
 	hostile check --records rej >/dev/null &&
