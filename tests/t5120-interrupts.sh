@@ -28,8 +28,7 @@ nev=150
 
 start_s3rver src ing
 start_postgres
-pgq -f "$top_srcdir/scripts/sql/clickstream_events.sql" \
-	-f "$top_srcdir/scripts/sql/cs_load_runs.sql" >/dev/null || {
+pgq -f "$top_srcdir/scripts/sql/clickstream_events.sql" >/dev/null || {
 	echo "Bail out! cannot create the tables"; exit 1; }
 EP=$S3_ENDPOINT
 STORE=$TEST_DIR/store
@@ -361,7 +360,7 @@ rows_all() {
 min_delay=0 max_delay=$(span "cs-s3ls --endpoint $EP --hour 2026-11-24T10 s3://src/events/ |
 	cs-fetch -j 8 --endpoint $EP | cs-transform | cs-load --create --batch-rows 20")
 for seed in $(seq 1 "$seeds"); do
-	test_expect_success "cs-s3ls | cs-fetch | cs-transform | cs-load, seed $seed: $(signal_of $seed) to the $(target_of $seed)" "
+	test_expect_success "the pipeline cs-s3ls, cs-fetch, cs-transform, cs-load, seed $seed: $(signal_of $seed) to the $(target_of $seed)" "
 		pgq -c 'TRUNCATE clickstream_events' &&
 		pipeline='st s3ls cs-s3ls --endpoint $EP --hour 2026-11-24T10 s3://src/events/ 2>err.s3ls |
 			st fetch cs-fetch -j 8 --endpoint $EP 2>err.fetch |
@@ -376,7 +375,8 @@ for seed in $(seq 1 "$seeds"); do
 		for n in s3ls fetch transform load; do
 			test \"\$(cat st.\$n)\" = 0 || { cat err.\$n; return 1; }
 		done &&
-		rows_all
+		rows_all &&
+		test_line_count = 150 ids
 	"
 done
 say_interrupted 's3ls | fetch | transform | load'

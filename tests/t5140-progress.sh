@@ -11,13 +11,15 @@ gen=$top_builddir/tests/gen-events
 
 start_s3rver src
 start_postgres
-pgq -f "$top_srcdir/scripts/sql/clickstream_events.sql" \
-	-f "$top_srcdir/scripts/sql/cs_load_runs.sql" >/dev/null || {
+pgq -f "$top_srcdir/scripts/sql/clickstream_events.sql" >/dev/null || {
 	echo "Bail out! cannot create the tables"; exit 1; }
 STORE=$TEST_DIR/store
 mkdir -p "$STORE/bkt"
 "$gen" --count 400 --mode ingest --seed 9 >events.ndjson
-cs-ingest -q --endpoint "$S3_ENDPOINT" s3://src/events/ events.ndjson >/dev/null
+# Runs long enough to be interrupted, and to draw their percent, on any
+# machine: 4000 events, cs-load in transactions of one row.
+"$gen" --count 4000 --mode ingest --seed 10 >more.ndjson
+cs-ingest -q --endpoint "$S3_ENDPOINT" s3://src/events/ more.ndjson >/dev/null
 
 # ptyrun ARGS -- COMMAND: run COMMAND on a terminal (tests/ptyrun.py).
 ptyrun() {
@@ -40,7 +42,7 @@ no_segment() {
 }
 
 S3LS_PIPELINE="echo \$\$ >pgid; cs-s3ls --endpoint $S3_ENDPOINT --hour 2026-11-24T10 s3://src/events/ |
-	cs-fetch -j 2 --endpoint $S3_ENDPOINT | cs-transform | cs-load --create"
+	cs-fetch -j 2 --endpoint $S3_ENDPOINT | cs-transform | cs-load --create --batch-rows 1"
 
 test_expect_success 's3ls | fetch | transform | load on a terminal: one line for all' '
 	pgq -c "TRUNCATE clickstream_events" &&
@@ -66,8 +68,8 @@ test_expect_success 'the listing ended: percent and ETA from it' '
 test_expect_success 'ingest FILE | fetch | transform | load: percent and ETA from the file' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	ptyrun --frames frames --screen screen --busy busy -- \
-		"echo \$\$ >pgid; cs-ingest --endpoint file://$STORE s3://bkt/events/ events.ndjson |
-		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create" &&
+		"echo \$\$ >pgid; cs-ingest --endpoint file://$STORE s3://bkt/events/ more.ndjson |
+		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create --batch-rows 1" &&
 	one_line_screen 4 &&
 	grep -E "^ingest [0-9]+ .*\| fetch .*\| transform .*\| load .*\| [0-9]+% ETA [0-9]+:[0-9][0-9]\$" frames >eta &&
 	test_line_count -gt 0 eta &&
@@ -106,8 +108,8 @@ test_expect_success '--no-progress on a terminal: the summaries only' '
 test_expect_success 'Ctrl-C: the summaries on a clean screen, no segment left' '
 	pgq -c "TRUNCATE clickstream_events" &&
 	ptyrun --interrupt-after 0.8 --screen screen --busy busy -- \
-		"trap : INT; echo \$\$ >pgid; cs-ingest -j 1 --endpoint file://$STORE s3://bkt/intr/ events.ndjson |
-		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create";
+		"trap : INT; echo \$\$ >pgid; cs-ingest -j 1 --endpoint file://$STORE s3://bkt/intr/ more.ndjson |
+		cs-fetch --endpoint file://$STORE | cs-transform | cs-load --create --batch-rows 1";
 	sed "s/\\^C//g; /^\$/d" screen >clean &&
 	grep -Ec "interrupted by SIGINT\$" clean >n &&
 	test "$(cat n)" -ge 3 &&

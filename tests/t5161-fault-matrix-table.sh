@@ -19,13 +19,14 @@ awk '/^Fault matrix$/ { on = 1; next }
 # body FILE TITLE: the body of the test of FILE with that title.
 body() {
 	awk -v t="$2" '
-		!inside && (index($0, "test_expect_success \x27" t "\x27") == 1 ||
-		    index($0, "test_expect_success \"" t "\"") == 1) {
+		{ line = $0; sub(/^[ \t]+/, "", line) }
+		!inside && (index(line, "test_expect_success \x27" t "\x27") == 1 ||
+		    index(line, "test_expect_success \"" t "\"") == 1) {
 			inside = 1
-			q = substr($0, length("test_expect_success ") + 1, 1)
+			q = substr(line, length("test_expect_success ") + 1, 1)
 			next
 		}
-		inside && $0 == q { exit }
+		inside && line == q { exit }
 		inside { print }' "$top_srcdir/tests/$1"
 }
 

@@ -1,6 +1,6 @@
 -- cs-load-grants.sql: the privileges a PostgreSQL role needs to run
 -- cs-load, and nothing more, on tables a DBA created beforehand with
--- clickstream_events.sql and cs_load_runs.sql (so that the role needs
+-- clickstream_events.sql (so that the role needs
 -- no CREATE; run cs-load with --no-create).  Run it as the owner of the
 -- tables or a superuser, naming the role (which must exist):
 --
