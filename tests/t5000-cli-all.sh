@@ -29,7 +29,14 @@ for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-etl; do
 done
 
 # A usage error is one line saying what is wrong, and where to look, as git
-# and curl answer (issue 11).  cs-etl (a script) prints its usage still.
+# and curl answer (issue 11).
+test_expect_success "cs-etl answers a usage error with one line and 'try --help'" "
+	test_expect_code 64 '$top_builddir/cs-etl' --no-such-option </dev/null 2>err &&
+	test_line_count = 2 err &&
+	test_grep \"^cs-etl: try 'cs-etl --help' for more information\\\$\" err &&
+	test_expect_code 64 '$top_builddir/cs-etl' --hour </dev/null 2>err &&
+	test_line_count = 2 err
+"
 for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
 	test_expect_success "$prog answers a usage error with one line and 'try --help'" "
 		test_expect_code 64 '$top_builddir/$prog' --no-such-option </dev/null 2>err &&

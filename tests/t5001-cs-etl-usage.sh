@@ -165,7 +165,8 @@ test_expect_success 'bad windows are usage errors (64)' '
 		"--max-reject-rate 2" "--max-reject-rate 101%" "--max-reject-rate x%" "--hour" "not-a-url" "s3://a/ s3://b/" \
 		"s3://a/ --hour 2026-11-24T10 s3://b/" "-- s3://a/ s3://b/" "-- --hour"; do
 		test_expect_code 64 cs-etl -c conf -n $args >out 2>err &&
-		test_grep "usage: cs-etl" err || return 1
+		test_line_count = 2 err &&
+		test_grep "^cs-etl: try .cs-etl --help. for more information$" err || return 1
 	done
 '
 

@@ -28,7 +28,9 @@ test_expect_success 'a wrong prefix loads nothing, says so, and spoils nothing' 
 	cs-etl --from "$A" --to "$C" "s3://$ETL_BUCKET/event/" 2>log &&
 	test_grep "window=$A..$C status=0 hours=3 loaded=3 objects=0 pending=0" log &&
 	test_grep "warning: no objects under s3://$ETL_BUCKET/event/ in $A..$C: is the prefix right?" log &&
-	test "$(etl_rows)" = 0
+	test "$(etl_rows)" = 0 &&
+	cs-etl --check --from "$A" --to "$C" "s3://$ETL_BUCKET/event/" 2>log &&
+	test_grep "no objects under s3://$ETL_BUCKET/event/ in $A..$C: nothing to check; is the prefix right?" log
 '
 
 test_expect_success 'the right prefix then loads every hour' '
