@@ -357,6 +357,9 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	if (cs_pgledger_open(&lo, &l, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "cannot read what '%s' holds: %s",
 		    table ? table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
+	if (cs_pgledger_schema(l)->target[0] != '\0')
+		snprintf(sum.where, sizeof(sum.where), "against %s.%s",
+		    cs_pgledger_schema(l)->database, cs_pgledger_schema(l)->target);
 	if ((w = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	for (i = 0; i < nin && rc == CS_OK && !cs_sig_caught(); i++)

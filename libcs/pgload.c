@@ -489,6 +489,9 @@ prepare_schema(struct lane *ln, struct cs_error *e)
 		    CS_PG_RUNS_TABLE);
 	lock(l);
 	l->st.table_created = l->schema.created;
+	if (l->o.summary != NULL)
+		snprintf(l->o.summary->where, sizeof(l->o.summary->where),
+		    "into %s.%s", l->schema.database, l->schema.target);
 	unlock(l);
 	l->schema_ready = 1;
 	return CS_OK;

@@ -457,6 +457,7 @@ struct tableinfo {
 	char relkind;
 	char target[200];
 	char database[64];
+	char schema[64];	/* the table's, or where a new one would go */
 	int have_col[CS_ROW_NCOLS];
 	int nmissing;		/* of our columns */
 	int have_runs, runs_writable;
@@ -469,8 +470,8 @@ static enum cs_err
 look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
     struct cs_error *e)
 {
-	const char *params[4] = { n->quoted, n->quoted_runs, n->quoted_objects,
-	    n->quoted_versions };
+	const char *params[5] = { n->quoted, n->quoted_runs, n->quoted_objects,
+	    n->quoted_versions, n->schema[0] != '\0' ? n->schema : NULL };
 	struct cs_buf sql = CS_BUF_INIT;
 	PGresult *res;
 	enum cs_err rc = CS_OK;
@@ -480,7 +481,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	res = PQexecParams(conn,
 	    "SELECT c.oid, c.relkind, CASE WHEN c.oid IS NOT NULL"
 	    "  THEN format('%I.%I', s.nspname, c.relname) END,"
-	    "  current_database(),"
+	    "  current_database(), coalesce($5::text, current_schema()::text),"
 	    "  r.oid IS NOT NULL, coalesce(has_table_privilege(r.oid, 'INSERT')"
 	    "    AND has_table_privilege(r.oid, 'UPDATE'), false),"
 	    "  o.oid IS NOT NULL, coalesce(has_table_privilege(o.oid, 'INSERT')"
@@ -492,7 +493,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	    " CROSS JOIN (SELECT to_regclass($4) AS oid) v"
 	    " LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass($1)"
 	    " LEFT JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace",
-	    4, NULL, params, NULL, NULL, 0);
+	    5, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = cs_pg_error(conn, res, "cannot look up the tables", e);
 		PQclear(res);
@@ -504,12 +505,13 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 		strlcpy(t->target, PQgetvalue(res, 0, 2), sizeof(t->target));
 	}
 	strlcpy(t->database, PQgetvalue(res, 0, 3), sizeof(t->database));
-	t->have_runs = PQgetvalue(res, 0, 4)[0] == 't';
-	t->runs_writable = PQgetvalue(res, 0, 5)[0] == 't';
-	t->have_objects = PQgetvalue(res, 0, 6)[0] == 't';
-	t->objects_writable = PQgetvalue(res, 0, 7)[0] == 't';
-	t->have_versions = PQgetvalue(res, 0, 8)[0] == 't';
-	t->versions_readable = PQgetvalue(res, 0, 9)[0] == 't';
+	strlcpy(t->schema, PQgetvalue(res, 0, 4), sizeof(t->schema));
+	t->have_runs = PQgetvalue(res, 0, 5)[0] == 't';
+	t->runs_writable = PQgetvalue(res, 0, 6)[0] == 't';
+	t->have_objects = PQgetvalue(res, 0, 7)[0] == 't';
+	t->objects_writable = PQgetvalue(res, 0, 8)[0] == 't';
+	t->have_versions = PQgetvalue(res, 0, 9)[0] == 't';
+	t->versions_readable = PQgetvalue(res, 0, 10)[0] == 't';
 	PQclear(res);
 	t->nmissing = CS_ROW_NCOLS;
 	if (t->oid[0] == '\0')
@@ -825,8 +827,8 @@ cs_pgschema_prepare(PGconn *conn, const struct cs_pgname *n,
 	st->version_found = t.version;
 	if (t.oid[0] == '\0' && mode != CS_PGSCHEMA_CREATE)
 		return cs_error_set(e, CS_ECONFIG,
-		    "no table '%s' in database '%s' (--create creates it)",
-		    n->display, t.database);
+		    "no table '%s' in schema '%s' of database '%s' (--create creates it)",
+		    n->name, t.schema, t.database);
 	if (t.oid[0] != '\0' && (rc = check_kind(n, &t, e)) != CS_OK)
 		return rc;
 	if (t.version < 0) {
@@ -900,16 +902,16 @@ cs_pgschema_preflight(PGconn *conn, const struct cs_pgname *n,
 	if (t.oid[0] == '\0') {
 		if (mode != CS_PGSCHEMA_CREATE)
 			return cs_error_set(e, CS_ECONFIG,
-			    "no table '%s' in database '%s' (--create creates it)",
-			    n->display, t.database);
+			    "no table '%s' in schema '%s' of database '%s' (--create creates it)",
+			    n->name, t.schema, t.database);
 		if ((rc = ask(conn, "SELECT has_schema_privilege(coalesce($1,"
 		    " current_schema()), 'CREATE')", n->schema[0] ? n->schema : NULL,
 		    "cannot check the privileges", &yes, e)) != CS_OK)
 			return rc;
 		if (!yes)
 			return cs_error_set(e, CS_EDENIED,
-			    "no table '%s' in database '%s', and no privilege to create one there",
-			    n->display, t.database);
+			    "no table '%s' in schema '%s' of database '%s', and no privilege to create one there",
+			    n->name, t.schema, t.database);
 		tell(say, ctx, "table %s: missing; it will be created", n->display);
 		return CS_OK;
 	}

@@ -137,6 +137,8 @@ cs_summary_format(const struct cs_summary *s, struct cs_buf *out)
 	if (secs > 0 && cs_buf_printf(out, " (%.1f MB/s)",
 	    (double)volume(s) / MB / secs) == -1)
 		return -1;
+	if (s->where[0] != '\0' && cs_buf_printf(out, ", %s", s->where) == -1)
+		return -1;
 	if (s->interrupted != 0)
 		return cs_buf_printf(out, ", interrupted by %s",
 		    cs_sig_name(s->interrupted));

@@ -50,6 +50,7 @@ struct cs_summary {
 	} extra[CS_SUMMARY_MAX_EXTRA];
 	int nextra;
 	int interrupted;		/* the signal that ended the run, or 0 */
+	char where[320];		/* "into db.schema.table": said last; "" none */
 	int progress;			/* draw a progress line */
 	struct cs_progress *shared;	/* the pipeline's line, on a terminal */
 	int progress_drawn;

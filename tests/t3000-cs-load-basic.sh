@@ -45,6 +45,7 @@ test_expect_success 'load creates the table and fills every column' '
 	EOF
 	cs-load --create row.json 2>err &&
 	test_grep "cs-load: 1 in, 1 out, 0 rejected, 0 duplicates, 1 objects" err &&
+	test_grep ", into postgres.public.clickstream_events\$" err &&
 	pgq -F "|" -c "SELECT event_id, event_timestamp AT TIME ZONE ${sq}UTC${sq}, event_name,
 		user_id, user_login_state, identity_source, client_id, session_id,
 		is_first_visit, context_product_id, context_product_name,

@@ -195,7 +195,7 @@ test_expect_success 'a name cannot inject SQL' '
 test_expect_success '--no-create: a missing table is an error (78), nothing created' '
 	"$GEN" 2 >rows &&
 	test_must_fail 78 cs-load --no-create -t nowhere rows 2>err &&
-	test_grep "no table .nowhere." err &&
+	test_grep "no table .nowhere. in schema .public. of database .postgres. (--create creates it)" err &&
 	pgq -c "SELECT to_regclass(${sq}nowhere${sq}) IS NULL" >n &&
 	echo t >expect && test_cmp expect n
 '
@@ -250,7 +250,7 @@ test_expect_success '--preflight says what a load would meet, and changes nothin
 	pgq -c "CREATE DATABASE pre" &&
 	test_expect_code 78 cs-load -d pre --preflight >out 2>err &&
 	test_grep "^cs-load: database pre: connected as " out &&
-	test_grep "no table .clickstream_events. in database .pre. (--create creates it)" err &&
+	test_grep "no table .clickstream_events. in schema .public. of database .pre. (--create creates it)" err &&
 	cs-load -d pre --preflight --create >out 2>err &&
 	test_grep "^cs-load: table clickstream_events: missing; it will be created$" out &&
 	pgq -d pre -f "$OLD" &&

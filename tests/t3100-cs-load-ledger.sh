@@ -148,6 +148,7 @@ test_expect_success '--pending: what is not recorded, changed, or lost rows' '
 	cs-load --pending -t t1 recs >p 2>err &&
 	test ! -s p &&
 	test_grep "20 in, 0 out, 0 rejected, 20 loaded" err &&
+	test_grep ", against postgres.public.t1\$" err &&
 	records 1 25 >recs25 &&
 	cs-load --pending -t t1 recs25 >p 2>err &&
 	records 21 5 >expect && test_cmp expect p &&
