@@ -535,6 +535,13 @@ check_payload(struct cs_ingest *ig, const char *p, size_t n, const char *what,
 		return cs_error_set(e, CS_ETOOLONG,
 		    "%sevent is %zu bytes, over the limit of %zu", what, n,
 		    ig->cfg.max_event_bytes);
+	/*
+	 * The caller dropped one byte order mark; the event parser would drop
+	 * a second, and the event stored would not be the JSON text read.
+	 */
+	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		return cs_error_set(e, CS_EJSON,
+		    "%smalformed JSON at byte 0: a second byte order mark", what);
 	if ((rc = cs_event_parse(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
 		return cs_error_set(e, rc, "%s%s", what, pe.msg);
 	name = ig->ev.f[CS_EV_EVENT_NAME].type != CS_JT_ABSENT ?

@@ -10,6 +10,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "buf.h"
+#include "json.h"
 #include "objmark.h"
 #include "s3.h"
 #include "timeutil.h"
@@ -43,37 +44,27 @@ cs_objmark_is(const char *line, size_t len)
 }
 
 /*
- * A mark is an object holding an object of scalars: refuse anything
- * deeper before a tree parser recurses into it, and any \u0000, which a
- * tree parser's NUL-terminated strings would cut short.
+ * A mark is an object holding an object of scalars: the strict checker
+ * refuses anything deeper before a tree parser recurses into it, and what
+ * yajl would take but JSON is not (trailing data, form feeds); a
+ * "\u0000" or an unpaired surrogate escape would name another object once
+ * decoded, so they are refused too.
  */
 static enum cs_err
 check_shape(const char *s, size_t len, struct cs_error *e)
 {
-	size_t i;
-	int depth = 0, in_string = 0;
+	struct cs_json_info info;
+	struct cs_error je;
 
-	for (i = 0; i < len; i++) {
-		if (in_string) {
-			if (s[i] == '\\') {
-				if (i + 5 < len && s[i + 1] == 'u' &&
-				    memcmp(s + i + 2, "0000", 4) == 0)
-					return cs_error_set(e, CS_ETYPE,
-					    "end-of-object record holds a NUL character");
-				i++;
-			} else if (s[i] == '"')
-				in_string = 0;
-			continue;
-		}
-		if (s[i] == '"')
-			in_string = 1;
-		else if (s[i] == '{' || s[i] == '[') {
-			if (++depth > 2)
-				return cs_error_set(e, CS_EJSON,
-				    "end-of-object record nested too deep");
-		} else if (s[i] == '}' || s[i] == ']')
-			depth--;
-	}
+	if (cs_json_check(s, len, 2, &info, &je) != CS_OK)
+		return cs_error_set(e, CS_EJSON,
+		    "malformed end-of-object record: %s", je.msg);
+	if (info.flags & CS_JSON_NUL)
+		return cs_error_set(e, CS_ETYPE,
+		    "end-of-object record holds a NUL character");
+	if (info.flags & CS_JSON_SURROGATE)
+		return cs_error_set(e, CS_ETYPE,
+		    "end-of-object record holds an unpaired surrogate escape");
 	return CS_OK;
 }
 
@@ -158,6 +149,9 @@ parse_tree(yajl_val o, struct cs_objmark *m, struct cs_error *e)
 		    "end-of-object record: bad last_modified");
 	}
 	free(t);
+	/* S3 times are to the millisecond, and a mark is written so. */
+	if (m->last_modified != INT64_MIN)
+		m->last_modified -= ((m->last_modified % 1000) + 1000) % 1000;
 	if ((rc = take_count(o, "size", &m->size, -1, e)) != CS_OK)
 		return rc;
 	if ((rc = take_count(o, "events", &n, 0, e)) != CS_OK)

@@ -47,7 +47,7 @@ struct cs_objmark {
 	char *key;
 	char *etag;		/* with its quotes; NULL when the mark has none */
 	int64_t size;		/* bytes; -1 unknown */
-	int64_t last_modified;	/* microseconds; INT64_MIN unknown */
+	int64_t last_modified;	/* microseconds, to the ms; INT64_MIN unknown */
 	uint64_t events;	/* event records written for the object */
 	uint64_t rejected;	/* documents of the object rejected */
 };

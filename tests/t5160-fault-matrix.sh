@@ -153,7 +153,10 @@ export PGOPTIONS
 # table hold more than that many rows fails as PostgreSQL fails when it
 # cannot extend a file (SQLSTATE 53100).  A row-level BEFORE trigger sees
 # the rows of the same transaction before it, so the batch that would
-# pass the mark fails, whole, every time.
+# pass the mark fails, whole, every time.  It counts committed rows, so
+# the loads it watches run one batch at a time (-j 1): over two
+# connections the next batch could copy while the one before is not yet
+# committed, and pass the mark by a batch.
 pgq <<\EOF || { echo "Bail out! cannot create the disk-full trigger"; exit 1; }
 CREATE TABLE disk (room bigint);
 INSERT INTO disk VALUES (NULL);
@@ -184,7 +187,7 @@ rows_of() { pgq -c "SELECT count(*) FROM $1"; }
 
 test_expect_success 'PostgreSQL disk full for a while: retried, then loaded' '
 	on_disk t_full && disk_full_at 500 &&
-	launch t_full "$S3_ENDPOINT" &&
+	LOAD_OPTS="-j 1" && launch t_full "$S3_ENDPOINT" && LOAD_OPTS= &&
 	wait_until grep "No space left on device; [a-z]* again in" load.err &&
 	test "$(rows_of t_full)" = 500 &&
 	disk_freed && finish &&
@@ -194,7 +197,7 @@ test_expect_success 'PostgreSQL disk full for a while: retried, then loaded' '
 
 test_expect_success 'PostgreSQL disk full and staying full: 75, whole batches, a rerun' '
 	on_disk t_full2 && disk_full_at 1000 &&
-	LOAD_OPTS="--retries 2" && launch t_full2 "$S3_ENDPOINT" && finish &&
+	LOAD_OPTS="--retries 2 -j 1" && launch t_full2 "$S3_ENDPOINT" && finish &&
 	LOAD_OPTS= &&
 	test "$(cat statuses)" = "0 0 0 75" &&
 	test_grep "No space left on device (gave up after 3 tries)" load.err &&
