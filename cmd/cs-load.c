@@ -507,8 +507,12 @@ main(int argc, char *argv[])
 			warnx("--preflight reads no input");
 			usage();
 		}
-		return preflight(conninfo, &table, o.no_create ? CS_PGSCHEMA_KEEP :
-		    o.create ? CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE);
+		status = preflight(conninfo, &table, o.no_create ?
+		    CS_PGSCHEMA_KEEP : o.create ? CS_PGSCHEMA_CREATE :
+		    CS_PGSCHEMA_UPGRADE);
+		if (conninfo != NULL)
+			freezero(conninfo, strlen(conninfo));
+		return status;
 	}
 	in = open_inputs(argc, argv, &nin);
 	if (cs_sig_init(&e) != CS_OK)
