@@ -1,0 +1,7 @@
+# docs: the formats' reference page, cs-tools-formats(5), and the tests
+# that hold the documents to the code (issue 14).
+dist_man5_MANS = man/cs-tools-formats.5
+
+DOCS_TESTS = tests/t5170-formats-man.sh
+TESTS += $(DOCS_TESTS)
+EXTRA_DIST += $(DOCS_TESTS)
