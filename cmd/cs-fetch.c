@@ -1,7 +1,7 @@
 /*
  * cs-fetch: read object records (or s3://bucket/key lines), fetch the
  * objects, -j at a time, and write every event of every object as an event
- * record (CONTRACT section 4).
+ * record (cs-tools-formats(5), EVENT RECORD).
  *
  * Input lines are read as they arrive and turned into requests while fewer
  * than -j are pending, so a pipeline from cs-s3ls streams.  Each object's

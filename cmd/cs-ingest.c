@@ -1,6 +1,6 @@
 /*
  * cs-ingest: raw clickstream events in, objects in the bucket's hour
- * partitions out (CONTRACT sections 1 to 3), and one object record a line
+ * partitions out (cs-tools-formats(5)), and one object record a line
  * on standard output for cs-fetch.  What an event becomes is
  * libcs/ingest.c's; this file reads the inputs, keeps up to -j uploads in
  * flight on libcs/s3.h, writes the records and the rejects, and reports.
@@ -249,7 +249,7 @@ flush_output(struct run *r)
 	}
 }
 
-/* The object record of CONTRACT section 3. */
+/* The object record (cs-tools-formats(5), OBJECT RECORD). */
 static void
 write_record(struct run *r, const struct upload *u,
     const struct cs_s3_result *res)

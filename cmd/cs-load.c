@@ -1,5 +1,5 @@
 /*
- * cs-load: load row records (CONTRACT section 5) into PostgreSQL, each
+ * cs-load: load row records (cs-tools-formats(5)) into PostgreSQL, each
  * event_id exactly once, recording the raw objects whose end-of-object
  * records come with them.  With --pending or --check, read object records
  * instead and say which objects the warehouse holds (libcs/pending.c);

@@ -1,6 +1,6 @@
 /*
- * cs-s3ls: list a raw bucket's objects as object records (CONTRACT
- * section 3), for a time window of the layout or a whole prefix.
+ * cs-s3ls: list a raw bucket's objects as object records
+ * (cs-tools-formats(5)), for a time window of the layout or a whole prefix.
  *
  * The partitions of a window are listed concurrently (-j); the records of
  * one partition come in S3's key order, those of different partitions

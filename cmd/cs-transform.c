@@ -1,6 +1,6 @@
 /*
  * cs-transform: clickstream events in, clickstream_events rows out
- * (CONTRACT sections 4 and 5).  The mapping is libcs/transform.c's; this
+ * (cs-tools-formats(5)).  The mapping is libcs/transform.c's; this
  * file reads the inputs, writes the rows, records the rejects and reports.
  *
  * Exit status: 0; 65 when more records were rejected than

@@ -172,6 +172,32 @@ test_expect_success 'the page is installed in section 5' '
 	grep -q "^dist_man5_MANS.*man/cs-tools-formats\\.5" "$top_srcdir"/mk/*.mk
 '
 
+# The files of the tree: git's list when the source is a checkout, else (a
+# distribution) every file but what autotools and a build add.  ChangeLog
+# keeps its history as it was written.
+tree_files() {
+	if test "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+		"$(cd "$top_srcdir" && pwd -P)"; then
+		git -C "$top_srcdir" ls-files
+	else
+		(cd "$top_srcdir" && find . \
+			\( -name .git -o -name "_build*" -o -name autom4te.cache \
+			-o -name build-aux -o -name m4 \) -prune -o -type f -print) |
+			sed "s|^\\./||" | grep -v -x -e configure -e aclocal.m4 \
+			-e "config\\.h\\.in.*" -e "\\(.*/\\)\\{0,1\\}Makefile\\.in"
+	fi | grep -v -x -e ChangeLog -e tests/t5170-formats-man.sh
+}
+
+test_expect_success 'no file of the tree cites CONTRACT: the formats are here' '
+	tree_files >files &&
+	test_line_count -gt 100 files &&
+	(cd "$top_srcdir" && while read -r f; do
+		! grep -l -s -I -E "(^|[^A-Za-z])CONTRACT([^A-Za-z]|\$)|[Dd]ata contract" "$f" ||
+		echo "$f cites the contract" >&2
+	done) <files 2>citing &&
+	test_line_count = 0 citing || { cat citing; return 1; }
+'
+
 test_expect_success 'every other page points at it' '
 	for p in "$top_srcdir"/man/*.1 "$top_srcdir"/man/cs-tools.7; do
 		sed -n "/^\\.Sh SEE ALSO/,/^\\.Sh /p" "$p" >see-also &&
