@@ -5,12 +5,7 @@
  * libcs/ingest.c's; this file reads the inputs, keeps up to -j uploads in
  * flight on libcs/s3.h, writes the records and the rejects, and reports.
  *
- * Exit status (cs-ingest(1)): 0; 65 rejects above --max-reject-rate; 64
- * usage; 66 an input could not be read; 73 the rejects file cannot be
- * opened, or the bucket does not exist; 74 writing the output failed; 75
- * the service stayed unavailable after retries; 77 access denied; 78 bad
- * AWS configuration; 69 the service answered something unusable; 71 out
- * of memory.
+ * Exit statuses: cs-ingest(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

@@ -6,6 +6,8 @@
  * with --preflight, check that a load could run; with --schema-sql, print
  * a migration.  The work is libcs's; this is options, inputs and exit
  * status.
+ *
+ * Exit statuses: cs-load(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

@@ -7,9 +7,7 @@
  * interleave page by page.  Output is flushed after each page so that
  * cs-fetch downstream starts at once.
  *
- * Exit status: 0; 64 usage; 66 no such bucket; 69 S3 answered nonsense;
- * 74 output failed; 75 S3 stayed unavailable; 77 access denied; 78 bad
- * configuration.
+ * Exit statuses: cs-s3ls(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 
