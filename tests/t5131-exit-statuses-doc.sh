@@ -132,4 +132,13 @@ test_expect_success 'cs-etl --help: each status it names is one of cli.h' '
 	test_cmp said built
 '
 
+test_expect_success 'each "status N" of the pages, README.md and scripts is one of cli.h' '
+	(cd "$top_srcdir" && grep -r -o -h -E "\\b[Ss]tatus(es)? [0-9]+" \
+		man README.md scripts/cs-etl.in scripts/cs-etl.conf.example \
+		scripts/cron scripts/systemd scripts/ssm) | numbers >said &&
+	test_line_count -gt 10 said &&
+	unknown said statuses >extra &&
+	if test -s extra; then cat extra; return 1; fi
+'
+
 test_done
