@@ -1,7 +1,7 @@
 /*
  * cs-fetch: read object records (or s3://bucket/key lines), fetch the
  * objects, -j at a time, and write every event of every object as an event
- * record (CONTRACT section 4).
+ * record (cs-tools-formats(5), EVENT RECORD).
  *
  * Input lines are read as they arrive and turned into requests while fewer
  * than -j are pending, so a pipeline from cs-s3ls streams.  Each object's
@@ -9,9 +9,7 @@
  * and MD5 checked, gzip decoded to its end), in the order objects complete;
  * an object that fails is a reject record, never a partial output.
  *
- * Exit status: 0; 64 usage; 65 rejects above --max-reject-rate; 66 an
- * input file cannot be read; 74 output failed; 75 S3 stayed unavailable
- * for some object; 77 access denied; 78 bad configuration.
+ * Exit statuses: cs-fetch(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

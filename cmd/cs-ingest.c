@@ -1,16 +1,11 @@
 /*
  * cs-ingest: raw clickstream events in, objects in the bucket's hour
- * partitions out (CONTRACT sections 1 to 3), and one object record a line
+ * partitions out (cs-tools-formats(5)), and one object record a line
  * on standard output for cs-fetch.  What an event becomes is
  * libcs/ingest.c's; this file reads the inputs, keeps up to -j uploads in
  * flight on libcs/s3.h, writes the records and the rejects, and reports.
  *
- * Exit status (cs-ingest(1)): 0; 65 rejects above --max-reject-rate; 64
- * usage; 66 an input could not be read; 73 the rejects file cannot be
- * opened, or the bucket does not exist; 74 writing the output failed; 75
- * the service stayed unavailable after retries; 77 access denied; 78 bad
- * AWS configuration; 69 the service answered something unusable; 71 out
- * of memory.
+ * Exit statuses: cs-ingest(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 
@@ -249,7 +244,7 @@ flush_output(struct run *r)
 	}
 }
 
-/* The object record of CONTRACT section 3. */
+/* The object record (cs-tools-formats(5), OBJECT RECORD). */
 static void
 write_record(struct run *r, const struct upload *u,
     const struct cs_s3_result *res)

@@ -1,11 +1,13 @@
 /*
- * cs-load: load row records (CONTRACT section 5) into PostgreSQL, each
+ * cs-load: load row records (cs-tools-formats(5)) into PostgreSQL, each
  * event_id exactly once, recording the raw objects whose end-of-object
  * records come with them.  With --pending or --check, read object records
  * instead and say which objects the warehouse holds (libcs/pending.c);
  * with --preflight, check that a load could run; with --schema-sql, print
  * a migration.  The work is libcs's; this is options, inputs and exit
  * status.
+ *
+ * Exit statuses: cs-load(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

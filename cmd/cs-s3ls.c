@@ -1,15 +1,13 @@
 /*
- * cs-s3ls: list a raw bucket's objects as object records (CONTRACT
- * section 3), for a time window of the layout or a whole prefix.
+ * cs-s3ls: list a raw bucket's objects as object records
+ * (cs-tools-formats(5)), for a time window of the layout or a whole prefix.
  *
  * The partitions of a window are listed concurrently (-j); the records of
  * one partition come in S3's key order, those of different partitions
  * interleave page by page.  Output is flushed after each page so that
  * cs-fetch downstream starts at once.
  *
- * Exit status: 0; 64 usage; 66 no such bucket; 69 S3 answered nonsense;
- * 74 output failed; 75 S3 stayed unavailable; 77 access denied; 78 bad
- * configuration.
+ * Exit statuses: cs-s3ls(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

@@ -1,13 +1,9 @@
 /*
  * cs-transform: clickstream events in, clickstream_events rows out
- * (CONTRACT sections 4 and 5).  The mapping is libcs/transform.c's; this
+ * (cs-tools-formats(5)).  The mapping is libcs/transform.c's; this
  * file reads the inputs, writes the rows, records the rejects and reports.
  *
- * Exit status: 0; 65 when more records were rejected than
- * --max-reject-rate allows; 64 usage; 66 an input could not be read; 70
- * OpenSSL failed to hash an address; 71 out of memory; 73 the rejects file
- * cannot be opened; 74 writing the output failed; 78 the key file of
- * --ip-hash-key-file cannot be used.
+ * Exit statuses: cs-transform(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 

@@ -36,7 +36,14 @@
 #include "error.h"
 #include "summary.h"
 
-/* Exit statuses, the same for every program (sysexits where they fit). */
+/*
+ * Exit statuses, the same for every program (sysexits where they fit).
+ * This is their one list: the EXIT STATUS sections of the pages, the table
+ * of cs-tools(7), the programs' opening comments and cs-etl's statuses and
+ * words are held to it by tests/t5131-exit-statuses-doc.sh.  A program
+ * that a signal ends dies by it, so that the shell sees 128 + N (129
+ * SIGHUP, 130 SIGINT, 143 SIGTERM).
+ */
 #define CS_EXIT_OK		0
 #define CS_EXIT_INCOMPLETE	1	/* a check found data missing (as diff(1)) */
 #define CS_EXIT_USAGE		64	/* EX_USAGE: bad option or argument */
@@ -50,6 +57,7 @@
 #define CS_EXIT_TEMPFAIL	75	/* EX_TEMPFAIL: a service stayed unavailable; retry later */
 #define CS_EXIT_NOPERM		77	/* EX_NOPERM: access denied */
 #define CS_EXIT_CONFIG		78	/* EX_CONFIG: bad configuration */
+#define CS_EXIT_BUSY		79	/* cs-etl only: another run holds the lock */
 
 enum {
 	CS_OPT_REJECTS = 0x1000,

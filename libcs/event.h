@@ -1,6 +1,6 @@
 /*
  * event.h: the fast path from one line of JSON to the members of a
- * clickstream event (CONTRACT sections 1 and 4) that the tools use.
+ * clickstream event (cs-tools-formats(5)) that the tools use.
  *
  * cs_event_parse() runs yajl's callback parser over the line once and
  * records, for each member of the table below that occurs, its JSON type

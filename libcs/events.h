@@ -1,6 +1,6 @@
 /*
- * events.h: from a raw object's bytes to event records (CONTRACT sections
- * 2 to 4): what cs-fetch does with each object.
+ * events.h: from a raw object's bytes to event records
+ * (cs-tools-formats(5)): what cs-fetch does with each object.
  *
  *   1. cs_events_parse_ref() reads an input line: an object record
  *      ({"bucket":..,"key":..,...}) or a bare s3://bucket/key.

@@ -1,6 +1,6 @@
 /*
  * ingest.h: from a raw event line to the object cs-ingest stores
- * (CONTRACT sections 1 and 2): validation, the _ingest block, the object
+ * (cs-tools-formats(5)): validation, the _ingest block, the object
  * name, and the hour-partitioned batches of --batch.
  *
  * Events.  cs_ingest_line() takes one input line: a tracker payload (one

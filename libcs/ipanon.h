@@ -1,6 +1,6 @@
 /*
  * ipanon.h: the client address of an event, anonymised (cs-transform's
- * --anonymize-ip; CONTRACT section 5, the ingest column).
+ * --anonymize-ip; the ingest column of cs-tools-formats(5)).
  *
  * Modes:
  *

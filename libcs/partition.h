@@ -1,6 +1,6 @@
 /*
- * partition.h: time windows as the prefixes of the raw layout (CONTRACT
- * section 2), and the filters cs-s3ls applies to what it lists.
+ * partition.h: time windows as the prefixes of the raw layout
+ * (cs-tools-formats(5)), and the filters cs-s3ls applies to what it lists.
  *
  * A window [from, until) is taken to whole UTC hours: from is rounded down
  * and until up.  It becomes, for each hour h, the prefix

@@ -1,5 +1,5 @@
 /*
- * pgload.h: load row records (CONTRACT section 5) into PostgreSQL exactly
+ * pgload.h: load row records (cs-tools-formats(5)) into PostgreSQL exactly
  * once, at bulk-load speed.
  *
  * Rows are validated one by one (row.h); a row that fails becomes a

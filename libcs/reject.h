@@ -1,5 +1,5 @@
 /*
- * reject.h: reject records (CONTRACT section 6), one NDJSON line each:
+ * reject.h: reject records (cs-tools-formats(5)), one NDJSON line each:
  *
  *   {"tool":"cs-transform","reason":"eventName is not a string",
  *    "input":<the line>,"source":{...},"at":"2026-11-24T11:00:03.120Z"}

@@ -1,5 +1,5 @@
 /*
- * row.c: validate a row record (CONTRACT section 5) with yajl's callback
+ * row.c: validate a row record (cs-tools-formats(5)) with yajl's callback
  * parser and encode it as a tuple of binary COPY.  See row.h.
  *
  * The parse is one pass with no tree: each callback either fills the

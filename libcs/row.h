@@ -1,5 +1,5 @@
 /*
- * row.h: the row record of CONTRACT section 5 (what cs-transform writes
+ * row.h: the row record of cs-tools-formats(5) (what cs-transform writes
  * and cs-load reads): one flat JSON object whose keys are column names of
  * clickstream_events.  This module knows the columns, validates a row
  * against them, and encodes a valid row as one tuple of PostgreSQL's

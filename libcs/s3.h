@@ -227,7 +227,7 @@ struct cs_s3_stats {
 void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
 
 /*
- * Append o as an object record (CONTRACT section 3), no newline:
+ * Append o as an object record (cs-tools-formats(5)), no newline:
  * {"bucket":..,"key":..,"size":N,"etag":"\"..\"","last_modified":"...Z"}
  * (size and last_modified are null when unknown).  -1 when out of memory.
  */

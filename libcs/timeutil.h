@@ -47,7 +47,7 @@ size_t cs_time_format_ms(int64_t usec, char out[CS_TIME_BUFSIZE]);
 /* Milliseconds when the microseconds are 000, else six digits. */
 size_t cs_time_format(int64_t usec, char out[CS_TIME_BUFSIZE]);
 /*
- * "2026/11/24/10/" and "2026/11/24/" (the layout of CONTRACT section 2);
+ * "2026/11/24/10/" and "2026/11/24/" (the layout of cs-tools-formats(5));
  * 0 when out of range.
  */
 size_t cs_time_partition_hour(int64_t usec, char out[CS_TIME_BUFSIZE]);

@@ -1,6 +1,6 @@
 /*
  * transform.h: one parsed event (libcs/event.h) to one row record of
- * clickstream_events (CONTRACT section 5).
+ * clickstream_events (cs-tools-formats(5)).
  *
  * The row is a JSON object with every column in a fixed order, null for
  * what the event does not give, so that the same event always gives the

@@ -1,7 +1,7 @@
 /*
  * uuid.h: UUIDs (RFC 9562): parsing, formatting, random v4 from OpenSSL's
  * generator, and name-based v5 (SHA-1) for the deterministic event ids of
- * CONTRACT section 5.  No allocation.
+ * cs-tools-formats(5).  No allocation.
  */
 #ifndef CS_UUID_H
 #define CS_UUID_H

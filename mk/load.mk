@@ -13,9 +13,9 @@ cs_load_LDADD = $(CS_LIBS) -lpthread
 dist_man1_MANS += man/cs-load.1
 
 # A generator of row records for the tests and the benchmark.
-noinst_PROGRAMS += tests/helpers/gen-rows
-tests_helpers_gen_rows_SOURCES = tests/helpers/gen-rows.c
-tests_helpers_gen_rows_LDADD = $(CS_LIBS)
+noinst_PROGRAMS += tests/gen-rows
+tests_gen_rows_SOURCES = tests/gen-rows.c
+tests_gen_rows_LDADD = $(CS_LIBS)
 
 check_PROGRAMS += tests/unit/t-row
 tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h

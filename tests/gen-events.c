@@ -27,7 +27,7 @@
  *                 an array, ...), and events with no usable timestamp.
  * --bucket NAME   the bucket in fetch mode (default clickstream-s3-ingest).
  *
- * The good events cover every event name of CONTRACT section 1 and the
+ * The good events cover every event name of cs-tools-formats(5) and the
  * awkward cases a loader has to get right: legacy "<epoch-ms>-<8 hex>" and
  * upper-case ids, missing ids, snake_case events (event_name, user_id,
  * context_product with product_id ...), string prices ("129", "129.00"),

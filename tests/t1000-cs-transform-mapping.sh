@@ -1,5 +1,5 @@
 #!/bin/sh
-# The mapping of CONTRACT section 5, rule by rule, from the data files in
+# The mapping of cs-tools-formats(5), rule by rule, from the data files in
 # tests/data/transform/*.test (their format is in tests/data/transform/README).
 . "$top_srcdir/tests/lib.sh"
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every kind of line cs-transform cannot use becomes one reject record
-# (CONTRACT section 6) with the reason and where the line was; the good
+# (cs-tools-formats(5)) with the reason and where the line was; the good
 # lines around it are not affected.
 . "$top_srcdir/tests/lib.sh"
 

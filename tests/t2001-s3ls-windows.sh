@@ -41,7 +41,7 @@ test_expect_success 'whole prefix: every object, in key order' '
 	test_grep "14 in, 14 out" err
 '
 
-test_expect_success 'records have exactly the contract keys, in order' '
+test_expect_success 'records have exactly the object record keys, in order' '
 	"$JQ" -c "keys_unsorted" out | sort -u >got &&
 	echo "[\"bucket\",\"key\",\"size\",\"etag\",\"last_modified\"]" >want &&
 	test_cmp want got

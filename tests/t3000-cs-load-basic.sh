@@ -3,7 +3,7 @@
 # summary and exit statuses.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 sq="'"
 
 test_expect_success 'usage: --help and --version go to stdout and exit 0' '

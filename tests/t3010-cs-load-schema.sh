@@ -4,7 +4,7 @@
 # tables that cannot take rows are refused.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 SQL=$top_srcdir/scripts/sql
 OLD=$top_srcdir/tests/data/load/old-etl-table.sql
 sq="'"

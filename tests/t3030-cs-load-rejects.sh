@@ -3,7 +3,7 @@
 # loads, whether cs-load or the server finds them bad.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 ROWS=$top_srcdir/tests/data/load/rows.txt
 sq="'"
 

@@ -10,7 +10,7 @@
 # more than a socket holds) is then still being sent for seconds.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 sq="'"
 
 start_postgres

@@ -3,7 +3,7 @@
 # summary line; source objects are counted.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 sq="'"
 
 start_postgres

@@ -3,7 +3,7 @@
 # usage, its EXIT STATUS has the statuses of cli.h, and its EXAMPLES run.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 page=$top_srcdir/man/cs-load.1
 sq="'"
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# cs-load takes what cs-transform writes (CONTRACT section 5), every
+# cs-load takes what cs-transform writes (cs-tools-formats(5)), every
 # column, and the table then holds what the rows said.
 . "$top_srcdir/tests/lib.sh"
 

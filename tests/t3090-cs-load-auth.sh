@@ -13,7 +13,7 @@
 # a loader retrying would say so.
 . "$top_srcdir/tests/lib.sh"
 
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 sq="'"
 
 start_postgres

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 start_postgres
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 "$GEN" 10 >rows
 
 # fails_at_once ERRFILE: 78 was said with "not retried", and no retry.

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 start_postgres
-GEN=$top_builddir/tests/helpers/gen-rows
+GEN=$top_builddir/tests/gen-rows
 sql=$top_srcdir/scripts/sql
 sq="'"
 

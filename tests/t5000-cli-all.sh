@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every command of cs-tools answers --help and --version alike, and turns
-# down an unknown option with a usage message and status 64 (CONTRACT §7).
+# down an unknown option with a usage message and status 64 (cs-tools(7)).
 # The list is explicit: a program that is missing fails here.
 . "$top_srcdir/tests/lib.sh"
 

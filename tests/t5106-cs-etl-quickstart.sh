@@ -43,7 +43,7 @@ test_expect_success 'the events per hour add up to the events' '
 	test_cmp expect sum
 '
 
-test_expect_success 'the raw store has the layout of CONTRACT section 2' '
+test_expect_success 'the raw store has the layout of cs-tools-formats(5)' '
 	find "$qs/raw/clickstream-s3-ingest" -type f >objects &&
 	test_line_count = 300 objects &&
 	! grep -Ev "/clickstream-s3-ingest/events/2026/11/24/1[0-2]/[a-z]+-[0-9a-f-]{36}\.[a-z.]+$" objects

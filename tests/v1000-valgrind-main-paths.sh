@@ -11,7 +11,7 @@
 
 require_program valgrind
 GEN=$top_builddir/tests/gen-events
-ROWS=$top_builddir/tests/helpers/gen-rows
+ROWS=$top_builddir/tests/gen-rows
 
 # vg STATUS COMMAND...: COMMAND under memcheck exits STATUS, and memcheck
 # found nothing (its findings go to vg.T.N.log, shown when there are any).

@@ -1,5 +1,5 @@
 -- The clickstream_events table as the old ETL created it: exactly the 16
--- columns of CONTRACT section 5, and rows as it inserted them (200-row
+-- columns of cs-tools-formats(5), and rows as it inserted them (200-row
 -- INSERT ... ON CONFLICT (event_id) DO NOTHING batches).  The upgrade
 -- tests start from it.
 CREATE TABLE clickstream_events (

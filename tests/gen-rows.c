@@ -1,5 +1,5 @@
 /*
- * gen-rows: write N row records (CONTRACT section 5) like those
+ * gen-rows: write N row records (cs-tools-formats(5)) like those
  * cs-transform makes, for the cs-load tests and benchmark.  The same
  * arguments give the same rows, so a second run is a rerun.
  *
