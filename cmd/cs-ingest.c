@@ -99,9 +99,35 @@ static const char usage_text[] =
 "                 [--max-line-bytes size] [--progress | --no-progress]\n"
 "                 s3://bucket[/prefix] [file ...]\n";
 
+static const struct cs_cli_opt options[] = {
+	{ 'j', "jobs", "N", 'j', "uploads in flight (default 64)", 0 },
+	{ 0, "apigw", NULL, OPT_APIGW,
+	    "input lines are API Gateway HTTP API\n"
+	    "payload 2.0 events: POST /clickstream only", 0 },
+	{ 0, "batch", "N", OPT_BATCH,
+	    "write batch-UUID.ndjson objects of up to N\n"
+	    "events per hour instead", 0 },
+	{ 0, "batch-bytes", "SIZE", OPT_BATCH_BYTES,
+	    "and of up to SIZE bytes (default 8M)", 0 },
+	{ 0, "batch-age", "SECONDS", OPT_BATCH_AGE,
+	    "upload a batch at most SECONDS after its\n"
+	    "first event (default: when full or at end)", 0 },
+	{ 0, "gzip", NULL, OPT_GZIP, "compress batches (.ndjson.gz)", 0 },
+	{ 0, "ingest-field", "NAME=VALUE", OPT_INGEST_FIELD,
+	    "the value of _ingest.NAME when the input\n"
+	    "has none (sourceIp, userAgent, method,\n"
+	    "path, apiId, stage)", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt *const tables[] = { options, cs_s3_options,
+    cs_cli_common_options, NULL };
+
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-ingest"));
 }
 
@@ -113,44 +139,10 @@ help(void)
 	    "Store raw clickstream events (one JSON object a line, from the files\n"
 	    "or standard input) as objects PREFIX/YYYY/MM/DD/HH/event-UUID.json,\n"
 	    "with an _ingest block, and write one object record a line.\n"
-	    "\n"
-	    "  -j, --jobs N             uploads in flight (default 64)\n"
-	    "      --apigw              input lines are API Gateway HTTP API\n"
-	    "                           payload 2.0 events: POST /clickstream only\n"
-	    "      --batch N            write batch-UUID.ndjson objects of up to N\n"
-	    "                           events per hour instead\n"
-	    "      --batch-bytes SIZE   and of up to SIZE bytes (default 8M)\n"
-	    "      --batch-age SECONDS  upload a batch at most SECONDS after its\n"
-	    "                           first event (default: when full or at end)\n"
-	    "      --gzip               compress batches (.ndjson.gz)\n"
-	    "      --ingest-field NAME=VALUE\n"
-	    "                           the value of _ingest.NAME when the input\n"
-	    "                           has none (sourceIp, userAgent, method,\n"
-	    "                           path, apiId, stage)\n"
-	    "      --endpoint URL       the S3 endpoint, or file:///dir\n"
-	    "      --path-style         address buckets in the path\n"
-	    "      --ca-bundle FILE     trust the CA certificates in FILE\n"
-	    "      --max-tries N        tries per upload (default 8)\n"
-	    "      --retry-delay MS     first retry's longest wait (default 100)\n"
-	    "      --timeout S          retry an upload silent for S seconds\n"
-	    "                           (default 30)\n"
-	    "%s"
-	    "\n"
-	    "See cs-ingest(1) for object names, batches and exit statuses.\n",
-	    usage_text, cs_cli_common_usage());
-}
-
-static long long
-parse_num(const char *opt, const char *arg, long long lo, long long hi)
-{
-	struct cs_error e;
-	long long v;
-
-	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return v;
+	    "\n", usage_text);
+	cs_cli_help_options(stdout, tables, 0);
+	printf("\n"
+	    "See cs-ingest(1) for object names, batches and exit statuses.\n");
 }
 
 static int64_t
@@ -667,18 +659,8 @@ failure_status(enum cs_err code)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "apigw", no_argument, NULL, OPT_APIGW },
-		{ "batch", required_argument, NULL, OPT_BATCH },
-		{ "batch-age", required_argument, NULL, OPT_BATCH_AGE },
-		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-		{ "gzip", no_argument, NULL, OPT_GZIP },
-		{ "ingest-field", required_argument, NULL, OPT_INGEST_FIELD },
-		CS_S3_LONGOPTS,
-		CS_CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct run r;
+	static struct cs_cli_getopt go;
 	struct cs_ingest_config icfg;
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
@@ -688,7 +670,6 @@ main(int argc, char **argv)
 	enum cs_err code;
 	char **fields = NULL;
 	size_t nfields = 0;
-	uint64_t v;
 	int ch, i, status, batch = 0;
 	char *eq;
 
@@ -698,28 +679,26 @@ main(int argc, char **argv)
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.jobs = 64;
 	r.fd = -1;
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
-	    longopts, NULL)) != -1) {
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_APIGW:
 			icfg.apigw = 1;
 			break;
 		case OPT_BATCH:
-			bcfg.max_events = (size_t)parse_num("--batch", optarg,
-			    1, 10000000);
+			bcfg.max_events = (size_t)cs_cli_number("--batch",
+			    optarg, 1, 10000000, usage);
 			batch = 1;
 			break;
 		case OPT_BATCH_AGE:
-			r.batch_age = parse_num("--batch-age", optarg, 1,
-			    86400) * CS_USEC_PER_SEC;
+			r.batch_age = cs_cli_number("--batch-age", optarg, 1,
+			    86400, usage) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
-			if (cs_cli_parse_bytes("--batch-bytes", optarg, 1024,
-			    (uint64_t)1 << 30, &v, &e) == -1) {
-				warnx("%s", e.msg);
-				usage();
-			}
-			bcfg.max_bytes = (size_t)v;
+			bcfg.max_bytes = (size_t)cs_cli_bytes("--batch-bytes",
+			    optarg, 1024, (uint64_t)1 << 30, usage);
 			batch = 1;
 			break;
 		case OPT_GZIP:
@@ -729,7 +708,7 @@ main(int argc, char **argv)
 			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg) {
 				warnx("invalid --ingest-field '%s': want "
 				    "NAME=VALUE", optarg);
-				usage();
+				usage(NULL);
 			}
 			if ((fields = reallocarray(fields, nfields + 1,
 			    sizeof(*fields))) == NULL)
@@ -737,17 +716,7 @@ main(int argc, char **argv)
 			fields[nfields++] = optarg;
 			break;
 		default:
-			if ((status = cs_s3_option(&scfg, ch, optarg, &e)) == 0)
-				status = cs_cli_option(&r.cli, ch, optarg, &e);
-			switch (status) {
-			case 1:
-				break;
-			case -1:
-				warnx("%s", e.msg);
-				/* FALLTHROUGH */
-			default:
-				usage();
-			}
+			cs_s3_default_option(&scfg, &r.cli, ch, optarg, usage);
 		}
 	}
 	argc -= optind;
@@ -759,29 +728,29 @@ main(int argc, char **argv)
 	}
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");
-		usage();
+		usage(NULL);
 	}
 	if (bcfg.gzip && !batch) {
 		warnx("--gzip is for batches: add --batch or --batch-bytes");
-		usage();
+		usage(NULL);
 	}
 	if (r.batch_age != 0 && !batch) {
 		warnx("--batch-age is for batches: add --batch or --batch-bytes");
-		usage();
+		usage(NULL);
 	}
 	if (strncmp(argv[0], "s3://", 5) != 0) {
 		warnx("invalid destination '%s': want s3://bucket/prefix",
 		    argv[0]);
-		usage();
+		usage(NULL);
 	}
 	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
 		warnx("invalid destination: %s", e.msg);
-		usage();
+		usage(NULL);
 	}
 	if (!cs_utf8_valid(r.dest.key, strlen(r.dest.key)) ||
 	    cs_ingest_prefix(r.dest.key, &r.prefix) == -1) {
 		warnx("invalid prefix '%s': not UTF-8", r.dest.key);
-		usage();
+		usage(NULL);
 	}
 
 	if (cs_sig_init(&e) != CS_OK)
@@ -796,7 +765,7 @@ main(int argc, char **argv)
 			if (e.code == CS_ENOMEM)
 				oom();
 			warnx("invalid --ingest-field: %s", e.msg);
-			usage();
+			usage(NULL);
 		}
 	}
 	free(fields);

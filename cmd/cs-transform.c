@@ -67,9 +67,31 @@ struct run {
 	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
 	"                    [--ip-hash-key-file file] [file ...]\n"
 
+static const struct cs_cli_opt options[] = {
+	{ 0, "time-from", "SOURCE", OPT_TIME_FROM,
+	    "take event_timestamp from SOURCE first:\n"
+	    "ingest (_ingest.receivedAt, the default),\n"
+	    "event (eventTimestamp) or object\n"
+	    "(_source.last_modified); the others follow", 0 },
+	{ 0, "anonymize-ip", "MODE", OPT_ANONYMIZE_IP,
+	    "the client address in the ingest column\n"
+	    "(_ingest.sourceIp): none (as sent, the\n"
+	    "default), truncate (IPv4 /24, IPv6 /48),\n"
+	    "hash (HMAC-SHA256 under a secret key) or\n"
+	    "drop (null)", 0 },
+	{ 0, "ip-hash-key-file", "FILE", OPT_IP_HASH_KEY_FILE,
+	    "the secret key of --anonymize-ip hash", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt *const tables[] = { options,
+    cs_cli_common_options, NULL };
+
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-transform"));
 }
 
@@ -80,22 +102,10 @@ help(void)
 	    "\n"
 	    "Map clickstream events (one JSON object a line, from the files or\n"
 	    "standard input) to rows of clickstream_events on standard output.\n"
-	    "\n"
-	    "      --time-from SOURCE   take event_timestamp from SOURCE first:\n"
-	    "                           ingest (_ingest.receivedAt, the default),\n"
-	    "                           event (eventTimestamp) or object\n"
-	    "                           (_source.last_modified); the others follow\n"
-	    "      --anonymize-ip MODE  the client address in the ingest column\n"
-	    "                           (_ingest.sourceIp): none (as sent, the\n"
-	    "                           default), truncate (IPv4 /24, IPv6 /48),\n"
-	    "                           hash (HMAC-SHA256 under a secret key) or\n"
-	    "                           drop (null)\n"
-	    "      --ip-hash-key-file FILE\n"
-	    "                           the secret key of --anonymize-ip hash\n"
-	    "%s"
-	    "\n"
-	    "See cs-transform(1) for the mapping and the exit statuses.\n",
-	    cs_cli_common_usage());
+	    "\n");
+	cs_cli_help_options(stdout, tables, 0);
+	printf("\n"
+	    "See cs-transform(1) for the mapping and the exit statuses.\n");
 }
 
 /* The key of --anonymize-ip hash, read and handed to r->anon. */
@@ -327,14 +337,8 @@ file_in(struct run *r, const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "anonymize-ip", required_argument, NULL, OPT_ANONYMIZE_IP },
-		{ "ip-hash-key-file", required_argument, NULL, OPT_IP_HASH_KEY_FILE },
-		{ "time-from", required_argument, NULL, OPT_TIME_FROM },
-		CS_CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct run r;
+	static struct cs_cli_getopt go;
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
@@ -344,14 +348,16 @@ main(int argc, char **argv)
 	int ch, i, status;
 
 	cs_cli_init(&r.cli, "cs-transform");
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS, longopts,
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_ANONYMIZE_IP:
 			if (cs_ipanon_mode_parse(optarg, &anon) == -1) {
 				warnx("invalid --anonymize-ip '%s': want none, "
 				    "truncate, hash or drop", optarg);
-				usage();
+				usage(NULL);
 			}
 			break;
 		case OPT_IP_HASH_KEY_FILE:
@@ -361,19 +367,11 @@ main(int argc, char **argv)
 			if (cs_transform_time_from(optarg, &from) == -1) {
 				warnx("invalid --time-from '%s': want ingest, "
 				    "event or object", optarg);
-				usage();
+				usage(NULL);
 			}
 			break;
 		default:
-			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
-			case 1:
-				break;
-			case -1:
-				warnx("%s", e.msg);
-				/* FALLTHROUGH */
-			default:
-				usage();
-			}
+			cs_cli_default_option(&r.cli, ch, optarg, usage);
 		}
 	}
 	argc -= optind;
@@ -385,11 +383,11 @@ main(int argc, char **argv)
 	}
 	if (anon == CS_IPANON_HASH && key_file == NULL) {
 		warnx("--anonymize-ip hash needs --ip-hash-key-file");
-		usage();
+		usage(NULL);
 	}
 	if (anon != CS_IPANON_HASH && key_file != NULL) {
 		warnx("--ip-hash-key-file is for --anonymize-ip hash only");
-		usage();
+		usage(NULL);
 	}
 	/* Before any input is read: no row leaves without its mode. */
 	anon_init(&r, anon, key_file);
