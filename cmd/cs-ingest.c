@@ -2,8 +2,9 @@
  * cs-ingest: raw clickstream events in, objects in the bucket's hour
  * partitions out (CONTRACT sections 1 to 3), and one object record a line
  * on standard output for cs-fetch.  What an event becomes is
- * libcs/ingest.c's; this file reads the inputs, keeps up to -j uploads in
- * flight on libcs/s3.h, writes the records and the rejects, and reports.
+ * libcs/ingest.c's, and its upload libcs/uploader.c's (up to -j in
+ * flight); this file reads the inputs, writes the records and the
+ * rejects, and reports.
  *
  * Exit status (cs-ingest(1)): 0; 65 rejects above --max-reject-rate; 64
  * usage; 66 an input could not be read; 73 the rejects file cannot be
@@ -18,13 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -36,6 +34,7 @@
 #include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
+#include "uploader.h"
 #include "banned.h"
 
 enum {
@@ -47,44 +46,23 @@ enum {
 	OPT_INGEST_FIELD
 };
 
-/* Bodies of uploads in flight, at most (or one body, when larger). */
-#define MAX_INFLIGHT_BYTES	((size_t)128 * 1024 * 1024)
-
-/* One PUT: a single event, or a batch. */
-struct upload {
-	struct run *r;
-	struct cs_buf key;
-	struct cs_buf body;		/* a single event */
-	struct cs_ingest_batch *batch;	/* or a batch */
-	struct cs_ingest_origin origin;	/* a single event's */
-	struct upload *next;		/* the free list */
-};
-
 struct run {
 	struct cs_cli cli;
 	struct cs_summary sum;
 	struct cs_ingest *ig;
-	struct cs_ingest_batcher *batcher;	/* NULL: an object per event */
+	struct cs_uploader *up;
 	struct cs_ingest_event ev;
 	struct cs_s3 *s3;
 	struct cs_s3_url dest;
 	struct cs_buf prefix;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
-	unsigned jobs;
-	int64_t batch_age;		/* microseconds; 0: none */
-	size_t inflight_bytes;
-	struct upload *free_uploads;
 	char **files;			/* input names, by origin.file */
 	uint32_t nfiles;
 	int fd;				/* the input being read */
 	struct cs_buf source;		/* a reject's "source" */
 	struct cs_buf reason;
-	struct cs_buf lines;		/* a failed batch's lines */
-	enum cs_err failed;		/* the first upload that failed */
-	char failmsg[sizeof(((struct cs_error *)0)->msg)];
 	int stop;			/* stop reading: output closed, or a fatal error */
-	int cancelled;			/* a second signal: uploads abandoned */
 	int quiet_stop;			/* the reader of our output went away */
 	int status;
 	uint64_t events_stored;
@@ -145,15 +123,6 @@ help(void)
 	    "See cs-ingest(1) for object names, batches and exit statuses.\n");
 }
 
-static int64_t
-mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * CS_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
 static void
 oom(void)
 {
@@ -210,9 +179,11 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 
 /* An event that was not stored because an upload failed. */
 static void
-reject_unstored(struct run *r, const struct cs_ingest_origin *o,
+reject_unstored(void *arg, const struct cs_ingest_origin *o,
     const char *key, const char *body, size_t len, const char *why)
 {
+	struct run *r = arg;
+
 	cs_buf_reset(&r->reason);
 	if (cs_buf_printf(&r->reason, "not stored: %s", why) == -1)
 		oom();
@@ -223,8 +194,9 @@ reject_unstored(struct run *r, const struct cs_ingest_origin *o,
 /* Uploads. */
 
 static void
-flush_output(struct run *r)
+flush_output(void *arg)
 {
+	struct run *r = arg;
 	struct cs_error e;
 	enum cs_err code;
 
@@ -243,17 +215,17 @@ flush_output(struct run *r)
 
 /* The object record of CONTRACT section 3. */
 static void
-write_record(struct run *r, const struct upload *u,
-    const struct cs_s3_result *res)
+write_record(void *arg, const struct cs_uploader_object *o)
 {
+	struct run *r = arg;
 	struct cs_buf *b;
 	struct cs_error e;
 	enum cs_err code;
 	char ts[CS_TIME_BUFSIZE], md5[33];
-	const void *body = u->batch ? u->batch->body.data : u->body.data;
-	size_t len = u->batch ? u->batch->body.len : u->body.len;
-	int64_t lm = res->object.last_modified;
+	int64_t lm = o->res->object.last_modified;
 
+	r->events_stored += o->events;
+	r->sum.bytes_out += o->len;
 	if (r->quiet_stop)
 		return;
 	if (lm == INT64_MIN)
@@ -264,17 +236,17 @@ write_record(struct run *r, const struct upload *u,
 	    cs_buf_append_json_string_lossy(b, r->dest.bucket,
 	    strlen(r->dest.bucket), NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, u->key.data, u->key.len,
+	    cs_buf_append_json_string_lossy(b, o->key, o->key_len,
 	    NULL) == -1 ||
-	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", len) == -1)
+	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", o->len) == -1)
 		oom();
-	if (res->object.etag != NULL && res->object.etag[0] != '\0') {
-		if (cs_buf_append_json_string_lossy(b, res->object.etag,
-		    strlen(res->object.etag), NULL) == -1)
+	if (o->res->object.etag != NULL && o->res->object.etag[0] != '\0') {
+		if (cs_buf_append_json_string_lossy(b, o->res->object.etag,
+		    strlen(o->res->object.etag), NULL) == -1)
 			oom();
 	} else {
 		/* A service that sent no ETag: a single PUT's is the MD5. */
-		cs_md5_hex(body, len, md5);
+		cs_md5_hex(o->body, o->len, md5);
 		if (cs_buf_printf(b, "\"\\\"%s\\\"\"", md5) == -1)
 			oom();
 	}
@@ -293,189 +265,28 @@ write_record(struct run *r, const struct upload *u,
 	r->sum.out++;
 }
 
+/* The first upload that failed for good: told once. */
 static void
-upload_free(struct run *r, struct upload *u)
+upload_failed(void *arg, enum cs_err code, const char *msg)
 {
-	r->inflight_bytes -= u->batch ? u->batch->body.len : u->body.len;
-	cs_ingest_batch_free(u->batch);
-	u->batch = NULL;
-	cs_buf_reset(&u->body);
-	u->next = r->free_uploads;
-	r->free_uploads = u;
+	(void)arg;
+	(void)code;
+	warnx("%s", msg);
 }
 
-/* The events of a failed upload become rejects. */
-static void
-upload_rejects(struct run *r, struct upload *u, const char *why)
-{
-	struct cs_error e;
-	const char *p, *nl;
-	size_t i;
-
-	if (u->batch == NULL) {
-		reject_unstored(r, &u->origin, u->key.data, u->body.data,
-		    u->body.len, why);
-		return;
-	}
-	if (cs_ingest_batch_lines(u->batch, &r->lines, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	p = r->lines.data;
-	for (i = 0; i < u->batch->events; i++) {
-		nl = memchr(p, '\n', r->lines.len - (size_t)(p - r->lines.data));
-		if (nl == NULL)
-			errx(CS_EXIT_SOFTWARE, "a batch lost its lines");
-		reject_unstored(r, &u->batch->origins[i], u->key.data, p,
-		    (size_t)(nl - p), why);
-		p = nl + 1;
-	}
-}
-
-static void
-upload_done(void *arg, const struct cs_s3_result *res)
-{
-	struct upload *u = arg;
-	struct run *r = u->r;
-
-	if (res->err == CS_OK) {
-		write_record(r, u, res);
-		r->events_stored += u->batch ? u->batch->events : 1;
-		r->sum.bytes_out += u->batch ? u->batch->body.len : u->body.len;
-	} else {
-		if (r->failed == CS_OK) {
-			r->failed = res->err;
-			strlcpy(r->failmsg, res->error != NULL ?
-			    res->error->msg : cs_strerror(res->err),
-			    sizeof(r->failmsg));
-			warnx("%s", r->failmsg);
-		}
-		upload_rejects(r, u, res->error != NULL ? res->error->msg :
-		    cs_strerror(res->err));
-	}
-	upload_free(r, u);
-}
-
-/*
- * A second signal: abandon the uploads in flight (their events become
- * rejects, "not stored: ... interrupted") and store nothing more.  After
- * the first, the uploads already started or gathered in batches go on.
- */
-static void
-hurry(struct run *r)
-{
-	if (r->cancelled || cs_sig_count() < 2)
-		return;
-	r->cancelled = 1;
-	cs_s3_cancel(r->s3);
-	if (r->failed == CS_OK) {
-		r->failed = CS_EINTR;
-		strlcpy(r->failmsg, "interrupted", sizeof(r->failmsg));
-	}
-}
-
-/* Make progress on the uploads; see input_read() for fd. */
-static void
-pump(struct run *r, int fd, int timeout_ms, int *fd_ready)
-{
-	struct cs_error e;
-
-	hurry(r);
-	if (cs_s3_run(r->s3, fd, timeout_ms, fd_ready, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	flush_output(r);
-}
-
-static struct upload *
-upload_new(struct run *r)
-{
-	struct upload *u = r->free_uploads;
-
-	if (u != NULL) {
-		r->free_uploads = u->next;
-		return u;
-	}
-	if ((u = calloc(1, sizeof(*u))) == NULL)
-		oom();
-	u->r = r;
-	return u;
-}
-
-/* Start u's PUT once there is room for it. */
-static void
-upload_start(struct run *r, struct upload *u, const char *content_type,
-    const char *content_encoding)
-{
-	struct cs_s3_put p;
-	struct cs_error e;
-	size_t len = u->batch ? u->batch->body.len : u->body.len;
-
-	while (cs_s3_pending(r->s3) >= r->jobs ||
-	    (cs_s3_pending(r->s3) > 0 &&
-	    r->inflight_bytes + len > MAX_INFLIGHT_BYTES))
-		pump(r, -1, -1, NULL);
-	hurry(r);
-	if (r->failed != CS_OK) {
-		/* An upload failed for good meanwhile: store nothing more. */
-		r->inflight_bytes += len;
-		upload_rejects(r, u, r->failmsg);
-		upload_free(r, u);
-		return;
-	}
-	memset(&p, 0, sizeof(p));
-	p.bucket = r->dest.bucket;
-	p.key = u->key.data;
-	p.body = u->batch ? u->batch->body.data : u->body.data;
-	p.len = len;
-	p.content_type = content_type;
-	p.content_encoding = content_encoding;
-	r->inflight_bytes += len;
-	if (cs_s3_put(r->s3, &p, upload_done, u, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-}
-
-/* Upload the batches the batcher has closed. */
-static void
-start_batches(struct run *r)
-{
-	struct cs_ingest_batch *bt;
-	struct upload *u;
-
-	while ((bt = cs_ingest_batcher_take(r->batcher)) != NULL) {
-		u = upload_new(r);
-		u->batch = bt;
-		cs_buf_reset(&u->key);
-		if (cs_buf_append(&u->key, bt->key.data, bt->key.len) == -1)
-			oom();
-		upload_start(r, u, bt->content_type, bt->content_encoding);
-	}
-}
-
-/* Close the batches older than --batch-age. */
-static void
-close_aged(struct run *r)
-{
-	struct cs_error e;
-
-	if (r->batcher == NULL || r->batch_age == 0)
-		return;
-	if (cs_ingest_batcher_close_older(r->batcher, mono_usec() -
-	    r->batch_age + 1, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	start_batches(r);
-}
-
-/* Milliseconds until the oldest open batch is due; -1: none. */
+/* The first signal ends the input; a second abandons the uploads. */
 static int
-age_timeout(struct run *r)
+input_ended(void *arg)
 {
-	int64_t oldest, left;
+	(void)arg;
+	return cs_sig_caught() != 0;
+}
 
-	if (r->batcher == NULL || r->batch_age == 0 ||
-	    (oldest = cs_ingest_batcher_oldest(r->batcher)) == INT64_MAX)
-		return -1;
-	left = oldest + r->batch_age - mono_usec();
-	if (left <= 0)
-		return 0;
-	return left / 1000 > INT_MAX ? INT_MAX : (int)(left / 1000) + 1;
+static int
+abandon(void *arg)
+{
+	(void)arg;
+	return cs_sig_count() >= 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -491,33 +302,10 @@ static ssize_t
 input_read(void *ctx, void *buf, size_t len)
 {
 	struct run *r = ctx;
-	struct pollfd pfd[2];
-	int timeout, ready;
+	struct cs_error e;
 
-	for (;;) {
-		if (cs_sig_caught())
-			break;		/* cs_sig_read() ends the line, and the input */
-		timeout = age_timeout(r);
-		if (cs_s3_pending(r->s3) == 0 && timeout < 0)
-			break;
-		pfd[0].fd = r->fd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = cs_sig_fd();
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (poll(pfd, 1, 0) > 0)
-			break;
-		ready = 0;
-		if (cs_s3_pending(r->s3) > 0)
-			pump(r, r->fd, timeout, &ready);
-		else if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) > 0 &&
-		    pfd[0].revents != 0)
-			ready = 1;
-		close_aged(r);
-		if (ready)
-			break;
-	}
+	if (cs_uploader_wait(r->up, r->fd, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 	return cs_sig_read(&r->fd, buf, len);
 }
 
@@ -526,7 +314,6 @@ line_in(struct run *r, const struct cs_line *line, uint32_t file)
 {
 	struct cs_ingest_origin o = { file, line->lineno };
 	struct cs_error e;
-	struct upload *u;
 	enum cs_err code;
 
 	r->sum.in++;
@@ -549,24 +336,8 @@ line_in(struct run *r, const struct cs_line *line, uint32_t file)
 		    r->ev.line_is_json, e.msg);
 		return;
 	}
-	if (r->failed != CS_OK) {
-		reject_unstored(r, &o, NULL, r->ev.body.data, r->ev.body.len,
-		    r->failmsg);
-		return;
-	}
-	if (r->batcher != NULL) {
-		if (cs_ingest_batcher_add(r->batcher, &r->ev, &o, mono_usec(),
-		    &e) != CS_OK)
-			errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-		start_batches(r);
-		return;
-	}
-	u = upload_new(r);
-	u->origin = o;
-	if (cs_ingest_event_key(r->prefix.data, &r->ev, &u->key) == -1 ||
-	    cs_buf_append(&u->body, r->ev.body.data, r->ev.body.len) == -1)
-		oom();
-	upload_start(r, u, "application/json", NULL);
+	if (cs_uploader_add(r->up, &r->ev, &o, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
 /* The last line, cut short when a signal ended the input: a reject. */
@@ -634,21 +405,6 @@ file_in(struct run *r, const char *path)
 
 /* ------------------------------------------------------------------ */
 
-static void
-finish(struct run *r)
-{
-	struct cs_error e;
-
-	if (r->batcher != NULL) {
-		if (cs_ingest_batcher_close_all(r->batcher, &e) != CS_OK)
-			errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-		start_batches(r);
-	}
-	while (cs_s3_pending(r->s3) > 0)
-		pump(r, -1, -1, NULL);
-	hurry(r);
-}
-
 /* The exit status of an upload failure (no such bucket: 66, as everywhere). */
 static int
 failure_status(enum cs_err code)
@@ -664,12 +420,14 @@ main(int argc, char **argv)
 	struct cs_ingest_config icfg;
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
+	struct cs_uploader_config ucfg;
 	struct cs_s3_stats st;
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	char **fields = NULL;
 	size_t nfields = 0;
+	int64_t batch_age = 0;		/* microseconds; 0: none */
 	int ch, i, status, batch = 0;
 	char *eq;
 
@@ -693,7 +451,7 @@ main(int argc, char **argv)
 			batch = 1;
 			break;
 		case OPT_BATCH_AGE:
-			r.batch_age = cs_cli_number("--batch-age", optarg, 1,
+			batch_age = cs_cli_number("--batch-age", optarg, 1,
 			    86400, usage) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
@@ -734,7 +492,7 @@ main(int argc, char **argv)
 		warnx("--gzip is for batches: add --batch or --batch-bytes");
 		usage(NULL);
 	}
-	if (r.batch_age != 0 && !batch) {
+	if (batch_age != 0 && !batch) {
 		warnx("--batch-age is for batches: add --batch or --batch-bytes");
 		usage(NULL);
 	}
@@ -769,17 +527,29 @@ main(int argc, char **argv)
 		}
 	}
 	free(fields);
-	if (batch) {
-		bcfg.prefix = r.prefix.data;
-		if ((r.batcher = cs_ingest_batcher_new(&bcfg, &e)) == NULL)
-			oom();
-	}
 	cs_ingest_event_init(&r.ev);
 
-	r.jobs = scfg.jobs;
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
+	memset(&ucfg, 0, sizeof(ucfg));
+	ucfg.s3 = r.s3;
+	ucfg.bucket = r.dest.bucket;
+	ucfg.prefix = r.prefix.data;
+	ucfg.jobs = scfg.jobs;
+	bcfg.prefix = r.prefix.data;
+	ucfg.batch = batch ? &bcfg : NULL;
+	ucfg.batch_age = batch_age;
+	ucfg.stored = write_record;
+	ucfg.unstored = reject_unstored;
+	ucfg.failed = upload_failed;
+	ucfg.flush = flush_output;
+	ucfg.input_ended = input_ended;
+	ucfg.abandon = abandon;
+	ucfg.arg = &r;
+	ucfg.wake_fd = cs_sig_fd();
+	if ((r.up = cs_uploader_new(&ucfg, &e)) == NULL)
+		oom();
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
@@ -794,7 +564,8 @@ main(int argc, char **argv)
 		file_in(&r, "-");
 	for (i = 1; i < argc && !r.stop && !cs_sig_caught(); i++)
 		file_in(&r, argv[i]);
-	finish(&r);
+	if (cs_uploader_drain(r.up, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 
 	if ((code = cs_ndjson_writer_free(r.out, &e)) != CS_OK &&
 	    !r.quiet_stop && code != CS_EPIPE) {
@@ -813,33 +584,25 @@ main(int argc, char **argv)
 	cs_s3_get_stats(r.s3, &st);
 	cs_summary_add(&r.sum, "events stored", r.events_stored);
 	cs_summary_add(&r.sum, "retries", st.retries);
-	status = cs_cli_finish(&r.cli, &r.sum, r.failed != CS_OK ?
-	    failure_status(r.failed) : r.status, r.quiet_stop, stderr, &e);
+	code = cs_uploader_failure(r.up, NULL);
+	status = cs_cli_finish(&r.cli, &r.sum, code != CS_OK ?
+	    failure_status(code) : r.status, r.quiet_stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
 	if (digest.len > 0)
 		fputs(digest.data, stderr);
 	cs_buf_release(&digest);
 
-	while (r.free_uploads != NULL) {
-		struct upload *u = r.free_uploads;
-
-		r.free_uploads = u->next;
-		cs_buf_release(&u->key);
-		cs_buf_release(&u->body);
-		free(u);
-	}
+	cs_uploader_free(r.up);
 	for (i = 0; i < (int)r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);
 	cs_s3_free(r.s3);
-	cs_ingest_batcher_free(r.batcher);
 	cs_ingest_event_release(&r.ev);
 	cs_ingest_free(r.ig);
 	cs_s3_url_release(&r.dest);
 	cs_buf_release(&r.prefix);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
-	cs_buf_release(&r.lines);
 	return cs_sig_end(status);
 }
