@@ -122,11 +122,23 @@ set_fatal(struct fetch *f, int status)
 }
 
 static void
+record_reject(struct fetch *f, const struct cs_reject *rj)
+{
+	struct cs_error e;
+
+	f->sum.rejected++;
+	if (cs_rejects_add(f->rj, rj, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		set_fatal(f, e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+		    CS_EXIT_IOERR);
+	}
+}
+
+static void
 add_reject(struct fetch *f, const char *reason, const char *input, size_t len,
     uint64_t full_len, int is_json, const char *source, size_t source_len)
 {
 	struct cs_reject rj;
-	struct cs_error e;
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
@@ -136,31 +148,24 @@ add_reject(struct fetch *f, const char *reason, const char *input, size_t len,
 	rj.input_full_len = full_len;
 	rj.source_json = source;
 	rj.source_len = source_len;
-	f->sum.rejected++;
-	if (cs_rejects_add(f->rj, &rj, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		set_fatal(f, CS_EXIT_IOERR);
-	}
+	record_reject(f, &rj);
 }
 
 /* A whole object rejected: the input line, with the object as source. */
 static void
 reject_object(struct fetch *f, struct job *j, const char *reason)
 {
-	cs_buf_reset(&f->tmp);
-	if (cs_buf_append_str(&f->tmp, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.bucket,
-	    strlen(j->ref.bucket), NULL) != 0 ||
-	    cs_buf_append_str(&f->tmp, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.key,
-	    strlen(j->ref.key), NULL) != 0 ||
-	    cs_buf_append_char(&f->tmp, '}') != 0) {
-		set_fatal(f, CS_EXIT_OSERR);
-		return;
-	}
+	struct cs_reject rj;
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = reason;
+	rj.input = j->line;
+	rj.input_len = rj.input_full_len = j->len;
+	rj.input_is_json = j->ref.is_json;
+	rj.bucket = j->ref.bucket;
+	rj.key = j->ref.key;
 	cs_summary_add(&f->sum, "failed", 1);
-	add_reject(f, reason, j->line, j->len, j->len, j->ref.is_json,
-	    f->tmp.data, f->tmp.len);
+	record_reject(f, &rj);
 }
 
 static void

@@ -60,7 +60,6 @@ struct run {
 	char **files;			/* input names, by origin.file */
 	uint32_t nfiles;
 	int fd;				/* the input being read */
-	struct cs_buf source;		/* a reject's "source" */
 	struct cs_buf reason;
 	int stop;			/* stop reading: output closed, or a fatal error */
 	int quiet_stop;			/* the reader of our output went away */
@@ -133,29 +132,6 @@ oom(void)
 /* Rejects. */
 
 static void
-set_source(struct run *r, const struct cs_ingest_origin *o, const char *key)
-{
-	const char *file = o->file < r->nfiles ? r->files[o->file] : "-";
-
-	cs_buf_reset(&r->source);
-	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
-	    NULL) == -1 ||
-	    cs_buf_printf(&r->source, ",\"line\":%llu",
-	    (unsigned long long)o->line) == -1)
-		oom();
-	if (key != NULL && (cs_buf_append_str(&r->source, ",\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, r->dest.bucket,
-	    strlen(r->dest.bucket), NULL) == -1 ||
-	    cs_buf_append_str(&r->source, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, key, strlen(key),
-	    NULL) == -1))
-		oom();
-	if (cs_buf_append_char(&r->source, '}') == -1)
-		oom();
-}
-
-static void
 reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
     const char *input, size_t len, uint64_t full_len, int is_json,
     const char *reason)
@@ -163,15 +139,18 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 	struct cs_reject rj;
 	struct cs_error e;
 
-	set_source(r, o, key);
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
 	rj.input = input;
 	rj.input_len = len;
 	rj.input_is_json = is_json;
 	rj.input_full_len = full_len;
-	rj.source_json = r->source.data;
-	rj.source_len = r->source.len;
+	rj.file = o->file < r->nfiles ? r->files[o->file] : "-";
+	rj.line = o->line;
+	if (key != NULL) {
+		rj.bucket = r->dest.bucket;
+		rj.key = key;
+	}
 	r->sum.rejected++;
 	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
@@ -602,7 +581,6 @@ main(int argc, char **argv)
 	cs_ingest_free(r.ig);
 	cs_s3_url_release(&r.dest);
 	cs_buf_release(&r.prefix);
-	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	return cs_sig_end(status);
 }

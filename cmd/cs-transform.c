@@ -137,27 +137,6 @@ anon_init(struct run *r, enum cs_ipanon_mode mode, const char *key_file)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 }
 
-/* The "source" of a reject: the event's _source, else file and line. */
-static void
-reject_source(struct run *r, const char *file, uint64_t lineno,
-    const struct cs_event *ev)
-{
-	const struct cs_jval *src = ev != NULL ? &ev->f[CS_EV_SOURCE] : NULL;
-
-	cs_buf_reset(&r->source);
-	if (src != NULL && src->type == CS_JT_OBJECT) {
-		if (cs_json_append_safe(&r->source, src->raw, src->raw_len) == 0)
-			return;
-		cs_buf_reset(&r->source);
-	}
-	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
-	    NULL) == -1 ||
-	    cs_buf_printf(&r->source, ",\"line\":%llu}",
-	    (unsigned long long)lineno) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-}
-
 /*
  * Record a reject.  json is the parsed line when it is valid JSON, else
  * NULL; ev is the parsed event, if any, for its _source.
@@ -166,19 +145,27 @@ static void
 reject(struct run *r, const struct cs_line *line, const char *file,
     const struct cs_event *json, const struct cs_event *ev, const char *reason)
 {
+	const struct cs_jval *src = ev != NULL ? &ev->f[CS_EV_SOURCE] : NULL;
 	struct cs_reject rj;
 	struct cs_error e;
 
-	reject_source(r, file, line->lineno, ev);
 	memset(&rj, 0, sizeof(rj));
+	/* The source: the event's _source, else file and line. */
+	cs_buf_reset(&r->source);
+	if (src != NULL && src->type == CS_JT_OBJECT &&
+	    cs_json_append_safe(&r->source, src->raw, src->raw_len) == 0) {
+		rj.source_json = r->source.data;
+		rj.source_len = r->source.len;
+	} else {
+		rj.file = file;
+		rj.line = line->lineno;
+	}
 	rj.reason = reason;
 	/* The line as read, byte order mark and all: libcs/reject decides. */
 	rj.input = line->data;
 	rj.input_len = line->len;
 	rj.input_is_json = json != NULL;
 	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
-	rj.source_json = r->source.data;
-	rj.source_len = r->source.len;
 	r->sum.rejected++;
 	r->rejected_since_mark++;
 	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
