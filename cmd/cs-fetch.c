@@ -39,13 +39,16 @@ enum {
 	OPT_MAX_OBJECT_SIZE
 };
 
-static const struct option longopts[] = {
-	{ "mark-objects", no_argument, NULL, OPT_MARK_OBJECTS },
-	{ "max-object-size", required_argument, NULL, OPT_MAX_OBJECT_SIZE },
-	CS_S3_LONGOPTS,
-	CS_CLI_COMMON_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
+static const struct cs_cli_opt options[] = {
+	{ 0, "mark-objects", NULL, OPT_MARK_OBJECTS,
+	    "after each object's events, an end-of-object record", 0 },
+	{ 0, "max-object-size", "N", OPT_MAX_OBJECT_SIZE,
+	    "largest object, K, M or G suffix (default 64M)", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
 };
+
+static const struct cs_cli_opt *const tables[] = { options, cs_s3_options,
+    cs_cli_common_options, NULL };
 
 #define WARN_MAX	10	/* object failures told on stderr */
 
@@ -92,8 +95,10 @@ static const char usage_text[] =
 "                [--progress | --no-progress] [file ...]\n";
 
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-fetch"));
 }
 
@@ -101,31 +106,9 @@ static void
 help(void)
 {
 	printf("%s\nFetch the objects named by object records or s3:// lines and\n"
-"write their events, each with a _source member, one JSON line each.\n\n"
-"  -j, --jobs N             requests in flight (default 64)\n"
-"      --mark-objects       after each object's events, an end-of-object record\n"
-"      --max-object-size N  largest object, K, M or G suffix (default 64M)\n"
-"      --endpoint URL       S3 endpoint, or file:///dir for a local store\n"
-"      --path-style         address buckets in the path, not the host name\n"
-"      --ca-bundle FILE     trust the certificates in FILE\n"
-"      --max-tries N        tries per request (default 8)\n"
-"      --retry-delay MS     first retry's longest wait (default 100)\n"
-"      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", usage_text, cs_cli_common_usage());
-}
-
-static size_t
-parse_size(const char *arg)
-{
-	struct cs_error e;
-	uint64_t v;
-
-	if (cs_cli_parse_bytes("--max-object-size", arg, 1, (uint64_t)4 << 30,
-	    &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return (size_t)v;
+"write their events, each with a _source member, one JSON line each.\n\n",
+	    usage_text);
+	cs_cli_help_options(stdout, tables, 0);
 }
 
 static void
@@ -137,11 +120,23 @@ set_fatal(struct fetch *f, int status)
 }
 
 static void
+record_reject(struct fetch *f, const struct cs_reject *rj)
+{
+	struct cs_error e;
+
+	f->sum.rejected++;
+	if (cs_rejects_add(f->rj, rj, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		set_fatal(f, e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+		    CS_EXIT_IOERR);
+	}
+}
+
+static void
 add_reject(struct fetch *f, const char *reason, const char *input, size_t len,
     uint64_t full_len, int is_json, const char *source, size_t source_len)
 {
 	struct cs_reject rj;
-	struct cs_error e;
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
@@ -151,31 +146,24 @@ add_reject(struct fetch *f, const char *reason, const char *input, size_t len,
 	rj.input_full_len = full_len;
 	rj.source_json = source;
 	rj.source_len = source_len;
-	f->sum.rejected++;
-	if (cs_rejects_add(f->rj, &rj, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		set_fatal(f, CS_EXIT_IOERR);
-	}
+	record_reject(f, &rj);
 }
 
 /* A whole object rejected: the input line, with the object as source. */
 static void
 reject_object(struct fetch *f, struct job *j, const char *reason)
 {
-	cs_buf_reset(&f->tmp);
-	if (cs_buf_append_str(&f->tmp, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.bucket,
-	    strlen(j->ref.bucket), NULL) != 0 ||
-	    cs_buf_append_str(&f->tmp, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.key,
-	    strlen(j->ref.key), NULL) != 0 ||
-	    cs_buf_append_char(&f->tmp, '}') != 0) {
-		set_fatal(f, CS_EXIT_OSERR);
-		return;
-	}
+	struct cs_reject rj;
+
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = reason;
+	rj.input = j->line;
+	rj.input_len = rj.input_full_len = j->len;
+	rj.input_is_json = j->ref.is_json;
+	rj.bucket = j->ref.bucket;
+	rj.key = j->ref.key;
 	cs_summary_add(&f->sum, "failed", 1);
-	add_reject(f, reason, j->line, j->len, j->len, j->ref.is_json,
-	    f->tmp.data, f->tmp.len);
+	record_reject(f, &rj);
 }
 
 static void
@@ -508,6 +496,7 @@ main(int argc, char *argv[])
 	struct cs_s3_stats st;
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
+	static struct cs_cli_getopt go;
 	int ch, rc, i;
 
 	memset(&f, 0, sizeof(f));
@@ -517,25 +506,20 @@ main(int argc, char *argv[])
 	cfg.jobs = 64;
 	f.max_object = CS_S3_DEFAULT_MAX_OBJECT;
 	cfg.user_agent = "cs-fetch/" PACKAGE_VERSION;
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
-	    longopts, NULL)) != -1) {
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_MARK_OBJECTS:
 			f.mark_objects = 1;
 			break;
 		case OPT_MAX_OBJECT_SIZE:
-			f.max_object = parse_size(optarg);
+			f.max_object = (size_t)cs_cli_bytes("--max-object-size",
+			    optarg, 1, (uint64_t)4 << 30, usage);
 			break;
 		default:
-			rc = cs_s3_option(&cfg, ch, optarg, &e);
-			if (rc == 0)
-				rc = cs_cli_option(&f.cli, ch, optarg, &e);
-			if (rc == 0)
-				usage();
-			if (rc < 0) {
-				warnx("%s", e.msg);
-				usage();
-			}
+			cs_s3_default_option(&cfg, &f.cli, ch, optarg, usage);
 			break;
 		}
 	}

@@ -2,8 +2,9 @@
  * cs-ingest: raw clickstream events in, objects in the bucket's hour
  * partitions out (cs-tools-formats(5)), and one object record a line
  * on standard output for cs-fetch.  What an event becomes is
- * libcs/ingest.c's; this file reads the inputs, keeps up to -j uploads in
- * flight on libcs/s3.h, writes the records and the rejects, and reports.
+ * libcs/ingest.c's, and its upload libcs/uploader.c's (up to -j in
+ * flight); this file reads the inputs, writes the records and the
+ * rejects, and reports.
  *
  * Exit statuses: cs-ingest(1), EXIT STATUS (the values are libcs/cli.h's).
  */
@@ -13,13 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -31,6 +29,7 @@
 #include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
+#include "uploader.h"
 #include "banned.h"
 
 enum {
@@ -42,44 +41,22 @@ enum {
 	OPT_INGEST_FIELD
 };
 
-/* Bodies of uploads in flight, at most (or one body, when larger). */
-#define MAX_INFLIGHT_BYTES	((size_t)128 * 1024 * 1024)
-
-/* One PUT: a single event, or a batch. */
-struct upload {
-	struct run *r;
-	struct cs_buf key;
-	struct cs_buf body;		/* a single event */
-	struct cs_ingest_batch *batch;	/* or a batch */
-	struct cs_ingest_origin origin;	/* a single event's */
-	struct upload *next;		/* the free list */
-};
-
 struct run {
 	struct cs_cli cli;
 	struct cs_summary sum;
 	struct cs_ingest *ig;
-	struct cs_ingest_batcher *batcher;	/* NULL: an object per event */
+	struct cs_uploader *up;
 	struct cs_ingest_event ev;
 	struct cs_s3 *s3;
 	struct cs_s3_url dest;
 	struct cs_buf prefix;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
-	unsigned jobs;
-	int64_t batch_age;		/* microseconds; 0: none */
-	size_t inflight_bytes;
-	struct upload *free_uploads;
 	char **files;			/* input names, by origin.file */
 	uint32_t nfiles;
 	int fd;				/* the input being read */
-	struct cs_buf source;		/* a reject's "source" */
 	struct cs_buf reason;
-	struct cs_buf lines;		/* a failed batch's lines */
-	enum cs_err failed;		/* the first upload that failed */
-	char failmsg[sizeof(((struct cs_error *)0)->msg)];
 	int stop;			/* stop reading: output closed, or a fatal error */
-	int cancelled;			/* a second signal: uploads abandoned */
 	int quiet_stop;			/* the reader of our output went away */
 	int status;
 	uint64_t events_stored;
@@ -94,9 +71,35 @@ static const char usage_text[] =
 "                 [--max-line-bytes size] [--progress | --no-progress]\n"
 "                 s3://bucket[/prefix] [file ...]\n";
 
+static const struct cs_cli_opt options[] = {
+	{ 'j', "jobs", "N", 'j', "uploads in flight (default 64)", 0 },
+	{ 0, "apigw", NULL, OPT_APIGW,
+	    "input lines are API Gateway HTTP API\n"
+	    "payload 2.0 events: POST /clickstream only", 0 },
+	{ 0, "batch", "N", OPT_BATCH,
+	    "write batch-UUID.ndjson objects of up to N\n"
+	    "events per hour instead", 0 },
+	{ 0, "batch-bytes", "SIZE", OPT_BATCH_BYTES,
+	    "and of up to SIZE bytes (default 8M)", 0 },
+	{ 0, "batch-age", "SECONDS", OPT_BATCH_AGE,
+	    "upload a batch at most SECONDS after its\n"
+	    "first event (default: when full or at end)", 0 },
+	{ 0, "gzip", NULL, OPT_GZIP, "compress batches (.ndjson.gz)", 0 },
+	{ 0, "ingest-field", "NAME=VALUE", OPT_INGEST_FIELD,
+	    "the value of _ingest.NAME when the input\n"
+	    "has none (sourceIp, userAgent, method,\n"
+	    "path, apiId, stage)", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt *const tables[] = { options, cs_s3_options,
+    cs_cli_common_options, NULL };
+
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-ingest"));
 }
 
@@ -108,53 +111,10 @@ help(void)
 	    "Store raw clickstream events (one JSON object a line, from the files\n"
 	    "or standard input) as objects PREFIX/YYYY/MM/DD/HH/event-UUID.json,\n"
 	    "with an _ingest block, and write one object record a line.\n"
-	    "\n"
-	    "  -j, --jobs N             uploads in flight (default 64)\n"
-	    "      --apigw              input lines are API Gateway HTTP API\n"
-	    "                           payload 2.0 events: POST /clickstream only\n"
-	    "      --batch N            write batch-UUID.ndjson objects of up to N\n"
-	    "                           events per hour instead\n"
-	    "      --batch-bytes SIZE   and of up to SIZE bytes (default 8M)\n"
-	    "      --batch-age SECONDS  upload a batch at most SECONDS after its\n"
-	    "                           first event (default: when full or at end)\n"
-	    "      --gzip               compress batches (.ndjson.gz)\n"
-	    "      --ingest-field NAME=VALUE\n"
-	    "                           the value of _ingest.NAME when the input\n"
-	    "                           has none (sourceIp, userAgent, method,\n"
-	    "                           path, apiId, stage)\n"
-	    "      --endpoint URL       the S3 endpoint, or file:///dir\n"
-	    "      --path-style         address buckets in the path\n"
-	    "      --ca-bundle FILE     trust the CA certificates in FILE\n"
-	    "      --max-tries N        tries per upload (default 8)\n"
-	    "      --retry-delay MS     first retry's longest wait (default 100)\n"
-	    "      --timeout S          retry an upload silent for S seconds\n"
-	    "                           (default 30)\n"
-	    "%s"
-	    "\n"
-	    "See cs-ingest(1) for object names, batches and exit statuses.\n",
-	    usage_text, cs_cli_common_usage());
-}
-
-static long long
-parse_num(const char *opt, const char *arg, long long lo, long long hi)
-{
-	struct cs_error e;
-	long long v;
-
-	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return v;
-}
-
-static int64_t
-mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * CS_USEC_PER_SEC + ts.tv_nsec / 1000;
+	    "\n", usage_text);
+	cs_cli_help_options(stdout, tables, 0);
+	printf("\n"
+	    "See cs-ingest(1) for object names, batches and exit statuses.\n");
 }
 
 static void
@@ -167,29 +127,6 @@ oom(void)
 /* Rejects. */
 
 static void
-set_source(struct run *r, const struct cs_ingest_origin *o, const char *key)
-{
-	const char *file = o->file < r->nfiles ? r->files[o->file] : "-";
-
-	cs_buf_reset(&r->source);
-	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
-	    NULL) == -1 ||
-	    cs_buf_printf(&r->source, ",\"line\":%llu",
-	    (unsigned long long)o->line) == -1)
-		oom();
-	if (key != NULL && (cs_buf_append_str(&r->source, ",\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, r->dest.bucket,
-	    strlen(r->dest.bucket), NULL) == -1 ||
-	    cs_buf_append_str(&r->source, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, key, strlen(key),
-	    NULL) == -1))
-		oom();
-	if (cs_buf_append_char(&r->source, '}') == -1)
-		oom();
-}
-
-static void
 reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
     const char *input, size_t len, uint64_t full_len, int is_json,
     const char *reason)
@@ -197,15 +134,18 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 	struct cs_reject rj;
 	struct cs_error e;
 
-	set_source(r, o, key);
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = reason;
 	rj.input = input;
 	rj.input_len = len;
 	rj.input_is_json = is_json;
 	rj.input_full_len = full_len;
-	rj.source_json = r->source.data;
-	rj.source_len = r->source.len;
+	rj.file = o->file < r->nfiles ? r->files[o->file] : "-";
+	rj.line = o->line;
+	if (key != NULL) {
+		rj.bucket = r->dest.bucket;
+		rj.key = key;
+	}
 	r->sum.rejected++;
 	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
@@ -213,9 +153,11 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 
 /* An event that was not stored because an upload failed. */
 static void
-reject_unstored(struct run *r, const struct cs_ingest_origin *o,
+reject_unstored(void *arg, const struct cs_ingest_origin *o,
     const char *key, const char *body, size_t len, const char *why)
 {
+	struct run *r = arg;
+
 	cs_buf_reset(&r->reason);
 	if (cs_buf_printf(&r->reason, "not stored: %s", why) == -1)
 		oom();
@@ -226,8 +168,9 @@ reject_unstored(struct run *r, const struct cs_ingest_origin *o,
 /* Uploads. */
 
 static void
-flush_output(struct run *r)
+flush_output(void *arg)
 {
+	struct run *r = arg;
 	struct cs_error e;
 	enum cs_err code;
 
@@ -246,17 +189,17 @@ flush_output(struct run *r)
 
 /* The object record (cs-tools-formats(5), OBJECT RECORD). */
 static void
-write_record(struct run *r, const struct upload *u,
-    const struct cs_s3_result *res)
+write_record(void *arg, const struct cs_uploader_object *o)
 {
+	struct run *r = arg;
 	struct cs_buf *b;
 	struct cs_error e;
 	enum cs_err code;
 	char ts[CS_TIME_BUFSIZE], md5[33];
-	const void *body = u->batch ? u->batch->body.data : u->body.data;
-	size_t len = u->batch ? u->batch->body.len : u->body.len;
-	int64_t lm = res->object.last_modified;
+	int64_t lm = o->res->object.last_modified;
 
+	r->events_stored += o->events;
+	r->sum.bytes_out += o->len;
 	if (r->quiet_stop)
 		return;
 	if (lm == INT64_MIN)
@@ -267,17 +210,17 @@ write_record(struct run *r, const struct upload *u,
 	    cs_buf_append_json_string_lossy(b, r->dest.bucket,
 	    strlen(r->dest.bucket), NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, u->key.data, u->key.len,
+	    cs_buf_append_json_string_lossy(b, o->key, o->key_len,
 	    NULL) == -1 ||
-	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", len) == -1)
+	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", o->len) == -1)
 		oom();
-	if (res->object.etag != NULL && res->object.etag[0] != '\0') {
-		if (cs_buf_append_json_string_lossy(b, res->object.etag,
-		    strlen(res->object.etag), NULL) == -1)
+	if (o->res->object.etag != NULL && o->res->object.etag[0] != '\0') {
+		if (cs_buf_append_json_string_lossy(b, o->res->object.etag,
+		    strlen(o->res->object.etag), NULL) == -1)
 			oom();
 	} else {
 		/* A service that sent no ETag: a single PUT's is the MD5. */
-		cs_md5_hex(body, len, md5);
+		cs_md5_hex(o->body, o->len, md5);
 		if (cs_buf_printf(b, "\"\\\"%s\\\"\"", md5) == -1)
 			oom();
 	}
@@ -296,189 +239,28 @@ write_record(struct run *r, const struct upload *u,
 	r->sum.out++;
 }
 
+/* The first upload that failed for good: told once. */
 static void
-upload_free(struct run *r, struct upload *u)
+upload_failed(void *arg, enum cs_err code, const char *msg)
 {
-	r->inflight_bytes -= u->batch ? u->batch->body.len : u->body.len;
-	cs_ingest_batch_free(u->batch);
-	u->batch = NULL;
-	cs_buf_reset(&u->body);
-	u->next = r->free_uploads;
-	r->free_uploads = u;
+	(void)arg;
+	(void)code;
+	warnx("%s", msg);
 }
 
-/* The events of a failed upload become rejects. */
-static void
-upload_rejects(struct run *r, struct upload *u, const char *why)
-{
-	struct cs_error e;
-	const char *p, *nl;
-	size_t i;
-
-	if (u->batch == NULL) {
-		reject_unstored(r, &u->origin, u->key.data, u->body.data,
-		    u->body.len, why);
-		return;
-	}
-	if (cs_ingest_batch_lines(u->batch, &r->lines, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	p = r->lines.data;
-	for (i = 0; i < u->batch->events; i++) {
-		nl = memchr(p, '\n', r->lines.len - (size_t)(p - r->lines.data));
-		if (nl == NULL)
-			errx(CS_EXIT_SOFTWARE, "a batch lost its lines");
-		reject_unstored(r, &u->batch->origins[i], u->key.data, p,
-		    (size_t)(nl - p), why);
-		p = nl + 1;
-	}
-}
-
-static void
-upload_done(void *arg, const struct cs_s3_result *res)
-{
-	struct upload *u = arg;
-	struct run *r = u->r;
-
-	if (res->err == CS_OK) {
-		write_record(r, u, res);
-		r->events_stored += u->batch ? u->batch->events : 1;
-		r->sum.bytes_out += u->batch ? u->batch->body.len : u->body.len;
-	} else {
-		if (r->failed == CS_OK) {
-			r->failed = res->err;
-			strlcpy(r->failmsg, res->error != NULL ?
-			    res->error->msg : cs_strerror(res->err),
-			    sizeof(r->failmsg));
-			warnx("%s", r->failmsg);
-		}
-		upload_rejects(r, u, res->error != NULL ? res->error->msg :
-		    cs_strerror(res->err));
-	}
-	upload_free(r, u);
-}
-
-/*
- * A second signal: abandon the uploads in flight (their events become
- * rejects, "not stored: ... interrupted") and store nothing more.  After
- * the first, the uploads already started or gathered in batches go on.
- */
-static void
-hurry(struct run *r)
-{
-	if (r->cancelled || cs_sig_count() < 2)
-		return;
-	r->cancelled = 1;
-	cs_s3_cancel(r->s3);
-	if (r->failed == CS_OK) {
-		r->failed = CS_EINTR;
-		strlcpy(r->failmsg, "interrupted", sizeof(r->failmsg));
-	}
-}
-
-/* Make progress on the uploads; see input_read() for fd. */
-static void
-pump(struct run *r, int fd, int timeout_ms, int *fd_ready)
-{
-	struct cs_error e;
-
-	hurry(r);
-	if (cs_s3_run(r->s3, fd, timeout_ms, fd_ready, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	flush_output(r);
-}
-
-static struct upload *
-upload_new(struct run *r)
-{
-	struct upload *u = r->free_uploads;
-
-	if (u != NULL) {
-		r->free_uploads = u->next;
-		return u;
-	}
-	if ((u = calloc(1, sizeof(*u))) == NULL)
-		oom();
-	u->r = r;
-	return u;
-}
-
-/* Start u's PUT once there is room for it. */
-static void
-upload_start(struct run *r, struct upload *u, const char *content_type,
-    const char *content_encoding)
-{
-	struct cs_s3_put p;
-	struct cs_error e;
-	size_t len = u->batch ? u->batch->body.len : u->body.len;
-
-	while (cs_s3_pending(r->s3) >= r->jobs ||
-	    (cs_s3_pending(r->s3) > 0 &&
-	    r->inflight_bytes + len > MAX_INFLIGHT_BYTES))
-		pump(r, -1, -1, NULL);
-	hurry(r);
-	if (r->failed != CS_OK) {
-		/* An upload failed for good meanwhile: store nothing more. */
-		r->inflight_bytes += len;
-		upload_rejects(r, u, r->failmsg);
-		upload_free(r, u);
-		return;
-	}
-	memset(&p, 0, sizeof(p));
-	p.bucket = r->dest.bucket;
-	p.key = u->key.data;
-	p.body = u->batch ? u->batch->body.data : u->body.data;
-	p.len = len;
-	p.content_type = content_type;
-	p.content_encoding = content_encoding;
-	r->inflight_bytes += len;
-	if (cs_s3_put(r->s3, &p, upload_done, u, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-}
-
-/* Upload the batches the batcher has closed. */
-static void
-start_batches(struct run *r)
-{
-	struct cs_ingest_batch *bt;
-	struct upload *u;
-
-	while ((bt = cs_ingest_batcher_take(r->batcher)) != NULL) {
-		u = upload_new(r);
-		u->batch = bt;
-		cs_buf_reset(&u->key);
-		if (cs_buf_append(&u->key, bt->key.data, bt->key.len) == -1)
-			oom();
-		upload_start(r, u, bt->content_type, bt->content_encoding);
-	}
-}
-
-/* Close the batches older than --batch-age. */
-static void
-close_aged(struct run *r)
-{
-	struct cs_error e;
-
-	if (r->batcher == NULL || r->batch_age == 0)
-		return;
-	if (cs_ingest_batcher_close_older(r->batcher, mono_usec() -
-	    r->batch_age + 1, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	start_batches(r);
-}
-
-/* Milliseconds until the oldest open batch is due; -1: none. */
+/* The first signal ends the input; a second abandons the uploads. */
 static int
-age_timeout(struct run *r)
+input_ended(void *arg)
 {
-	int64_t oldest, left;
+	(void)arg;
+	return cs_sig_caught() != 0;
+}
 
-	if (r->batcher == NULL || r->batch_age == 0 ||
-	    (oldest = cs_ingest_batcher_oldest(r->batcher)) == INT64_MAX)
-		return -1;
-	left = oldest + r->batch_age - mono_usec();
-	if (left <= 0)
-		return 0;
-	return left / 1000 > INT_MAX ? INT_MAX : (int)(left / 1000) + 1;
+static int
+abandon(void *arg)
+{
+	(void)arg;
+	return cs_sig_count() >= 2;
 }
 
 /* ------------------------------------------------------------------ */
@@ -494,33 +276,10 @@ static ssize_t
 input_read(void *ctx, void *buf, size_t len)
 {
 	struct run *r = ctx;
-	struct pollfd pfd[2];
-	int timeout, ready;
+	struct cs_error e;
 
-	for (;;) {
-		if (cs_sig_caught())
-			break;		/* cs_sig_read() ends the line, and the input */
-		timeout = age_timeout(r);
-		if (cs_s3_pending(r->s3) == 0 && timeout < 0)
-			break;
-		pfd[0].fd = r->fd;
-		pfd[0].events = POLLIN;
-		pfd[0].revents = 0;
-		pfd[1].fd = cs_sig_fd();
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		if (poll(pfd, 1, 0) > 0)
-			break;
-		ready = 0;
-		if (cs_s3_pending(r->s3) > 0)
-			pump(r, r->fd, timeout, &ready);
-		else if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) > 0 &&
-		    pfd[0].revents != 0)
-			ready = 1;
-		close_aged(r);
-		if (ready)
-			break;
-	}
+	if (cs_uploader_wait(r->up, r->fd, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 	return cs_sig_read(&r->fd, buf, len);
 }
 
@@ -529,7 +288,6 @@ line_in(struct run *r, const struct cs_line *line, uint32_t file)
 {
 	struct cs_ingest_origin o = { file, line->lineno };
 	struct cs_error e;
-	struct upload *u;
 	enum cs_err code;
 
 	r->sum.in++;
@@ -552,24 +310,8 @@ line_in(struct run *r, const struct cs_line *line, uint32_t file)
 		    r->ev.line_is_json, e.msg);
 		return;
 	}
-	if (r->failed != CS_OK) {
-		reject_unstored(r, &o, NULL, r->ev.body.data, r->ev.body.len,
-		    r->failmsg);
-		return;
-	}
-	if (r->batcher != NULL) {
-		if (cs_ingest_batcher_add(r->batcher, &r->ev, &o, mono_usec(),
-		    &e) != CS_OK)
-			errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-		start_batches(r);
-		return;
-	}
-	u = upload_new(r);
-	u->origin = o;
-	if (cs_ingest_event_key(r->prefix.data, &r->ev, &u->key) == -1 ||
-	    cs_buf_append(&u->body, r->ev.body.data, r->ev.body.len) == -1)
-		oom();
-	upload_start(r, u, "application/json", NULL);
+	if (cs_uploader_add(r->up, &r->ev, &o, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
 /* The last line, cut short when a signal ended the input: a reject. */
@@ -637,21 +379,6 @@ file_in(struct run *r, const char *path)
 
 /* ------------------------------------------------------------------ */
 
-static void
-finish(struct run *r)
-{
-	struct cs_error e;
-
-	if (r->batcher != NULL) {
-		if (cs_ingest_batcher_close_all(r->batcher, &e) != CS_OK)
-			errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-		start_batches(r);
-	}
-	while (cs_s3_pending(r->s3) > 0)
-		pump(r, -1, -1, NULL);
-	hurry(r);
-}
-
 /* The exit status of an upload failure (no such bucket: 66, as everywhere). */
 static int
 failure_status(enum cs_err code)
@@ -662,28 +389,19 @@ failure_status(enum cs_err code)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "apigw", no_argument, NULL, OPT_APIGW },
-		{ "batch", required_argument, NULL, OPT_BATCH },
-		{ "batch-age", required_argument, NULL, OPT_BATCH_AGE },
-		{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-		{ "gzip", no_argument, NULL, OPT_GZIP },
-		{ "ingest-field", required_argument, NULL, OPT_INGEST_FIELD },
-		CS_S3_LONGOPTS,
-		CS_CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct run r;
+	static struct cs_cli_getopt go;
 	struct cs_ingest_config icfg;
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
+	struct cs_uploader_config ucfg;
 	struct cs_s3_stats st;
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	char **fields = NULL;
 	size_t nfields = 0;
-	uint64_t v;
+	int64_t batch_age = 0;		/* microseconds; 0: none */
 	int ch, i, status, batch = 0;
 	char *eq;
 
@@ -693,28 +411,26 @@ main(int argc, char **argv)
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.jobs = 64;
 	r.fd = -1;
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
-	    longopts, NULL)) != -1) {
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_APIGW:
 			icfg.apigw = 1;
 			break;
 		case OPT_BATCH:
-			bcfg.max_events = (size_t)parse_num("--batch", optarg,
-			    1, 10000000);
+			bcfg.max_events = (size_t)cs_cli_number("--batch",
+			    optarg, 1, 10000000, usage);
 			batch = 1;
 			break;
 		case OPT_BATCH_AGE:
-			r.batch_age = parse_num("--batch-age", optarg, 1,
-			    86400) * CS_USEC_PER_SEC;
+			batch_age = cs_cli_number("--batch-age", optarg, 1,
+			    86400, usage) * CS_USEC_PER_SEC;
 			break;
 		case OPT_BATCH_BYTES:
-			if (cs_cli_parse_bytes("--batch-bytes", optarg, 1024,
-			    (uint64_t)1 << 30, &v, &e) == -1) {
-				warnx("%s", e.msg);
-				usage();
-			}
-			bcfg.max_bytes = (size_t)v;
+			bcfg.max_bytes = (size_t)cs_cli_bytes("--batch-bytes",
+			    optarg, 1024, (uint64_t)1 << 30, usage);
 			batch = 1;
 			break;
 		case OPT_GZIP:
@@ -724,7 +440,7 @@ main(int argc, char **argv)
 			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg) {
 				warnx("invalid --ingest-field '%s': want "
 				    "NAME=VALUE", optarg);
-				usage();
+				usage(NULL);
 			}
 			if ((fields = reallocarray(fields, nfields + 1,
 			    sizeof(*fields))) == NULL)
@@ -732,17 +448,7 @@ main(int argc, char **argv)
 			fields[nfields++] = optarg;
 			break;
 		default:
-			if ((status = cs_s3_option(&scfg, ch, optarg, &e)) == 0)
-				status = cs_cli_option(&r.cli, ch, optarg, &e);
-			switch (status) {
-			case 1:
-				break;
-			case -1:
-				warnx("%s", e.msg);
-				/* FALLTHROUGH */
-			default:
-				usage();
-			}
+			cs_s3_default_option(&scfg, &r.cli, ch, optarg, usage);
 		}
 	}
 	argc -= optind;
@@ -754,29 +460,29 @@ main(int argc, char **argv)
 	}
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");
-		usage();
+		usage(NULL);
 	}
 	if (bcfg.gzip && !batch) {
 		warnx("--gzip is for batches: add --batch or --batch-bytes");
-		usage();
+		usage(NULL);
 	}
-	if (r.batch_age != 0 && !batch) {
+	if (batch_age != 0 && !batch) {
 		warnx("--batch-age is for batches: add --batch or --batch-bytes");
-		usage();
+		usage(NULL);
 	}
 	if (strncmp(argv[0], "s3://", 5) != 0) {
 		warnx("invalid destination '%s': want s3://bucket/prefix",
 		    argv[0]);
-		usage();
+		usage(NULL);
 	}
 	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
 		warnx("invalid destination: %s", e.msg);
-		usage();
+		usage(NULL);
 	}
 	if (!cs_utf8_valid(r.dest.key, strlen(r.dest.key)) ||
 	    cs_ingest_prefix(r.dest.key, &r.prefix) == -1) {
 		warnx("invalid prefix '%s': not UTF-8", r.dest.key);
-		usage();
+		usage(NULL);
 	}
 
 	if (cs_sig_init(&e) != CS_OK)
@@ -791,21 +497,33 @@ main(int argc, char **argv)
 			if (e.code == CS_ENOMEM)
 				oom();
 			warnx("invalid --ingest-field: %s", e.msg);
-			usage();
+			usage(NULL);
 		}
 	}
 	free(fields);
-	if (batch) {
-		bcfg.prefix = r.prefix.data;
-		if ((r.batcher = cs_ingest_batcher_new(&bcfg, &e)) == NULL)
-			oom();
-	}
 	cs_ingest_event_init(&r.ev);
 
-	r.jobs = scfg.jobs;
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
+	memset(&ucfg, 0, sizeof(ucfg));
+	ucfg.s3 = r.s3;
+	ucfg.bucket = r.dest.bucket;
+	ucfg.prefix = r.prefix.data;
+	ucfg.jobs = scfg.jobs;
+	bcfg.prefix = r.prefix.data;
+	ucfg.batch = batch ? &bcfg : NULL;
+	ucfg.batch_age = batch_age;
+	ucfg.stored = write_record;
+	ucfg.unstored = reject_unstored;
+	ucfg.failed = upload_failed;
+	ucfg.flush = flush_output;
+	ucfg.input_ended = input_ended;
+	ucfg.abandon = abandon;
+	ucfg.arg = &r;
+	ucfg.wake_fd = cs_sig_fd();
+	if ((r.up = cs_uploader_new(&ucfg, &e)) == NULL)
+		oom();
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
@@ -820,7 +538,8 @@ main(int argc, char **argv)
 		file_in(&r, "-");
 	for (i = 1; i < argc && !r.stop && !cs_sig_caught(); i++)
 		file_in(&r, argv[i]);
-	finish(&r);
+	if (cs_uploader_drain(r.up, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 
 	if ((code = cs_ndjson_writer_free(r.out, &e)) != CS_OK &&
 	    !r.quiet_stop && code != CS_EPIPE) {
@@ -839,33 +558,24 @@ main(int argc, char **argv)
 	cs_s3_get_stats(r.s3, &st);
 	cs_summary_add(&r.sum, "events stored", r.events_stored);
 	cs_summary_add(&r.sum, "retries", st.retries);
-	status = cs_cli_finish(&r.cli, &r.sum, r.failed != CS_OK ?
-	    failure_status(r.failed) : r.status, r.quiet_stop, stderr, &e);
+	code = cs_uploader_failure(r.up, NULL);
+	status = cs_cli_finish(&r.cli, &r.sum, code != CS_OK ?
+	    failure_status(code) : r.status, r.quiet_stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
 	if (digest.len > 0)
 		fputs(digest.data, stderr);
 	cs_buf_release(&digest);
 
-	while (r.free_uploads != NULL) {
-		struct upload *u = r.free_uploads;
-
-		r.free_uploads = u->next;
-		cs_buf_release(&u->key);
-		cs_buf_release(&u->body);
-		free(u);
-	}
+	cs_uploader_free(r.up);
 	for (i = 0; i < (int)r.nfiles; i++)
 		free(r.files[i]);
 	free(r.files);
 	cs_s3_free(r.s3);
-	cs_ingest_batcher_free(r.batcher);
 	cs_ingest_event_release(&r.ev);
 	cs_ingest_free(r.ig);
 	cs_s3_url_release(&r.dest);
 	cs_buf_release(&r.prefix);
-	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
-	cs_buf_release(&r.lines);
 	return cs_sig_end(status);
 }

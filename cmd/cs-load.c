@@ -47,24 +47,51 @@ enum {
 	OPT_SOURCE
 };
 
-static const struct option longopts[] = {
-	{ "batch-bytes", required_argument, NULL, OPT_BATCH_BYTES },
-	{ "batch-rows", required_argument, NULL, OPT_BATCH_ROWS },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "create", no_argument, NULL, OPT_CREATE },
-	{ "dbname", required_argument, NULL, 'd' },
-	{ "dry-run", no_argument, NULL, 'n' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "no-create", no_argument, NULL, OPT_NO_CREATE },
-	{ "pending", no_argument, NULL, OPT_PENDING },
-	{ "preflight", no_argument, NULL, OPT_PREFLIGHT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "schema-sql", required_argument, NULL, OPT_SCHEMA_SQL },
-	{ "source", required_argument, NULL, OPT_SOURCE },
-	{ "table", required_argument, NULL, 't' },
-	CS_CLI_COMMON_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
+/* A default in the help text. */
+#define STR(x)	STR_(x)
+#define STR_(x)	#x
+
+static const struct cs_cli_opt options[] = {
+	{ 'd', "dbname", "CONNINFO", 'd',
+	    "libpq connection string or URI (default: PG*\n"
+	    "variables, service file, .pgpass)", 0 },
+	{ 'j', "jobs", "N", 'j',
+	    "connections loading at once (default "
+	    STR(CS_PGLOAD_DEFAULT_JOBS) ")", 0 },
+	{ 'n', "dry-run", NULL, 'n', "validate the rows only; no database", 0 },
+	{ 't', "table", "NAME", 't',
+	    "the table, schema-qualified or not (default\n"
+	    CS_PGLOAD_DEFAULT_TABLE ")", 0 },
+	{ 0, "batch-rows", "N", OPT_BATCH_ROWS,
+	    "rows a transaction at most (default "
+	    STR(CS_PGLOAD_DEFAULT_BATCH_ROWS) ")", 0 },
+	{ 0, "batch-bytes", "SIZE", OPT_BATCH_BYTES,
+	    "input bytes a transaction at most, K, M or G\n"
+	    "suffix (default 32M)", 0 },
+	{ 0, "create", NULL, OPT_CREATE,
+	    "create the table when it is missing", 0 },
+	{ 0, "no-create", NULL, OPT_NO_CREATE,
+	    "never create or upgrade a table", 0 },
+	{ 0, "pending", NULL, OPT_PENDING,
+	    "read object records; write those of objects\n"
+	    "the table does not hold whole", 0 },
+	{ 0, "check", NULL, OPT_CHECK,
+	    "read object records; write each one's state", 0 },
+	{ 0, "preflight", NULL, OPT_PREFLIGHT,
+	    "check that a load could run; change nothing", 0 },
+	{ 0, "schema-sql", "N", OPT_SCHEMA_SQL,
+	    "print schema migration N (1-" STR(CS_PGSCHEMA_VERSION)
+	    ") for psql", 0 },
+	{ 0, "retries", "N", OPT_RETRIES,
+	    "tries again after a connection failure that\n"
+	    "may pass (default " STR(CS_PGLOAD_DEFAULT_RETRIES) ")", 0 },
+	{ 0, "source", "NAME", OPT_SOURCE,
+	    "recorded in the cs_load_runs table", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
 };
+
+static const struct cs_cli_opt *const tables[] = { options,
+    cs_cli_common_options, NULL };
 
 static const char usage_text[] =
 "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
@@ -78,64 +105,18 @@ static const char usage_text[] =
 "       cs-load --schema-sql version [-t table]\n";
 
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-load"));
 }
 
 static void
 help(void)
 {
-	printf("%s\n"
-	    "  -d, --dbname CONNINFO    libpq connection string or URI (default: PG*\n"
-	    "                           variables, service file, .pgpass)\n"
-	    "  -j, --jobs N             connections loading at once (default %d)\n"
-	    "  -n, --dry-run            validate the rows only; no database\n"
-	    "  -t, --table NAME         the table, schema-qualified or not (default\n"
-	    "                           %s)\n"
-	    "      --batch-rows N       rows a transaction at most (default %d)\n"
-	    "      --batch-bytes SIZE   input bytes a transaction at most, K, M or G\n"
-	    "                           suffix (default 32M)\n"
-	    "      --create             create the table when it is missing\n"
-	    "      --no-create          never create or upgrade a table\n"
-	    "      --pending            read object records; write those of objects\n"
-	    "                           the table does not hold whole\n"
-	    "      --check              read object records; write each one's state\n"
-	    "      --preflight          check that a load could run; change nothing\n"
-	    "      --schema-sql N       print schema migration N (1-%d) for psql\n"
-	    "      --retries N          tries again after a connection failure that\n"
-	    "                           may pass (default %d)\n"
-	    "      --source NAME        recorded in the cs_load_runs table\n"
-	    "%s",
-	    usage_text, CS_PGLOAD_DEFAULT_JOBS, CS_PGLOAD_DEFAULT_TABLE,
-	    CS_PGLOAD_DEFAULT_BATCH_ROWS, CS_PGSCHEMA_VERSION,
-	    CS_PGLOAD_DEFAULT_RETRIES, cs_cli_common_usage());
-}
-
-static size_t
-parse_size(const char *s, const char *opt)
-{
-	struct cs_error e;
-	uint64_t v;
-
-	if (cs_cli_parse_bytes(opt, s, 1, (uint64_t)1 << 30, &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return (size_t)v;
-}
-
-static long long
-parse_num(const char *s, long long lo, long long hi, const char *opt)
-{
-	struct cs_error e;
-	long long v;
-
-	if (cs_cli_parse_number(opt, s, lo, hi, &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return v;
+	printf("%s\n", usage_text);
+	cs_cli_help_options(stdout, tables, 0);
 }
 
 static void
@@ -287,7 +268,8 @@ schema_sql(const struct cs_pgname *name, const char *arg)
 {
 	struct cs_buf b = CS_BUF_INIT;
 	const char *what;
-	int v = (int)parse_num(arg, 1, CS_PGSCHEMA_VERSION, "--schema-sql");
+	int v = (int)cs_cli_number("--schema-sql", arg, 1, CS_PGSCHEMA_VERSION,
+	    usage);
 
 	if (cs_pgschema_migration_sql(name, v, &b, &what) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
@@ -409,6 +391,7 @@ main(int argc, char *argv[])
 	struct cs_rejects *rejects;
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
+	static struct cs_cli_getopt go;
 	char *conninfo = NULL;
 	const char *schema_version = NULL;
 	int ch, r, i, nin = 0, status = 0, fatal = 0, mode = 0;
@@ -417,8 +400,10 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.retries = -1;
 	cs_error_clear(&e);
-	while ((ch = getopt_long(argc, argv, "d:j:nt:" CS_CLI_COMMON_SHORTOPTS,
-	    longopts, NULL)) != -1) {
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			/* Keep a copy and wipe argv: ps(1) shows it to all. */
@@ -428,8 +413,8 @@ main(int argc, char *argv[])
 			explicit_bzero(optarg, strlen(optarg));
 			break;
 		case 'j':
-			o.jobs = (int)parse_num(optarg, 1, CS_PGLOAD_MAX_JOBS,
-			    "--jobs");
+			o.jobs = (int)cs_cli_number("--jobs", optarg, 1,
+			    CS_PGLOAD_MAX_JOBS, usage);
 			break;
 		case 'n':
 			o.dry_run = 1;
@@ -438,11 +423,12 @@ main(int argc, char *argv[])
 			o.table = optarg;
 			break;
 		case OPT_BATCH_BYTES:
-			o.batch_bytes = parse_size(optarg, "--batch-bytes");
+			o.batch_bytes = (size_t)cs_cli_bytes("--batch-bytes",
+			    optarg, 1, (uint64_t)1 << 30, usage);
 			break;
 		case OPT_BATCH_ROWS:
-			o.batch_rows = (size_t)parse_num(optarg, 1,
-			    CS_PGLOAD_MAX_BATCH_ROWS, "--batch-rows");
+			o.batch_rows = (size_t)cs_cli_number("--batch-rows",
+			    optarg, 1, CS_PGLOAD_MAX_BATCH_ROWS, usage);
 			break;
 		case OPT_CREATE:
 			o.create = 1;
@@ -453,7 +439,7 @@ main(int argc, char *argv[])
 		case OPT_SCHEMA_SQL:
 			if (mode != 0 && mode != ch) {
 				warnx("--pending, --check, --preflight and --schema-sql exclude each other");
-				usage();
+				usage(NULL);
 			}
 			mode = ch;
 			if (ch == OPT_SCHEMA_SQL)
@@ -463,19 +449,14 @@ main(int argc, char *argv[])
 			o.no_create = 1;
 			break;
 		case OPT_RETRIES:
-			o.retries = (int)parse_num(optarg, 0, 100, "--retries");
+			o.retries = (int)cs_cli_number("--retries", optarg, 0,
+			    100, usage);
 			break;
 		case OPT_SOURCE:
 			o.source = optarg;
 			break;
 		default:
-			r = cs_cli_option(&cli, ch, optarg, &e);
-			if (r == 0)
-				usage();
-			if (r == -1) {
-				warnx("%s", e.msg);
-				usage();
-			}
+			cs_cli_default_option(&cli, ch, optarg, usage);
 			break;
 		}
 	}
@@ -490,24 +471,24 @@ main(int argc, char *argv[])
 	if (cs_pgname_parse(&table, o.table != NULL ? o.table :
 	    CS_PGLOAD_DEFAULT_TABLE, &e) != CS_OK) {
 		warnx("invalid --table: %s", e.msg);
-		usage();
+		usage(NULL);
 	}
 	if (!plain_name(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
 		warnx("invalid --table '%s': not a plain name (letters, digits, "
 		    "_); put any other name in double quotes, as in SQL",
 		    o.table);
-		usage();
+		usage(NULL);
 	}
 	if (o.create && o.no_create) {
 		warnx("--create and --no-create exclude each other");
-		usage();
+		usage(NULL);
 	}
 	if (mode == OPT_SCHEMA_SQL)
 		return schema_sql(&table, schema_version);
 	if (mode == OPT_PREFLIGHT) {
 		if (argc > 0) {
 			warnx("--preflight reads no input");
-			usage();
+			usage(NULL);
 		}
 		status = preflight(conninfo, &table, o.no_create ?
 		    CS_PGSCHEMA_KEEP : o.create ? CS_PGSCHEMA_CREATE :

@@ -40,20 +40,27 @@ enum {
 	OPT_UNTIL
 };
 
-static const struct option longopts[] = {
-	{ "day", required_argument, NULL, OPT_DAY },
-	{ "hour", required_argument, NULL, OPT_HOUR },
-	{ "hours-back", required_argument, NULL, OPT_HOURS_BACK },
-	{ "last-hour", no_argument, NULL, OPT_LAST_HOUR },
-	{ "modified-since", required_argument, NULL, OPT_MODIFIED_SINCE },
-	{ "modified-until", required_argument, NULL, OPT_MODIFIED_UNTIL },
-	{ "shard", required_argument, NULL, OPT_SHARD },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "until", required_argument, NULL, OPT_UNTIL },
-	CS_S3_LONGOPTS,
-	CS_CLI_COMMON_LONGOPTS,
-	{ NULL, 0, NULL, 0 }
+static const struct cs_cli_opt options[] = {
+	{ 'j', "jobs", "N", 'j', "list N partitions at once (default 16)", 0 },
+	{ 0, "hour", "YYYY-MM-DDTHH", OPT_HOUR,
+	    "the partitions of that UTC hour", 0 },
+	{ 0, "day", "YYYY-MM-DD", OPT_DAY, "the partitions of that UTC day", 0 },
+	{ 0, "since", "T", OPT_SINCE, "the hours from T up to T (default: now)",
+	    0 },
+	{ 0, "until", "T", OPT_UNTIL, NULL, CS_CLI_OPT_TOGETHER },
+	{ 0, "last-hour", NULL, OPT_LAST_HOUR, "the previous full UTC hour", 0 },
+	{ 0, "hours-back", "N", OPT_HOURS_BACK,
+	    "the N full UTC hours before this one", 0 },
+	{ 0, "modified-since", "T", OPT_MODIFIED_SINCE,
+	    "keep objects last modified in [T, T)", 0 },
+	{ 0, "modified-until", "T", OPT_MODIFIED_UNTIL, NULL, 0 },
+	{ 0, "shard", "K/N", OPT_SHARD,
+	    "keep the keys of shard K of N (1 <= K <= N)", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
 };
+
+static const struct cs_cli_opt *const tables[] = { options, cs_s3_options,
+    cs_cli_common_options, NULL };
 
 struct ls {
 	struct cs_cli cli;
@@ -82,31 +89,20 @@ static const char usage_text[] =
 "               [--stats file] [--progress | --no-progress] s3://bucket[/prefix]\n";
 
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-s3ls"));
 }
 
 static void
 help(void)
 {
-	printf("%s\nList objects as object records, one JSON line each.\n\n"
-"  -j, --jobs N             list N partitions at once (default 16)\n"
-"      --hour YYYY-MM-DDTHH the partitions of that UTC hour\n"
-"      --day YYYY-MM-DD     the partitions of that UTC day\n"
-"      --since T --until T  the hours from T up to T (default: now)\n"
-"      --last-hour          the previous full UTC hour\n"
-"      --hours-back N       the N full UTC hours before this one\n"
-"      --modified-since T, --modified-until T\n"
-"                           keep objects last modified in [T, T)\n"
-"      --shard K/N          keep the keys of shard K of N (1 <= K <= N)\n"
-"      --endpoint URL       S3 endpoint, or file:///dir for a local store\n"
-"      --path-style         address buckets in the path, not the host name\n"
-"      --ca-bundle FILE     trust the certificates in FILE\n"
-"      --max-tries N        tries per request (default 8)\n"
-"      --retry-delay MS     first retry's longest wait (default 100)\n"
-"      --timeout S          retry a request silent for S seconds (default 30)\n"
-"%s", usage_text, cs_cli_base_usage());
+	printf("%s\nList objects as object records, one JSON line each.\n\n",
+	    usage_text);
+	/* It reads no records: the options about them are not its own. */
+	cs_cli_help_options(stdout, tables, CS_CLI_OPT_RECORDS);
 }
 
 static int64_t
@@ -117,7 +113,7 @@ parse_time(const char *opt, const char *arg)
 	if (cs_time_parse_loose(arg, strlen(arg), &t) != 0) {
 		warnx("invalid %s '%s': want a date, an hour or a timestamp",
 		    opt, arg);
-		usage();
+		usage(NULL);
 	}
 	return t;
 }
@@ -163,20 +159,7 @@ bad:
 		warnx("%s '%s' is not an hour (YYYY-MM-DDTHH, UTC)", opt, arg);
 	else
 		warnx("%s '%s' is not a day (YYYY-MM-DD)", opt, arg);
-	usage();
-}
-
-static long long
-parse_num(const char *opt, const char *arg, long long lo, long long hi)
-{
-	struct cs_error e;
-	long long v;
-
-	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
-		warnx("%s", e.msg);
-		usage();
-	}
-	return v;
+	usage(NULL);
 }
 
 static void
@@ -187,11 +170,13 @@ parse_shard(struct ls *ls, const char *arg)
 	strlcpy(buf, arg, sizeof(buf));
 	if ((slash = strchr(buf, '/')) == NULL) {
 		warnx("invalid --shard '%s': want K/N", arg);
-		usage();
+		usage(NULL);
 	}
 	*slash = '\0';
-	ls->shard_n = (unsigned)parse_num("--shard", slash + 1, 1, 1000000);
-	ls->shard_k = (unsigned)parse_num("--shard", buf, 1, ls->shard_n);
+	ls->shard_n = (unsigned)cs_cli_number("--shard", slash + 1, 1, 1000000,
+	    usage);
+	ls->shard_k = (unsigned)cs_cli_number("--shard", buf, 1, ls->shard_n,
+	    usage);
 }
 
 /* Keep the first failure's status, but let "try again later" win. */
@@ -265,6 +250,7 @@ main(int argc, char *argv[])
 	struct cs_partition *parts = NULL;
 	struct listing *lists = NULL;
 	struct cs_error e;
+	static struct cs_cli_getopt go;
 	size_t nparts = 0, i, nlists;
 	int64_t since = INT64_MIN, until = INT64_MIN, now;
 	int ch, nwindows = 0, rc;
@@ -276,8 +262,10 @@ main(int argc, char *argv[])
 	cfg.jobs = 16;
 	cfg.user_agent = "cs-s3ls/" PACKAGE_VERSION;
 	now = cs_time_now();
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS "j:",
-	    longopts, NULL)) != -1) {
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_DAY:
 			since = parse_period("--day", optarg, 0);
@@ -291,8 +279,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_HOURS_BACK:
 			until = cs_time_floor_hour(now);
-			since = until - parse_num("--hours-back", optarg, 1,
-			    CS_PARTITION_MAX_HOURS) * CS_USEC_PER_HOUR;
+			since = until - cs_cli_number("--hours-back", optarg,
+			    1, CS_PARTITION_MAX_HOURS, usage) * CS_USEC_PER_HOUR;
 			nwindows++;
 			break;
 		case OPT_LAST_HOUR:
@@ -317,15 +305,7 @@ main(int argc, char *argv[])
 			until = parse_time("--until", optarg);
 			break;
 		default:
-			rc = cs_s3_option(&cfg, ch, optarg, &e);
-			if (rc == 0)
-				rc = cs_cli_option(&ls.cli, ch, optarg, &e);
-			if (rc == 0)
-				usage();
-			if (rc < 0) {
-				warnx("%s", e.msg);
-				usage();
-			}
+			cs_s3_default_option(&cfg, &ls.cli, ch, optarg, usage);
 			break;
 		}
 	}
@@ -338,31 +318,31 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc == 0) {
 		warnx("what to list? give s3://bucket[/prefix]");
-		usage();
+		usage(NULL);
 	}
 	if (argc > 1) {
 		warnx("one s3://bucket[/prefix] only, not also '%s'", argv[1]);
-		usage();
+		usage(NULL);
 	}
 	if (nwindows > 1) {
 		warnx("give one time window at most");
-		usage();
+		usage(NULL);
 	}
 	if (until != INT64_MIN && since == INT64_MIN) {
 		warnx("--until needs --since");
-		usage();
+		usage(NULL);
 	}
 	if (since != INT64_MIN && until == INT64_MIN)
 		until = now;
 	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
 		warnx("%s", e.msg);
-		usage();
+		usage(NULL);
 	}
 	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		cs_s3_url_release(&url);
-		usage();
+		usage(NULL);
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
 	if (cs_sig_init(&e) != CS_OK)

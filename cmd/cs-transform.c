@@ -63,9 +63,31 @@ struct run {
 	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
 	"                    [--ip-hash-key-file file] [file ...]\n"
 
+static const struct cs_cli_opt options[] = {
+	{ 0, "time-from", "SOURCE", OPT_TIME_FROM,
+	    "take event_timestamp from SOURCE first:\n"
+	    "ingest (_ingest.receivedAt, the default),\n"
+	    "event (eventTimestamp) or object\n"
+	    "(_source.last_modified); the others follow", 0 },
+	{ 0, "anonymize-ip", "MODE", OPT_ANONYMIZE_IP,
+	    "the client address in the ingest column\n"
+	    "(_ingest.sourceIp): none (as sent, the\n"
+	    "default), truncate (IPv4 /24, IPv6 /48),\n"
+	    "hash (HMAC-SHA256 under a secret key) or\n"
+	    "drop (null)", 0 },
+	{ 0, "ip-hash-key-file", "FILE", OPT_IP_HASH_KEY_FILE,
+	    "the secret key of --anonymize-ip hash", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt *const tables[] = { options,
+    cs_cli_common_options, NULL };
+
 static void __attribute__((noreturn))
-usage(void)
+usage(const char *why)
 {
+	if (why != NULL)
+		warnx("%s", why);
 	exit(cs_cli_try_help("cs-transform"));
 }
 
@@ -76,22 +98,10 @@ help(void)
 	    "\n"
 	    "Map clickstream events (one JSON object a line, from the files or\n"
 	    "standard input) to rows of clickstream_events on standard output.\n"
-	    "\n"
-	    "      --time-from SOURCE   take event_timestamp from SOURCE first:\n"
-	    "                           ingest (_ingest.receivedAt, the default),\n"
-	    "                           event (eventTimestamp) or object\n"
-	    "                           (_source.last_modified); the others follow\n"
-	    "      --anonymize-ip MODE  the client address in the ingest column\n"
-	    "                           (_ingest.sourceIp): none (as sent, the\n"
-	    "                           default), truncate (IPv4 /24, IPv6 /48),\n"
-	    "                           hash (HMAC-SHA256 under a secret key) or\n"
-	    "                           drop (null)\n"
-	    "      --ip-hash-key-file FILE\n"
-	    "                           the secret key of --anonymize-ip hash\n"
-	    "%s"
-	    "\n"
-	    "See cs-transform(1) for the mapping and the exit statuses.\n",
-	    cs_cli_common_usage());
+	    "\n");
+	cs_cli_help_options(stdout, tables, 0);
+	printf("\n"
+	    "See cs-transform(1) for the mapping and the exit statuses.\n");
 }
 
 /* The key of --anonymize-ip hash, read and handed to r->anon. */
@@ -123,27 +133,6 @@ anon_init(struct run *r, enum cs_ipanon_mode mode, const char *key_file)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 }
 
-/* The "source" of a reject: the event's _source, else file and line. */
-static void
-reject_source(struct run *r, const char *file, uint64_t lineno,
-    const struct cs_event *ev)
-{
-	const struct cs_jval *src = ev != NULL ? &ev->f[CS_EV_SOURCE] : NULL;
-
-	cs_buf_reset(&r->source);
-	if (src != NULL && src->type == CS_JT_OBJECT) {
-		if (cs_json_append_safe(&r->source, src->raw, src->raw_len) == 0)
-			return;
-		cs_buf_reset(&r->source);
-	}
-	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
-	    NULL) == -1 ||
-	    cs_buf_printf(&r->source, ",\"line\":%llu}",
-	    (unsigned long long)lineno) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-}
-
 /*
  * Record a reject.  json is the parsed line when it is valid JSON, else
  * NULL; ev is the parsed event, if any, for its _source.
@@ -152,19 +141,27 @@ static void
 reject(struct run *r, const struct cs_line *line, const char *file,
     const struct cs_event *json, const struct cs_event *ev, const char *reason)
 {
+	const struct cs_jval *src = ev != NULL ? &ev->f[CS_EV_SOURCE] : NULL;
 	struct cs_reject rj;
 	struct cs_error e;
 
-	reject_source(r, file, line->lineno, ev);
 	memset(&rj, 0, sizeof(rj));
+	/* The source: the event's _source, else file and line. */
+	cs_buf_reset(&r->source);
+	if (src != NULL && src->type == CS_JT_OBJECT &&
+	    cs_json_append_safe(&r->source, src->raw, src->raw_len) == 0) {
+		rj.source_json = r->source.data;
+		rj.source_len = r->source.len;
+	} else {
+		rj.file = file;
+		rj.line = line->lineno;
+	}
 	rj.reason = reason;
 	/* The line as read, byte order mark and all: libcs/reject decides. */
 	rj.input = line->data;
 	rj.input_len = line->len;
 	rj.input_is_json = json != NULL;
 	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
-	rj.source_json = r->source.data;
-	rj.source_len = r->source.len;
 	r->sum.rejected++;
 	r->rejected_since_mark++;
 	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
@@ -323,14 +320,8 @@ file_in(struct run *r, const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "anonymize-ip", required_argument, NULL, OPT_ANONYMIZE_IP },
-		{ "ip-hash-key-file", required_argument, NULL, OPT_IP_HASH_KEY_FILE },
-		{ "time-from", required_argument, NULL, OPT_TIME_FROM },
-		CS_CLI_COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	static struct run r;
+	static struct cs_cli_getopt go;
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
@@ -340,14 +331,16 @@ main(int argc, char **argv)
 	int ch, i, status;
 
 	cs_cli_init(&r.cli, "cs-transform");
-	while ((ch = getopt_long(argc, argv, CS_CLI_COMMON_SHORTOPTS, longopts,
+	if (cs_cli_getopt_init(&go, tables, &e) != 0)
+		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_ANONYMIZE_IP:
 			if (cs_ipanon_mode_parse(optarg, &anon) == -1) {
 				warnx("invalid --anonymize-ip '%s': want none, "
 				    "truncate, hash or drop", optarg);
-				usage();
+				usage(NULL);
 			}
 			break;
 		case OPT_IP_HASH_KEY_FILE:
@@ -357,19 +350,11 @@ main(int argc, char **argv)
 			if (cs_transform_time_from(optarg, &from) == -1) {
 				warnx("invalid --time-from '%s': want ingest, "
 				    "event or object", optarg);
-				usage();
+				usage(NULL);
 			}
 			break;
 		default:
-			switch (cs_cli_option(&r.cli, ch, optarg, &e)) {
-			case 1:
-				break;
-			case -1:
-				warnx("%s", e.msg);
-				/* FALLTHROUGH */
-			default:
-				usage();
-			}
+			cs_cli_default_option(&r.cli, ch, optarg, usage);
 		}
 	}
 	argc -= optind;
@@ -381,11 +366,11 @@ main(int argc, char **argv)
 	}
 	if (anon == CS_IPANON_HASH && key_file == NULL) {
 		warnx("--anonymize-ip hash needs --ip-hash-key-file");
-		usage();
+		usage(NULL);
 	}
 	if (anon != CS_IPANON_HASH && key_file != NULL) {
 		warnx("--ip-hash-key-file is for --anonymize-ip hash only");
-		usage();
+		usage(NULL);
 	}
 	/* Before any input is read: no row leaves without its mode. */
 	anon_init(&r, anon, key_file);

@@ -220,34 +220,236 @@ cs_cli_version(const struct cs_cli *c)
 	return buf;
 }
 
-#define USAGE_BASE \
-"  -h, --help               show this help and exit\n" \
-"  -V, --version            show the version and exit\n" \
-"  -q, --quiet              print no summary line at the end\n"
-#define USAGE_RECORDS \
-"      --rejects FILE       append reject records to FILE ('-': stderr; by\n" \
-"                           default stderr, or a file and a digest on a tty)\n"
-#define USAGE_STATS \
-"      --stats FILE         write the run's counters as JSON to FILE ('-':\n" \
-"                           stdout)\n"
-#define USAGE_RATE \
-"      --max-reject-rate R  exit 65 when more than R of the records are\n" \
-"                           rejected: 0 to 1 or a percentage (default 0)\n" \
-"      --max-line-bytes N   longest input line, K, M or G suffix (default 1M)\n"
-#define USAGE_PROGRESS \
-"      --progress, --no-progress\n" \
-"                           show a progress line (default: if stderr is a tty)\n"
+const struct cs_cli_opt cs_cli_common_options[] = {
+	{ 'h', "help", NULL, 'h', "show this help and exit", 0 },
+	{ 'V', "version", NULL, 'V', "show the version and exit", 0 },
+	{ 'q', "quiet", NULL, 'q', "print no summary line at the end", 0 },
+	{ 0, "rejects", "FILE", CS_OPT_REJECTS,
+	    "append reject records to FILE ('-': stderr; by\n"
+	    "default stderr, or a file and a digest on a tty)",
+	    CS_CLI_OPT_RECORDS },
+	{ 0, "stats", "FILE", CS_OPT_STATS,
+	    "write the run's counters as JSON to FILE ('-':\nstdout)", 0 },
+	{ 0, "max-reject-rate", "R", CS_OPT_MAX_REJECT_RATE,
+	    "exit 65 when more than R of the records are\n"
+	    "rejected: 0 to 1 or a percentage (default 0)",
+	    CS_CLI_OPT_RECORDS },
+	{ 0, "max-line-bytes", "N", CS_OPT_MAX_LINE_BYTES,
+	    "longest input line, K, M or G suffix (default 1M)",
+	    CS_CLI_OPT_RECORDS },
+	{ 0, "progress", NULL, CS_OPT_PROGRESS,
+	    "show a progress line (default: if stderr is a tty)", 0 },
+	{ 0, "no-progress", NULL, CS_OPT_NO_PROGRESS, NULL, 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+/* The declaration of name in tables before (t, i), or NULL. */
+static const struct cs_cli_opt *
+declared_before(const struct cs_cli_opt *const tables[], size_t t, size_t i,
+    const char *name)
+{
+	size_t u, j;
+
+	for (u = 0; u <= t; u++)
+		for (j = 0; tables[u][j].name != NULL &&
+		    (u < t || j < i); j++)
+			if (strcmp(tables[u][j].name, name) == 0)
+				return &tables[u][j];
+	return NULL;
+}
+
+int
+cs_cli_getopt_init(struct cs_cli_getopt *g,
+    const struct cs_cli_opt *const tables[], struct cs_error *e)
+{
+	const struct cs_cli_opt *o, *prev;
+	size_t t, i, n = 0, ns = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (t = 0; tables[t] != NULL; t++)
+		for (i = 0; (o = &tables[t][i])->name != NULL; i++) {
+			if ((prev = declared_before(tables, t, i, o->name)) !=
+			    NULL) {
+				if (prev->val != o->val ||
+				    prev->short_name != o->short_name ||
+				    (prev->arg == NULL) != (o->arg == NULL))
+					return cs_error_set(e, CS_EINTERNAL,
+					    "--%s is declared twice", o->name),
+					    -1;
+				continue;
+			}
+			if (n == CS_CLI_MAX_OPTIONS)
+				return cs_error_set(e, CS_EINTERNAL,
+				    "more than %d options", CS_CLI_MAX_OPTIONS),
+				    -1;
+			g->longopts[n].name = o->name;
+			g->longopts[n].has_arg = o->arg != NULL ?
+			    required_argument : no_argument;
+			g->longopts[n].flag = NULL;
+			g->longopts[n].val = o->val;
+			n++;
+			if (o->short_name != 0) {
+				g->shortopts[ns++] = (char)o->short_name;
+				if (o->arg != NULL)
+					g->shortopts[ns++] = ':';
+			}
+		}
+	g->shortopts[ns] = '\0';
+	cs_error_clear(e);
+	return 0;
+}
+
+#define HELP_COLUMN	27
+
+/* One option's name as --help shows it: "-j, --jobs N". */
+static int
+option_label(struct cs_buf *out, const struct cs_cli_opt *o, int first)
+{
+	if (!first && cs_buf_append_str(out,
+	    (o->flags & CS_CLI_OPT_TOGETHER) != 0 ? " " : ", ") == -1)
+		return -1;
+	if (first && (o->short_name != 0 ?
+	    cs_buf_printf(out, "  -%c, ", o->short_name) :
+	    cs_buf_append_str(out, "      ")) == -1)
+		return -1;
+	if (!first && o->short_name != 0 &&
+	    cs_buf_printf(out, "-%c, ", o->short_name) == -1)
+		return -1;
+	if (cs_buf_printf(out, "--%s", o->name) == -1 ||
+	    (o->arg != NULL && cs_buf_printf(out, " %s", o->arg) == -1))
+		return -1;
+	return 0;
+}
+
+int
+cs_cli_options_usage(struct cs_buf *out,
+    const struct cs_cli_opt *const tables[], unsigned skip)
+{
+	const struct cs_cli_opt *o, *n;
+	const char *p, *nl;
+	size_t t, i, line;
+
+	for (t = 0; tables[t] != NULL; t++)
+		for (i = 0; (o = &tables[t][i])->name != NULL; i++) {
+			if (o->help == NULL || (o->flags & skip) != 0 ||
+			    declared_before(tables, t, i, o->name) != NULL)
+				continue;
+			line = out->len;
+			if (option_label(out, o, 1) == -1)
+				return -1;
+			/* The options told on its line. */
+			for (n = o + 1; n->name != NULL && n->help == NULL; n++)
+				if (option_label(out, n, 0) == -1)
+					return -1;
+			/* A name too long for its column: the text below it. */
+			if (out->len - line >= HELP_COLUMN) {
+				if (cs_buf_append_char(out, '\n') == -1)
+					return -1;
+				line = out->len;
+			}
+			for (p = o->help; ; p = nl + 1) {
+				while (out->len - line < HELP_COLUMN)
+					if (cs_buf_append_char(out, ' ') == -1)
+						return -1;
+				nl = strchr(p, '\n');
+				if (cs_buf_append(out, p, nl != NULL ?
+				    (size_t)(nl - p) : strlen(p)) == -1 ||
+				    cs_buf_append_char(out, '\n') == -1)
+					return -1;
+				line = out->len;
+				if (nl == NULL)
+					break;
+			}
+		}
+	return 0;
+}
+
+void
+cs_cli_help_options(FILE *fp, const struct cs_cli_opt *const tables[],
+    unsigned skip)
+{
+	struct cs_buf b = CS_BUF_INIT;
+
+	if (cs_cli_options_usage(&b, tables, skip) == 0 && b.len > 0)
+		fwrite(b.data, 1, b.len, fp);
+	cs_buf_release(&b);
+}
+
+/* The common options' lines, made once, in buf. */
+static const char *
+common_usage(char *buf, size_t len, unsigned skip)
+{
+	static const struct cs_cli_opt *const tables[] = {
+	    cs_cli_common_options, NULL };
+	struct cs_buf b = CS_BUF_INIT;
+
+	if (buf[0] == '\0' && cs_cli_options_usage(&b, tables, skip) == 0 &&
+	    b.len > 0)
+		strlcpy(buf, b.data, len);
+	cs_buf_release(&b);
+	return buf;
+}
 
 const char *
 cs_cli_common_usage(void)
 {
-	return USAGE_BASE USAGE_RECORDS USAGE_STATS USAGE_RATE USAGE_PROGRESS;
+	static char buf[2048];
+
+	return common_usage(buf, sizeof(buf), 0);
 }
 
 const char *
 cs_cli_base_usage(void)
 {
-	return USAGE_BASE USAGE_STATS USAGE_PROGRESS;
+	static char buf[2048];
+
+	return common_usage(buf, sizeof(buf), CS_CLI_OPT_RECORDS);
+}
+
+int
+cs_cli_default_option(struct cs_cli *c, int opt, const char *arg,
+    cs_cli_usage_fn usage)
+{
+	struct cs_error e;
+
+	switch (cs_cli_option(c, opt, arg, &e)) {
+	case 1:
+		return 0;
+	case -1:
+		usage(e.msg);
+		return -1;
+	default:
+		usage(NULL);	/* getopt_long() told what it refused */
+		return -1;
+	}
+}
+
+long long
+cs_cli_number(const char *opt, const char *arg, long long lo, long long hi,
+    cs_cli_usage_fn usage)
+{
+	struct cs_error e;
+	long long v;
+
+	if (cs_cli_parse_number(opt, arg, lo, hi, &v, &e) == -1) {
+		usage(e.msg);
+		return lo;
+	}
+	return v;
+}
+
+uint64_t
+cs_cli_bytes(const char *opt, const char *arg, uint64_t lo, uint64_t hi,
+    cs_cli_usage_fn usage)
+{
+	struct cs_error e;
+	uint64_t v;
+
+	if (cs_cli_parse_bytes(opt, arg, lo, hi, &v, &e) == -1) {
+		usage(e.msg);
+		return lo;
+	}
+	return v;
 }
 
 int

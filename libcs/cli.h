@@ -2,10 +2,23 @@
  * cli.h: what every program does alike: the common options, the exit
  * statuses, and the checks at the end of a run.
  *
- * A program puts CS_CLI_COMMON_LONGOPTS at the end of its long options
- * (before the terminating zero entry), CS_CLI_COMMON_SHORTOPTS in its short
- * option string, and passes every option its own switch does not know to
- * cs_cli_option().
+ * A program declares its options once, each with its line for --help
+ * (struct cs_cli_opt, as git's parse-options holds them), in a table of
+ * its own; it hands that table, the S3 client's (cs_s3_options, s3.h)
+ * when it talks to S3, and cs_cli_common_options to cs_cli_getopt_init()
+ * for getopt_long(3), and to cs_cli_help_options() for --help.  What its
+ * own switch does not know goes to cs_cli_default_option() (or, for a
+ * program of the S3 client, cs_s3_default_option()):
+ *
+ *	static const struct cs_cli_opt *const tables[] = { options,
+ *	    cs_cli_common_options, NULL };
+ *	...
+ *	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
+ *	    NULL)) != -1)
+ *		switch (ch) {
+ *		case OPT_MINE: ...; break;
+ *		default: cs_cli_default_option(&cli, ch, optarg, usage);
+ *		}
  *
  * At the end, main() hands its run to the same few functions, so that every
  * program answers --help and --version, chooses its exit status, and writes
@@ -33,6 +46,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "error.h"
 #include "summary.h"
 
@@ -69,17 +83,70 @@ enum {
 	CS_OPT_FIRST_PROGRAM_OPTION = 0x1100	/* programs number theirs from here */
 };
 
-#define CS_CLI_COMMON_SHORTOPTS "hqV"
-#define CS_CLI_COMMON_LONGOPTS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "quiet", no_argument, NULL, 'q' }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "rejects", required_argument, NULL, CS_OPT_REJECTS }, \
-	{ "stats", required_argument, NULL, CS_OPT_STATS }, \
-	{ "max-reject-rate", required_argument, NULL, CS_OPT_MAX_REJECT_RATE }, \
-	{ "max-line-bytes", required_argument, NULL, CS_OPT_MAX_LINE_BYTES }, \
-	{ "progress", no_argument, NULL, CS_OPT_PROGRESS }, \
-	{ "no-progress", no_argument, NULL, CS_OPT_NO_PROGRESS }
+/*
+ * An option, declared once: what getopt_long(3) needs, and its line in
+ * --help.  A table of them ends with an entry whose name is NULL.  The
+ * first table to declare a name wins: a program declares -j itself to say
+ * what runs in parallel, in place of the S3 client's words.
+ */
+struct cs_cli_opt {
+	int short_name;		/* 'j'; 0: none */
+	const char *name;	/* "jobs"; NULL ends a table */
+	const char *arg;	/* the argument as --help shows it, "N";
+				   NULL: the option takes none */
+	int val;		/* what getopt_long() returns for it */
+	const char *help;	/* its text in --help, lines joined by '\n';
+				   NULL: named on the line of the option
+				   before it ("--progress, --no-progress") */
+	unsigned flags;		/* CS_CLI_OPT_RECORDS, CS_CLI_OPT_TOGETHER */
+};
+
+/* An option about input records, left out of cs-s3ls's --help. */
+#define CS_CLI_OPT_RECORDS	0x1
+/*
+ * Of an option told on the line before: given with it, not in its place
+ * ("--since T --until T", where alternatives read "--progress,
+ * --no-progress").
+ */
+#define CS_CLI_OPT_TOGETHER	0x2
+
+/* -h, -q, -V, --rejects, --stats, ...: every program's. */
+extern const struct cs_cli_opt cs_cli_common_options[];
+
+#define CS_CLI_MAX_OPTIONS	48
+
+/* getopt_long(3)'s two tables, made from declarations. */
+struct cs_cli_getopt {
+	struct option longopts[CS_CLI_MAX_OPTIONS + 1];
+	char shortopts[3 * CS_CLI_MAX_OPTIONS + 1];
+};
+
+/*
+ * Fill g from tables (a list of declarations ended by NULL).  0, or -1
+ * with e (CS_EINTERNAL, a program's mistake) when they hold more than
+ * CS_CLI_MAX_OPTIONS options, or one name twice with different values.
+ */
+int cs_cli_getopt_init(struct cs_cli_getopt *g,
+    const struct cs_cli_opt *const tables[], struct cs_error *e);
+/*
+ * Append the options' lines for --help to out, table after table, the
+ * first declaration of a name only, leaving out those whose flags have a
+ * bit of skip; the text in a column of its own, from column 27:
+ *
+ *   -j, --jobs N             requests in flight (default 64)
+ *       --ingest-field NAME=VALUE
+ *                            the value of _ingest.NAME when ...
+ *
+ * -1 when out of memory.
+ */
+int cs_cli_options_usage(struct cs_buf *out,
+    const struct cs_cli_opt *const tables[], unsigned skip);
+/*
+ * The same, written to fp (a program's help(): standard output; a failed
+ * write shows when main closes it, cs_cli_help_or_version()).
+ */
+void cs_cli_help_options(FILE *fp, const struct cs_cli_opt *const tables[],
+    unsigned skip);
 
 /*
  * The answer to a usage error, once one line said what is wrong (getopt's
@@ -119,6 +186,31 @@ int cs_cli_parse_number(const char *opt, const char *arg, long long lo,
     long long hi, long long *out, struct cs_error *e);
 int cs_cli_parse_bytes(const char *opt, const char *arg, uint64_t lo,
     uint64_t hi, uint64_t *out, struct cs_error *e);
+/*
+ * A program's answer to a usage error: tell why (NULL: getopt_long(3) or
+ * the caller has told it), then "try --help" (cs_cli_try_help()), and
+ * exit CS_EXIT_USAGE.  The functions below call it; should it return,
+ * they return as said.
+ */
+typedef void (*cs_cli_usage_fn)(const char *why);
+
+/*
+ * The default: branch of an option loop: opt taken as a common option
+ * (cs_cli_option()), else a usage error: usage(the reason), or
+ * usage(NULL) for an option getopt_long() has refused already.  0 when
+ * taken, -1 when usage() returned.
+ */
+int cs_cli_default_option(struct cs_cli *c, int opt, const char *arg,
+    cs_cli_usage_fn usage);
+/*
+ * An option's value as cs_cli_parse_number() and cs_cli_parse_bytes()
+ * take it, or usage(their message): lo when usage() returned.
+ */
+long long cs_cli_number(const char *opt, const char *arg, long long lo,
+    long long hi, cs_cli_usage_fn usage);
+uint64_t cs_cli_bytes(const char *opt, const char *arg, uint64_t lo,
+    uint64_t hi, cs_cli_usage_fn usage);
+
 /*
  * The text of --version: "cs-transform (cs-tools) 0.1.0", in a static
  * buffer overwritten by the next call.

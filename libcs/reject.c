@@ -32,6 +32,7 @@ struct cs_rejects {
 	int own_fd;
 	uint64_t count;
 	struct cs_buf buf;
+	struct cs_buf source;	/* a source made from file, line, bucket, key */
 	/* A kept file and a digest (on a terminal, no file given). */
 	int kept;
 	char *kept_dir;		/* NULL: the state directory */
@@ -437,13 +438,50 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	return 0;
 }
 
+/* The source of a reject from where its input was read (reject.h). */
+static int
+origin_source(struct cs_buf *b, const struct cs_reject *rj)
+{
+	cs_buf_reset(b);
+	if (cs_buf_append_char(b, '{') == -1)
+		return -1;
+	if (rj->file != NULL && (cs_buf_append_str(b, "\"file\":") == -1 ||
+	    cs_buf_append_json_string_lossy(b, rj->file, strlen(rj->file),
+	    NULL) == -1 ||
+	    cs_buf_printf(b, ",\"line\":%llu",
+	    (unsigned long long)rj->line) == -1))
+		return -1;
+	if (rj->bucket != NULL && (cs_buf_append_str(b, rj->file != NULL ?
+	    ",\"bucket\":" : "\"bucket\":") == -1 ||
+	    cs_buf_append_json_string_lossy(b, rj->bucket, strlen(rj->bucket),
+	    NULL) == -1))
+		return -1;
+	if (rj->bucket != NULL && rj->key != NULL &&
+	    (cs_buf_append_str(b, ",\"key\":") == -1 ||
+	    cs_buf_append_json_string_lossy(b, rj->key, strlen(rj->key),
+	    NULL) == -1))
+		return -1;
+	return cs_buf_append_char(b, '}');
+}
+
 enum cs_err
 cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
     struct cs_error *e)
 {
+	struct cs_reject made;
 	size_t done = 0;
 	ssize_t n;
 
+	if (rj->source_json == NULL && (rj->file != NULL ||
+	    rj->bucket != NULL)) {
+		if (origin_source(&r->source, rj) == -1)
+			return cs_error_set(e, CS_ENOMEM,
+			    "out of memory writing a reject record");
+		made = *rj;
+		made.source_json = r->source.data;
+		made.source_len = r->source.len;
+		rj = &made;
+	}
 	if (build(r, rj) == -1) {
 		cs_buf_release(&r->buf);
 		return cs_error_set(e, CS_ENOMEM,
@@ -491,6 +529,7 @@ cs_rejects_close(struct cs_rejects *r, struct cs_error *e)
 		    "cannot close rejects file '%s'", r->kept_path != NULL ?
 		    r->kept_path : r->path);
 	cs_buf_release(&r->buf);
+	cs_buf_release(&r->source);
 	free(r->kept_dir);
 	free(r->kept_path);
 	free(r->path);

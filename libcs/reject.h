@@ -46,6 +46,16 @@ struct cs_reject {
 	uint64_t input_full_len; /* > input_len when input is a prefix */
 	const char *source_json; /* a JSON object, or NULL */
 	size_t source_len;
+	/*
+	 * Or, with source_json NULL, where the input was read, and the
+	 * source is made of it: {"file":F,"line":N} when file is not NULL,
+	 * then "bucket":B,"key":K when bucket is not NULL (key NULL: no key);
+	 * neither: no source.
+	 */
+	const char *file;
+	uint64_t line;
+	const char *bucket;
+	const char *key;
 };
 
 /*

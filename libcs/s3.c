@@ -1294,6 +1294,23 @@ cs_s3_drain(struct cs_s3 *s, struct cs_error *e)
 	return CS_OK;
 }
 
+const struct cs_cli_opt cs_s3_options[] = {
+	{ 'j', "jobs", "N", 'j', "requests in flight (default 64)", 0 },
+	{ 0, "endpoint", "URL", CS_S3_OPT_ENDPOINT,
+	    "the S3 endpoint, or file:///dir for a local store", 0 },
+	{ 0, "path-style", NULL, CS_S3_OPT_PATH_STYLE,
+	    "address buckets in the path, not the host name", 0 },
+	{ 0, "ca-bundle", "FILE", CS_S3_OPT_CA_BUNDLE,
+	    "trust the CA certificates in FILE", 0 },
+	{ 0, "max-tries", "N", CS_S3_OPT_MAX_TRIES,
+	    "tries per request (default 8)", 0 },
+	{ 0, "retry-delay", "MS", CS_S3_OPT_RETRY_DELAY,
+	    "first retry's longest wait (default 100)", 0 },
+	{ 0, "timeout", "SECONDS", CS_S3_OPT_TIMEOUT,
+	    "retry a request silent for SECONDS (default 30)", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
 int
 cs_s3_option(struct cs_s3_config *cfg, int opt, const char *arg,
     struct cs_error *e)
@@ -1333,5 +1350,22 @@ cs_s3_option(struct cs_s3_config *cfg, int opt, const char *arg,
 		return 1;
 	default:
 		return 0;
+	}
+}
+
+int
+cs_s3_default_option(struct cs_s3_config *cfg, struct cs_cli *c, int opt,
+    const char *arg, cs_cli_usage_fn usage)
+{
+	struct cs_error e;
+
+	switch (cs_s3_option(cfg, opt, arg, &e)) {
+	case 1:
+		return 0;
+	case -1:
+		usage(e.msg);
+		return -1;
+	default:
+		return cs_cli_default_option(c, opt, arg, usage);
 	}
 }

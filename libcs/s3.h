@@ -54,6 +54,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "error.h"
 
 struct cs_s3;
@@ -74,15 +75,16 @@ struct cs_s3_config {
 #define CS_S3_DEFAULT_MAX_OBJECT	((size_t)64 * 1024 * 1024)
 
 /*
- * The client's options, alike in every program that talks to S3: a
- * program puts CS_S3_LONGOPTS in its long options (before
- * CS_CLI_COMMON_LONGOPTS), "j:" in its short ones, and hands what its
- * switch does not know to cs_s3_option() before cs_cli_option().
- * --endpoint URL, --path-style, --ca-bundle FILE, -j/--jobs N (1 to 1024),
- * --max-tries N (1 to 100), --retry-delay MS (1 to 60000), --timeout S
- * (1 to 3600) set the fields of cfg of the same names; strings are
- * borrowed from arg.  The numbers lie between the common options
- * (cli.h, from 0x1000) and the programs' own (CS_OPT_FIRST_PROGRAM_OPTION).
+ * The client's options, alike in every program that talks to S3, declared
+ * once with their lines for --help (cli.h): a program puts cs_s3_options
+ * in its tables, before cs_cli_common_options (and may declare -j itself,
+ * to say what its jobs are), and hands what its switch does not know to
+ * cs_s3_default_option().  --endpoint URL, --path-style, --ca-bundle
+ * FILE, -j/--jobs N (1 to 1024), --max-tries N (1 to 100), --retry-delay
+ * MS (1 to 60000), --timeout SECONDS (1 to 3600) set the fields of cfg of
+ * the same names; strings are borrowed from arg.  The numbers lie between
+ * the common options (cli.h, from 0x1000) and the programs' own
+ * (CS_OPT_FIRST_PROGRAM_OPTION).
  */
 enum {
 	CS_S3_OPT_CA_BUNDLE = 0x1080,
@@ -93,14 +95,7 @@ enum {
 	CS_S3_OPT_TIMEOUT
 };
 
-#define CS_S3_LONGOPTS \
-	{ "ca-bundle", required_argument, NULL, CS_S3_OPT_CA_BUNDLE }, \
-	{ "endpoint", required_argument, NULL, CS_S3_OPT_ENDPOINT }, \
-	{ "jobs", required_argument, NULL, 'j' }, \
-	{ "max-tries", required_argument, NULL, CS_S3_OPT_MAX_TRIES }, \
-	{ "path-style", no_argument, NULL, CS_S3_OPT_PATH_STYLE }, \
-	{ "retry-delay", required_argument, NULL, CS_S3_OPT_RETRY_DELAY }, \
-	{ "timeout", required_argument, NULL, CS_S3_OPT_TIMEOUT }
+extern const struct cs_cli_opt cs_s3_options[];
 
 /*
  * Handle opt if it is a client option: 1 handled, 0 not one of them,
@@ -108,6 +103,13 @@ enum {
  */
 int cs_s3_option(struct cs_s3_config *cfg, int opt, const char *arg,
     struct cs_error *e);
+/*
+ * The default: branch of the option loop of a program of the client: opt
+ * taken as a client option, else as cs_cli_default_option() takes it
+ * (a common option, or usage()).  0 when taken, -1 when usage() returned.
+ */
+int cs_s3_default_option(struct cs_s3_config *cfg, struct cs_cli *c, int opt,
+    const char *arg, cs_cli_usage_fn usage);
 
 enum cs_s3_op {
 	CS_S3_GET = 1,

@@ -51,6 +51,7 @@ TESTS += \
 	tests/t5002-cs-etl-deploy.sh \
 	tests/t5003-cs-etl-docs.sh \
 	tests/t5004-cs-etl-completion.sh \
+	tests/t5009-cli-declared-options.sh \
 	tests/t5100-cs-etl-hour.sh \
 	tests/t5101-cs-etl-backfill.sh \
 	tests/t5102-cs-etl-late.sh \
@@ -64,6 +65,7 @@ EXTRA_DIST += \
 	tests/t5002-cs-etl-deploy.sh \
 	tests/t5003-cs-etl-docs.sh \
 	tests/t5004-cs-etl-completion.sh \
+	tests/t5009-cli-declared-options.sh \
 	tests/t5100-cs-etl-hour.sh \
 	tests/t5101-cs-etl-backfill.sh \
 	tests/t5102-cs-etl-late.sh \

@@ -1,5 +1,6 @@
 # ingest: cs-ingest, raw events into the bucket's hour partitions (issue 5).
 libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
+libcs_libcs_a_SOURCES += libcs/uploader.c libcs/uploader.h
 
 bin_PROGRAMS += cs-ingest
 dist_man1_MANS += man/cs-ingest.1
@@ -10,6 +11,10 @@ check_PROGRAMS += tests/unit/t-ingest
 tests_unit_t_ingest_SOURCES = tests/unit/t-ingest.c tests/unit/tap.h
 tests_unit_t_ingest_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-ingest
+check_PROGRAMS += tests/unit/t-uploader
+tests_unit_t_uploader_SOURCES = tests/unit/t-uploader.c tests/unit/tap.h
+tests_unit_t_uploader_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-uploader
 EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
 
 INGEST_TESTS = \

@@ -549,6 +549,165 @@ test_parsers(void)
 	    0 && b == 1536 * 1024, "1536K");
 }
 
+/* A usage() that records why it was called, and returns. */
+static int usage_calls;
+static char usage_why[512];
+
+static void
+record_usage(const char *why)
+{
+	usage_calls++;
+	snprintf(usage_why, sizeof(usage_why), "%s", why ? why : "(null)");
+}
+
+enum { T_ONE = CS_OPT_FIRST_PROGRAM_OPTION, T_TWO, T_THREE, T_FOUR, T_FIVE,
+    T_SIX, T_SEVEN };
+
+static const struct cs_cli_opt mine[] = {
+	{ 'j', "jobs", "N", 'j', "mine: what runs at once", 0 },
+	{ 0, "one", NULL, T_ONE, "the first", 0 },
+	{ 0, "two", "X", T_TWO, "the second, on\ntwo lines", 0 },
+	{ 0, "three", "X", T_THREE, NULL, 0 },
+	{ 0, "a-rather-long-option-name", "VALUE", T_FOUR, "below its name",
+	    CS_CLI_OPT_RECORDS },
+	{ 0, "five", "YYYY-MM-DDTHH", T_FIVE, "one space after 26 columns", 0 },
+	{ 0, "six", "T", T_SIX, "given together", 0 },
+	{ 0, "seven", "T", T_SEVEN, NULL, CS_CLI_OPT_TOGETHER },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt theirs[] = {
+	{ 'j', "jobs", "N", 'j', "theirs: what runs at once", 0 },
+	{ 'x', "ex", NULL, 'x', "theirs only", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static const struct cs_cli_opt clash[] = {
+	{ 0, "one", "X", T_ONE, "one, with an argument", 0 },
+	{ 0, NULL, NULL, 0, NULL, 0 }
+};
+
+static void
+test_declarations(void)
+{
+	static const struct cs_cli_opt *const tables[] = { mine, theirs,
+	    cs_cli_common_options, NULL };
+	static const struct cs_cli_opt *const bad[] = { mine, clash, NULL };
+	static const struct cs_cli_opt *const common[] = {
+	    cs_cli_common_options, NULL };
+	static struct cs_cli_getopt g, big;
+	static struct cs_cli_opt many[CS_CLI_MAX_OPTIONS + 2];
+	const struct cs_cli_opt *const too_many[] = { many, NULL };
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_error e;
+	char names[CS_CLI_MAX_OPTIONS + 1][16];
+	const char *head =
+	    "  -j, --jobs N             mine: what runs at once\n"
+	    "      --one                the first\n"
+	    "      --two X, --three X   the second, on\n"
+	    "                           two lines\n"
+	    "      --a-rather-long-option-name VALUE\n"
+	    "                           below its name\n"
+	    "      --five YYYY-MM-DDTHH one space after 26 columns\n"
+	    "      --six T --seven T    given together\n"
+	    "  -x, --ex                 theirs only\n"
+	    "  -h, --help               show this help and exit\n";
+	size_t i, n;
+
+	ok(cs_cli_getopt_init(&g, tables, &e) == 0, "getopt tables made");
+	is_str(g.shortopts, "j:xhVq", "short options: j: once, x, hVq");
+	for (n = 0; g.longopts[n].name != NULL; n++)
+		;
+	is_int(n, 8 + 1 + 9, "every name once: 8 mine, 1 theirs, 9 common");
+	ok(g.longopts[0].val == 'j' && g.longopts[0].has_arg ==
+	    required_argument && strcmp(g.longopts[0].name, "jobs") == 0,
+	    "--jobs: an argument, -j's value");
+	ok(g.longopts[1].has_arg == no_argument && g.longopts[1].val == T_ONE,
+	    "--one: none, its own value");
+	ok(g.longopts[n].flag == NULL && g.longopts[n].val == 0,
+	    "ended by a zero entry");
+	ok(cs_cli_getopt_init(&big, bad, &e) == -1 && e.code == CS_EINTERNAL,
+	    "a name declared twice, differently: refused");
+	is_str(e.msg, "--one is declared twice", "message");
+	for (i = 0; i < CS_CLI_MAX_OPTIONS + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "o%zu", i);
+		many[i].name = names[i];
+		many[i].val = T_ONE + (int)i;
+		many[i].help = "h";
+	}
+	ok(cs_cli_getopt_init(&big, too_many, &e) == -1 &&
+	    e.code == CS_EINTERNAL, "more than CS_CLI_MAX_OPTIONS: refused");
+
+	ok(cs_cli_options_usage(&b, tables, 0) == 0, "help rendered");
+	ok(strncmp(b.data, head, strlen(head)) == 0 && b.len > 300,
+	    "each option on its line, the text from column 27");
+	ok(strstr(b.data, "theirs: what") == NULL,
+	    "a name's first declaration wins");
+	cs_buf_reset(&b);
+	ok(cs_cli_options_usage(&b, tables, CS_CLI_OPT_RECORDS) == 0 &&
+	    strstr(b.data, "a-rather-long") == NULL &&
+	    strstr(b.data, "--rejects") == NULL &&
+	    strstr(b.data, "--stats FILE") != NULL, "skip leaves out flagged");
+	cs_buf_reset(&b);
+	ok(cs_cli_options_usage(&b, common, 0) == 0 &&
+	    strcmp(b.data, cs_cli_common_usage()) == 0,
+	    "cs_cli_common_usage() renders the common declarations");
+	cs_buf_reset(&b);
+	ok(cs_cli_options_usage(&b, common, CS_CLI_OPT_RECORDS) == 0 &&
+	    strcmp(b.data, cs_cli_base_usage()) == 0,
+	    "cs_cli_base_usage() too, without those about records");
+	cs_buf_release(&b);
+	/* Every common option in the getopt tables, and in the help. */
+	ok(cs_cli_getopt_init(&g, common, &e) == 0, "common tables made");
+	for (n = 0; g.longopts[n].name != NULL; n++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "--%s", g.longopts[n].name);
+		ok(strstr(cs_cli_common_usage(), want) != NULL,
+		    "%s is in the help", want);
+	}
+	is_str(g.shortopts, "hVq", "common short options");
+}
+
+static void
+test_default_option(void)
+{
+	struct cs_cli c;
+
+	cs_cli_init(&c, "cs-test");
+	usage_calls = 0;
+	is_int(cs_cli_default_option(&c, 'q', NULL, record_usage), 0,
+	    "-q taken");
+	ok(c.quiet && usage_calls == 0, "set, no usage");
+	is_int(cs_cli_default_option(&c, '?', NULL, record_usage), -1,
+	    "an option getopt refused: -1");
+	ok(usage_calls == 1, "usage called");
+	is_str(usage_why, "(null)", "with no reason: getopt told it");
+	is_int(cs_cli_default_option(&c, CS_OPT_MAX_LINE_BYTES, "12Q",
+	    record_usage), -1, "a bad value: -1");
+	ok(usage_calls == 2, "usage called");
+	is_str(usage_why, "invalid --max-line-bytes '12Q': want 1K to 1G",
+	    "with the reason");
+	is_int(cs_cli_default_option(&c, T_ONE, NULL, record_usage), -1,
+	    "a program's option that its switch forgot: usage");
+
+	usage_calls = 0;
+	is_int(cs_cli_number("--batch", "12", 1, 100, record_usage), 12,
+	    "cs_cli_number: 12");
+	is_int(cs_cli_number("--batch", "0", 1, 100, record_usage), 1,
+	    "0 refused: lo when usage returns");
+	ok(usage_calls == 1, "usage called once");
+	is_str(usage_why, "invalid --batch '0': too small (1 to 100)",
+	    "with the reason");
+	is_int(cs_cli_bytes("--max-object-size", "2K", 1, (uint64_t)4 << 30,
+	    record_usage), 2048, "cs_cli_bytes: 2K");
+	is_int(cs_cli_bytes("--max-object-size", "5G", 1, (uint64_t)4 << 30,
+	    record_usage), 1, "5G refused: lo");
+	is_str(usage_why, "invalid --max-object-size '5G': want 1 to 4G",
+	    "with the reason");
+	ok(usage_calls == 2, "usage called again");
+}
+
 int
 main(void)
 {
@@ -565,5 +724,7 @@ main(void)
 	rmdir(dir);
 	test_exit_status();
 	test_parsers();
+	test_declarations();
+	test_default_option();
 	return done_testing();
 }

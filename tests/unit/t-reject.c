@@ -490,11 +490,79 @@ test_kept(void)
 	cs_buf_release(&d);
 }
 
+/* The source made from where the input was read: one builder for all. */
+static void
+test_origin(void)
+{
+	static const struct {
+		const char *file, *bucket, *key, *json;
+		uint64_t line;
+		const char *want;
+	} cases[] = {
+		{ "in \"q\".ndjson", NULL, NULL, NULL, 3,
+		    ",\"source\":{\"file\":\"in \\\"q\\\".ndjson\",\"line\":3}," },
+		{ "-", "bkt", "events/a.json", NULL, 12,
+		    ",\"source\":{\"file\":\"-\",\"line\":12,\"bucket\":\"bkt\","
+		    "\"key\":\"events/a.json\"}," },
+		{ NULL, "bkt", "k\xff", NULL, 0,
+		    ",\"source\":{\"bucket\":\"bkt\",\"key\":\"k\xef\xbf\xbd\"}," },
+		{ "f", NULL, NULL, "{\"own\":1}", 4,
+		    ",\"source\":{\"own\":1}," },
+		{ NULL, NULL, "k", NULL, 0, NULL },
+	};
+	struct cs_rejects *r;
+	struct cs_reject rj;
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_error e;
+	char path[4200], *line, *nl;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/origin.ndjson", dir);
+	if ((r = cs_rejects_open("cs-test", path, &e)) == NULL) {
+		ok(0, "open: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&rj, 0, sizeof(rj));
+		rj.reason = "bad";
+		rj.input = "x";
+		rj.input_len = rj.input_full_len = 1;
+		rj.file = cases[i].file;
+		rj.line = cases[i].line;
+		rj.bucket = cases[i].bucket;
+		rj.key = cases[i].key;
+		if (cases[i].json != NULL) {
+			rj.source_json = cases[i].json;
+			rj.source_len = strlen(cases[i].json);
+		}
+		ok(cs_rejects_add(r, &rj, &e) == CS_OK, "origin %zu added", i);
+	}
+	ok(cs_rejects_close(r, &e) == CS_OK, "closed");
+	slurp(path, &b);
+	line = b.data;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]) && line != NULL; i++) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (cases[i].want != NULL)
+			ok(strstr(line, cases[i].want) != NULL,
+			    "origin %zu: %s", i, line);
+		else
+			ok(strstr(line, "\"source\"") == NULL,
+			    "origin %zu: a key without a bucket is no source: %s",
+			    i, line);
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	is_int(i, sizeof(cases) / sizeof(cases[0]), "a record per case");
+	unlink(path);
+	cs_buf_release(&b);
+}
+
 int
 main(void)
 {
 	make_dir();
 	test_records();
+	test_origin();
 	test_concurrent();
 	test_stderr_and_errors();
 	test_kept();

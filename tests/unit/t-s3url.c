@@ -141,7 +141,7 @@ test_backoff(void)
 static void
 test_options(void)
 {
-	static const struct option lo[] = { CS_S3_LONGOPTS };
+	const struct cs_cli_opt *lo = cs_s3_options;
 	struct cs_s3_config c;
 	struct cs_error e;
 	size_t i;
@@ -186,7 +186,7 @@ test_options(void)
 	ok(cs_s3_option(&c, CS_OPT_REJECTS, "f", &e) == 0,
 	    "a common option is not the client's");
 
-	for (i = 0; i < sizeof(lo) / sizeof(lo[0]); i++) {
+	for (i = 0; lo[i].name != NULL; i++) {
 		ok(lo[i].val == 'j' || (lo[i].val >= CS_S3_OPT_CA_BUNDLE &&
 		    lo[i].val <= CS_S3_OPT_TIMEOUT && lo[i].val >
 		    CS_OPT_NO_PROGRESS && lo[i].val <

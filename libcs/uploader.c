@@ -1,0 +1,419 @@
+/*
+ * uploader.c: cs-ingest's engine (uploader.h): a free list of uploads, a
+ * budget of uploads and bytes in flight, the failure latch, and the S3
+ * client's loop run while the front end waits for its input.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "timeutil.h"
+#include "uploader.h"
+#include "banned.h"
+
+/* One PUT: a single event, or a batch. */
+struct upload {
+	struct cs_uploader *up;
+	struct cs_buf key;
+	struct cs_buf body;		/* a single event */
+	struct cs_ingest_batch *batch;	/* or a batch */
+	struct cs_ingest_origin origin;	/* a single event's */
+	struct upload *next;		/* the free list */
+};
+
+struct cs_uploader {
+	struct cs_uploader_config cfg;
+	struct cs_ingest_batcher *batcher;	/* NULL: an object per event */
+	size_t inflight_bytes;
+	struct upload *free_uploads;
+	struct cs_buf lines;		/* a failed batch's lines */
+	enum cs_err failed;		/* the first upload that failed */
+	char failmsg[sizeof(((struct cs_error *)0)->msg)];
+	int cancelled;			/* uploads abandoned */
+	struct cs_error fatal;		/* an error inside a callback */
+};
+
+static int64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * CS_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static size_t
+body_len(const struct upload *p)
+{
+	return p->batch ? p->batch->body.len : p->body.len;
+}
+
+struct cs_uploader *
+cs_uploader_new(const struct cs_uploader_config *cfg, struct cs_error *e)
+{
+	struct cs_uploader *u;
+
+	if ((u = calloc(1, sizeof(*u))) == NULL) {
+		cs_error_set(e, CS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	u->cfg = *cfg;
+	if (u->cfg.max_inflight_bytes == 0)
+		u->cfg.max_inflight_bytes = CS_UPLOADER_MAX_INFLIGHT_BYTES;
+	if (u->cfg.jobs == 0)
+		u->cfg.jobs = 1;
+	if (cfg->batch != NULL &&
+	    (u->batcher = cs_ingest_batcher_new(cfg->batch, e)) == NULL) {
+		free(u);
+		return NULL;
+	}
+	cs_error_clear(&u->fatal);
+	return u;
+}
+
+void
+cs_uploader_free(struct cs_uploader *u)
+{
+	struct upload *p;
+
+	if (u == NULL)
+		return;
+	while ((p = u->free_uploads) != NULL) {
+		u->free_uploads = p->next;
+		cs_buf_release(&p->key);
+		cs_buf_release(&p->body);
+		free(p);
+	}
+	cs_ingest_batcher_free(u->batcher);
+	cs_buf_release(&u->lines);
+	free(u);
+}
+
+enum cs_err
+cs_uploader_failure(const struct cs_uploader *u, const char **msg)
+{
+	if (msg != NULL)
+		*msg = u->failed != CS_OK ? u->failmsg : NULL;
+	return u->failed;
+}
+
+static void
+upload_free(struct cs_uploader *u, struct upload *p)
+{
+	u->inflight_bytes -= body_len(p);
+	cs_ingest_batch_free(p->batch);
+	p->batch = NULL;
+	cs_buf_reset(&p->body);
+	p->next = u->free_uploads;
+	u->free_uploads = p;
+}
+
+/* The events of a failed upload go back to the front end. */
+static void
+upload_rejects(struct cs_uploader *u, struct upload *p, const char *why)
+{
+	struct cs_error e;
+	const char *s, *nl;
+	size_t i;
+
+	if (p->batch == NULL) {
+		u->cfg.unstored(u->cfg.arg, &p->origin, p->key.data,
+		    p->body.data, p->body.len, why);
+		return;
+	}
+	if (cs_ingest_batch_lines(p->batch, &u->lines, &e) != CS_OK) {
+		if (u->fatal.code == CS_OK)
+			u->fatal = e;
+		return;
+	}
+	s = u->lines.data;
+	for (i = 0; i < p->batch->events; i++) {
+		nl = memchr(s, '\n', u->lines.len - (size_t)(s - u->lines.data));
+		if (nl == NULL) {
+			if (u->fatal.code == CS_OK)
+				cs_error_set(&u->fatal, CS_EINTERNAL,
+				    "a batch lost its lines");
+			return;
+		}
+		u->cfg.unstored(u->cfg.arg, &p->batch->origins[i], p->key.data,
+		    s, (size_t)(nl - s), why);
+		s = nl + 1;
+	}
+}
+
+static void
+upload_done(void *arg, const struct cs_s3_result *res)
+{
+	struct upload *p = arg;
+	struct cs_uploader *u = p->up;
+	struct cs_uploader_object o;
+
+	if (res->err == CS_OK) {
+		memset(&o, 0, sizeof(o));
+		o.key = p->key.data;
+		o.key_len = p->key.len;
+		o.body = p->batch ? p->batch->body.data : p->body.data;
+		o.len = body_len(p);
+		o.events = p->batch ? p->batch->events : 1;
+		o.res = res;
+		u->cfg.stored(u->cfg.arg, &o);
+	} else {
+		if (u->failed == CS_OK) {
+			u->failed = res->err;
+			strlcpy(u->failmsg, res->error != NULL ?
+			    res->error->msg : cs_strerror(res->err),
+			    sizeof(u->failmsg));
+			if (u->cfg.failed != NULL)
+				u->cfg.failed(u->cfg.arg, u->failed,
+				    u->failmsg);
+		}
+		upload_rejects(u, p, res->error != NULL ? res->error->msg :
+		    cs_strerror(res->err));
+	}
+	upload_free(u, p);
+}
+
+/*
+ * A second signal: abandon the uploads in flight (their events go back,
+ * "not stored: ... interrupted") and store nothing more.  After the
+ * first, the uploads already started or gathered in batches go on.
+ */
+static void
+hurry(struct cs_uploader *u)
+{
+	if (u->cancelled || u->cfg.abandon == NULL ||
+	    !u->cfg.abandon(u->cfg.arg))
+		return;
+	u->cancelled = 1;
+	cs_s3_cancel(u->cfg.s3);
+	if (u->failed == CS_OK) {
+		u->failed = CS_EINTR;
+		strlcpy(u->failmsg, "interrupted", sizeof(u->failmsg));
+	}
+}
+
+/* A fatal error met inside a callback, or CS_OK. */
+static enum cs_err
+fatal(struct cs_uploader *u, struct cs_error *e)
+{
+	if (u->fatal.code == CS_OK)
+		return CS_OK;
+	*e = u->fatal;
+	return e->code;
+}
+
+/* Make progress on the uploads; see cs_s3_run() for fd. */
+static enum cs_err
+pump(struct cs_uploader *u, int fd, int timeout_ms, int *fd_ready,
+    struct cs_error *e)
+{
+	enum cs_err code;
+
+	hurry(u);
+	if ((code = cs_s3_run(u->cfg.s3, fd, timeout_ms, fd_ready, e)) != CS_OK)
+		return code;
+	if (u->cfg.flush != NULL)
+		u->cfg.flush(u->cfg.arg);
+	return fatal(u, e);
+}
+
+static struct upload *
+upload_new(struct cs_uploader *u)
+{
+	struct upload *p = u->free_uploads;
+
+	if (p != NULL) {
+		u->free_uploads = p->next;
+		return p;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->up = u;
+	return p;
+}
+
+/* Start p's PUT once there is room for it. */
+static enum cs_err
+upload_start(struct cs_uploader *u, struct upload *p,
+    const char *content_type, const char *content_encoding,
+    struct cs_error *e)
+{
+	struct cs_s3_put put;
+	size_t len = body_len(p);
+	enum cs_err code;
+
+	while (cs_s3_pending(u->cfg.s3) >= u->cfg.jobs ||
+	    (cs_s3_pending(u->cfg.s3) > 0 &&
+	    u->inflight_bytes + len > u->cfg.max_inflight_bytes))
+		if ((code = pump(u, -1, -1, NULL, e)) != CS_OK) {
+			u->inflight_bytes += len;
+			upload_free(u, p);
+			return code;
+		}
+	hurry(u);
+	u->inflight_bytes += len;
+	if (u->failed != CS_OK) {
+		/* An upload failed for good meanwhile: store nothing more. */
+		upload_rejects(u, p, u->failmsg);
+		upload_free(u, p);
+		return fatal(u, e);
+	}
+	memset(&put, 0, sizeof(put));
+	put.bucket = u->cfg.bucket;
+	put.key = p->key.data;
+	put.body = p->batch ? p->batch->body.data : p->body.data;
+	put.len = len;
+	put.content_type = content_type;
+	put.content_encoding = content_encoding;
+	if ((code = cs_s3_put(u->cfg.s3, &put, upload_done, p, e)) != CS_OK) {
+		upload_free(u, p);
+		return code;
+	}
+	return CS_OK;
+}
+
+/* Upload the batches the batcher has closed. */
+static enum cs_err
+start_batches(struct cs_uploader *u, struct cs_error *e)
+{
+	struct cs_ingest_batch *bt;
+	struct upload *p;
+	enum cs_err code;
+
+	while ((bt = cs_ingest_batcher_take(u->batcher)) != NULL) {
+		if ((p = upload_new(u)) == NULL) {
+			cs_ingest_batch_free(bt);
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		}
+		p->batch = bt;
+		cs_buf_reset(&p->key);
+		if (cs_buf_append(&p->key, bt->key.data, bt->key.len) == -1) {
+			u->inflight_bytes += body_len(p);
+			upload_free(u, p);
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		}
+		if ((code = upload_start(u, p, bt->content_type,
+		    bt->content_encoding, e)) != CS_OK)
+			return code;
+	}
+	return CS_OK;
+}
+
+/* Close the batches older than batch_age. */
+static enum cs_err
+close_aged(struct cs_uploader *u, struct cs_error *e)
+{
+	enum cs_err code;
+
+	if (u->batcher == NULL || u->cfg.batch_age == 0)
+		return CS_OK;
+	if ((code = cs_ingest_batcher_close_older(u->batcher, mono_usec() -
+	    u->cfg.batch_age + 1, e)) != CS_OK)
+		return code;
+	return start_batches(u, e);
+}
+
+/* Milliseconds until the oldest open batch is due; -1: none. */
+static int
+age_timeout(struct cs_uploader *u)
+{
+	int64_t oldest, left;
+
+	if (u->batcher == NULL || u->cfg.batch_age == 0 ||
+	    (oldest = cs_ingest_batcher_oldest(u->batcher)) == INT64_MAX)
+		return -1;
+	left = oldest + u->cfg.batch_age - mono_usec();
+	if (left <= 0)
+		return 0;
+	return left / 1000 > INT_MAX ? INT_MAX : (int)(left / 1000) + 1;
+}
+
+enum cs_err
+cs_uploader_add(struct cs_uploader *u, const struct cs_ingest_event *ev,
+    const struct cs_ingest_origin *o, struct cs_error *e)
+{
+	struct upload *p;
+	enum cs_err code;
+
+	if (u->failed != CS_OK) {
+		u->cfg.unstored(u->cfg.arg, o, NULL, ev->body.data,
+		    ev->body.len, u->failmsg);
+		return CS_OK;
+	}
+	if (u->batcher != NULL) {
+		if ((code = cs_ingest_batcher_add(u->batcher, ev, o,
+		    mono_usec(), e)) != CS_OK)
+			return code;
+		return start_batches(u, e);
+	}
+	if ((p = upload_new(u)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	p->origin = *o;
+	if (cs_ingest_event_key(u->cfg.prefix, ev, &p->key) == -1 ||
+	    cs_buf_append(&p->body, ev->body.data, ev->body.len) == -1) {
+		u->inflight_bytes += body_len(p);
+		upload_free(u, p);
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	return upload_start(u, p, "application/json", NULL, e);
+}
+
+enum cs_err
+cs_uploader_wait(struct cs_uploader *u, int fd, struct cs_error *e)
+{
+	struct pollfd pfd[2];
+	enum cs_err code;
+	int timeout, ready;
+
+	for (;;) {
+		if (u->cfg.input_ended != NULL && u->cfg.input_ended(u->cfg.arg))
+			break;
+		timeout = age_timeout(u);
+		if (cs_s3_pending(u->cfg.s3) == 0 && timeout < 0)
+			break;
+		pfd[0].fd = fd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		pfd[1].fd = u->cfg.wake_fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		if (poll(pfd, 1, 0) > 0)
+			break;
+		ready = 0;
+		if (cs_s3_pending(u->cfg.s3) > 0) {
+			if ((code = pump(u, fd, timeout, &ready, e)) != CS_OK)
+				return code;
+		} else if (poll(pfd, pfd[1].fd >= 0 ? 2 : 1, timeout) > 0 &&
+		    pfd[0].revents != 0)
+			ready = 1;
+		if ((code = close_aged(u, e)) != CS_OK)
+			return code;
+		if (ready)
+			break;
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_uploader_drain(struct cs_uploader *u, struct cs_error *e)
+{
+	enum cs_err code;
+
+	if (u->batcher != NULL) {
+		if ((code = cs_ingest_batcher_close_all(u->batcher, e)) != CS_OK)
+			return code;
+		if ((code = start_batches(u, e)) != CS_OK)
+			return code;
+	}
+	while (cs_s3_pending(u->cfg.s3) > 0)
+		if ((code = pump(u, -1, -1, NULL, e)) != CS_OK)
+			return code;
+	hurry(u);
+	return CS_OK;
+}
