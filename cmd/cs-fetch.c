@@ -32,6 +32,7 @@
 #include "objmark.h"
 #include "reject.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
 #include "banned.h"
@@ -165,12 +166,7 @@ static void
 reject_object(struct fetch *f, struct job *j, const char *reason)
 {
 	cs_buf_reset(&f->tmp);
-	if (cs_buf_append_str(&f->tmp, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.bucket,
-	    strlen(j->ref.bucket), NULL) != 0 ||
-	    cs_buf_append_str(&f->tmp, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(&f->tmp, j->ref.key,
-	    strlen(j->ref.key), NULL) != 0 ||
+	if (cs_s3name_record_begin(&f->tmp, j->ref.bucket, j->ref.key) != 0 ||
 	    cs_buf_append_char(&f->tmp, '}') != 0) {
 		set_fatal(f, CS_EXIT_OSERR);
 		return;

@@ -30,12 +30,15 @@
 #include "buf.h"
 #include "cli.h"
 #include "ingest.h"
+#include "md5.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "banned.h"
 
 enum {
@@ -67,7 +70,7 @@ struct run {
 	struct cs_ingest_batcher *batcher;	/* NULL: an object per event */
 	struct cs_ingest_event ev;
 	struct cs_s3 *s3;
-	struct cs_s3_url dest;
+	struct cs_s3name_url dest;
 	struct cs_buf prefix;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
@@ -254,39 +257,30 @@ static void
 write_record(struct run *r, const struct upload *u,
     const struct cs_s3_result *res)
 {
-	struct cs_buf *b;
+	struct cs_s3name_object o;
 	struct cs_error e;
 	enum cs_err code;
-	char ts[CS_TIME_BUFSIZE], md5[33];
+	char etag[35], md5[33];
 	const void *body = u->batch ? u->batch->body.data : u->body.data;
 	size_t len = u->batch ? u->batch->body.len : u->body.len;
-	int64_t lm = res->object.last_modified;
 
 	if (r->quiet_stop)
 		return;
-	if (lm == INT64_MIN)
-		lm = cs_time_now();	/* S3 does not say on a PUT */
-	cs_time_format_ms(lm, ts);
-	b = cs_ndjson_writer_begin(r->out);
-	if (cs_buf_append_str(b, "{\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, r->dest.bucket,
-	    strlen(r->dest.bucket), NULL) == -1 ||
-	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, u->key.data, u->key.len,
-	    NULL) == -1 ||
-	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", len) == -1)
-		oom();
-	if (res->object.etag != NULL && res->object.etag[0] != '\0') {
-		if (cs_buf_append_json_string_lossy(b, res->object.etag,
-		    strlen(res->object.etag), NULL) == -1)
-			oom();
-	} else {
+	memset(&o, 0, sizeof(o));
+	o.bucket = r->dest.bucket;
+	o.key = u->key.data;
+	o.size = (int64_t)len;
+	o.etag = res->object.etag;
+	if (o.etag == NULL || o.etag[0] == '\0') {
 		/* A service that sent no ETag: a single PUT's is the MD5. */
 		cs_md5_hex(body, len, md5);
-		if (cs_buf_printf(b, "\"\\\"%s\\\"\"", md5) == -1)
-			oom();
+		snprintf(etag, sizeof(etag), "\"%s\"", md5);
+		o.etag = etag;
 	}
-	if (cs_buf_printf(b, ",\"last_modified\":\"%s\"}", ts) == -1)
+	o.last_modified = res->object.last_modified;
+	if (o.last_modified == INT64_MIN)
+		o.last_modified = cs_time_now();	/* S3 does not say on a PUT */
+	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &o) == -1)
 		oom();
 	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {
 		if (code != CS_EPIPE) {
@@ -774,7 +768,7 @@ main(int argc, char **argv)
 		    argv[0]);
 		usage();
 	}
-	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
+	if (cs_s3name_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
 		warnx("invalid destination: %s", e.msg);
 		usage();
 	}
@@ -867,7 +861,7 @@ main(int argc, char **argv)
 	cs_ingest_batcher_free(r.batcher);
 	cs_ingest_event_release(&r.ev);
 	cs_ingest_free(r.ig);
-	cs_s3_url_release(&r.dest);
+	cs_s3name_url_release(&r.dest);
 	cs_buf_release(&r.prefix);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);

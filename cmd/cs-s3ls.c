@@ -25,6 +25,7 @@
 #include "ndjson.h"
 #include "partition.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
 #include "timeutil.h"
@@ -205,7 +206,7 @@ fail_status(struct ls *ls, int status)
 }
 
 static int
-on_entry(void *arg, const struct cs_s3_object *o)
+on_entry(void *arg, const struct cs_s3name_object *o)
 {
 	struct listing *li = arg;
 	struct ls *ls = li->ls;
@@ -224,7 +225,7 @@ on_entry(void *arg, const struct cs_s3_object *o)
 		return 0;
 	}
 	b = cs_ndjson_writer_begin(ls->w);
-	if (cs_s3_object_record(b, o) != 0) {
+	if (cs_s3name_object_record(b, o) != 0) {
 		cs_ndjson_writer_abort(ls->w);
 		ls->werr = cs_error_set(&ls->werror, CS_ENOMEM, "out of memory");
 		ls->stop = 1;
@@ -261,7 +262,7 @@ main(int argc, char *argv[])
 	struct ls ls;
 	struct cs_s3_config cfg;
 	struct cs_s3 *s3 = NULL;
-	struct cs_s3_url url;
+	struct cs_s3name_url url;
 	struct cs_s3_list l;
 	struct cs_s3_stats st;
 	struct cs_partition *parts = NULL;
@@ -356,14 +357,14 @@ main(int argc, char *argv[])
 	}
 	if (since != INT64_MIN && until == INT64_MIN)
 		until = now;
-	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
+	if (cs_s3name_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		usage();
 	}
 	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
-		cs_s3_url_release(&url);
+		cs_s3name_url_release(&url);
 		usage();
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
@@ -425,6 +426,6 @@ out:
 	cs_s3_free(s3);
 	free(lists);
 	cs_partitions_free(parts, nparts);
-	cs_s3_url_release(&url);
+	cs_s3name_url_release(&url);
 	return cs_sig_end(rc);
 }

@@ -62,13 +62,4 @@ int cs_buf_append_json_string_lossy(struct cs_buf *b, const char *s,
 /* Append the standard base64 encoding of p[0..n). */
 int cs_buf_append_base64(struct cs_buf *b, const void *p, size_t n);
 
-/*
- * Length of the valid UTF-8 sequence starting at s (1 to 4), or 0 when the
- * bytes there are not valid UTF-8 (overlong forms, surrogates and code
- * points above U+10FFFF are invalid).  n is how many bytes are available.
- */
-size_t cs_utf8_sequence_length(const unsigned char *s, size_t n);
-/* 1 when s[0..n) is entirely valid UTF-8. */
-int cs_utf8_valid(const char *s, size_t n);
-
 #endif

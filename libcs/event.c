@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "event.h"
 #include "json.h"
+#include "utf8.h"
 #include "banned.h"
 
 /*

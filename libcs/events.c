@@ -16,7 +16,7 @@
 #include "events.h"
 #include "json.h"
 #include "ndjson.h"
-#include "s3.h"
+#include "s3name.h"
 #include "timeutil.h"
 #include "banned.h"
 
@@ -101,14 +101,14 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 	ref->size = -1;
 	trim(&line, &len);
 	if (len >= 5 && memcmp(line, "s3://", 5) == 0) {
-		struct cs_s3_url u;
+		struct cs_s3name_url u;
 
-		if (cs_s3_url_parse(line, len, &u, e) != CS_OK)
+		if (cs_s3name_url_parse(line, len, &u, e) != CS_OK)
 			return e->code;
 		if (u.key[0] == '\0') {
 			cs_error_set(e, CS_EINVAL,
 			    "'s3://%s/' names a bucket, not an object", u.bucket);
-			cs_s3_url_release(&u);
+			cs_s3name_url_release(&u);
 			return CS_EINVAL;
 		}
 		ref->bucket = u.bucket;
@@ -136,7 +136,7 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 	}
 	if ((rc = name_flags("bucket", flags, e)) != CS_OK)
 		goto out;
-	if (!cs_s3_bucket_valid(v.data)) {
+	if (!cs_s3name_bucket_valid(v.data)) {
 		rc = cs_error_set(e, CS_EINVAL, "'%.80s' is not a bucket name",
 		    v.data);
 		goto out;
@@ -356,12 +356,7 @@ cs_events_source_json(struct cs_buf *b, const struct cs_events_source *src,
 	char t[CS_TIME_BUFSIZE];
 	const char *etag = src->etag != NULL ? src->etag : "";
 
-	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, src->bucket, strlen(src->bucket),
-	    NULL) != 0 ||
-	    cs_buf_append_str(b, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, src->key, strlen(src->key),
-	    NULL) != 0 ||
+	if (cs_s3name_record_begin(b, src->bucket, src->key) != 0 ||
 	    cs_buf_append_str(b, ",\"etag\":") != 0 ||
 	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)

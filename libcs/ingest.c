@@ -26,6 +26,7 @@
 #include "json.h"
 #include "ndjson.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "uuid.h"
 #include "banned.h"
 

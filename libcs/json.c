@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Bytes a string body can hold as they are: not '"', '\\', control or non-ASCII. */

@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "objmark.h"
-#include "s3.h"
+#include "s3name.h"
 #include "timeutil.h"
 #include "banned.h"
 
@@ -138,7 +138,7 @@ parse_tree(yajl_val o, struct cs_objmark *m, struct cs_error *e)
 		return cs_error_set(e, CS_EMISSING,
 		    "end-of-object record without a %s",
 		    m->bucket == NULL ? "bucket" : "key");
-	if (!cs_s3_bucket_valid(m->bucket))
+	if (!cs_s3name_bucket_valid(m->bucket))
 		return cs_error_set(e, CS_EINVAL,
 		    "end-of-object record: '%.80s' is not a bucket name",
 		    m->bucket);
@@ -227,7 +227,7 @@ cs_objmark_format(struct cs_buf *b, const char *bucket, const char *key,
     int64_t size, const char *etag, int64_t last_modified, uint64_t events,
     uint64_t rejected)
 {
-	struct cs_s3_object o;
+	struct cs_s3name_object o;
 
 	memset(&o, 0, sizeof(o));
 	o.bucket = bucket;
@@ -236,7 +236,7 @@ cs_objmark_format(struct cs_buf *b, const char *bucket, const char *key,
 	o.etag = etag;
 	o.last_modified = last_modified;
 	if (cs_buf_append_str(b, "{\"_object\":") != 0 ||
-	    cs_s3_object_record(b, &o) != 0)
+	    cs_s3name_object_record(b, &o) != 0)
 		return -1;
 	/* The record's closing brace makes way for the counts. */
 	cs_buf_truncate(b, b->len - 1);

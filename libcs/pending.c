@@ -17,6 +17,7 @@
 #include "pending.h"
 #include "pgledger.h"
 #include "reject.h"
+#include "s3name.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -91,11 +92,7 @@ state_record(struct cs_buf *b, const struct cs_pgledger_object *o,
 {
 	const char *etag = o->etag;
 
-	if (cs_buf_append_str(b, "{\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, o->bucket, strlen(o->bucket),
-	    NULL) == -1 ||
-	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, o->key, strlen(o->key), NULL) == -1 ||
+	if (cs_s3name_record_begin(b, o->bucket, o->key) == -1 ||
 	    cs_buf_append_str(b, ",\"etag\":") == -1 ||
 	    (etag != NULL ? cs_buf_append_json_string_lossy(b, etag, strlen(etag),
 	    NULL) : cs_buf_append_str(b, "null")) == -1 ||

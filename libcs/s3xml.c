@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "s3xml.h"
 #include "timeutil.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Where the parser is in the document. */

@@ -3,6 +3,8 @@
 libcs_libcs_a_SOURCES += \
 	libcs/http.c libcs/http.h \
 	libcs/s3.c libcs/s3.h \
+	libcs/s3name.c libcs/s3name.h \
+	libcs/md5.c libcs/md5.h \
 	libcs/s3xml.c libcs/s3xml.h \
 	libcs/s3local.c libcs/s3local.h \
 	libcs/events.c libcs/events.h \

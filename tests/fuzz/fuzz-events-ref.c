@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "events.h"
-#include "s3.h"
+#include "s3name.h"
 #include "fuzz.h"
 
 static void
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cs_error e;
 	struct cs_buf b = CS_BUF_INIT;
 	struct cs_events_source src;
-	struct cs_s3_object o;
+	struct cs_s3name_object o;
 	enum cs_err rc;
 	size_t i = 0, n = size;
 
@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(ref.bucket == NULL && ref.key == NULL, "nothing kept");
 		return 0;
 	}
-	FZ_CHECK(cs_s3_bucket_valid(ref.bucket), "a valid bucket");
+	FZ_CHECK(cs_s3name_bucket_valid(ref.bucket), "a valid bucket");
 	FZ_CHECK(ref.key[0] != '\0' && strlen(ref.key) <= 1024, "a key");
 	FZ_CHECK(fz_utf8_text(ref.key, strlen(ref.key)), "the key is text");
 	if (ref.etag != NULL)
@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.size = ref.size;
 	o.etag = ref.etag != NULL ? ref.etag : "";
 	o.last_modified = ref.last_modified;
-	FZ_CHECK(cs_s3_object_record(&b, &o) == 0, "memory");
+	FZ_CHECK(cs_s3name_object_record(&b, &o) == 0, "memory");
 	same_names(b.data, b.len, ref.bucket, ref.key);
 	cs_buf_release(&b);
 	cs_events_ref_release(&ref);

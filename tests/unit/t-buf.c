@@ -60,16 +60,6 @@ test_json_string(void)
 }
 
 static void
-test_utf8(void)
-{
-	ok(cs_utf8_valid("h\xc3\xa9llo \xf0\x9f\x98\x80", 11), "valid UTF-8");
-	ok(!cs_utf8_valid("\xc0\xaf", 2), "overlong rejected");
-	ok(!cs_utf8_valid("\xed\xa0\x80", 3), "surrogate rejected");
-	ok(!cs_utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF rejected");
-	ok(!cs_utf8_valid("\xe2\x82", 2), "cut sequence rejected");
-}
-
-static void
 test_base64(void)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -110,7 +100,6 @@ main(void)
 {
 	test_append();
 	test_json_string();
-	test_utf8();
 	test_base64();
 	test_error();
 	return done_testing();
