@@ -26,6 +26,7 @@
 #include "pgconn.h"
 #include "pgledger.h"
 #include "pgload.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "reject.h"
 #include "sig.h"

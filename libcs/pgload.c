@@ -77,7 +77,9 @@
 #include "error.h"
 #include "objmark.h"
 #include "pgconn.h"
+#include "pgerr.h"
 #include "pgload.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "reject.h"
 #include "row.h"
@@ -567,7 +569,7 @@ copy_begin(struct lane *ln, const char *table, struct cs_error *e)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
-		rc = cs_pg_error(ln->conn, res, "cannot start COPY", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot start COPY", e);
 	PQclear(res);
 	if (rc != CS_OK)
 		return rc;
@@ -575,7 +577,7 @@ copy_begin(struct lane *ln, const char *table, struct cs_error *e)
 	if (cs_row_binary_header(&ln->arr) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) != 1)
-		return cs_pg_error(ln->conn, NULL, "COPY failed", e);
+		return cs_pgerr_set(ln->conn, NULL, "COPY failed", e);
 	return CS_OK;
 }
 
@@ -632,16 +634,16 @@ copy_end(struct lane *ln, PGresult **res_out, uint64_t *n,
 			PQclear(res);
 	}
 	if (PQstatus(ln->conn) != CONNECTION_OK) {
-		(void)cs_pg_error(ln->conn, bad, "COPY failed", e);
+		(void)cs_pgerr_set(ln->conn, bad, "COPY failed", e);
 		PQclear(bad);
 		e->code = CS_ETEMP;
 		return CS_ETEMP;
 	}
 	if (bad == NULL)
 		return CS_OK;
-	rc = cs_pg_error(ln->conn, bad, "COPY failed", e);
-	if (rc == CS_ETEMP || !(cs_pg_is_data_error(bad) ||
-	    cs_pg_is_unique_violation(bad))) {
+	rc = cs_pgerr_set(ln->conn, bad, "COPY failed", e);
+	if (rc == CS_ETEMP || !(cs_pgerr_is_data(bad) ||
+	    cs_pgerr_is_unique_violation(bad))) {
 		PQclear(bad);
 		return rc;
 	}
@@ -701,7 +703,7 @@ exec_cmd(struct lane *ln, const char *sql, const char *what,
 	enum cs_err rc = CS_OK;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, what, e);
+		rc = cs_pgerr_set(ln->conn, res, what, e);
 	PQclear(res);
 	return rc;
 }
@@ -735,7 +737,7 @@ check_existing(struct lane *ln, const uint32_t *idx, size_t n,
 		res = PQprepare(ln->conn, "cs_load_exists", ln->sql.data, 1,
 		    &uuid_array_oid);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			rc = cs_pg_error(ln->conn, res,
+			rc = cs_pgerr_set(ln->conn, res,
 			    "cannot prepare the duplicate check", e);
 			PQclear(res);
 			return rc;
@@ -766,7 +768,7 @@ check_existing(struct lane *ln, const uint32_t *idx, size_t n,
 	res = PQexecPrepared(ln->conn, "cs_load_exists", 1, values, lengths,
 	    formats, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot check for duplicates", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot check for duplicates", e);
 		PQclear(res);
 		return rc;
 	}
@@ -839,8 +841,8 @@ stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot insert", e);
-		if (rc != CS_ETEMP && cs_pg_is_data_error(res)) {
+		rc = cs_pgerr_set(ln->conn, res, "cannot insert", e);
+		if (rc != CS_ETEMP && cs_pgerr_is_data(res)) {
 			*bad = res;
 			return CS_EDB;
 		}
@@ -942,7 +944,7 @@ load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
 		PQclear(bad);
 		return rc;
 	}
-	if (cs_pg_is_unique_violation(bad)) {
+	if (cs_pgerr_is_unique_violation(bad)) {
 		/* Another loader got some keys in since we asked. */
 		PQclear(bad);
 		rc = stage_insert(ln, idx, n, &bad, e);
@@ -1074,7 +1076,7 @@ record_marks(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, ln->sql.data, NARRAYS + 2, NULL, params,
 	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the objects loaded", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the objects loaded", e);
 	PQclear(res);
 out:
 	for (k = 0; k < NARRAYS; k++)
@@ -1117,7 +1119,7 @@ copy_direct(struct lane *ln, int *done, struct cs_error *e)
 		return CS_OK;
 	}
 	if (bad != NULL) {
-		if (cs_pg_is_unique_violation(bad))
+		if (cs_pgerr_is_unique_violation(bad))
 			ln->mode = MODE_CHECK;
 		PQclear(bad);
 		return exec_cmd(ln, "ROLLBACK", "cannot roll back", e);
@@ -1645,7 +1647,7 @@ op_begin_run(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, sql.data, 4, NULL, params, NULL, NULL, 0);
 	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the run", e);
 	else
 		strlcpy(l->run_id, PQgetvalue(res, 0, 0), sizeof(l->run_id));
 	PQclear(res);
@@ -1793,7 +1795,7 @@ op_finish(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, sql.data, 7, NULL, params, NULL, NULL, 0);
 	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the run", e);
 	PQclear(res);
 	return rc;
 }
