@@ -220,7 +220,7 @@ on_entry(void *arg, const struct cs_s3name_object *o)
 	    (ls->mod_since != INT64_MIN && o->last_modified < ls->mod_since) ||
 	    (ls->mod_until != INT64_MIN && o->last_modified >= ls->mod_until) ||
 	    (ls->shard_n > 1 &&
-	    cs_shard_of(o->key, strlen(o->key), ls->shard_n) != ls->shard_k)) {
+	    cs_partition_shard_of(o->key, strlen(o->key), ls->shard_n) != ls->shard_k)) {
 		cs_summary_add(&ls->sum, "filtered", 1);
 		return 0;
 	}

@@ -44,7 +44,7 @@ cs_strerror(enum cs_err code)
 }
 
 size_t
-cs_visible(char *dst, size_t size, const char *src, size_t n)
+cs_error_visible(char *dst, size_t size, const char *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)src;
@@ -86,7 +86,7 @@ set_msg(struct cs_error *e, const char *fmt, va_list ap)
 	char raw[sizeof(e->msg)];
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	cs_visible(e->msg, sizeof(e->msg), raw, strlen(raw));
+	cs_error_visible(e->msg, sizeof(e->msg), raw, strlen(raw));
 }
 
 enum cs_err

@@ -123,7 +123,7 @@ cs_partition_accept(const struct cs_partition *p, const char *key,
 }
 
 unsigned
-cs_shard_of(const char *key, size_t len, unsigned n)
+cs_partition_shard_of(const char *key, size_t len, unsigned n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;

@@ -53,6 +53,6 @@ int cs_partition_accept(const struct cs_partition *p, const char *key,
  * The shard of a key among n (1..n): 1 + (the first 8 bytes of the key's
  * SHA-256, big-endian) mod n.  Stable across runs, hosts and versions.
  */
-unsigned cs_shard_of(const char *key, size_t len, unsigned n);
+unsigned cs_partition_shard_of(const char *key, size_t len, unsigned n);
 
 #endif

@@ -214,7 +214,7 @@ vnotice_locked(struct cs_pgload *l, const char *fmt, va_list ap)
 		return;
 	/* Notices quote keys of rows: no control character gets through. */
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	cs_visible(msg, sizeof(msg), raw, strlen(raw));
+	cs_error_visible(msg, sizeof(msg), raw, strlen(raw));
 	l->o.notice(l->o.notice_ctx, msg);
 }
 

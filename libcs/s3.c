@@ -159,7 +159,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	s->jobs = cfg->jobs ? cfg->jobs : 64;
 	s->max_object = cfg->max_object_size ? cfg->max_object_size :
 	    CS_S3_DEFAULT_MAX_OBJECT;
-	if (cs_aws_config_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
+	if (cs_awsconf_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
 	    CS_OK) {
 		endpoint_hint(e, cfg->endpoint);
 		cs_s3_free(s);
@@ -167,7 +167,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	}
 	s->have_aws = 1;
 	if (cfg->ca_bundle != NULL &&
-	    cs_aws_config_set_ca_bundle(&s->aws, cfg->ca_bundle, e) != CS_OK) {
+	    cs_awsconf_set_ca_bundle(&s->aws, cfg->ca_bundle, e) != CS_OK) {
 		cs_s3_free(s);
 		return e->code;
 	}
@@ -212,7 +212,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	{
 		const struct cs_aws_credentials *cred;
 
-		if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK) {
+		if (cs_awsconf_credentials(&s->aws, &cred, e) != CS_OK) {
 			cs_s3_free(s);
 			return e->code;
 		}
@@ -239,8 +239,8 @@ cs_s3_free(struct cs_s3 *s)
 	if (s->root >= 0)
 		close(s->root);
 	if (s->have_aws)
-		cs_aws_config_release(&s->aws);
-	cs_aws_bucket_endpoint_release(&s->ep);
+		cs_awsconf_release(&s->aws);
+	cs_awsconf_bucket_endpoint_release(&s->ep);
 	free(s->ep_bucket);
 	free(s);
 }
@@ -455,10 +455,10 @@ bucket_endpoint(struct cs_s3 *s, const char *bucket, struct cs_error *e)
 {
 	if (s->ep_bucket != NULL && strcmp(s->ep_bucket, bucket) == 0)
 		return CS_OK;
-	cs_aws_bucket_endpoint_release(&s->ep);
+	cs_awsconf_bucket_endpoint_release(&s->ep);
 	free(s->ep_bucket);
 	s->ep_bucket = NULL;
-	if (cs_aws_config_bucket_endpoint(&s->aws, bucket, &s->ep, e) != CS_OK)
+	if (cs_awsconf_bucket_endpoint(&s->aws, bucket, &s->ep, e) != CS_OK)
 		return e->code;
 	if ((s->ep_bucket = strdup(bucket)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -480,7 +480,7 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 	size_t nq = 0, nh = 0;
 	enum cs_err rc;
 
-	if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK ||
+	if (cs_awsconf_credentials(&s->aws, &cred, e) != CS_OK ||
 	    bucket_endpoint(s, op->bucket, e) != CS_OK)
 		return e->code;
 	if (cs_buf_printf(&path, "%s/%s", s->ep.path_prefix,
@@ -939,7 +939,7 @@ cs_s3_put(struct cs_s3 *s, const struct cs_s3_put *p, cs_s3_done_fn done,
 	op->rq.upload_len = p->len;
 	if (!s->local) {
 		cs_md5_base64(p->body != NULL ? p->body : "", p->len, op->md5_b64);
-		cs_sha256_hex(p->body != NULL ? p->body : "", p->len, op->sha256);
+		cs_sigv4_sha256_hex(p->body != NULL ? p->body : "", p->len, op->sha256);
 	}
 	submit(s, op, "PUT");
 	return CS_OK;

@@ -161,7 +161,7 @@ is_blank(char c)
 }
 
 int
-cs_decimal_round(const char *s, size_t n, int lenient, int64_t *out)
+cs_transform_decimal_round(const char *s, size_t n, int lenient, int64_t *out)
 {
 	const char *int_s, *frac_s;
 	size_t i = 0, int_n, frac_n, ndig, lead, k, j;
@@ -670,9 +670,9 @@ put_price(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v,
 	if (v == NULL)
 		return APPEND_LIT(out, "null");
 	if ((v->type == CS_JT_NUMBER &&
-	    cs_decimal_round(v->str, v->len, 0, &n) == 0) ||
+	    cs_transform_decimal_round(v->str, v->len, 0, &n) == 0) ||
 	    (v->type == CS_JT_STRING &&
-	    cs_decimal_round(v->str, v->len, 1, &n) == 0))
+	    cs_transform_decimal_round(v->str, v->len, 1, &n) == 0))
 		return cs_buf_append_int(out, n);
 	t->fixes[nulled]++;
 	return APPEND_LIT(out, "null");

@@ -167,6 +167,6 @@ enum cs_err cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
  * halves away from zero.  0, or -1 when s is not such a number or the
  * result is outside int64_t.
  */
-int cs_decimal_round(const char *s, size_t n, int lenient, int64_t *out);
+int cs_transform_decimal_round(const char *s, size_t n, int lenient, int64_t *out);
 
 #endif

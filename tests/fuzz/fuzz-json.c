@@ -180,7 +180,7 @@ check_cred(const char *s, size_t n)
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
-	if (cs_aws_credentials_from_json(s, n, "fuzz", &c, &e) != CS_OK) {
+	if (cs_awscred_from_json(s, n, "fuzz", &c, &e) != CS_OK) {
 		FZ_CHECK(c.access_key_id == NULL, "nothing kept");
 		return;
 	}
@@ -189,7 +189,7 @@ check_cred(const char *s, size_t n)
 	for (i = 0; c.access_key_id[i] != '\0'; i++)
 		FZ_CHECK((unsigned char)c.access_key_id[i] >= 0x20,
 		    "no control character in a key id");
-	cs_aws_credentials_release(&c);
+	cs_awscred_release(&c);
 }
 
 static void

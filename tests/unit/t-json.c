@@ -241,12 +241,12 @@ test_visible(void)
 	cs_error_set_errno(&e, CS_EIO, 2, "cannot open '%s'", "x\ty");
 	is_str(e.msg, "cannot open 'x\\x09y': No such file or directory",
 	    "cs_error_set_errno too");
-	is_int(cs_visible(small, sizeof(small), "ab\x01", 3), 6,
+	is_int(cs_error_visible(small, sizeof(small), "ab\x01", 3), 6,
 	    "an escape that fits");
-	is_int(cs_visible(small, sizeof(small), "abcd\x01", 5), 4,
+	is_int(cs_error_visible(small, sizeof(small), "abcd\x01", 5), 4,
 	    "one that does not fit is left out whole");
 	is_str(small, "abcd", "  and the rest is a string");
-	is_int(cs_visible(small, sizeof(small), "abcdef\xc3\xa9", 8), 6,
+	is_int(cs_error_visible(small, sizeof(small), "abcdef\xc3\xa9", 8), 6,
 	    "a character that does not fit is not cut");
 }
 

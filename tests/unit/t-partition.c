@@ -139,11 +139,11 @@ test_shards(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t len = strlen(v[i].key);
 
-		is_int(cs_shard_of(v[i].key, len, 3), v[i].s3, "'%s' of 3", v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 7), v[i].s7, "'%s' of 7", v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 1000), v[i].s1000, "'%s' of 1000",
+		is_int(cs_partition_shard_of(v[i].key, len, 3), v[i].s3, "'%s' of 3", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 7), v[i].s7, "'%s' of 7", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 1000), v[i].s1000, "'%s' of 1000",
 		    v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 1), 1, "'%s' of 1", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 1), 1, "'%s' of 1", v[i].key);
 	}
 }
 

@@ -281,19 +281,19 @@ test_decimal(void)
 {
 	int64_t v = 0;
 
-	is_int(cs_decimal_round("01", 2, 0, &v), -1, "strict: no leading zero");
-	is_int(cs_decimal_round("+1", 2, 0, &v), -1, "strict: no plus");
-	is_int(cs_decimal_round(" 1", 2, 0, &v), -1, "strict: no blanks");
-	is_int(cs_decimal_round("0", 1, 0, &v), 0, "0");
+	is_int(cs_transform_decimal_round("01", 2, 0, &v), -1, "strict: no leading zero");
+	is_int(cs_transform_decimal_round("+1", 2, 0, &v), -1, "strict: no plus");
+	is_int(cs_transform_decimal_round(" 1", 2, 0, &v), -1, "strict: no blanks");
+	is_int(cs_transform_decimal_round("0", 1, 0, &v), 0, "0");
 	is_int(v, 0, "0 is 0");
-	is_int(cs_decimal_round("-0", 2, 0, &v), 0, "-0");
+	is_int(cs_transform_decimal_round("-0", 2, 0, &v), 0, "-0");
 	is_int(v, 0, "-0 is 0");
-	is_int(cs_decimal_round("2.5", 3, 0, &v), 0, "2.5");
+	is_int(cs_transform_decimal_round("2.5", 3, 0, &v), 0, "2.5");
 	is_int(v, 3, "halves go away from zero, not to even");
-	is_int(cs_decimal_round("1e+2", 4, 0, &v), 0, "1e+2");
+	is_int(cs_transform_decimal_round("1e+2", 4, 0, &v), 0, "1e+2");
 	is_int(v, 100, "1e+2 is 100");
-	is_int(cs_decimal_round("", 0, 1, &v), -1, "empty");
-	is_int(cs_decimal_round("  ", 2, 1, &v), -1, "blanks");
+	is_int(cs_transform_decimal_round("", 0, 1, &v), -1, "empty");
+	is_int(cs_transform_decimal_round("  ", 2, 1, &v), -1, "blanks");
 }
 
 static void
