@@ -23,7 +23,7 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "event.h"
+#include "evparse.h"
 #include "ipanon.h"
 #include "ndjson.h"
 #include "objmark.h"
@@ -45,7 +45,7 @@ enum {
 struct run {
 	struct cs_cli cli;
 	struct cs_summary sum;
-	struct cs_event_parser *parser;
+	struct cs_evparse *parser;
 	struct cs_transform tf;
 	struct cs_ipanon anon;
 	struct cs_ndjson_writer *out;
@@ -239,7 +239,7 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 		    r->reason.data : "line too long");
 		return;
 	}
-	code = cs_event_parse(r->parser, line->data, line->len, &ev, &e);
+	code = cs_evparse_line(r->parser, line->data, line->len, &ev, &e);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (code != CS_OK) {
@@ -399,7 +399,7 @@ main(int argc, char **argv)
 	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
-	if ((r.parser = cs_event_parser_new()) == NULL ||
+	if ((r.parser = cs_evparse_new()) == NULL ||
 	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	cs_transform_init(&r.tf, from);
@@ -459,7 +459,7 @@ main(int argc, char **argv)
 	if (digest.len > 0)
 		fputs(digest.data, stderr);
 	cs_buf_release(&digest);
-	cs_event_parser_free(r.parser);
+	cs_evparse_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);

@@ -2,7 +2,7 @@
  * ingest.c: see ingest.h.
  *
  * The event's members (eventName, eventId, _ingest...) are read with
- * libcs/event.h, as cs-transform reads them.  The API Gateway envelope
+ * libcs/evparse.h, as cs-transform reads them.  The API Gateway envelope
  * (body, requestContext.http.sourceIp...) is read with jscan(), a small
  * table-driven capture of a few members by their path on yajl's callback
  * parser: nothing is built, captured strings are copied (decoded) into one
@@ -21,7 +21,7 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ingest.h"
 #include "json.h"
 #include "ndjson.h"
@@ -409,7 +409,7 @@ struct ivalue {
 struct cs_ingest {
 	struct cs_ingest_config cfg;
 	char *defaults[IG_NMEMBERS];	/* cs_ingest_set_field() */
-	struct cs_event_parser *parser;
+	struct cs_evparse *parser;
 	struct cs_event ev;
 	struct jscan ag_scan;
 	struct jval ag[AG_NFIELDS];
@@ -432,7 +432,7 @@ cs_ingest_new(const struct cs_ingest_config *cfg, struct cs_error *e)
 		ig->cfg.max_event_bytes = CS_NDJSON_DEFAULT_MAX_LINE;
 	if (ig->cfg.clock == NULL)
 		ig->cfg.clock = cs_time_now;
-	if ((ig->parser = cs_event_parser_new()) == NULL) {
+	if ((ig->parser = cs_evparse_new()) == NULL) {
 		free(ig);
 		cs_error_set(e, CS_ENOMEM, "out of memory");
 		return NULL;
@@ -449,7 +449,7 @@ cs_ingest_free(struct cs_ingest *ig)
 		return;
 	for (i = 0; i < IG_NMEMBERS; i++)
 		free(ig->defaults[i]);
-	cs_event_parser_free(ig->parser);
+	cs_evparse_free(ig->parser);
 	cs_buf_release(&ig->ag_scan.text);
 	cs_buf_release(&ig->payload);
 	cs_buf_release(&ig->name);
@@ -536,7 +536,7 @@ check_payload(struct cs_ingest *ig, const char *p, size_t n, const char *what,
 		return cs_error_set(e, CS_ETOOLONG,
 		    "%sevent is %zu bytes, over the limit of %zu", what, n,
 		    ig->cfg.max_event_bytes);
-	if ((rc = cs_event_parse(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
+	if ((rc = cs_evparse_line(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
 		return cs_error_set(e, rc, "%s%s", what, pe.msg);
 	name = ig->ev.f[CS_EV_EVENT_NAME].type != CS_JT_ABSENT ?
 	    &ig->ev.f[CS_EV_EVENT_NAME] : &ig->ev.f[CS_EV_EVENT_NAME_S];

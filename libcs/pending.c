@@ -12,7 +12,7 @@
 
 #include "buf.h"
 #include "error.h"
-#include "events.h"
+#include "rawobj.h"
 #include "ndjson.h"
 #include "pending.h"
 #include "pgledger.h"
@@ -27,7 +27,7 @@ struct input {
 };
 
 struct chunk {
-	struct cs_events_ref ref[CS_PENDING_CHUNK];
+	struct cs_rawobj_ref ref[CS_PENDING_CHUNK];
 	struct cs_pgledger_object obj[CS_PENDING_CHUNK];
 	struct cs_pgledger_result res[CS_PENDING_CHUNK];
 	struct cs_buf lines;		/* the input lines, each ending in '\n' */
@@ -155,7 +155,7 @@ flush_chunk(struct cs_pgledger *l, const struct cs_pending_opts *o,
 	rc = cs_ndjson_writer_flush(w, e);
 out:
 	for (i = 0; i < c->n; i++)
-		cs_events_ref_release(&c->ref[i]);
+		cs_rawobj_ref_release(&c->ref[i]);
 	c->n = 0;
 	cs_buf_reset(&c->lines);
 	cs_buf_release(&rec);
@@ -167,7 +167,7 @@ static enum cs_err
 take(const struct cs_pending_opts *o, struct chunk *c,
     const struct cs_line *line, const char *name, struct cs_error *e)
 {
-	struct cs_events_ref *ref = &c->ref[c->n];
+	struct cs_rawobj_ref *ref = &c->ref[c->n];
 	struct cs_error re;
 	char reason[160];
 	enum cs_err rc;
@@ -178,14 +178,14 @@ take(const struct cs_pending_opts *o, struct chunk *c,
 		    o->max_line);
 		return reject(o, line, name, reason, 0, e);
 	}
-	if ((rc = cs_events_parse_ref(line->data, line->len, ref, &re)) != CS_OK) {
+	if ((rc = cs_rawobj_parse_ref(line->data, line->len, ref, &re)) != CS_OK) {
 		if (rc == CS_ENOMEM)
 			return cs_error_set(e, rc, "%s", re.msg);
 		return reject(o, line, name, re.msg, ref->is_json, e);
 	}
 	if (cs_buf_append(&c->lines, line->data, line->len) == -1 ||
 	    cs_buf_append_char(&c->lines, '\n') == -1) {
-		cs_events_ref_release(ref);
+		cs_rawobj_ref_release(ref);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	c->obj[c->n].bucket = ref->bucket;
@@ -233,7 +233,7 @@ cs_pending_run(struct cs_pgledger *l, const struct cs_pending_opts *o, int fd,
 	o->summary->bytes_in += cs_ndjson_reader_bytes(r);
 	cs_ndjson_reader_free(r);
 	for (n = 0; (size_t)n < c->n; n++)
-		cs_events_ref_release(&c->ref[n]);
+		cs_rawobj_ref_release(&c->ref[n]);
 	cs_buf_release(&c->lines);
 	free(c);
 	return rc;

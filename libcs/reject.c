@@ -371,7 +371,7 @@ embeddable(const char *input, size_t n)
 
 	/*
 	 * A JSON string goes in as a string of its text: embedded, "a"
-	 * could not be told from the line a (found by fuzz-events-split).
+	 * could not be told from the line a (found by fuzz-rawobj-split).
 	 * So does JSON holding \u0000 or an unpaired surrogate escape: jq
 	 * and PostgreSQL refuse such text, and a reject must be readable.
 	 */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "timeutil.h"
 #include "transform.h"
 #include "uuid.h"
@@ -580,7 +580,7 @@ event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 static enum cs_err
 type_error(int f, const char *want, struct cs_error *e)
 {
-	return cs_error_set(e, CS_ETYPE, "%s is not %s", cs_event_field_path(f),
+	return cs_error_set(e, CS_ETYPE, "%s is not %s", cs_evparse_field_path(f),
 	    want);
 }
 

@@ -1,5 +1,5 @@
 /*
- * transform.h: one parsed event (libcs/event.h) to one row record of
+ * transform.h: one parsed event (libcs/evparse.h) to one row record of
  * clickstream_events (CONTRACT section 5).
  *
  * The row is a JSON object with every column in a fixed order, null for
@@ -82,7 +82,7 @@
 
 #include "buf.h"
 #include "error.h"
-#include "event.h"
+#include "evparse.h"
 #include "ipanon.h"
 
 enum cs_time_from {

@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "row.h"
 #include "transform.h"
 #include "fuzz.h"
 
-static struct cs_event_parser *evp;
+static struct cs_evparse *evp;
 static struct cs_row_parser *rowp;
 static struct fz_rejects rz;
 
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 1 << 16)
 		return 0;
 	if (evp == NULL) {
-		evp = cs_event_parser_new();
+		evp = cs_evparse_new();
 		rowp = cs_row_parser_new();
 	}
 	from = data[0] % 3 == 0 ? CS_TIME_FROM_INGEST : data[0] % 3 == 1 ?
@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines++;
 		cs_buf_reset(&row);
 		rc = l.too_long ? CS_ETOOLONG :
-		    cs_event_parse(evp, l.data, l.len, &ev, &e);
+		    cs_evparse_line(evp, l.data, l.len, &ev, &e);
 		if (rc == CS_OK)
 			rc = cs_transform_row(&t, &ev, &row, &e);
 		if (rc == CS_OK) {

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ipanon.h"
 #include "transform.h"
 #include "tap.h"
 #include "banned.h"
 
-static struct cs_event_parser *P;
+static struct cs_evparse *P;
 static struct cs_transform T;
 static struct cs_buf row = CS_BUF_INIT;
 static struct cs_error err;
@@ -31,7 +31,7 @@ tf(const char *line)
 	cs_buf_reset(&row);
 	cs_buf_append_str(&row, "");
 	cs_error_clear(&err);
-	if ((code = cs_event_parse(P, line, strlen(line), &ev, &err)) != CS_OK)
+	if ((code = cs_evparse_line(P, line, strlen(line), &ev, &err)) != CS_OK)
 		return code;
 	return cs_transform_row(&T, &ev, &row, &err);
 }
@@ -597,7 +597,7 @@ test_anonymize(void)
 int
 main(void)
 {
-	P = cs_event_parser_new();
+	P = cs_evparse_new();
 	cs_transform_init(&T, CS_TIME_FROM_INGEST);
 	test_full_row();
 	test_aliases();
@@ -609,7 +609,7 @@ main(void)
 	test_repair();
 	test_anonymize();
 	cs_transform_release(&T);
-	cs_event_parser_free(P);
+	cs_evparse_free(P);
 	cs_buf_release(&row);
 	return done_testing();
 }

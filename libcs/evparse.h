@@ -1,8 +1,8 @@
 /*
- * event.h: the fast path from one line of JSON to the members of a
+ * evparse.h: the fast path from one line of JSON to the members of a
  * clickstream event (CONTRACT sections 1 and 4) that the tools use.
  *
- * cs_event_parse() runs yajl's callback parser over the line once and
+ * cs_evparse_line() runs yajl's callback parser over the line once and
  * records, for each member of the table below that occurs, its JSON type
  * and where its text lies.  Nothing is built: strings point into the line
  * (or, when the JSON text had escapes, to a decoded copy in the parser),
@@ -29,20 +29,20 @@
  * object or array holding one has .unsafe set, and
  * cs_json_append_safe() copies such a span with the escapes replaced.
  *
- * Ownership: the parser is allocated by cs_event_parser_new() and freed by
- * cs_event_parser_free() (NULL is fine).  A struct cs_event is the
+ * Ownership: the parser is allocated by cs_evparse_new() and freed by
+ * cs_evparse_free() (NULL is fine).  A struct cs_event is the
  * caller's; the memory its values point to is the line's (which must stay
  * alive and unchanged) and the parser's, valid until the next parse with
  * that parser or its free.
  *
- * Errors: cs_event_parse() returns CS_OK; CS_EUTF8 (invalid UTF-8);
+ * Errors: cs_evparse_line() returns CS_OK; CS_EUTF8 (invalid UTF-8);
  * CS_EJSON (malformed JSON, a NUL byte, data after the object); CS_ETYPE
  * (valid JSON, but not an object); CS_ETOOLONG (nested too deeply);
  * CS_ENOMEM.  e->msg holds the reason,
  * one line, with the byte offset (0-based) where it applies.
  */
-#ifndef CS_EVENT_H
-#define CS_EVENT_H
+#ifndef CS_EVPARSE_H
+#define CS_EVPARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -179,17 +179,17 @@ struct cs_event {
 #define CS_EV_BIT(f) ((uint64_t)1 << (f))
 _Static_assert(CS_EV_NFIELDS <= 64, "cs_event.repeated has a bit a field");
 
-struct cs_event_parser;
+struct cs_evparse;
 
-struct cs_event_parser *cs_event_parser_new(void);
-void cs_event_parser_free(struct cs_event_parser *p);
+struct cs_evparse *cs_evparse_new(void);
+void cs_evparse_free(struct cs_evparse *p);
 
 /* Parse line[0..len) into ev (which is cleared first). */
-enum cs_err cs_event_parse(struct cs_event_parser *p, const char *line,
+enum cs_err cs_evparse_line(struct cs_evparse *p, const char *line,
     size_t len, struct cs_event *ev, struct cs_error *e);
 
 /* The member's path as written in the JSON: "product.price". */
-const char *cs_event_field_path(enum cs_event_field f);
+const char *cs_evparse_field_path(enum cs_event_field f);
 
 /*
  * Append the JSON text json[0..len) (from a parsed event) to b, with each

@@ -7,7 +7,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "json.h"
 #include "utf8.h"
 #include "banned.h"
@@ -52,7 +52,7 @@ static const char *const field_path[CS_EV_NFIELDS] = {
 };
 #undef CS_PATH_
 
-struct cs_event_parser {
+struct cs_evparse {
 	yajl_handle h;
 	yajl_callbacks cb;
 	unsigned char table[TABLE_SIZE];	/* field + 1; 0 is empty */
@@ -76,7 +76,7 @@ struct cs_event_parser {
 };
 
 const char *
-cs_event_field_path(enum cs_event_field f)
+cs_evparse_field_path(enum cs_event_field f)
 {
 	return (unsigned)f < CS_EV_NFIELDS ? field_path[f] : "?";
 }
@@ -101,7 +101,7 @@ slot_of(int parent, const unsigned char *s, size_t n)
 }
 
 static int
-lookup(const struct cs_event_parser *p, int parent, const unsigned char *s,
+lookup(const struct cs_evparse *p, int parent, const unsigned char *s,
     size_t n)
 {
 	unsigned i = slot_of(parent, s, n);
@@ -360,14 +360,14 @@ cs_text_error(struct cs_error *e, enum cs_err code, const char *what,
 /* --- callbacks ------------------------------------------------------- */
 
 static size_t
-consumed(const struct cs_event_parser *p)
+consumed(const struct cs_evparse *p)
 {
 	return yajl_get_bytes_consumed(p->h);
 }
 
 /* The top-level value has ended. */
 static void
-top_done(struct cs_event_parser *p)
+top_done(struct cs_evparse *p)
 {
 	p->done = 1;
 	p->end = p->finishing ? p->len : consumed(p);
@@ -393,7 +393,7 @@ clear_children(struct cs_event *ev, int parent)
  * the parse) for a second top-level value.
  */
 static int
-value_field(struct cs_event_parser *p, int *f, const char *what)
+value_field(struct cs_evparse *p, int *f, const char *what)
 {
 	int d = p->depth;
 
@@ -423,7 +423,7 @@ value_field(struct cs_event_parser *p, int *f, const char *what)
 
 /* A string inside a recorded object or array: is it safe to store? */
 static void
-check_span_string(struct cs_event_parser *p, const char *tok_end)
+check_span_string(struct cs_evparse *p, const char *tok_end)
 {
 	const char *start;
 	int d;
@@ -439,7 +439,7 @@ check_span_string(struct cs_event_parser *p, const char *tok_end)
 }
 
 static int
-in_line(const struct cs_event_parser *p, const unsigned char *s)
+in_line(const struct cs_evparse *p, const unsigned char *s)
 {
 	return (const char *)s >= p->line && (const char *)s < p->line + p->len;
 }
@@ -447,7 +447,7 @@ in_line(const struct cs_event_parser *p, const unsigned char *s)
 static int
 on_string(void *ctx, const unsigned char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	struct cs_jval *v;
 	const char *end, *start;
 	int f, unsafe;
@@ -491,7 +491,7 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 static int
 on_key(void *ctx, const unsigned char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	int d = p->depth, parent;
 
 	if (d > MAX_DEPTH - 1) {
@@ -517,7 +517,7 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 
 /* null, true or false: n is the length of the token, which has just ended. */
 static int
-on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, size_t n,
+on_scalar(struct cs_evparse *p, enum cs_jtype t, int b, size_t n,
     const char *what)
 {
 	struct cs_jval *v;
@@ -559,7 +559,7 @@ on_boolean(void *ctx, int b)
 static int
 on_number(void *ctx, const char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	struct cs_jval *v;
 	int f;
 
@@ -578,7 +578,7 @@ on_number(void *ctx, const char *s, size_t n)
 }
 
 static int
-on_open(struct cs_event_parser *p, enum cs_jtype t)
+on_open(struct cs_evparse *p, enum cs_jtype t)
 {
 	struct cs_jval *v;
 	int f;
@@ -612,7 +612,7 @@ on_open(struct cs_event_parser *p, enum cs_jtype t)
 }
 
 static int
-on_close(struct cs_event_parser *p)
+on_close(struct cs_evparse *p)
 {
 	struct cs_jval *v;
 	int d = p->depth;
@@ -648,7 +648,7 @@ on_end(void *ctx)
 /* --- the parser ------------------------------------------------------ */
 
 static int
-new_handle(struct cs_event_parser *p)
+new_handle(struct cs_evparse *p)
 {
 	if ((p->h = yajl_alloc(&p->cb, NULL, p)) == NULL)
 		return -1;
@@ -656,10 +656,10 @@ new_handle(struct cs_event_parser *p)
 	return 0;
 }
 
-struct cs_event_parser *
-cs_event_parser_new(void)
+struct cs_evparse *
+cs_evparse_new(void)
 {
-	struct cs_event_parser *p;
+	struct cs_evparse *p;
 	unsigned i;
 	int f;
 
@@ -692,7 +692,7 @@ cs_event_parser_new(void)
 }
 
 void
-cs_event_parser_free(struct cs_event_parser *p)
+cs_evparse_free(struct cs_evparse *p)
 {
 	if (p == NULL)
 		return;
@@ -704,7 +704,7 @@ cs_event_parser_free(struct cs_event_parser *p)
 
 /* yajl's message, without its "lexical error: " and final ".\n". */
 static void
-yajl_message(struct cs_event_parser *p, struct cs_error *e, size_t off)
+yajl_message(struct cs_evparse *p, struct cs_error *e, size_t off)
 {
 	unsigned char *m = yajl_get_error(p->h, 0, NULL, 0);
 	const char *s = m != NULL ? (const char *)m : "unknown error", *c;
@@ -723,7 +723,7 @@ yajl_message(struct cs_event_parser *p, struct cs_error *e, size_t off)
 
 /* The handle's state is unknown after this line: start a new one. */
 static enum cs_err
-fail(struct cs_event_parser *p, enum cs_err code, struct cs_error *e)
+fail(struct cs_evparse *p, enum cs_err code, struct cs_error *e)
 {
 	yajl_free(p->h);
 	if (new_handle(p) == -1) {
@@ -734,7 +734,7 @@ fail(struct cs_event_parser *p, enum cs_err code, struct cs_error *e)
 }
 
 enum cs_err
-cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
+cs_evparse_line(struct cs_evparse *p, const char *line, size_t len,
     struct cs_event *ev, struct cs_error *e)
 {
 	yajl_status st;
