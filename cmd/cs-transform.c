@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "evparse.h"
+#include "json.h"
 #include "ipanon.h"
 #include "ndjson.h"
 #include "objmark.h"

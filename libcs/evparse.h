@@ -27,7 +27,8 @@
  * valid JSON but not valid text for PostgreSQL.  In a recorded string the
  * decoded value has U+FFFD in its place (and .unsafe is set); a recorded
  * object or array holding one has .unsafe set, and
- * cs_json_append_safe() copies such a span with the escapes replaced.
+ * cs_json_append_safe() (json.h) copies such a span with the escapes
+ * replaced.
  *
  * Ownership: the parser is allocated by cs_evparse_new() and freed by
  * cs_evparse_free() (NULL is fine).  A struct cs_event is the
@@ -190,24 +191,5 @@ enum cs_err cs_evparse_line(struct cs_evparse *p, const char *line,
 
 /* The member's path as written in the JSON: "product.price". */
 const char *cs_evparse_field_path(enum cs_event_field f);
-
-/*
- * Append the JSON text json[0..len) (from a parsed event) to b, with each
- * "\u0000" escape and each unpaired surrogate escape replaced by "\ufffd".
- * 0, or -1 when memory runs out.
- */
-int cs_json_append_safe(struct cs_buf *b, const char *json, size_t len);
-
-/*
- * Check that s[0..len) is strict UTF-8 with no NUL byte and no control
- * character but tab, LF and CR (no other can stand anywhere in JSON text:
- * yajl takes form feed and vertical tab as blanks).  CS_OK, or CS_EUTF8 /
- * CS_EJSON (NUL, control) with *off set to the offending byte.  Fast on
- * ASCII: it looks at 8 bytes at a time.
- */
-enum cs_err cs_text_check(const char *s, size_t len, size_t *off);
-/* Set e to the reason cs_text_check() gave code at s[off], after what. */
-enum cs_err cs_text_error(struct cs_error *e, enum cs_err code,
-    const char *what, const char *s, size_t off);
 
 #endif

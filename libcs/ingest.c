@@ -242,30 +242,6 @@ static const yajl_callbacks jscan_callbacks = {
 	jcb_start_map, jcb_map_key, jcb_end, jcb_start_array, jcb_end
 };
 
-/* "lexical error: invalid char in json text.\n" -> "invalid char in json text" */
-static void
-yajl_reason(yajl_handle h, const unsigned char *p, size_t n, char *out,
-    size_t outsz)
-{
-	unsigned char *m = yajl_get_error(h, 0, p, n);
-	const char *s = (const char *)m;
-	const char *colon;
-	size_t len;
-
-	if (s == NULL) {
-		strlcpy(out, "parse error", outsz);
-		return;
-	}
-	if ((colon = strstr(s, "error: ")) != NULL)
-		s = colon + 7;
-	strlcpy(out, s, outsz);
-	len = strlen(out);
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '.' ||
-	    out[len - 1] == ' '))
-		out[--len] = '\0';
-	yajl_free_error(h, m);
-}
-
 /*
  * Scan p[0..n) (strict UTF-8, no NUL: checked by the caller).  vals has
  * nfields entries, reset here.  CS_OK, CS_EJSON (e says where), CS_ENOMEM.
@@ -307,7 +283,8 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 			yajl_free(h);
 			return cs_error_set(e, CS_ENOMEM, "out of memory");
 		}
-		yajl_reason(h, (const unsigned char *)p, n, why, sizeof(why));
+		cs_json_yajl_message(h, CS_JSON_YAJL_REASON, "parse error", why,
+		    sizeof(why));
 		yajl_free(h);
 		if (at > n)
 			at = n;
@@ -515,8 +492,8 @@ check_text(const char *p, size_t n, const char *what, struct cs_error *e)
 	enum cs_err rc;
 	size_t off;
 
-	if ((rc = cs_text_check(p, n, &off)) != CS_OK)
-		return cs_text_error(e, rc, what, p, off);
+	if ((rc = cs_json_text_check(p, n, &off)) != CS_OK)
+		return cs_json_text_error(e, rc, what, p, off);
 	return CS_OK;
 }
 

@@ -1,6 +1,6 @@
 /*
- * json.c: strict JSON checking, string decoding and a walk over an
- * object's members (see json.h).  Nothing here recurses: the check keeps
+ * json.c: strict JSON checking, string decoding, a walk over an object's
+ * members and the glue the yajl readers share (see json.h).  Nothing here recurses: the check keeps
  * one bit per open container, the walk counts brackets.
  */
 #include "config.h"
@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <yajl/yajl_parse.h>
 
 #include "buf.h"
 #include "json.h"
@@ -607,4 +609,106 @@ cs_json_object_get(const char *s, size_t n, const char *name,
 			found = 1;
 		}
 	return found;
+}
+
+/* --- the yajl readers' glue ------------------------------------------ */
+
+int
+cs_json_append_safe(struct cs_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0, used;
+	const char *bs;
+	unsigned flag;
+
+	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
+		i = (size_t)(bs - s);
+		if (i + 6 <= n && s[i + 1] == 'u') {
+			escape_u(u + i, n - i, &used, &flag);
+			if (flag != 0) {
+				if (cs_buf_append(b, s + start, i - start) == -1 ||
+				    cs_buf_append(b, "\\ufffd", 6) == -1)
+					return -1;
+				start = i + 6;
+				i += 6;
+			} else
+				i += used;
+		} else
+			i += 2;
+	}
+	return cs_buf_append(b, s + start, n - start);
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+enum cs_err
+cs_json_text_check(const char *s, size_t n, size_t *off)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, stop;
+	uint64_t w;
+
+	while (i < n) {
+		/* 8 bytes at a time while they are ASCII and not control. */
+		while (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			if (((w | ((w - ONES * 0x20) & ~w)) & HIGHS) != 0)
+				break;
+			i += 8;
+		}
+		stop = i + 8 < n ? i + 8 : n;
+		while (i < stop) {
+			if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
+			    u[i] != '\r') {
+				*off = i;
+				return CS_EJSON;
+			}
+			if (u[i] < 0x80) {
+				i++;
+				continue;
+			}
+			if ((k = cs_utf8_sequence_length(u + i, n - i)) == 0) {
+				*off = i;
+				return CS_EUTF8;
+			}
+			i += k;
+		}
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_json_text_error(struct cs_error *e, enum cs_err code, const char *what,
+    const char *s, size_t off)
+{
+	if (code == CS_EUTF8)
+		return cs_error_set(e, code, "%sinvalid UTF-8 at byte %zu", what,
+		    off);
+	if (s[off] == '\0')
+		return cs_error_set(e, code, "%sNUL byte at byte %zu", what, off);
+	return cs_error_set(e, code, "%smalformed JSON at byte %zu: control "
+	    "character 0x%02x", what, off, (unsigned char)s[off]);
+}
+
+void
+cs_json_yajl_message(struct yajl_handle_t *h, unsigned flags,
+    const char *fallback, char *out, size_t outsize)
+{
+	unsigned char *m = yajl_get_error(h, 0, NULL, 0);
+	const char *s = (const char *)m, *c;
+	size_t n;
+
+	if (s == NULL) {
+		strlcpy(out, fallback, outsize);
+		return;
+	}
+	if ((flags & CS_JSON_YAJL_REASON) && (c = strstr(s, "error: ")) != NULL)
+		s = c + 7;
+	strlcpy(out, s, outsize);
+	yajl_free_error(h, m);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ' ||
+	    ((flags & CS_JSON_YAJL_REASON) && out[n - 1] == '.')))
+		out[--n] = '\0';
 }

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "evparse.h"
+#include "json.h"
 #include "timeutil.h"
 #include "transform.h"
 #include "uuid.h"

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "evparse.h"
+#include "json.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -353,8 +354,6 @@ test_reuse(void)
 int
 main(void)
 {
-	size_t off = 99;
-
 	P = cs_evparse_new();
 	ok(P != NULL, "a parser");
 	test_members();
@@ -365,13 +364,6 @@ main(void)
 	test_unsafe();
 	test_errors();
 	test_reuse();
-	is_int(cs_text_check("abcdefghijklmnopqrstuvwxyz\xc3\xa9", 28, &off),
-	    CS_OK, "cs_text_check: ASCII and a 2-byte sequence");
-	is_int(cs_text_check("abcdefgh\xe2\x82\xac" "abcdefghi", 20, &off), CS_OK,
-	    "cs_text_check: a sequence across an 8-byte word");
-	is_int(cs_text_check("abcdefg\xe2\x82", 9, &off), CS_EUTF8,
-	    "cs_text_check: a cut sequence at the end");
-	is_int(off, 7, "cs_text_check: its offset");
 	cs_evparse_free(P);
 	cs_evparse_free(NULL);
 	return done_testing();

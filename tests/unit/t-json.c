@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "buf.h"
 #include "json.h"
 #include "tap.h"
@@ -250,6 +252,43 @@ test_visible(void)
 	    "a character that does not fit is not cut");
 }
 
+/* The check in front of yajl: strict UTF-8, no NUL, no stray control. */
+static void
+test_text_check(void)
+{
+	size_t off = 99;
+
+	is_int(cs_json_text_check("abcdefghijklmnopqrstuvwxyz\xc3\xa9", 28, &off),
+	    CS_OK, "cs_json_text_check: ASCII and a 2-byte sequence");
+	is_int(cs_json_text_check("abcdefgh\xe2\x82\xac" "abcdefghi", 20, &off),
+	    CS_OK, "cs_json_text_check: a sequence across an 8-byte word");
+	is_int(cs_json_text_check("abcdefg\xe2\x82", 9, &off), CS_EUTF8,
+	    "cs_json_text_check: a cut sequence at the end");
+	is_int(off, 7, "cs_json_text_check: its offset");
+}
+
+/* yajl's message, whole (as row records say it) or its reason only. */
+static void
+test_yajl_message(void)
+{
+	yajl_handle h;
+	char out[160];
+
+	if ((h = yajl_alloc(NULL, NULL, NULL)) == NULL)
+		return;
+	ok(yajl_parse(h, (const unsigned char *)"x", 1) != yajl_status_ok,
+	    "yajl refuses x");
+	cs_json_yajl_message(h, 0, "fallback", out, sizeof(out));
+	is_str(out, "lexical error: invalid char in json text.",
+	    "yajl's message, one line, without its newline");
+	cs_json_yajl_message(h, CS_JSON_YAJL_REASON, "fallback", out,
+	    sizeof(out));
+	is_str(out, "invalid char in json text", "its reason only");
+	cs_json_yajl_message(h, 0, "fallback", out, 9);
+	is_str(out, "lexical", "cut to the room given, its blanks trimmed");
+	yajl_free(h);
+}
+
 int
 main(void)
 {
@@ -259,5 +298,7 @@ main(void)
 	test_decode();
 	test_members();
 	test_string_start();
+	test_text_check();
+	test_yajl_message();
 	return done_testing();
 }
