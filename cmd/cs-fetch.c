@@ -155,7 +155,7 @@ add_reject(struct fetch *f, const char *reason, const char *input, size_t len,
 	rj.source_json = source;
 	rj.source_len = source_len;
 	f->sum.rejected++;
-	if (cs_rejects_add(f->rj, &rj, &e) != CS_OK) {
+	if (cs_reject_add(f->rj, &rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		set_fatal(f, CS_EXIT_IOERR);
 	}
@@ -550,7 +550,7 @@ main(int argc, char *argv[])
 	f.sum.input_total = cs_cli_input_size(argc, argv);
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
-	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
+	if ((f.rj = cs_reject_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	if (cs_s3_new(&cfg, &f.s3, &e) != CS_OK) {
@@ -593,9 +593,9 @@ main(int argc, char *argv[])
 		rc = cs_cli_reject_status(&f.cli, &f.sum);
 out:
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(f.rj, &digest) == -1)
+	if (cs_reject_digest(f.rj, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(f.rj, &e) != CS_OK) {
+	if (cs_reject_close(f.rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (rc == 0)
 			rc = CS_EXIT_IOERR;

@@ -37,7 +37,7 @@
 #include "s3name.h"
 #include "sig.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -215,7 +215,7 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 	rj.source_json = r->source.data;
 	rj.source_len = r->source.len;
 	r->sum.rejected++;
-	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
+	if (cs_reject_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
@@ -346,12 +346,12 @@ upload_done(void *arg, const struct cs_s3_result *res)
 		if (r->failed == CS_OK) {
 			r->failed = res->err;
 			strlcpy(r->failmsg, res->error != NULL ?
-			    res->error->msg : cs_strerror(res->err),
+			    res->error->msg : cs_error_string(res->err),
 			    sizeof(r->failmsg));
 			warnx("%s", r->failmsg);
 		}
 		upload_rejects(r, u, res->error != NULL ? res->error->msg :
-		    cs_strerror(res->err));
+		    cs_error_string(res->err));
 	}
 	upload_free(r, u);
 }
@@ -805,7 +805,7 @@ main(int argc, char **argv)
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
 	if ((code = cs_s3_new(&scfg, &r.s3, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(code), "%s", e.msg);
-	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
+	if ((r.rejects = cs_reject_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	if ((r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
@@ -828,9 +828,9 @@ main(int argc, char **argv)
 			r.status = cs_cli_exit_status_for(code);
 	}
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(r.rejects, &digest) == -1)
+	if (cs_reject_digest(r.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
+	if (cs_reject_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
 			r.status = CS_EXIT_IOERR;

@@ -28,7 +28,7 @@
 #include "s3name.h"
 #include "sig.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 enum {
@@ -361,7 +361,7 @@ main(int argc, char *argv[])
 		warnx("%s", e.msg);
 		usage();
 	}
-	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
+	if (since != INT64_MIN && cs_partition_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		cs_s3name_url_release(&url);
@@ -425,7 +425,7 @@ out:
 		warnx("%s", e.msg);
 	cs_s3_free(s3);
 	free(lists);
-	cs_partitions_free(parts, nparts);
+	cs_partition_free(parts, nparts);
 	cs_s3name_url_release(&url);
 	return cs_sig_end(rc);
 }

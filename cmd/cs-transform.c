@@ -172,7 +172,7 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 	rj.source_len = r->source.len;
 	r->sum.rejected++;
 	r->rejected_since_mark++;
-	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
+	if (cs_reject_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
@@ -397,7 +397,7 @@ main(int argc, char **argv)
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 
-	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
+	if ((r.rejects = cs_reject_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	if ((r.parser = cs_evparse_new()) == NULL ||
@@ -423,9 +423,9 @@ main(int argc, char **argv)
 		}
 	}
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(r.rejects, &digest) == -1)
+	if (cs_reject_digest(r.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
+	if (cs_reject_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
 			r.status = CS_EXIT_IOERR;

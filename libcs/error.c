@@ -35,7 +35,7 @@ static const char *const messages[] = {
 };
 
 const char *
-cs_strerror(enum cs_err code)
+cs_error_string(enum cs_err code)
 {
 	if ((size_t)code < sizeof(messages) / sizeof(messages[0]) &&
 	    messages[code] != NULL)

@@ -49,7 +49,7 @@ struct cs_error {
 };
 
 /* A short, static description of code ("malformed JSON"). */
-const char *cs_strerror(enum cs_err code);
+const char *cs_error_string(enum cs_err code);
 
 /*
  * Set *e (when not NULL) to code and a printf-style message, truncated to

@@ -25,7 +25,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "ndjson.h"
-#include "timeutil.h"
+#include "time.h"
 #include "utf8.h"
 #include "uuid.h"
 #include "banned.h"

@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "objmark.h"
 #include "s3name.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 #define MAX_KEY 1024

@@ -81,7 +81,7 @@ reject(const struct cs_pending_opts *o, const struct cs_line *line,
 	rj.source_len = src.len;
 	o->summary->rejected++;
 	if (o->rejects != NULL)
-		rc = cs_rejects_add(o->rejects, &rj, e);
+		rc = cs_reject_add(o->rejects, &rj, e);
 	cs_buf_release(&src);
 	return rc;
 }

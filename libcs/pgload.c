@@ -84,7 +84,7 @@
 #include "reject.h"
 #include "row.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 /*
@@ -370,7 +370,7 @@ add_reject(struct cs_pgload *l, const char *reason, const char *data,
 	rj.source_len = b.len;
 	lock(l);
 	if (l->o.rejects != NULL)
-		rc = cs_rejects_add(l->o.rejects, &rj, e);
+		rc = cs_reject_add(l->o.rejects, &rj, e);
 	l->st.rejected++;
 	if (l->o.summary != NULL)
 		l->o.summary->rejected++;

@@ -17,7 +17,7 @@
 #include "json.h"
 #include "ndjson.h"
 #include "s3name.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 static int

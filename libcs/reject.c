@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "reject.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 /*
@@ -48,13 +48,13 @@ struct cs_rejects {
 };
 
 struct cs_rejects *
-cs_rejects_open(const char *tool, const char *path, struct cs_error *e)
+cs_reject_open(const char *tool, const char *path, struct cs_error *e)
 {
 	struct cs_rejects *r;
 
 	/* A person at a terminal gets a digest, and the records kept. */
 	if (path == NULL && isatty(STDERR_FILENO))
-		return cs_rejects_open_kept(tool, NULL, e);
+		return cs_reject_open_kept(tool, NULL, e);
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->tool = strdup(tool ? tool : "cs-tools")) == NULL ||
@@ -86,16 +86,16 @@ cs_rejects_open(const char *tool, const char *path, struct cs_error *e)
 }
 
 struct cs_rejects *
-cs_rejects_open_kept(const char *tool, const char *dir, struct cs_error *e)
+cs_reject_open_kept(const char *tool, const char *dir, struct cs_error *e)
 {
 	struct cs_rejects *r;
 
-	if ((r = cs_rejects_open(tool, "-", e)) == NULL)
+	if ((r = cs_reject_open(tool, "-", e)) == NULL)
 		return NULL;
 	r->kept = 1;
 	r->fd = -1;		/* the file is made at the first reject */
 	if (dir != NULL && (r->kept_dir = strdup(dir)) == NULL) {
-		cs_rejects_close(r, NULL);
+		cs_reject_close(r, NULL);
 		cs_error_set(e, CS_ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -306,7 +306,7 @@ digest_add(struct cs_rejects *r, const struct cs_reject *rj)
 }
 
 int
-cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out)
+cs_reject_digest(const struct cs_rejects *r, struct cs_buf *out)
 {
 	int i;
 
@@ -337,7 +337,7 @@ cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out)
 }
 
 const char *
-cs_rejects_kept_path(const struct cs_rejects *r)
+cs_reject_kept_path(const struct cs_rejects *r)
 {
 	return r != NULL && r->kept ? r->kept_path : NULL;
 }
@@ -438,7 +438,7 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 }
 
 enum cs_err
-cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
+cs_reject_add(struct cs_rejects *r, const struct cs_reject *rj,
     struct cs_error *e)
 {
 	size_t done = 0;
@@ -474,13 +474,13 @@ cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
 }
 
 uint64_t
-cs_rejects_count(const struct cs_rejects *r)
+cs_reject_count(const struct cs_rejects *r)
 {
 	return r != NULL ? r->count : 0;
 }
 
 enum cs_err
-cs_rejects_close(struct cs_rejects *r, struct cs_error *e)
+cs_reject_close(struct cs_rejects *r, struct cs_error *e)
 {
 	enum cs_err rc = CS_OK;
 

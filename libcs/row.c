@@ -19,7 +19,7 @@
 #include "error.h"
 #include "json.h"
 #include "row.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 

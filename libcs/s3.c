@@ -37,7 +37,7 @@
 #include "s3xml.h"
 #include "sig.h"
 #include "sigv4.h"
-#include "timeutil.h"
+#include "time.h"
 #include "utf8.h"
 #include "banned.h"
 

@@ -13,7 +13,7 @@
 #include "error.h"
 #include "redact.h"
 #include "s3name.h"
-#include "timeutil.h"
+#include "time.h"
 #include "utf8.h"
 #include "banned.h"
 

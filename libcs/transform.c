@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "evparse.h"
 #include "json.h"
-#include "timeutil.h"
+#include "time.h"
 #include "transform.h"
 #include "uuid.h"
 #include "banned.h"

@@ -5,7 +5,7 @@ libcs_libcs_a_SOURCES += \
 	libcs/error.c libcs/error.h \
 	libcs/buf.c libcs/buf.h \
 	libcs/utf8.c libcs/utf8.h \
-	libcs/timeutil.c libcs/timeutil.h \
+	libcs/time.c libcs/time.h \
 	libcs/uuid.c libcs/uuid.h \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \

@@ -55,7 +55,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 enum mode { MODE_RAW, MODE_INGEST, MODE_FETCH };

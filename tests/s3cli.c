@@ -29,7 +29,7 @@
 #include "cli.h"
 #include "s3.h"
 #include "s3name.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 static int status;

@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r.input_len = l.len;
 			r.input_full_len = l.too_long ? l.full_len : l.len;
 			r.input_is_json = !l.too_long && ev.line_is_json;
-			FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+			FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 			rec = fz_rejects_take(&rz, &rn);
 			fz_check_reject(rec, rn, l.data, l.len);
 			free(rec);
@@ -156,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(batched == events, "every event is in a batch");
 	cs_ingest_event_release(&ev);
 	cs_ndjson_reader_free(rd);
-	cs_rejects_close(rj, &e);
+	cs_reject_close(rj, &e);
 	cs_ingest_batcher_free(bat);
 	cs_ingest_free(ig);
 	return 0;

@@ -106,12 +106,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_CHECK(jv_valid(r.input, r.input_len,
 				    JV_MAX_RECURSION), "a bad document said to "
 				    "be JSON is");
-			FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+			FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 			rec = fz_rejects_take(&rz, &rn);
 			fz_check_reject(rec, rn, r.input, r.input_len);
 			free(rec);
 		}
-		cs_rejects_close(rj, &e);
+		cs_reject_close(rj, &e);
 	}
 	cs_rawobj_release(&ev);
 	cs_buf_release(&dec);

@@ -78,14 +78,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.input_is_json = rc == CS_ETYPE || (rc != CS_EJSON &&
 		    rc != CS_EUTF8 && rc != CS_ETOOLONG);
 		r.input_full_len = l.too_long ? l.full_len : l.len;
-		FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+		FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 		rec = fz_rejects_take(&rz, &rn);
 		fz_check_reject(rec, rn, l.data, l.len);
 		free(rec);
 	}
 	FZ_CHECK(lines == rows + rejects, "every line is a row or a reject");
-	FZ_CHECK(cs_rejects_count(rj) == rejects, "every reject counted");
-	cs_rejects_close(rj, &e);
+	FZ_CHECK(cs_reject_count(rj) == rejects, "every reject counted");
+	cs_reject_close(rj, &e);
 	cs_ndjson_reader_free(rd);
 	cs_transform_release(&t);
 	cs_buf_release(&row);

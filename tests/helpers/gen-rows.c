@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 

@@ -90,8 +90,9 @@ test_error(void)
 	cs_error_set_errno(&e, CS_EIO, ENOENT, "cannot open '%s'", "x");
 	is_str(e.msg, "cannot open 'x': No such file or directory",
 	    "errno appended");
-	is_str(cs_strerror(CS_ETEMP), "temporary failure", "strerror");
-	is_str(cs_strerror((enum cs_err)999), "unknown error", "unknown code");
+	is_str(cs_error_string(CS_ETEMP), "temporary failure", "strerror");
+	is_str(cs_error_string((enum cs_err)999), "unknown error",
+	    "unknown code");
 	ok(cs_error_set(NULL, CS_EIO, "x") == CS_EIO, "NULL carrier is fine");
 }
 

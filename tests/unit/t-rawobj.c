@@ -12,7 +12,7 @@
 
 #include "buf.h"
 #include "rawobj.h"
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 #include "banned.h"
 
