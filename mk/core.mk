@@ -14,6 +14,10 @@ libcs_libcs_a_SOURCES += \
 	libcs/sig.c libcs/sig.h \
 	libcs/cli.c libcs/cli.h
 
+# Every name libcs exports carries its file's prefix.
+TESTS += tests/t0100-libcs-names.sh
+EXTRA_DIST += tests/t0100-libcs-names.sh
+
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
 tests_unit_t_buf_LDADD = $(CS_LIBS)
