@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "ingest.h"
+#include "json.h"
 #include "md5.h"
 #include "ndjson.h"
 #include "reject.h"
@@ -181,16 +182,16 @@ set_source(struct run *r, const struct cs_ingest_origin *o, const char *key)
 
 	cs_buf_reset(&r->source);
 	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
+	    cs_json_append_string_lossy(&r->source, file, strlen(file),
 	    NULL) == -1 ||
 	    cs_buf_printf(&r->source, ",\"line\":%llu",
 	    (unsigned long long)o->line) == -1)
 		oom();
 	if (key != NULL && (cs_buf_append_str(&r->source, ",\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, r->dest.bucket,
+	    cs_json_append_string_lossy(&r->source, r->dest.bucket,
 	    strlen(r->dest.bucket), NULL) == -1 ||
 	    cs_buf_append_str(&r->source, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, key, strlen(key),
+	    cs_json_append_string_lossy(&r->source, key, strlen(key),
 	    NULL) == -1))
 		oom();
 	if (cs_buf_append_char(&r->source, '}') == -1)

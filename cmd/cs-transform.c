@@ -142,7 +142,7 @@ reject_source(struct run *r, const char *file, uint64_t lineno,
 		cs_buf_reset(&r->source);
 	}
 	if (cs_buf_append_str(&r->source, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&r->source, file, strlen(file),
+	    cs_json_append_string_lossy(&r->source, file, strlen(file),
 	    NULL) == -1 ||
 	    cs_buf_printf(&r->source, ",\"line\":%llu}",
 	    (unsigned long long)lineno) == -1)

@@ -10,7 +10,6 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
-#include "utf8.h"
 #include "banned.h"
 
 void
@@ -138,98 +137,6 @@ cs_buf_detach(struct cs_buf *b, size_t *len)
 		p = calloc(1, 1);
 	cs_buf_init(b);
 	return p;
-}
-
-static const char hexdigits[] = "0123456789abcdef";
-
-/* 1 for the bytes that JSON strings must escape. */
-static const unsigned char needs_escape[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	['\\'] = 1,
-};
-
-static size_t
-escape_byte(char *out, unsigned char c)
-{
-	switch (c) {
-	case '"': out[0] = '\\'; out[1] = '"'; return 2;
-	case '\\': out[0] = '\\'; out[1] = '\\'; return 2;
-	case '\n': out[0] = '\\'; out[1] = 'n'; return 2;
-	case '\r': out[0] = '\\'; out[1] = 'r'; return 2;
-	case '\t': out[0] = '\\'; out[1] = 't'; return 2;
-	case '\b': out[0] = '\\'; out[1] = 'b'; return 2;
-	case '\f': out[0] = '\\'; out[1] = 'f'; return 2;
-	default:
-		memcpy(out, "\\u00", 4);
-		out[4] = hexdigits[c >> 4];
-		out[5] = hexdigits[c & 15];
-		return 6;
-	}
-}
-
-int
-cs_buf_append_json_string(struct cs_buf *b, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i, start;
-	char *out;
-
-	/* Worst case: every byte becomes \u00XX. */
-	if (n > (SIZE_MAX - 3) / 6 || cs_buf_reserve(b, n * 6 + 2) == -1)
-		return -1;
-	out = b->data + b->len;
-	*out++ = '"';
-	for (i = start = 0; i < n; i++) {
-		if (!needs_escape[u[i]])
-			continue;
-		memcpy(out, s + start, i - start);
-		out += i - start;
-		out += escape_byte(out, u[i]);
-		start = i + 1;
-	}
-	memcpy(out, s + start, n - start);
-	out += n - start;
-	*out++ = '"';
-	*out = '\0';
-	b->len = (size_t)(out - b->data);
-	return 0;
-}
-
-int
-cs_buf_append_json_string_lossy(struct cs_buf *b, const char *s, size_t n,
-    int *replaced)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k;
-	char esc[6];
-
-	if (replaced != NULL)
-		*replaced = 0;
-	if (cs_buf_append_char(b, '"') == -1)
-		return -1;
-	while (i < n) {
-		if (u[i] < 0x80) {
-			if (needs_escape[u[i]]) {
-				if (cs_buf_append(b, esc, escape_byte(esc, u[i])) == -1)
-					return -1;
-			} else if (cs_buf_append_char(b, s[i]) == -1)
-				return -1;
-			i++;
-		} else if ((k = cs_utf8_sequence_length(u + i, n - i)) != 0) {
-			if (cs_buf_append(b, s + i, k) == -1)
-				return -1;
-			i += k;
-		} else {
-			if (cs_buf_append(b, "\xef\xbf\xbd", 3) == -1)
-				return -1;
-			if (replaced != NULL)
-				*replaced = 1;
-			i++;
-		}
-	}
-	return cs_buf_append_char(b, '"');
 }
 
 int

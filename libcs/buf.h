@@ -44,21 +44,6 @@ void cs_buf_truncate(struct cs_buf *b, size_t len);
 /* Detach the data: the caller owns (and frees) it; the buffer is empty. */
 char *cs_buf_detach(struct cs_buf *b, size_t *len);
 
-/*
- * Append s[0..n) as a JSON string with its quotes.  The input must be
- * valid UTF-8 (what yajl has already validated); control characters,
- * quotes and backslashes are escaped.
- */
-int cs_buf_append_json_string(struct cs_buf *b, const char *s, size_t n);
-
-/*
- * The same for bytes of unknown quality: NUL and control bytes are
- * escaped, and each byte that is not part of valid UTF-8 becomes U+FFFD.
- * *replaced (when not NULL) is set to 1 if any byte was replaced.
- */
-int cs_buf_append_json_string_lossy(struct cs_buf *b, const char *s,
-    size_t n, int *replaced);
-
 /* Append the standard base64 encoding of p[0..n). */
 int cs_buf_append_base64(struct cs_buf *b, const void *p, size_t n);
 

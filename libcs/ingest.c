@@ -581,7 +581,7 @@ append_ingest(struct cs_ingest *ig, struct cs_buf *b, int64_t received_at,
 		if (cs_buf_printf(b, ",\"%s\":", ingest_names[i]) == -1)
 			return -1;
 		if (p == NULL ? cs_buf_append_str(b, "null") == -1 :
-		    cs_buf_append_json_string(b, p, n) == -1)
+		    cs_json_append_string(b, p, n) == -1)
 			return -1;
 	}
 	return cs_buf_append_char(b, '}');

@@ -120,6 +120,21 @@ int cs_json_object_get(const char *s, size_t n, const char *name,
 
 
 /*
+ * Append s[0..n) as a JSON string with its quotes.  The input must be
+ * valid UTF-8 (what yajl has already validated); control characters,
+ * quotes and backslashes are escaped.
+ */
+int cs_json_append_string(struct cs_buf *b, const char *s, size_t n);
+
+/*
+ * The same for bytes of unknown quality: NUL and control bytes are
+ * escaped, and each byte that is not part of valid UTF-8 becomes U+FFFD.
+ * *replaced (when not NULL) is set to 1 if any byte was replaced.
+ */
+int cs_json_append_string_lossy(struct cs_buf *b, const char *s, size_t n,
+    int *replaced);
+
+/*
  * Append the JSON text json[0..len) (a span of a checked text) to b, with
  * each "\u0000" escape and each unpaired surrogate escape replaced by
  * "\ufffd".  0, or -1 when memory runs out.

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "rawobj.h"
 #include "ndjson.h"
 #include "pending.h"
@@ -65,7 +66,7 @@ reject(const struct cs_pending_opts *o, const struct cs_line *line,
 	enum cs_err rc = CS_OK;
 
 	if (cs_buf_append_str(&src, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&src, name, strlen(name), NULL) == -1 ||
+	    cs_json_append_string_lossy(&src, name, strlen(name), NULL) == -1 ||
 	    cs_buf_printf(&src, ",\"line\":%llu}",
 	    (unsigned long long)line->lineno) == -1) {
 		cs_buf_release(&src);
@@ -94,11 +95,11 @@ state_record(struct cs_buf *b, const struct cs_pgledger_object *o,
 
 	if (cs_s3name_record_begin(b, o->bucket, o->key) == -1 ||
 	    cs_buf_append_str(b, ",\"etag\":") == -1 ||
-	    (etag != NULL ? cs_buf_append_json_string_lossy(b, etag, strlen(etag),
+	    (etag != NULL ? cs_json_append_string_lossy(b, etag, strlen(etag),
 	    NULL) : cs_buf_append_str(b, "null")) == -1 ||
 	    cs_buf_printf(b, ",\"state\":\"%s\",\"recorded_etag\":",
 	    cs_pgledger_state_name(r->state)) == -1 ||
-	    (r->recorded_etag != NULL ? cs_buf_append_json_string_lossy(b,
+	    (r->recorded_etag != NULL ? cs_json_append_string_lossy(b,
 	    r->recorded_etag, strlen(r->recorded_etag), NULL) :
 	    cs_buf_append_str(b, "null")) == -1 ||
 	    cs_buf_append_str(b, ",\"row_count\":") == -1 ||

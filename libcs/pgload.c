@@ -75,6 +75,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "objmark.h"
 #include "pgconn.h"
 #include "pgerr.h"
@@ -355,7 +356,7 @@ add_reject(struct cs_pgload *l, const char *reason, const char *data,
 	enum cs_err rc = CS_OK;
 
 	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&b, name, strlen(name), NULL) == -1 ||
+	    cs_json_append_string_lossy(&b, name, strlen(name), NULL) == -1 ||
 	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)lineno) == -1) {
 		cs_buf_release(&b);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");

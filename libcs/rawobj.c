@@ -358,7 +358,7 @@ cs_rawobj_source_json(struct cs_buf *b, const struct cs_rawobj_source *src,
 
 	if (cs_s3name_record_begin(b, src->bucket, src->key) != 0 ||
 	    cs_buf_append_str(b, ",\"etag\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
+	    cs_json_append_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
 		return -1;
 	if (src->last_modified == INT64_MIN) {

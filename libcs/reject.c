@@ -396,10 +396,10 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	truncated = rj->input_full_len > input_len;
 	cs_buf_reset(b);
 	if (cs_buf_append_str(b, "{\"tool\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, r->tool, strlen(r->tool),
+	    cs_json_append_string_lossy(b, r->tool, strlen(r->tool),
 	    NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"reason\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, reason, strlen(reason),
+	    cs_json_append_string_lossy(b, reason, strlen(reason),
 	    NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"input\":") == -1)
 		return -1;
@@ -408,7 +408,7 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 		if (cs_buf_append(b, input, input_len) == -1)
 			return -1;
 	} else {
-		if (cs_buf_append_json_string_lossy(b, input, input_len,
+		if (cs_json_append_string_lossy(b, input, input_len,
 		    &replaced) == -1)
 			return -1;
 		if (replaced && (cs_buf_append_str(b,
@@ -426,7 +426,7 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	    (cs_json_check(rj->source_json, rj->source_len, CS_JSON_MAX_DEPTH,
 	    NULL, NULL) == CS_OK ?
 	    append_json_one_line(b, rj->source_json, rj->source_len) :
-	    cs_buf_append_json_string_lossy(b, rj->source_json, rj->source_len,
+	    cs_json_append_string_lossy(b, rj->source_json, rj->source_len,
 	    NULL)) == -1))
 		return -1;
 	at_len = cs_time_format_ms(cs_time_now(), at);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "redact.h"
 #include "s3name.h"
 #include "time.h"
@@ -129,7 +130,7 @@ cs_s3name_object_record(struct cs_buf *b, const struct cs_s3name_object *o)
 	    cs_buf_append_int(b, (long long)o->size) != 0)
 		return -1;
 	if (cs_buf_append_str(b, ",\"etag\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
+	    cs_json_append_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
 		return -1;
 	/* Unknown, or a time RFC 3339 cannot write: null. */
@@ -145,10 +146,10 @@ int
 cs_s3name_record_begin(struct cs_buf *b, const char *bucket, const char *key)
 {
 	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, bucket, strlen(bucket),
+	    cs_json_append_string_lossy(b, bucket, strlen(bucket),
 	    NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, key, strlen(key), NULL) != 0)
+	    cs_json_append_string_lossy(b, key, strlen(key), NULL) != 0)
 		return -1;
 	return 0;
 }

@@ -305,7 +305,7 @@ put_text(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v)
 	if (v->escaped) {
 		if (v->unsafe)
 			t->repaired++;
-		return cs_buf_append_json_string(out, v->str, v->len);
+		return cs_json_append_string(out, v->str, v->len);
 	}
 	return put(out, v->raw, v->raw_len);
 }
@@ -351,7 +351,7 @@ escape_byte(char *o, unsigned char c)
 /*
  * JSON text (valid, from the parser) as a JSON string.  The quotes in it
  * come every few bytes, so rather than copying runs between them as
- * cs_buf_append_json_string() does, this copies 8 bytes at a time and
+ * cs_json_append_string() does, this copies 8 bytes at a time and
  * steps to the first byte of the word that needs escaping.
  */
 static int
@@ -766,7 +766,7 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 	bad |= put_text(t, out, raw_id);
 	bad |= APPEND_LIT(out, ",\"source_key\":");
 	if (have_key)
-		bad |= cs_buf_append_json_string(out, t->key.data, t->key.len);
+		bad |= cs_json_append_string(out, t->key.data, t->key.len);
 	else
 		bad |= APPEND_LIT(out, "null");
 	bad |= APPEND_LIT(out, ",\"element\":");

@@ -36,30 +36,6 @@ test_append(void)
 }
 
 static void
-test_json_string(void)
-{
-	struct cs_buf b = CS_BUF_INIT;
-	int replaced;
-
-	cs_buf_append_json_string(&b, "a\"b\\c\n\x01\xc3\xa9", 9);
-	is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"", "escapes");
-	cs_buf_reset(&b);
-	cs_buf_append_json_string(&b, "a\0b", 3);
-	is_str(b.data, "\"a\\u0000b\"", "NUL escaped");
-	cs_buf_reset(&b);
-	cs_buf_append_json_string_lossy(&b, "ok\xff\xc3\xa9\xed\xa0\x80", 8,
-	    &replaced);
-	is_str(b.data, "\"ok\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
-	    "invalid bytes become U+FFFD, surrogates too");
-	is_int(replaced, 1, "replacement reported");
-	cs_buf_reset(&b);
-	cs_buf_append_json_string_lossy(&b, "plain\t", 6, &replaced);
-	is_str(b.data, "\"plain\\t\"", "lossy escapes control bytes");
-	is_int(replaced, 0, "nothing replaced");
-	cs_buf_release(&b);
-}
-
-static void
 test_base64(void)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -100,7 +76,6 @@ int
 main(void)
 {
 	test_append();
-	test_json_string();
 	test_base64();
 	test_error();
 	return done_testing();

@@ -267,6 +267,31 @@ test_text_check(void)
 	is_int(off, 7, "cs_json_text_check: its offset");
 }
 
+/* Writing strings: escapes, and U+FFFD for what is not UTF-8. */
+static void
+test_json_string(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	int replaced;
+
+	cs_json_append_string(&b, "a\"b\\c\n\x01\xc3\xa9", 9);
+	is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"", "escapes");
+	cs_buf_reset(&b);
+	cs_json_append_string(&b, "a\0b", 3);
+	is_str(b.data, "\"a\\u0000b\"", "NUL escaped");
+	cs_buf_reset(&b);
+	cs_json_append_string_lossy(&b, "ok\xff\xc3\xa9\xed\xa0\x80", 8,
+	    &replaced);
+	is_str(b.data, "\"ok\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+	    "invalid bytes become U+FFFD, surrogates too");
+	is_int(replaced, 1, "replacement reported");
+	cs_buf_reset(&b);
+	cs_json_append_string_lossy(&b, "plain\t", 6, &replaced);
+	is_str(b.data, "\"plain\\t\"", "lossy escapes control bytes");
+	is_int(replaced, 0, "nothing replaced");
+	cs_buf_release(&b);
+}
+
 /* yajl's message, whole (as row records say it) or its reason only. */
 static void
 test_yajl_message(void)
@@ -300,5 +325,6 @@ main(void)
 	test_string_start();
 	test_text_check();
 	test_yajl_message();
+	test_json_string();
 	return done_testing();
 }
