@@ -13,7 +13,7 @@
  * its directory.  An s3:// URL is "s3://bucket" or "s3://bucket/key"; its
  * key is taken literally (no %-decoding, like the AWS CLI).
  *
- * The object record (CONTRACT section 3), one line of JSON:
+ * The object record (cs-tools-formats(5)), one line of JSON:
  * {"bucket":..,"key":..,"size":N,"etag":"\"..\"","last_modified":"...Z"}
  * with size and last_modified null when unknown.  Every record that names
  * an object opens as it does, {"bucket":..,"key":.. (a reject's source,
