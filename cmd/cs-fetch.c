@@ -25,11 +25,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "events.h"
+#include "rawobj.h"
 #include "ndjson.h"
 #include "objmark.h"
 #include "reject.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
 #include "banned.h"
@@ -58,7 +59,7 @@ struct fetch {
 	struct cs_s3 *s3;
 	struct cs_ndjson_writer *w;
 	struct cs_rejects *rj;
-	struct cs_events ev;
+	struct cs_rawobj ev;
 	struct cs_buf dec;
 	struct cs_buf tmp;
 	size_t max_object;
@@ -76,7 +77,7 @@ struct fetch {
 struct job {
 	struct fetch *f;
 	struct job *prev, *next;	/* every job in flight */
-	struct cs_events_ref ref;
+	struct cs_rawobj_ref ref;
 	char *line;
 	size_t len;
 };
@@ -125,7 +126,7 @@ record_reject(struct fetch *f, const struct cs_reject *rj)
 	struct cs_error e;
 
 	f->sum.rejected++;
-	if (cs_rejects_add(f->rj, rj, &e) != CS_OK) {
+	if (cs_reject_add(f->rj, rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		set_fatal(f, e.code == CS_ENOMEM ? CS_EXIT_OSERR :
 		    CS_EXIT_IOERR);
@@ -177,7 +178,7 @@ job_free(struct job *j)
 		j->f->jobs_in_flight = j->next;
 	if (j->next != NULL)
 		j->next->prev = j->prev;
-	cs_events_ref_release(&j->ref);
+	cs_rawobj_ref_release(&j->ref);
 	free(j->line);
 	free(j);
 }
@@ -186,7 +187,7 @@ job_free(struct job *j)
 static void
 emit(struct fetch *f, struct job *j, const struct cs_s3_result *r)
 {
-	struct cs_events_source src;
+	struct cs_rawobj_source src;
 	struct cs_error e;
 	const char *data, *p, *end;
 	size_t len, i;
@@ -201,12 +202,12 @@ emit(struct fetch *f, struct job *j, const struct cs_s3_result *r)
 	    (j->ref.etag == NULL || strcmp(j->ref.etag, r->object.etag) == 0) ?
 	    j->ref.last_modified : r->object.last_modified;
 	f->sum.bytes_in += r->body_len;
-	rc = cs_events_decode(j->ref.key, r->object.content_encoding, r->body,
+	rc = cs_rawobj_decode(j->ref.key, r->object.content_encoding, r->body,
 	    r->body_len, f->max_object, &f->dec, &gz, &e);
 	if (rc == CS_OK) {
 		data = gz ? f->dec.data : r->body;
 		len = gz ? f->dec.len : r->body_len;
-		rc = cs_events_split(&f->ev, &src, data != NULL ? data : "", len,
+		rc = cs_rawobj_split(&f->ev, &src, data != NULL ? data : "", len,
 		    f->cli.max_line_bytes, &e);
 	}
 	if (rc == CS_ENOMEM) {
@@ -256,10 +257,10 @@ emit(struct fetch *f, struct job *j, const struct cs_s3_result *r)
 		return;
 	}
 	for (i = 0; i < f->ev.nbad; i++) {
-		const struct cs_events_bad *b = &f->ev.bad[i];
+		const struct cs_rawobj_bad *b = &f->ev.bad[i];
 
 		cs_buf_reset(&f->tmp);
-		if (cs_events_source_json(&f->tmp, &src, b->line) != 0) {
+		if (cs_rawobj_source_json(&f->tmp, &src, b->line) != 0) {
 			set_fatal(f, CS_EXIT_OSERR);
 			return;
 		}
@@ -355,7 +356,7 @@ take_line(struct fetch *f, const struct cs_line *l)
 	memcpy(j->line, l->data, l->len);
 	j->line[l->len] = '\0';
 	j->len = l->len;
-	if (cs_events_parse_ref(l->data, l->len, &j->ref, &e) != CS_OK) {
+	if (cs_rawobj_parse_ref(l->data, l->len, &j->ref, &e) != CS_OK) {
 		if (e.code == CS_ENOMEM)
 			set_fatal(f, CS_EXIT_OSERR);
 		else
@@ -502,7 +503,7 @@ main(int argc, char *argv[])
 	memset(&f, 0, sizeof(f));
 	memset(&cfg, 0, sizeof(cfg));
 	cs_cli_init(&f.cli, "cs-fetch");
-	cs_events_init(&f.ev);
+	cs_rawobj_init(&f.ev);
 	cfg.jobs = 64;
 	f.max_object = CS_S3_DEFAULT_MAX_OBJECT;
 	cfg.user_agent = "cs-fetch/" PACKAGE_VERSION;
@@ -536,7 +537,7 @@ main(int argc, char *argv[])
 	f.sum.input_total = cs_cli_input_size(argc, argv);
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
-	if ((f.rj = cs_rejects_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
+	if ((f.rj = cs_reject_open("cs-fetch", f.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	if (cs_s3_new(&cfg, &f.s3, &e) != CS_OK) {
@@ -579,9 +580,9 @@ main(int argc, char *argv[])
 		rc = cs_cli_reject_status(&f.cli, &f.sum);
 out:
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(f.rj, &digest) == -1)
+	if (cs_reject_digest(f.rj, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(f.rj, &e) != CS_OK) {
+	if (cs_reject_close(f.rj, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (rc == 0)
 			rc = CS_EXIT_IOERR;
@@ -595,7 +596,7 @@ out:
 	cs_s3_free(f.s3);
 	while (f.jobs_in_flight != NULL)	/* dropped by a stop */
 		job_free(f.jobs_in_flight);
-	cs_events_release(&f.ev);
+	cs_rawobj_release(&f.ev);
 	cs_buf_release(&f.dec);
 	cs_buf_release(&f.tmp);
 	return cs_sig_end(rc);

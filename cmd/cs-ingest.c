@@ -23,13 +23,17 @@
 #include "buf.h"
 #include "cli.h"
 #include "ingest.h"
+#include "json.h"
+#include "md5.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uploader.h"
+#include "utf8.h"
 #include "banned.h"
 
 enum {
@@ -48,7 +52,7 @@ struct run {
 	struct cs_uploader *up;
 	struct cs_ingest_event ev;
 	struct cs_s3 *s3;
-	struct cs_s3_url dest;
+	struct cs_s3name_url dest;
 	struct cs_buf prefix;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
@@ -147,7 +151,7 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 		rj.key = key;
 	}
 	r->sum.rejected++;
-	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
+	if (cs_reject_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
@@ -192,39 +196,30 @@ static void
 write_record(void *arg, const struct cs_uploader_object *o)
 {
 	struct run *r = arg;
-	struct cs_buf *b;
+	struct cs_s3name_object so;
 	struct cs_error e;
 	enum cs_err code;
-	char ts[CS_TIME_BUFSIZE], md5[33];
-	int64_t lm = o->res->object.last_modified;
+	char etag[35], md5[33];
 
 	r->events_stored += o->events;
 	r->sum.bytes_out += o->len;
 	if (r->quiet_stop)
 		return;
-	if (lm == INT64_MIN)
-		lm = cs_time_now();	/* S3 does not say on a PUT */
-	cs_time_format_ms(lm, ts);
-	b = cs_ndjson_writer_begin(r->out);
-	if (cs_buf_append_str(b, "{\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, r->dest.bucket,
-	    strlen(r->dest.bucket), NULL) == -1 ||
-	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, o->key, o->key_len,
-	    NULL) == -1 ||
-	    cs_buf_printf(b, ",\"size\":%zu,\"etag\":", o->len) == -1)
-		oom();
-	if (o->res->object.etag != NULL && o->res->object.etag[0] != '\0') {
-		if (cs_buf_append_json_string_lossy(b, o->res->object.etag,
-		    strlen(o->res->object.etag), NULL) == -1)
-			oom();
-	} else {
+	memset(&so, 0, sizeof(so));
+	so.bucket = r->dest.bucket;
+	so.key = o->key;		/* NUL-terminated */
+	so.size = (int64_t)o->len;
+	so.etag = o->res->object.etag;
+	if (so.etag == NULL || so.etag[0] == '\0') {
 		/* A service that sent no ETag: a single PUT's is the MD5. */
 		cs_md5_hex(o->body, o->len, md5);
-		if (cs_buf_printf(b, "\"\\\"%s\\\"\"", md5) == -1)
-			oom();
+		snprintf(etag, sizeof(etag), "\"%s\"", md5);
+		so.etag = etag;
 	}
-	if (cs_buf_printf(b, ",\"last_modified\":\"%s\"}", ts) == -1)
+	so.last_modified = o->res->object.last_modified;
+	if (so.last_modified == INT64_MIN)
+		so.last_modified = cs_time_now();	/* S3 does not say on a PUT */
+	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &so) == -1)
 		oom();
 	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {
 		if (code != CS_EPIPE) {
@@ -475,7 +470,7 @@ main(int argc, char **argv)
 		    argv[0]);
 		usage(NULL);
 	}
-	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
+	if (cs_s3name_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
 		warnx("invalid destination: %s", e.msg);
 		usage(NULL);
 	}
@@ -524,7 +519,7 @@ main(int argc, char **argv)
 	ucfg.wake_fd = cs_sig_fd();
 	if ((r.up = cs_uploader_new(&ucfg, &e)) == NULL)
 		oom();
-	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
+	if ((r.rejects = cs_reject_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	if ((r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
@@ -548,9 +543,9 @@ main(int argc, char **argv)
 			r.status = cs_cli_exit_status_for(code);
 	}
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(r.rejects, &digest) == -1)
+	if (cs_reject_digest(r.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
+	if (cs_reject_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
 			r.status = CS_EXIT_IOERR;
@@ -574,7 +569,7 @@ main(int argc, char **argv)
 	cs_s3_free(r.s3);
 	cs_ingest_event_release(&r.ev);
 	cs_ingest_free(r.ig);
-	cs_s3_url_release(&r.dest);
+	cs_s3name_url_release(&r.dest);
 	cs_buf_release(&r.prefix);
 	cs_buf_release(&r.reason);
 	return cs_sig_end(status);

@@ -28,6 +28,7 @@
 #include "pgconn.h"
 #include "pgledger.h"
 #include "pgload.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "reject.h"
 #include "sig.h"
@@ -334,7 +335,7 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	po.check = check;
 	po.max_line = cli->max_line_bytes;
 	po.summary = &sum;
-	if ((po.rejects = cs_rejects_open("cs-load", cli->rejects_path, &e)) == NULL)
+	if ((po.rejects = cs_reject_open("cs-load", cli->rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli->progress);
@@ -359,9 +360,9 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 		status = cs_cli_exit_status_for(rc);
 	}
 	cs_pgledger_free(l);
-	if (cs_rejects_digest(po.rejects, &digest) == -1)
+	if (cs_reject_digest(po.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(po.rejects, &e) != CS_OK) {
+	if (cs_reject_close(po.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
 			status = CS_EXIT_IOERR;
@@ -509,7 +510,7 @@ main(int argc, char *argv[])
 		return cs_sig_end(status);
 	}
 
-	if ((rejects = cs_rejects_open("cs-load", cli.rejects_path, &e)) == NULL)
+	if ((rejects = cs_reject_open("cs-load", cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
 	cs_summary_init(&sum, "cs-load", cli.progress);
@@ -562,9 +563,9 @@ main(int argc, char *argv[])
 		warnx("%s", e.msg);
 	cs_pgload_free(l);
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(rejects, &digest) == -1)
+	if (cs_reject_digest(rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(rejects, &e) != CS_OK) {
+	if (cs_reject_close(rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
 			status = CS_EXIT_IOERR;

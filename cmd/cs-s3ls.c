@@ -23,9 +23,10 @@
 #include "ndjson.h"
 #include "partition.h"
 #include "s3.h"
+#include "s3name.h"
 #include "sig.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 enum {
@@ -188,7 +189,7 @@ fail_status(struct ls *ls, int status)
 }
 
 static int
-on_entry(void *arg, const struct cs_s3_object *o)
+on_entry(void *arg, const struct cs_s3name_object *o)
 {
 	struct listing *li = arg;
 	struct ls *ls = li->ls;
@@ -202,12 +203,12 @@ on_entry(void *arg, const struct cs_s3_object *o)
 	    (ls->mod_since != INT64_MIN && o->last_modified < ls->mod_since) ||
 	    (ls->mod_until != INT64_MIN && o->last_modified >= ls->mod_until) ||
 	    (ls->shard_n > 1 &&
-	    cs_shard_of(o->key, strlen(o->key), ls->shard_n) != ls->shard_k)) {
+	    cs_partition_shard_of(o->key, strlen(o->key), ls->shard_n) != ls->shard_k)) {
 		cs_summary_add(&ls->sum, "filtered", 1);
 		return 0;
 	}
 	b = cs_ndjson_writer_begin(ls->w);
-	if (cs_s3_object_record(b, o) != 0) {
+	if (cs_s3name_object_record(b, o) != 0) {
 		cs_ndjson_writer_abort(ls->w);
 		ls->werr = cs_error_set(&ls->werror, CS_ENOMEM, "out of memory");
 		ls->stop = 1;
@@ -244,7 +245,7 @@ main(int argc, char *argv[])
 	struct ls ls;
 	struct cs_s3_config cfg;
 	struct cs_s3 *s3 = NULL;
-	struct cs_s3_url url;
+	struct cs_s3name_url url;
 	struct cs_s3_list l;
 	struct cs_s3_stats st;
 	struct cs_partition *parts = NULL;
@@ -334,14 +335,14 @@ main(int argc, char *argv[])
 	}
 	if (since != INT64_MIN && until == INT64_MIN)
 		until = now;
-	if (cs_s3_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
+	if (cs_s3name_url_parse(argv[0], strlen(argv[0]), &url, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		usage(NULL);
 	}
-	if (since != INT64_MIN && cs_partitions_for_window(url.key, since, until,
+	if (since != INT64_MIN && cs_partition_for_window(url.key, since, until,
 	    &parts, &nparts, &e) != CS_OK) {
 		warnx("%s", e.msg);
-		cs_s3_url_release(&url);
+		cs_s3name_url_release(&url);
 		usage(NULL);
 	}
 	cs_summary_init(&ls.sum, "cs-s3ls", ls.cli.progress);
@@ -402,7 +403,7 @@ out:
 		warnx("%s", e.msg);
 	cs_s3_free(s3);
 	free(lists);
-	cs_partitions_free(parts, nparts);
-	cs_s3_url_release(&url);
+	cs_partition_free(parts, nparts);
+	cs_s3name_url_release(&url);
 	return cs_sig_end(rc);
 }

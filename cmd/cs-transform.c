@@ -19,7 +19,8 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "event.h"
+#include "evparse.h"
+#include "json.h"
 #include "ipanon.h"
 #include "ndjson.h"
 #include "objmark.h"
@@ -41,7 +42,7 @@ enum {
 struct run {
 	struct cs_cli cli;
 	struct cs_summary sum;
-	struct cs_event_parser *parser;
+	struct cs_evparse *parser;
 	struct cs_transform tf;
 	struct cs_ipanon anon;
 	struct cs_ndjson_writer *out;
@@ -164,7 +165,7 @@ reject(struct run *r, const struct cs_line *line, const char *file,
 	rj.input_full_len = line->too_long ? line->full_len : rj.input_len;
 	r->sum.rejected++;
 	r->rejected_since_mark++;
-	if (cs_rejects_add(r->rejects, &rj, &e) != CS_OK)
+	if (cs_reject_add(r->rejects, &rj, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
@@ -232,7 +233,7 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 		    r->reason.data : "line too long");
 		return;
 	}
-	code = cs_event_parse(r->parser, line->data, line->len, &ev, &e);
+	code = cs_evparse_line(r->parser, line->data, line->len, &ev, &e);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (code != CS_OK) {
@@ -377,10 +378,10 @@ main(int argc, char **argv)
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 
-	if ((r.rejects = cs_rejects_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
+	if ((r.rejects = cs_reject_open(r.cli.prog, r.cli.rejects_path, &e)) == NULL)
 		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
 		    "%s", e.msg);
-	if ((r.parser = cs_event_parser_new()) == NULL ||
+	if ((r.parser = cs_evparse_new()) == NULL ||
 	    (r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		errx(CS_EXIT_OSERR, "out of memory");
 	cs_transform_init(&r.tf, from);
@@ -403,9 +404,9 @@ main(int argc, char **argv)
 		}
 	}
 	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_rejects_digest(r.rejects, &digest) == -1)
+	if (cs_reject_digest(r.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_rejects_close(r.rejects, &e) != CS_OK) {
+	if (cs_reject_close(r.rejects, &e) != CS_OK) {
 		warnx("%s", e.msg);
 		if (r.status == CS_EXIT_OK)
 			r.status = CS_EXIT_IOERR;
@@ -440,7 +441,7 @@ main(int argc, char **argv)
 	if (digest.len > 0)
 		fputs(digest.data, stderr);
 	cs_buf_release(&digest);
-	cs_event_parser_free(r.parser);
+	cs_evparse_free(r.parser);
 	cs_transform_release(&r.tf);
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);

@@ -326,7 +326,7 @@ check_readable(const char *path, const char *from, struct cs_error *e)
 }
 
 enum cs_err
-cs_aws_config_load(struct cs_aws_config *c, const char *endpoint,
+cs_awsconf_load(struct cs_aws_config *c, const char *endpoint,
     int force_path_style, struct cs_error *e)
 {
 	struct shared s;
@@ -427,12 +427,12 @@ nomem:
 fail_shared:
 	shared_release(&s);
 fail:
-	cs_aws_config_release(c);
+	cs_awsconf_release(c);
 	return rc;
 }
 
 enum cs_err
-cs_aws_config_set_ca_bundle(struct cs_aws_config *c, const char *path,
+cs_awsconf_set_ca_bundle(struct cs_aws_config *c, const char *path,
     struct cs_error *e)
 {
 	char *p;
@@ -452,7 +452,7 @@ cs_aws_config_set_ca_bundle(struct cs_aws_config *c, const char *path,
 }
 
 void
-cs_aws_config_apply_tls(const struct cs_aws_config *c, CURL *h)
+cs_awsconf_apply_tls(const struct cs_aws_config *c, CURL *h)
 {
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->no_verify_ssl ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->no_verify_ssl ? 0L : 2L);
@@ -461,7 +461,7 @@ cs_aws_config_apply_tls(const struct cs_aws_config *c, CURL *h)
 }
 
 void
-cs_aws_config_release(struct cs_aws_config *c)
+cs_awsconf_release(struct cs_aws_config *c)
 {
 	if (c == NULL)
 		return;
@@ -470,7 +470,7 @@ cs_aws_config_release(struct cs_aws_config *c)
 	free(c->endpoint);
 	free(c->ca_bundle);
 	free(c->local_dir);
-	cs_aws_credentials_release(&c->cred);
+	cs_awscred_release(&c->cred);
 	c->profile = c->region = c->endpoint = c->ca_bundle = c->local_dir = NULL;
 	c->have_cred = 0;
 	c->next_refresh = 0;
@@ -492,7 +492,7 @@ dns_bucket(const char *b)
 }
 
 enum cs_err
-cs_aws_config_bucket_endpoint(const struct cs_aws_config *c,
+cs_awsconf_bucket_endpoint(const struct cs_aws_config *c,
     const char *bucket, struct cs_aws_bucket_endpoint *out,
     struct cs_error *e)
 {
@@ -536,12 +536,12 @@ cs_aws_config_bucket_endpoint(const struct cs_aws_config *c,
 nomem:
 	cs_buf_release(&hostport);
 	cs_buf_release(&b);
-	cs_aws_bucket_endpoint_release(out);
+	cs_awsconf_bucket_endpoint_release(out);
 	return cs_error_set(e, CS_ENOMEM, "out of memory");
 }
 
 void
-cs_aws_bucket_endpoint_release(struct cs_aws_bucket_endpoint *b)
+cs_awsconf_bucket_endpoint_release(struct cs_aws_bucket_endpoint *b)
 {
 	if (b == NULL)
 		return;
@@ -568,7 +568,7 @@ container_host_ok(const char *host)
 }
 
 enum cs_err
-cs_aws_container_url(const char *relative_uri, const char *full_uri,
+cs_awsconf_container_url(const char *relative_uri, const char *full_uri,
     char **out, struct cs_error *e)
 {
 	struct cs_buf b = CS_BUF_INIT;
@@ -658,7 +658,7 @@ static_keys(struct cs_aws_credentials *out, const char *id,
 	if ((out->access_key_id = secret_dup(id)) == NULL ||
 	    (out->secret_access_key = secret_dup(secret)) == NULL ||
 	    (token != NULL && (out->session_token = secret_dup(token)) == NULL)) {
-		cs_aws_credentials_release(out);
+		cs_awscred_release(out);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	out->source = source;
@@ -801,12 +801,12 @@ resolve(const struct cs_aws_config *c, struct cs_aws_credentials *out,
 		    "AWS_WEB_IDENTITY_TOKEN_FILE is set, but cs-tools does not support web identity credentials");
 
 	/* 3. The container endpoint. */
-	if ((rc = cs_aws_container_url(env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+	if ((rc = cs_awsconf_container_url(env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
 	    env("AWS_CONTAINER_CREDENTIALS_FULL_URI"), &url, e)) != CS_OK)
 		return rc;
 	if (url != NULL) {
 		if ((rc = container_token(&auth, e)) == CS_OK)
-			rc = cs_aws_container_credentials(url, auth,
+			rc = cs_awscred_container(url, auth,
 			    c->ca_bundle, out, e);
 		free(url);
 		if (auth != NULL)
@@ -824,7 +824,7 @@ resolve(const struct cs_aws_config *c, struct cs_aws_credentials *out,
 			imds = mode != NULL && strcasecmp(mode, "IPv6") == 0 ?
 			    CS_IMDS_DEFAULT_ENDPOINT_IPV6 : CS_IMDS_DEFAULT_ENDPOINT;
 		}
-		rc = cs_aws_imds_credentials(imds, out, &imds_err);
+		rc = cs_awscred_imds(imds, out, &imds_err);
 		if (rc == CS_OK)
 			return CS_OK;
 		if (rc != CS_ENOTFOUND) {
@@ -840,7 +840,7 @@ resolve(const struct cs_aws_config *c, struct cs_aws_credentials *out,
 }
 
 enum cs_err
-cs_aws_config_credentials(struct cs_aws_config *c,
+cs_awsconf_credentials(struct cs_aws_config *c,
     const struct cs_aws_credentials **out, struct cs_error *e)
 {
 	struct cs_aws_credentials fresh;
@@ -865,7 +865,7 @@ cs_aws_config_credentials(struct cs_aws_config *c,
 	if (rc == CS_OK && fresh.expires != 0 && fresh.expires <= now) {
 		rc = cs_error_set(e, CS_EUNAVAIL,
 		    "the credentials from %s have already expired", fresh.source);
-		cs_aws_credentials_release(&fresh);
+		cs_awscred_release(&fresh);
 	}
 	if (rc != CS_OK) {
 		if (c->have_cred && now < c->cred.expires) {
@@ -877,7 +877,7 @@ cs_aws_config_credentials(struct cs_aws_config *c,
 		}
 		return rc;
 	}
-	cs_aws_credentials_release(&c->cred);
+	cs_awscred_release(&c->cred);
 	c->cred = fresh;
 	c->have_cred = 1;
 	c->next_refresh = 0;

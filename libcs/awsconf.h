@@ -12,8 +12,8 @@
  * regional endpoint.
  *
  * Ownership: struct cs_aws_config is the caller's; its strings are owned
- * by it and freed by cs_aws_config_release().  Credentials fetched by
- * cs_aws_config_credentials() are cached in the config and refreshed
+ * by it and freed by cs_awsconf_release().  Credentials fetched by
+ * cs_awsconf_credentials() are cached in the config and refreshed
  * before they expire; the pointer returned stays valid until the next call
  * or the release.
  *
@@ -72,7 +72,7 @@ struct cs_aws_config {
  * free (release is still safe).  Credentials are not looked for here, so
  * that a file:// endpoint needs none.
  */
-enum cs_err cs_aws_config_load(struct cs_aws_config *c, const char *endpoint,
+enum cs_err cs_awsconf_load(struct cs_aws_config *c, const char *endpoint,
     int force_path_style, struct cs_error *e);
 /*
  * Current credentials, fetched or refreshed (5 minutes before expiry) as
@@ -84,19 +84,19 @@ enum cs_err cs_aws_config_load(struct cs_aws_config *c, const char *endpoint,
  * CS_AWS_REFRESH_RETRY.  Not thread-safe: one config per thread, or a lock.
  * Programs should have called curl_global_init() before.
  */
-enum cs_err cs_aws_config_credentials(struct cs_aws_config *c,
+enum cs_err cs_awsconf_credentials(struct cs_aws_config *c,
     const struct cs_aws_credentials **out, struct cs_error *e);
-void cs_aws_config_release(struct cs_aws_config *c);
+void cs_awsconf_release(struct cs_aws_config *c);
 
 /* --ca-bundle: replaces AWS_CA_BUNDLE or the profile's ca_bundle.  The file must be readable. */
-enum cs_err cs_aws_config_set_ca_bundle(struct cs_aws_config *c,
+enum cs_err cs_awsconf_set_ca_bundle(struct cs_aws_config *c,
     const char *path, struct cs_error *e);
 
 /*
  * TLS settings on a curl easy handle that talks to S3: peer and host
  * verified (unless no_verify_ssl), the CA bundle when one is set.
  */
-void cs_aws_config_apply_tls(const struct cs_aws_config *c, CURL *h);
+void cs_awsconf_apply_tls(const struct cs_aws_config *c, CURL *h);
 
 /*
  * Where requests for a bucket go.  Virtual-hosted style
@@ -115,19 +115,19 @@ struct cs_aws_bucket_endpoint {
 	char *host;		/* the Host header: "b.s3.eu-west-1.amazonaws.com", "127.0.0.1:4568" */
 	char *path_prefix;	/* "" (virtual-hosted) or "/bucket" (path style) */
 };
-enum cs_err cs_aws_config_bucket_endpoint(const struct cs_aws_config *c,
+enum cs_err cs_awsconf_bucket_endpoint(const struct cs_aws_config *c,
     const char *bucket, struct cs_aws_bucket_endpoint *out,
     struct cs_error *e);
-void cs_aws_bucket_endpoint_release(struct cs_aws_bucket_endpoint *b);
+void cs_awsconf_bucket_endpoint_release(struct cs_aws_bucket_endpoint *b);
 
 /*
  * The container credentials URL the environment asks for:
  * "http://169.254.170.2" + relative_uri, else full_uri, which must be https
  * or name a loopback address or the ECS/EKS agent's (169.254.170.2,
  * 169.254.170.23, fd00:ec2::23).  *out is NULL when neither is set.
- * (Exported for tests; cs_aws_config_credentials uses it.)
+ * (Exported for tests; cs_awsconf_credentials uses it.)
  */
-enum cs_err cs_aws_container_url(const char *relative_uri,
+enum cs_err cs_awsconf_container_url(const char *relative_uri,
     const char *full_uri, char **out, struct cs_error *e);
 
 #endif

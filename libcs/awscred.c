@@ -19,6 +19,22 @@
 #include "sigv4.h"
 #include "banned.h"
 
+void
+cs_awscred_release(struct cs_aws_credentials *c)
+{
+	if (c == NULL)
+		return;
+	if (c->access_key_id != NULL)
+		freezero(c->access_key_id, strlen(c->access_key_id));
+	if (c->secret_access_key != NULL)
+		freezero(c->secret_access_key, strlen(c->secret_access_key));
+	if (c->session_token != NULL)
+		freezero(c->session_token, strlen(c->session_token));
+	c->access_key_id = c->secret_access_key = c->session_token = NULL;
+	c->expires = 0;
+	c->source = NULL;
+}
+
 #define MAX_BODY		(64 * 1024)
 #define CONNECT_TIMEOUT_MS	1000L
 #define TOTAL_TIMEOUT_MS	3000L
@@ -150,7 +166,7 @@ status_error(const char *what, const char *url, long status,
 }
 
 int
-cs_aws_parse_expiration(const char *s, int64_t *usec)
+cs_awscred_parse_expiration(const char *s, int64_t *usec)
 {
 	struct tm tm;
 	const char *p;
@@ -225,7 +241,7 @@ has_control(const char *s)
 }
 
 enum cs_err
-cs_aws_credentials_from_json(const char *json, size_t len,
+cs_awscred_from_json(const char *json, size_t len,
     const char *source, struct cs_aws_credentials *out, struct cs_error *e)
 {
 	struct cs_aws_credentials c;
@@ -273,7 +289,7 @@ cs_aws_credentials_from_json(const char *json, size_t len,
 		c.session_token = NULL;
 	}
 	if ((exp = json_string_dup(json, len, "Expiration", &bad)) != NULL) {
-		if (cs_aws_parse_expiration(exp, &c.expires) == -1)
+		if (cs_awscred_parse_expiration(exp, &c.expires) == -1)
 			rc = cs_error_set(e, CS_EPROTO,
 			    "%s: bad Expiration '%.40s'", source, exp);
 		free(exp);
@@ -284,7 +300,7 @@ cs_aws_credentials_from_json(const char *json, size_t len,
 	*out = c;
 	memset(&c, 0, sizeof(c));
 out:
-	cs_aws_credentials_release(&c);
+	cs_awscred_release(&c);
 	return rc;
 }
 
@@ -322,7 +338,7 @@ rtrim(struct cs_buf *b)
 }
 
 enum cs_err
-cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
+cs_awscred_imds(const char *endpoint, struct cs_aws_credentials *out,
     struct cs_error *e)
 {
 	struct cs_buf url = CS_BUF_INIT, base = CS_BUF_INIT;
@@ -431,7 +447,7 @@ cs_aws_imds_credentials(const char *endpoint, struct cs_aws_credentials *out,
 		http_result_release(&r);
 		goto out;
 	}
-	rc = cs_aws_credentials_from_json(r.body.data ? r.body.data : "",
+	rc = cs_awscred_from_json(r.body.data ? r.body.data : "",
 	    r.body.len, "imds", out, e);
 	http_result_release(&r);
 	goto out;
@@ -449,7 +465,7 @@ out:
 }
 
 enum cs_err
-cs_aws_container_credentials(const char *url, const char *auth_token,
+cs_awscred_container(const char *url, const char *auth_token,
     const char *ca_bundle, struct cs_aws_credentials *out,
     struct cs_error *e)
 {
@@ -503,7 +519,7 @@ cs_aws_container_credentials(const char *url, const char *auth_token,
 		http_result_release(&r);
 		goto out;
 	}
-	rc = cs_aws_credentials_from_json(r.body.data ? r.body.data : "",
+	rc = cs_awscred_from_json(r.body.data ? r.body.data : "",
 	    r.body.len, "container", out, e);
 	http_result_release(&r);
 out:

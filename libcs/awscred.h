@@ -1,7 +1,7 @@
 /*
  * awscred.h: temporary credentials from AWS's metadata endpoints: the
  * container credentials endpoint (ECS, EKS Pod Identity) and the EC2
- * instance metadata service with IMDSv2 sessions.  cs_aws_config_credentials()
+ * instance metadata service with IMDSv2 sessions.  cs_awsconf_credentials()
  * (awsconf.h) decides when to call these; programs call that, not these.
  *
  * Both make a few blocking requests with libcurl's easy interface, with
@@ -10,7 +10,7 @@
  * redirects are not followed.
  *
  * Ownership: the credentials are written into *out, which the caller
- * releases with cs_aws_credentials_release(); on failure *out is untouched.
+ * releases with cs_awscred_release(); on failure *out is untouched.
  * Every response body and token is wiped after use.  Messages never hold a
  * secret or a token, only HTTP statuses and URLs shown through
  * cs_redact_url() (the container URL without its path).
@@ -38,6 +38,9 @@
 /* The session token's lifetime asked of IMDS (seconds). */
 #define CS_IMDS_TOKEN_TTL		21600
 
+/* Wipe and free c's strings (c may be NULL; a released c is empty). */
+void cs_awscred_release(struct cs_aws_credentials *c);
+
 /*
  * IMDSv2: PUT /latest/api/token with X-aws-ec2-metadata-token-ttl-seconds,
  * then GET /latest/meta-data/iam/security-credentials/ (the role) and
@@ -45,7 +48,7 @@
  * (the same GETs without a token) is never tried.  endpoint is
  * "http://169.254.169.254" or what AWS_EC2_METADATA_SERVICE_ENDPOINT says.
  */
-enum cs_err cs_aws_imds_credentials(const char *endpoint,
+enum cs_err cs_awscred_imds(const char *endpoint,
     struct cs_aws_credentials *out, struct cs_error *e);
 
 /*
@@ -53,7 +56,7 @@ enum cs_err cs_aws_imds_credentials(const char *endpoint,
  * auth_token is not NULL.  ca_bundle (NULL: the system's) serves https
  * URLs.
  */
-enum cs_err cs_aws_container_credentials(const char *url,
+enum cs_err cs_awscred_container(const char *url,
     const char *auth_token, const char *ca_bundle,
     struct cs_aws_credentials *out, struct cs_error *e);
 
@@ -62,10 +65,10 @@ enum cs_err cs_aws_container_credentials(const char *url,
  * "Token", "Expiration" (RFC 3339, UTC)}, and "Code" which must be
  * "Success" when present.  source is stored in out->source.
  */
-enum cs_err cs_aws_credentials_from_json(const char *json, size_t len,
+enum cs_err cs_awscred_from_json(const char *json, size_t len,
     const char *source, struct cs_aws_credentials *out, struct cs_error *e);
 
 /* "2026-11-24T16:20:00Z" (fraction and +00:00 allowed) to microseconds; -1 if bad. */
-int cs_aws_parse_expiration(const char *s, int64_t *usec);
+int cs_awscred_parse_expiration(const char *s, int64_t *usec);
 
 #endif

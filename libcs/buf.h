@@ -44,31 +44,7 @@ void cs_buf_truncate(struct cs_buf *b, size_t len);
 /* Detach the data: the caller owns (and frees) it; the buffer is empty. */
 char *cs_buf_detach(struct cs_buf *b, size_t *len);
 
-/*
- * Append s[0..n) as a JSON string with its quotes.  The input must be
- * valid UTF-8 (what yajl has already validated); control characters,
- * quotes and backslashes are escaped.
- */
-int cs_buf_append_json_string(struct cs_buf *b, const char *s, size_t n);
-
-/*
- * The same for bytes of unknown quality: NUL and control bytes are
- * escaped, and each byte that is not part of valid UTF-8 becomes U+FFFD.
- * *replaced (when not NULL) is set to 1 if any byte was replaced.
- */
-int cs_buf_append_json_string_lossy(struct cs_buf *b, const char *s,
-    size_t n, int *replaced);
-
 /* Append the standard base64 encoding of p[0..n). */
 int cs_buf_append_base64(struct cs_buf *b, const void *p, size_t n);
-
-/*
- * Length of the valid UTF-8 sequence starting at s (1 to 4), or 0 when the
- * bytes there are not valid UTF-8 (overlong forms, surrogates and code
- * points above U+10FFFF are invalid).  n is how many bytes are available.
- */
-size_t cs_utf8_sequence_length(const unsigned char *s, size_t n);
-/* 1 when s[0..n) is entirely valid UTF-8. */
-int cs_utf8_valid(const char *s, size_t n);
 
 #endif

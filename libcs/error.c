@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "utf8.h"
 #include "banned.h"
 
 static const char *const messages[] = {
@@ -34,7 +35,7 @@ static const char *const messages[] = {
 };
 
 const char *
-cs_strerror(enum cs_err code)
+cs_error_string(enum cs_err code)
 {
 	if ((size_t)code < sizeof(messages) / sizeof(messages[0]) &&
 	    messages[code] != NULL)
@@ -42,33 +43,8 @@ cs_strerror(enum cs_err code)
 	return "unknown error";
 }
 
-/* Length of the UTF-8 character at s (n available), 0 if it is not one. */
-static size_t
-utf8_char(const unsigned char *s, size_t n)
-{
-	size_t k, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (i = 1; i < k; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-		return 0;
-	return k;
-}
-
 size_t
-cs_visible(char *dst, size_t size, const char *src, size_t n)
+cs_error_visible(char *dst, size_t size, const char *src, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)src;
@@ -77,7 +53,7 @@ cs_visible(char *dst, size_t size, const char *src, size_t n)
 	if (size == 0)
 		return 0;
 	while (i < n) {
-		k = u[i] >= 0x80 ? utf8_char(u + i, n - i) : 1;
+		k = u[i] >= 0x80 ? cs_utf8_sequence_length(u + i, n - i) : 1;
 		/* C0, DEL, C1 (U+0080 to U+009F) and bytes that are not UTF-8. */
 		if (k == 0 || u[i] < 0x20 || u[i] == 0x7f ||
 		    (k == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) {
@@ -110,7 +86,7 @@ set_msg(struct cs_error *e, const char *fmt, va_list ap)
 	char raw[sizeof(e->msg)];
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	cs_visible(e->msg, sizeof(e->msg), raw, strlen(raw));
+	cs_error_visible(e->msg, sizeof(e->msg), raw, strlen(raw));
 }
 
 enum cs_err

@@ -49,11 +49,11 @@ struct cs_error {
 };
 
 /* A short, static description of code ("malformed JSON"). */
-const char *cs_strerror(enum cs_err code);
+const char *cs_error_string(enum cs_err code);
 
 /*
  * Set *e (when not NULL) to code and a printf-style message, truncated to
- * fit, made visible with cs_visible() (messages quote input: a key, a
+ * fit, made visible with cs_error_visible() (messages quote input: a key, a
  * bucket, a value; input must not write a line of a log or a terminal
  * escape).  Returns code, so that "return cs_error_set(e, ...)" reads
  * well.
@@ -71,7 +71,7 @@ enum cs_err cs_error_set_errno(struct cs_error *e, enum cs_err code,
  * C1) and each byte that is not UTF-8 written as \xNN.  Returns the
  * length written.
  */
-size_t cs_visible(char *dst, size_t size, const char *src, size_t n);
+size_t cs_error_visible(char *dst, size_t size, const char *src, size_t n);
 
 /* Clear *e to CS_OK and an empty message. */
 void cs_error_clear(struct cs_error *e);

@@ -2,7 +2,7 @@
  * ingest.c: see ingest.h.
  *
  * The event's members (eventName, eventId, _ingest...) are read with
- * libcs/event.h, as cs-transform reads them.  The API Gateway envelope
+ * libcs/evparse.h, as cs-transform reads them.  The API Gateway envelope
  * (body, requestContext.http.sourceIp...) is read with jscan(), a small
  * table-driven capture of a few members by their path on yajl's callback
  * parser: nothing is built, captured strings are copied (decoded) into one
@@ -21,11 +21,12 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ingest.h"
 #include "json.h"
 #include "ndjson.h"
-#include "timeutil.h"
+#include "time.h"
+#include "utf8.h"
 #include "uuid.h"
 #include "banned.h"
 
@@ -241,30 +242,6 @@ static const yajl_callbacks jscan_callbacks = {
 	jcb_start_map, jcb_map_key, jcb_end, jcb_start_array, jcb_end
 };
 
-/* "lexical error: invalid char in json text.\n" -> "invalid char in json text" */
-static void
-yajl_reason(yajl_handle h, const unsigned char *p, size_t n, char *out,
-    size_t outsz)
-{
-	unsigned char *m = yajl_get_error(h, 0, p, n);
-	const char *s = (const char *)m;
-	const char *colon;
-	size_t len;
-
-	if (s == NULL) {
-		strlcpy(out, "parse error", outsz);
-		return;
-	}
-	if ((colon = strstr(s, "error: ")) != NULL)
-		s = colon + 7;
-	strlcpy(out, s, outsz);
-	len = strlen(out);
-	while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == '.' ||
-	    out[len - 1] == ' '))
-		out[--len] = '\0';
-	yajl_free_error(h, m);
-}
-
 /*
  * Scan p[0..n) (strict UTF-8, no NUL: checked by the caller).  vals has
  * nfields entries, reset here.  CS_OK, CS_EJSON (e says where), CS_ENOMEM.
@@ -306,7 +283,8 @@ jscan_run(struct jscan *s, const struct jfield *fields, int nfields,
 			yajl_free(h);
 			return cs_error_set(e, CS_ENOMEM, "out of memory");
 		}
-		yajl_reason(h, (const unsigned char *)p, n, why, sizeof(why));
+		cs_json_yajl_message(h, CS_JSON_YAJL_REASON, "parse error", why,
+		    sizeof(why));
 		yajl_free(h);
 		if (at > n)
 			at = n;
@@ -408,7 +386,7 @@ struct ivalue {
 struct cs_ingest {
 	struct cs_ingest_config cfg;
 	char *defaults[IG_NMEMBERS];	/* cs_ingest_set_field() */
-	struct cs_event_parser *parser;
+	struct cs_evparse *parser;
 	struct cs_event ev;
 	struct jscan ag_scan;
 	struct jval ag[AG_NFIELDS];
@@ -431,7 +409,7 @@ cs_ingest_new(const struct cs_ingest_config *cfg, struct cs_error *e)
 		ig->cfg.max_event_bytes = CS_NDJSON_DEFAULT_MAX_LINE;
 	if (ig->cfg.clock == NULL)
 		ig->cfg.clock = cs_time_now;
-	if ((ig->parser = cs_event_parser_new()) == NULL) {
+	if ((ig->parser = cs_evparse_new()) == NULL) {
 		free(ig);
 		cs_error_set(e, CS_ENOMEM, "out of memory");
 		return NULL;
@@ -448,7 +426,7 @@ cs_ingest_free(struct cs_ingest *ig)
 		return;
 	for (i = 0; i < IG_NMEMBERS; i++)
 		free(ig->defaults[i]);
-	cs_event_parser_free(ig->parser);
+	cs_evparse_free(ig->parser);
 	cs_buf_release(&ig->ag_scan.text);
 	cs_buf_release(&ig->payload);
 	cs_buf_release(&ig->name);
@@ -514,8 +492,8 @@ check_text(const char *p, size_t n, const char *what, struct cs_error *e)
 	enum cs_err rc;
 	size_t off;
 
-	if ((rc = cs_text_check(p, n, &off)) != CS_OK)
-		return cs_text_error(e, rc, what, p, off);
+	if ((rc = cs_json_text_check(p, n, &off)) != CS_OK)
+		return cs_json_text_error(e, rc, what, p, off);
 	return CS_OK;
 }
 
@@ -542,7 +520,7 @@ check_payload(struct cs_ingest *ig, const char *p, size_t n, const char *what,
 	if (n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		return cs_error_set(e, CS_EJSON,
 		    "%smalformed JSON at byte 0: a second byte order mark", what);
-	if ((rc = cs_event_parse(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
+	if ((rc = cs_evparse_line(ig->parser, p, n, &ig->ev, &pe)) != CS_OK)
 		return cs_error_set(e, rc, "%s%s", what, pe.msg);
 	name = ig->ev.f[CS_EV_EVENT_NAME].type != CS_JT_ABSENT ?
 	    &ig->ev.f[CS_EV_EVENT_NAME] : &ig->ev.f[CS_EV_EVENT_NAME_S];
@@ -610,7 +588,7 @@ append_ingest(struct cs_ingest *ig, struct cs_buf *b, int64_t received_at,
 		if (cs_buf_printf(b, ",\"%s\":", ingest_names[i]) == -1)
 			return -1;
 		if (p == NULL ? cs_buf_append_str(b, "null") == -1 :
-		    cs_buf_append_json_string(b, p, n) == -1)
+		    cs_json_append_string(b, p, n) == -1)
 			return -1;
 	}
 	return cs_buf_append_char(b, '}');

@@ -1,6 +1,6 @@
 /*
- * json.c: strict JSON checking, string decoding and a walk over an
- * object's members (see json.h).  Nothing here recurses: the check keeps
+ * json.c: strict JSON checking, string decoding, a walk over an object's
+ * members and the glue the yajl readers share (see json.h).  Nothing here recurses: the check keeps
  * one bit per open container, the walk counts brackets.
  */
 #include "config.h"
@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "buf.h"
 #include "json.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Bytes a string body can hold as they are: not '"', '\\', control or non-ASCII. */
@@ -606,4 +609,200 @@ cs_json_object_get(const char *s, size_t n, const char *name,
 			found = 1;
 		}
 	return found;
+}
+
+/* --- the yajl readers' glue ------------------------------------------ */
+
+int
+cs_json_append_safe(struct cs_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, start = 0, used;
+	const char *bs;
+	unsigned flag;
+
+	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
+		i = (size_t)(bs - s);
+		if (i + 6 <= n && s[i + 1] == 'u') {
+			escape_u(u + i, n - i, &used, &flag);
+			if (flag != 0) {
+				if (cs_buf_append(b, s + start, i - start) == -1 ||
+				    cs_buf_append(b, "\\ufffd", 6) == -1)
+					return -1;
+				start = i + 6;
+				i += 6;
+			} else
+				i += used;
+		} else
+			i += 2;
+	}
+	return cs_buf_append(b, s + start, n - start);
+}
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+enum cs_err
+cs_json_text_check(const char *s, size_t n, size_t *off)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, stop;
+	uint64_t w;
+
+	while (i < n) {
+		/* 8 bytes at a time while they are ASCII and not control. */
+		while (i + 8 <= n) {
+			memcpy(&w, u + i, 8);
+			if (((w | ((w - ONES * 0x20) & ~w)) & HIGHS) != 0)
+				break;
+			i += 8;
+		}
+		stop = i + 8 < n ? i + 8 : n;
+		while (i < stop) {
+			if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
+			    u[i] != '\r') {
+				*off = i;
+				return CS_EJSON;
+			}
+			if (u[i] < 0x80) {
+				i++;
+				continue;
+			}
+			if ((k = cs_utf8_sequence_length(u + i, n - i)) == 0) {
+				*off = i;
+				return CS_EUTF8;
+			}
+			i += k;
+		}
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_json_text_error(struct cs_error *e, enum cs_err code, const char *what,
+    const char *s, size_t off)
+{
+	if (code == CS_EUTF8)
+		return cs_error_set(e, code, "%sinvalid UTF-8 at byte %zu", what,
+		    off);
+	if (s[off] == '\0')
+		return cs_error_set(e, code, "%sNUL byte at byte %zu", what, off);
+	return cs_error_set(e, code, "%smalformed JSON at byte %zu: control "
+	    "character 0x%02x", what, off, (unsigned char)s[off]);
+}
+
+void
+cs_json_yajl_message(struct yajl_handle_t *h, unsigned flags,
+    const char *fallback, char *out, size_t outsize)
+{
+	unsigned char *m = yajl_get_error(h, 0, NULL, 0);
+	const char *s = (const char *)m, *c;
+	size_t n;
+
+	if (s == NULL) {
+		strlcpy(out, fallback, outsize);
+		return;
+	}
+	if ((flags & CS_JSON_YAJL_REASON) && (c = strstr(s, "error: ")) != NULL)
+		s = c + 7;
+	strlcpy(out, s, outsize);
+	yajl_free_error(h, m);
+	n = strlen(out);
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ' ||
+	    ((flags & CS_JSON_YAJL_REASON) && out[n - 1] == '.')))
+		out[--n] = '\0';
+}
+
+/* --- writing strings ------------------------------------------------- */
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* 1 for the bytes that JSON strings must escape. */
+static const unsigned char needs_escape[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	['\\'] = 1,
+};
+
+static size_t
+escape_byte(char *out, unsigned char c)
+{
+	switch (c) {
+	case '"': out[0] = '\\'; out[1] = '"'; return 2;
+	case '\\': out[0] = '\\'; out[1] = '\\'; return 2;
+	case '\n': out[0] = '\\'; out[1] = 'n'; return 2;
+	case '\r': out[0] = '\\'; out[1] = 'r'; return 2;
+	case '\t': out[0] = '\\'; out[1] = 't'; return 2;
+	case '\b': out[0] = '\\'; out[1] = 'b'; return 2;
+	case '\f': out[0] = '\\'; out[1] = 'f'; return 2;
+	default:
+		memcpy(out, "\\u00", 4);
+		out[4] = hexdigits[c >> 4];
+		out[5] = hexdigits[c & 15];
+		return 6;
+	}
+}
+
+int
+cs_json_append_string(struct cs_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, start;
+	char *out;
+
+	/* Worst case: every byte becomes \u00XX. */
+	if (n > (SIZE_MAX - 3) / 6 || cs_buf_reserve(b, n * 6 + 2) == -1)
+		return -1;
+	out = b->data + b->len;
+	*out++ = '"';
+	for (i = start = 0; i < n; i++) {
+		if (!needs_escape[u[i]])
+			continue;
+		memcpy(out, s + start, i - start);
+		out += i - start;
+		out += escape_byte(out, u[i]);
+		start = i + 1;
+	}
+	memcpy(out, s + start, n - start);
+	out += n - start;
+	*out++ = '"';
+	*out = '\0';
+	b->len = (size_t)(out - b->data);
+	return 0;
+}
+
+int
+cs_json_append_string_lossy(struct cs_buf *b, const char *s, size_t n,
+    int *replaced)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	char esc[6];
+
+	if (replaced != NULL)
+		*replaced = 0;
+	if (cs_buf_append_char(b, '"') == -1)
+		return -1;
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (needs_escape[u[i]]) {
+				if (cs_buf_append(b, esc, escape_byte(esc, u[i])) == -1)
+					return -1;
+			} else if (cs_buf_append_char(b, s[i]) == -1)
+				return -1;
+			i++;
+		} else if ((k = cs_utf8_sequence_length(u + i, n - i)) != 0) {
+			if (cs_buf_append(b, s + i, k) == -1)
+				return -1;
+			i += k;
+		} else {
+			if (cs_buf_append(b, "\xef\xbf\xbd", 3) == -1)
+				return -1;
+			if (replaced != NULL)
+				*replaced = 1;
+			i++;
+		}
+	}
+	return cs_buf_append_char(b, '"');
 }

@@ -26,6 +26,11 @@
  * turns both into U+FFFD and says so; a reader of names (a bucket, a key,
  * a credential) refuses them.
  *
+ * The glue every yajl reader shares lives here too, so that JSON has one
+ * home: the text check in front of yajl (cs_json_text_check), the copy
+ * of a span with its unsafe escapes replaced (cs_json_append_safe), and
+ * yajl's error message as one line (cs_json_yajl_message).
+ *
  * Ownership: nothing is allocated but what a cs_buf given to a function
  * holds (the caller's).  Pointers in a struct cs_json_member point into
  * the text given.
@@ -112,5 +117,52 @@ int cs_json_object_next(const char *s, size_t n, size_t *pos,
  */
 int cs_json_object_get(const char *s, size_t n, const char *name,
     struct cs_json_member *m);
+
+
+/*
+ * Append s[0..n) as a JSON string with its quotes.  The input must be
+ * valid UTF-8 (what yajl has already validated); control characters,
+ * quotes and backslashes are escaped.
+ */
+int cs_json_append_string(struct cs_buf *b, const char *s, size_t n);
+
+/*
+ * The same for bytes of unknown quality: NUL and control bytes are
+ * escaped, and each byte that is not part of valid UTF-8 becomes U+FFFD.
+ * *replaced (when not NULL) is set to 1 if any byte was replaced.
+ */
+int cs_json_append_string_lossy(struct cs_buf *b, const char *s, size_t n,
+    int *replaced);
+
+/*
+ * Append the JSON text json[0..len) (a span of a checked text) to b, with
+ * each "\u0000" escape and each unpaired surrogate escape replaced by
+ * "\ufffd".  0, or -1 when memory runs out.
+ */
+int cs_json_append_safe(struct cs_buf *b, const char *json, size_t len);
+
+/*
+ * Check that s[0..len) is strict UTF-8 with no NUL byte and no control
+ * character but tab, LF and CR (no other can stand anywhere in JSON text:
+ * yajl takes form feed and vertical tab as blanks).  CS_OK, or CS_EUTF8 /
+ * CS_EJSON (NUL, control) with *off set to the offending byte.  Fast on
+ * ASCII: it looks at 8 bytes at a time.
+ */
+enum cs_err cs_json_text_check(const char *s, size_t len, size_t *off);
+/* Set e to the reason cs_json_text_check() gave code at s[off], after what. */
+enum cs_err cs_json_text_error(struct cs_error *e, enum cs_err code,
+    const char *what, const char *s, size_t off);
+
+/*
+ * yajl's message for the error its handle h (a yajl_handle) stopped on,
+ * into out: one line, "parse error: trailing garbage", without the final
+ * newline and blanks.  With CS_JSON_YAJL_REASON, the reason only ("trailing
+ * garbage"): without the "... error: " before it and the '.' after it.
+ * fallback when yajl cannot make the message (out of memory).
+ */
+#define CS_JSON_YAJL_REASON	0x1u
+struct yajl_handle_t;
+void cs_json_yajl_message(struct yajl_handle_t *h, unsigned flags,
+    const char *fallback, char *out, size_t outsize);
 
 #endif

@@ -386,7 +386,7 @@ writer_error(struct cs_ndjson_writer *w, struct cs_error *e)
 		return cs_error_set_errno(e, w->failed, w->saved_errno,
 		    "cannot write output");
 	return cs_error_set(e, w->failed, "cannot write output: %s",
-	    cs_strerror(w->failed));
+	    cs_error_string(w->failed));
 }
 
 /* Write buf[0..n) and drop it from the buffer. */

@@ -12,8 +12,8 @@
 #include "buf.h"
 #include "json.h"
 #include "objmark.h"
-#include "s3.h"
-#include "timeutil.h"
+#include "s3name.h"
+#include "time.h"
 #include "banned.h"
 
 #define MAX_KEY 1024
@@ -129,7 +129,7 @@ parse_tree(yajl_val o, struct cs_objmark *m, struct cs_error *e)
 		return cs_error_set(e, CS_EMISSING,
 		    "end-of-object record without a %s",
 		    m->bucket == NULL ? "bucket" : "key");
-	if (!cs_s3_bucket_valid(m->bucket))
+	if (!cs_s3name_bucket_valid(m->bucket))
 		return cs_error_set(e, CS_EINVAL,
 		    "end-of-object record: '%.80s' is not a bucket name",
 		    m->bucket);
@@ -221,7 +221,7 @@ cs_objmark_format(struct cs_buf *b, const char *bucket, const char *key,
     int64_t size, const char *etag, int64_t last_modified, uint64_t events,
     uint64_t rejected)
 {
-	struct cs_s3_object o;
+	struct cs_s3name_object o;
 
 	memset(&o, 0, sizeof(o));
 	o.bucket = bucket;
@@ -230,7 +230,7 @@ cs_objmark_format(struct cs_buf *b, const char *bucket, const char *key,
 	o.etag = etag;
 	o.last_modified = last_modified;
 	if (cs_buf_append_str(b, "{\"_object\":") != 0 ||
-	    cs_s3_object_record(b, &o) != 0)
+	    cs_s3name_object_record(b, &o) != 0)
 		return -1;
 	/* The record's closing brace makes way for the counts. */
 	cs_buf_truncate(b, b->len - 1);

@@ -12,11 +12,11 @@
 
 #include "buf.h"
 #include "partition.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 void
-cs_partitions_free(struct cs_partition *p, size_t n)
+cs_partition_free(struct cs_partition *p, size_t n)
 {
 	size_t i;
 
@@ -50,7 +50,7 @@ add(struct cs_partition *arr, size_t *n, const char *base, int need_slash,
 }
 
 enum cs_err
-cs_partitions_for_window(const char *base, int64_t from, int64_t until,
+cs_partition_for_window(const char *base, int64_t from, int64_t until,
     struct cs_partition **out, size_t *n, struct cs_error *e)
 {
 	struct cs_partition *arr;
@@ -93,7 +93,7 @@ cs_partitions_for_window(const char *base, int64_t from, int64_t until,
 	*out = arr;
 	return CS_OK;
 nomem:
-	cs_partitions_free(arr, *n);
+	cs_partition_free(arr, *n);
 	*n = 0;
 	return cs_error_set(e, CS_ENOMEM, "out of memory");
 }
@@ -123,7 +123,7 @@ cs_partition_accept(const struct cs_partition *p, const char *key,
 }
 
 unsigned
-cs_shard_of(const char *key, size_t len, unsigned n)
+cs_partition_shard_of(const char *key, size_t len, unsigned n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;

@@ -14,8 +14,8 @@
  * Every object of the layout thus belongs to exactly one hour: windows
  * that tile time list each object exactly once.
  *
- * Ownership: cs_partitions_for_window() allocates the array and its
- * prefixes; cs_partitions_free() frees them.
+ * Ownership: cs_partition_for_window() allocates the array and its
+ * prefixes; cs_partition_free() frees them.
  */
 #ifndef CS_PARTITION_H
 #define CS_PARTITION_H
@@ -41,9 +41,9 @@ struct cs_partition {
  * hours, then its day-only prefix.  CS_EINVAL for an empty window or one
  * longer than CS_PARTITION_MAX_HOURS.
  */
-enum cs_err cs_partitions_for_window(const char *base, int64_t from,
+enum cs_err cs_partition_for_window(const char *base, int64_t from,
     int64_t until, struct cs_partition **out, size_t *n, struct cs_error *e);
-void cs_partitions_free(struct cs_partition *p, size_t n);
+void cs_partition_free(struct cs_partition *p, size_t n);
 
 /* Does the listed object (key, last_modified) belong to partition p's window? */
 int cs_partition_accept(const struct cs_partition *p, const char *key,
@@ -53,6 +53,6 @@ int cs_partition_accept(const struct cs_partition *p, const char *key,
  * The shard of a key among n (1..n): 1 + (the first 8 bytes of the key's
  * SHA-256, big-endian) mod n.  Stable across runs, hosts and versions.
  */
-unsigned cs_shard_of(const char *key, size_t len, unsigned n);
+unsigned cs_partition_shard_of(const char *key, size_t len, unsigned n);
 
 #endif

@@ -12,11 +12,13 @@
 
 #include "buf.h"
 #include "error.h"
-#include "events.h"
+#include "json.h"
+#include "rawobj.h"
 #include "ndjson.h"
 #include "pending.h"
 #include "pgledger.h"
 #include "reject.h"
+#include "s3name.h"
 #include "summary.h"
 #include "banned.h"
 
@@ -26,7 +28,7 @@ struct input {
 };
 
 struct chunk {
-	struct cs_events_ref ref[CS_PENDING_CHUNK];
+	struct cs_rawobj_ref ref[CS_PENDING_CHUNK];
 	struct cs_pgledger_object obj[CS_PENDING_CHUNK];
 	struct cs_pgledger_result res[CS_PENDING_CHUNK];
 	struct cs_buf lines;		/* the input lines, each ending in '\n' */
@@ -64,7 +66,7 @@ reject(const struct cs_pending_opts *o, const struct cs_line *line,
 	enum cs_err rc = CS_OK;
 
 	if (cs_buf_append_str(&src, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&src, name, strlen(name), NULL) == -1 ||
+	    cs_json_append_string_lossy(&src, name, strlen(name), NULL) == -1 ||
 	    cs_buf_printf(&src, ",\"line\":%llu}",
 	    (unsigned long long)line->lineno) == -1) {
 		cs_buf_release(&src);
@@ -80,7 +82,7 @@ reject(const struct cs_pending_opts *o, const struct cs_line *line,
 	rj.source_len = src.len;
 	o->summary->rejected++;
 	if (o->rejects != NULL)
-		rc = cs_rejects_add(o->rejects, &rj, e);
+		rc = cs_reject_add(o->rejects, &rj, e);
 	cs_buf_release(&src);
 	return rc;
 }
@@ -91,17 +93,13 @@ state_record(struct cs_buf *b, const struct cs_pgledger_object *o,
 {
 	const char *etag = o->etag;
 
-	if (cs_buf_append_str(b, "{\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, o->bucket, strlen(o->bucket),
-	    NULL) == -1 ||
-	    cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, o->key, strlen(o->key), NULL) == -1 ||
+	if (cs_s3name_record_begin(b, o->bucket, o->key) == -1 ||
 	    cs_buf_append_str(b, ",\"etag\":") == -1 ||
-	    (etag != NULL ? cs_buf_append_json_string_lossy(b, etag, strlen(etag),
+	    (etag != NULL ? cs_json_append_string_lossy(b, etag, strlen(etag),
 	    NULL) : cs_buf_append_str(b, "null")) == -1 ||
 	    cs_buf_printf(b, ",\"state\":\"%s\",\"recorded_etag\":",
 	    cs_pgledger_state_name(r->state)) == -1 ||
-	    (r->recorded_etag != NULL ? cs_buf_append_json_string_lossy(b,
+	    (r->recorded_etag != NULL ? cs_json_append_string_lossy(b,
 	    r->recorded_etag, strlen(r->recorded_etag), NULL) :
 	    cs_buf_append_str(b, "null")) == -1 ||
 	    cs_buf_append_str(b, ",\"row_count\":") == -1 ||
@@ -158,7 +156,7 @@ flush_chunk(struct cs_pgledger *l, const struct cs_pending_opts *o,
 	rc = cs_ndjson_writer_flush(w, e);
 out:
 	for (i = 0; i < c->n; i++)
-		cs_events_ref_release(&c->ref[i]);
+		cs_rawobj_ref_release(&c->ref[i]);
 	c->n = 0;
 	cs_buf_reset(&c->lines);
 	cs_buf_release(&rec);
@@ -170,7 +168,7 @@ static enum cs_err
 take(const struct cs_pending_opts *o, struct chunk *c,
     const struct cs_line *line, const char *name, struct cs_error *e)
 {
-	struct cs_events_ref *ref = &c->ref[c->n];
+	struct cs_rawobj_ref *ref = &c->ref[c->n];
 	struct cs_error re;
 	char reason[160];
 	enum cs_err rc;
@@ -181,14 +179,14 @@ take(const struct cs_pending_opts *o, struct chunk *c,
 		    o->max_line);
 		return reject(o, line, name, reason, 0, e);
 	}
-	if ((rc = cs_events_parse_ref(line->data, line->len, ref, &re)) != CS_OK) {
+	if ((rc = cs_rawobj_parse_ref(line->data, line->len, ref, &re)) != CS_OK) {
 		if (rc == CS_ENOMEM)
 			return cs_error_set(e, rc, "%s", re.msg);
 		return reject(o, line, name, re.msg, ref->is_json, e);
 	}
 	if (cs_buf_append(&c->lines, line->data, line->len) == -1 ||
 	    cs_buf_append_char(&c->lines, '\n') == -1) {
-		cs_events_ref_release(ref);
+		cs_rawobj_ref_release(ref);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	c->obj[c->n].bucket = ref->bucket;
@@ -236,7 +234,7 @@ cs_pending_run(struct cs_pgledger *l, const struct cs_pending_opts *o, int fd,
 	o->summary->bytes_in += cs_ndjson_reader_bytes(r);
 	cs_ndjson_reader_free(r);
 	for (n = 0; (size_t)n < c->n; n++)
-		cs_events_ref_release(&c->ref[n]);
+		cs_rawobj_ref_release(&c->ref[n]);
 	cs_buf_release(&c->lines);
 	free(c);
 	return rc;

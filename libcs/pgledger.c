@@ -13,7 +13,9 @@
 #include "buf.h"
 #include "error.h"
 #include "pgconn.h"
+#include "pgerr.h"
 #include "pgledger.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "banned.h"
 
@@ -163,7 +165,7 @@ query(struct cs_pgledger *l, const struct cs_pgledger_object *objs, size_t n,
 	params[3] = count_all ? "true" : "false";
 	r = PQexecParams(l->conn, l->sql.data, 4, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		enum cs_err rc = cs_pg_error(l->conn, r,
+		enum cs_err rc = cs_pgerr_set(l->conn, r,
 		    "cannot read the objects loaded", e);
 
 		PQclear(r);

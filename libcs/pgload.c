@@ -75,14 +75,17 @@
 
 #include "buf.h"
 #include "error.h"
+#include "json.h"
 #include "objmark.h"
 #include "pgconn.h"
+#include "pgerr.h"
 #include "pgload.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "reject.h"
 #include "row.h"
 #include "summary.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 /*
@@ -212,7 +215,7 @@ vnotice_locked(struct cs_pgload *l, const char *fmt, va_list ap)
 		return;
 	/* Notices quote keys of rows: no control character gets through. */
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	cs_visible(msg, sizeof(msg), raw, strlen(raw));
+	cs_error_visible(msg, sizeof(msg), raw, strlen(raw));
 	l->o.notice(l->o.notice_ctx, msg);
 }
 
@@ -353,7 +356,7 @@ add_reject(struct cs_pgload *l, const char *reason, const char *data,
 	enum cs_err rc = CS_OK;
 
 	if (cs_buf_append_str(&b, "{\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&b, name, strlen(name), NULL) == -1 ||
+	    cs_json_append_string_lossy(&b, name, strlen(name), NULL) == -1 ||
 	    cs_buf_printf(&b, ",\"line\":%llu}", (unsigned long long)lineno) == -1) {
 		cs_buf_release(&b);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -368,7 +371,7 @@ add_reject(struct cs_pgload *l, const char *reason, const char *data,
 	rj.source_len = b.len;
 	lock(l);
 	if (l->o.rejects != NULL)
-		rc = cs_rejects_add(l->o.rejects, &rj, e);
+		rc = cs_reject_add(l->o.rejects, &rj, e);
 	l->st.rejected++;
 	if (l->o.summary != NULL)
 		l->o.summary->rejected++;
@@ -570,7 +573,7 @@ copy_begin(struct lane *ln, const char *table, struct cs_error *e)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
-		rc = cs_pg_error(ln->conn, res, "cannot start COPY", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot start COPY", e);
 	PQclear(res);
 	if (rc != CS_OK)
 		return rc;
@@ -578,7 +581,7 @@ copy_begin(struct lane *ln, const char *table, struct cs_error *e)
 	if (cs_row_binary_header(&ln->arr) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if (PQputCopyData(ln->conn, ln->arr.data, (int)ln->arr.len) != 1)
-		return cs_pg_error(ln->conn, NULL, "COPY failed", e);
+		return cs_pgerr_set(ln->conn, NULL, "COPY failed", e);
 	return CS_OK;
 }
 
@@ -635,16 +638,16 @@ copy_end(struct lane *ln, PGresult **res_out, uint64_t *n,
 			PQclear(res);
 	}
 	if (PQstatus(ln->conn) != CONNECTION_OK) {
-		(void)cs_pg_error(ln->conn, bad, "COPY failed", e);
+		(void)cs_pgerr_set(ln->conn, bad, "COPY failed", e);
 		PQclear(bad);
 		e->code = CS_ETEMP;
 		return CS_ETEMP;
 	}
 	if (bad == NULL)
 		return CS_OK;
-	rc = cs_pg_error(ln->conn, bad, "COPY failed", e);
-	if (rc == CS_ETEMP || !(cs_pg_is_data_error(bad) ||
-	    cs_pg_is_unique_violation(bad))) {
+	rc = cs_pgerr_set(ln->conn, bad, "COPY failed", e);
+	if (rc == CS_ETEMP || !(cs_pgerr_is_data(bad) ||
+	    cs_pgerr_is_unique_violation(bad))) {
 		PQclear(bad);
 		return rc;
 	}
@@ -704,7 +707,7 @@ exec_cmd(struct lane *ln, const char *sql, const char *what,
 	enum cs_err rc = CS_OK;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, what, e);
+		rc = cs_pgerr_set(ln->conn, res, what, e);
 	PQclear(res);
 	return rc;
 }
@@ -738,7 +741,7 @@ check_existing(struct lane *ln, const uint32_t *idx, size_t n,
 		res = PQprepare(ln->conn, "cs_load_exists", ln->sql.data, 1,
 		    &uuid_array_oid);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			rc = cs_pg_error(ln->conn, res,
+			rc = cs_pgerr_set(ln->conn, res,
 			    "cannot prepare the duplicate check", e);
 			PQclear(res);
 			return rc;
@@ -769,7 +772,7 @@ check_existing(struct lane *ln, const uint32_t *idx, size_t n,
 	res = PQexecPrepared(ln->conn, "cs_load_exists", 1, values, lengths,
 	    formats, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot check for duplicates", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot check for duplicates", e);
 		PQclear(res);
 		return rc;
 	}
@@ -842,8 +845,8 @@ stage_insert(struct lane *ln, const uint32_t *idx, size_t n,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	res = PQexec(ln->conn, ln->sql.data);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = cs_pg_error(ln->conn, res, "cannot insert", e);
-		if (rc != CS_ETEMP && cs_pg_is_data_error(res)) {
+		rc = cs_pgerr_set(ln->conn, res, "cannot insert", e);
+		if (rc != CS_ETEMP && cs_pgerr_is_data(res)) {
 			*bad = res;
 			return CS_EDB;
 		}
@@ -945,7 +948,7 @@ load_set(struct lane *ln, uint32_t *idx, size_t n, struct cs_error *e)
 		PQclear(bad);
 		return rc;
 	}
-	if (cs_pg_is_unique_violation(bad)) {
+	if (cs_pgerr_is_unique_violation(bad)) {
 		/* Another loader got some keys in since we asked. */
 		PQclear(bad);
 		rc = stage_insert(ln, idx, n, &bad, e);
@@ -1077,7 +1080,7 @@ record_marks(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, ln->sql.data, NARRAYS + 2, NULL, params,
 	    NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the objects loaded", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the objects loaded", e);
 	PQclear(res);
 out:
 	for (k = 0; k < NARRAYS; k++)
@@ -1120,7 +1123,7 @@ copy_direct(struct lane *ln, int *done, struct cs_error *e)
 		return CS_OK;
 	}
 	if (bad != NULL) {
-		if (cs_pg_is_unique_violation(bad))
+		if (cs_pgerr_is_unique_violation(bad))
 			ln->mode = MODE_CHECK;
 		PQclear(bad);
 		return exec_cmd(ln, "ROLLBACK", "cannot roll back", e);
@@ -1648,7 +1651,7 @@ op_begin_run(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, sql.data, 4, NULL, params, NULL, NULL, 0);
 	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the run", e);
 	else
 		strlcpy(l->run_id, PQgetvalue(res, 0, 0), sizeof(l->run_id));
 	PQclear(res);
@@ -1796,7 +1799,7 @@ op_finish(struct lane *ln, struct cs_error *e)
 	res = PQexecParams(ln->conn, sql.data, 7, NULL, params, NULL, NULL, 0);
 	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = cs_pg_error(ln->conn, res, "cannot record the run", e);
+		rc = cs_pgerr_set(ln->conn, res, "cannot record the run", e);
 	PQclear(res);
 	return rc;
 }

@@ -13,200 +13,14 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pgerr.h"
+#include "pgname.h"
 #include "pgschema.h"
 #include "row.h"
 #include "banned.h"
 
 /* pg_advisory_xact_lock key for schema changes: "cs-load" in ASCII. */
 #define SCHEMA_LOCK_KEY "27981290575896932"
-
-/* Append s as a quoted identifier: in double quotes, each one doubled. */
-static int
-quote_ident(struct cs_buf *b, const char *s)
-{
-	if (cs_buf_append_char(b, '"') == -1)
-		return -1;
-	for (; *s != '\0'; s++)
-		if ((*s == '"' && cs_buf_append_char(b, '"') == -1) ||
-		    cs_buf_append_char(b, *s) == -1)
-			return -1;
-	return cs_buf_append_char(b, '"');
-}
-
-/* The quoted name of table (in n's schema) into out[300]. */
-static int
-quote_in_schema(const struct cs_pgname *n, const char *table, char out[300])
-{
-	struct cs_buf b = CS_BUF_INIT;
-	int r = 0;
-
-	if (n->schema[0] != '\0')
-		r = quote_ident(&b, n->schema) == -1 ||
-		    cs_buf_append_char(&b, '.') == -1;
-	if (r == 0 && quote_ident(&b, table) == -1)
-		r = -1;
-	if (r == 0 && b.len >= 300)
-		r = -1;
-	if (r == 0)
-		memcpy(out, b.data, b.len + 1);
-	cs_buf_release(&b);
-	return r;
-}
-
-static enum cs_err
-quote_names(struct cs_pgname *n, const char *whole, struct cs_error *e)
-{
-	if (quote_in_schema(n, n->name, n->quoted) == -1 ||
-	    quote_in_schema(n, CS_PG_RUNS_TABLE, n->quoted_runs) == -1 ||
-	    quote_in_schema(n, CS_PG_OBJECTS_TABLE, n->quoted_objects) == -1 ||
-	    quote_in_schema(n, CS_PG_VERSIONS_TABLE, n->quoted_versions) == -1)
-		return cs_error_set(e, CS_EINVAL, "cannot quote table name '%s'",
-		    whole);
-	return CS_OK;
-}
-
-/* One part of a name: bare (folded to lower case) or "quoted". */
-static enum cs_err
-parse_part(const char **sp, char out[64], const char *whole,
-    struct cs_error *e)
-{
-	const char *s = *sp;
-	size_t n = 0;
-
-	if (*s == '"') {
-		for (s++;; s++) {
-			if (*s == '\0')
-				return cs_error_set(e, CS_EINVAL,
-				    "unterminated quote in table name '%s'", whole);
-			if (*s == '"') {
-				if (s[1] != '"')
-					break;
-				s++;
-			}
-			if (n >= 63)
-				goto toolong;
-			out[n++] = *s;
-		}
-		s++;
-	} else {
-		for (; *s != '\0' && *s != '.'; s++) {
-			if (*s == '"')
-				return cs_error_set(e, CS_EINVAL,
-				    "stray quote in table name '%s'", whole);
-			if (n >= 63)
-				goto toolong;
-			out[n++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
-		}
-	}
-	if (n == 0)
-		return cs_error_set(e, CS_EINVAL, "empty part in table name '%s'",
-		    whole);
-	out[n] = '\0';
-	*sp = s;
-	return CS_OK;
-toolong:
-	return cs_error_set(e, CS_EINVAL,
-	    "table name '%s' has a part longer than 63 bytes", whole);
-}
-
-enum cs_err
-cs_pgname_parse(struct cs_pgname *n, const char *s, struct cs_error *e)
-{
-	const char *p = s;
-	char first[64];
-	enum cs_err rc;
-
-	memset(n, 0, sizeof(*n));
-	if ((rc = parse_part(&p, first, s, e)) != CS_OK)
-		return rc;
-	if (*p == '\0') {
-		strlcpy(n->name, first, sizeof(n->name));
-		strlcpy(n->display, n->name, sizeof(n->display));
-		return quote_names(n, s, e);
-	}
-	if (*p != '.')
-		return cs_error_set(e, CS_EINVAL,
-		    "unexpected text after a quote in table name '%s'", s);
-	p++;
-	strlcpy(n->schema, first, sizeof(n->schema));
-	if ((rc = parse_part(&p, n->name, s, e)) != CS_OK)
-		return rc;
-	if (*p != '\0')
-		return cs_error_set(e, CS_EINVAL,
-		    "table name '%s' has more than two parts", s);
-	snprintf(n->display, sizeof(n->display), "%s.%s", n->schema, n->name);
-	return quote_names(n, s, e);
-}
-
-/* The first line of a libpq or server message, without "ERROR:  ". */
-static void
-first_line(const char *m, char *out, size_t size)
-{
-	size_t n;
-
-	if (m == NULL)
-		m = "";
-	if (strncmp(m, "ERROR:  ", 8) == 0 || strncmp(m, "FATAL:  ", 8) == 0)
-		m += 8;
-	n = strcspn(m, "\n");
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, m, n);
-	out[n] = '\0';
-}
-
-enum cs_err
-cs_pg_error(PGconn *conn, const PGresult *res, const char *what,
-    struct cs_error *e)
-{
-	const char *state = NULL, *msg = NULL;
-	char line[400];
-	enum cs_err code = CS_EDB;
-
-	if (res != NULL) {
-		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	}
-	if (msg == NULL)
-		msg = res != NULL ? PQresultErrorMessage(res) : NULL;
-	if (msg == NULL || *msg == '\0')
-		msg = PQerrorMessage(conn);
-	first_line(msg, line, sizeof(line));
-	if (line[0] == '\0')
-		strlcpy(line, "connection lost", sizeof(line));
-	if (PQstatus(conn) == CONNECTION_BAD || state == NULL)
-		code = CS_ETEMP;
-	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
-	    strcmp(state, "57P03") == 0 || strcmp(state, "57014") == 0 ||
-	    strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-	    strcmp(state, "55P03") == 0)
-		code = CS_ETEMP;
-	else if (strcmp(state, "42501") == 0 || strncmp(state, "28", 2) == 0)
-		code = CS_EDENIED;
-	if (state != NULL && code != CS_ETEMP)
-		return cs_error_set(e, code, "%s%s%s (SQLSTATE %s)",
-		    what ? what : "", what ? ": " : "", line, state);
-	return cs_error_set(e, code, "%s%s%s", what ? what : "",
-	    what ? ": " : "", line);
-}
-
-int
-cs_pg_is_data_error(const PGresult *res)
-{
-	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return s != NULL && (strncmp(s, "22", 2) == 0 ||
-	    (strncmp(s, "23", 2) == 0 && strcmp(s, "23505") != 0));
-}
-
-int
-cs_pg_is_unique_violation(const PGresult *res)
-{
-	const char *s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-
-	return s != NULL && strcmp(s, "23505") == 0;
-}
 
 /* Run a statement with no result rows. */
 static enum cs_err
@@ -218,7 +32,7 @@ exec_cmd(PGconn *conn, const char *sql, const char *what, struct cs_error *e)
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
 	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = cs_pg_error(conn, res, what, e);
+		rc = cs_pgerr_set(conn, res, what, e);
 	PQclear(res);
 	return rc;
 }
@@ -385,9 +199,9 @@ index_name(const struct cs_pgname *n, const struct index_def *d, int qualify,
 		tl = 63 - 1 - sl;
 	snprintf(name, sizeof(name), "%.*s_%s", (int)tl, n->name, d->suffix);
 	if (qualify && n->schema[0] != '\0' &&
-	    (quote_ident(out, n->schema) == -1 || cs_buf_append_char(out, '.') == -1))
+	    (cs_pgname_quote(out, n->schema) == -1 || cs_buf_append_char(out, '.') == -1))
 		return -1;
-	return quote_ident(out, name);
+	return cs_pgname_quote(out, name);
 }
 
 static int
@@ -495,7 +309,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	    " LEFT JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace",
 	    5, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(conn, res, "cannot look up the tables", e);
+		rc = cs_pgerr_set(conn, res, "cannot look up the tables", e);
 		PQclear(res);
 		return rc;
 	}
@@ -522,7 +336,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	    " WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped",
 	    1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(conn, res, "cannot read the table's columns", e);
+		rc = cs_pgerr_set(conn, res, "cannot read the table's columns", e);
 		PQclear(res);
 		return rc;
 	}
@@ -548,7 +362,7 @@ look(PGconn *conn, const struct cs_pgname *n, struct tableinfo *t,
 	res = PQexecParams(conn, sql.data, 1, NULL, params, NULL, NULL, 0);
 	cs_buf_release(&sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(conn, res, "cannot read the schema version", e);
+		rc = cs_pgerr_set(conn, res, "cannot read the schema version", e);
 		PQclear(res);
 		return rc;
 	}
@@ -619,7 +433,7 @@ build_index(PGconn *conn, const struct cs_pgname *n,
 	res = PQexecParams(conn, "SELECT NOT indisvalid FROM pg_catalog.pg_index"
 	    " WHERE indexrelid = to_regclass($1)", 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(conn, res, "cannot look up an index", e);
+		rc = cs_pgerr_set(conn, res, "cannot look up an index", e);
 		PQclear(res);
 		return rc;
 	}
@@ -753,7 +567,7 @@ check_table(PGconn *conn, const struct cs_pgname *n, const char *oid,
 	    " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped",
 	    1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		rc = cs_pg_error(conn, res, "cannot read the table's columns", e);
+		rc = cs_pgerr_set(conn, res, "cannot read the table's columns", e);
 		PQclear(res);
 		return rc;
 	}
@@ -877,7 +691,7 @@ ask(PGconn *conn, const char *sql, const char *p1, const char *what, int *yes,
 	res = PQexecParams(conn, sql, 1, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		rc = cs_pg_error(conn, res, what, e);
+		rc = cs_pgerr_set(conn, res, what, e);
 	else
 		*yes = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);

@@ -1,6 +1,6 @@
 /*
  * pgschema.h: the tables cs-load writes, in PostgreSQL: naming them
- * safely, the versioned migrations that create and upgrade them (a table
+ * (pgname.h), the versioned migrations that create and upgrade them (a table
  * of the old ETL included), and checking that a table can take rows.
  *
  * The schema has a version, recorded per events table in the table
@@ -19,8 +19,7 @@
  *   2  cs_load_objects (which raw objects are loaded: see pgledger.h) and
  *      an index on source_key
  *
- * Ownership: a struct cs_pgname is the caller's and holds no heap memory.
- * Functions taking a PGconn use it and leave it open; they do not retry:
+ * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
  * again: every step is idempotent).  Other errors: CS_EINVAL (a bad
  * name), CS_ECONFIG (no such table, a schema too old when changing it is
@@ -35,37 +34,10 @@
 
 #include "buf.h"
 #include "error.h"
-
-/*
- * A table name as given on the command line: "name" or "schema.name",
- * each part either bare (folded to lower case, as SQL does) or in double
- * quotes (kept as written, "" standing for one quote).  The quoted forms
- * are ready to paste into SQL; the bookkeeping tables live in the same
- * schema as the events table (the same search_path when unqualified).
- */
-struct cs_pgname {
-	char schema[64];	/* "" when not qualified */
-	char name[64];
-	char display[200];	/* schema.name, for messages */
-	char quoted[300];	/* "schema"."name" or "name" */
-	char quoted_runs[300];	/* cs_load_runs, in the same schema */
-	char quoted_objects[300]; /* cs_load_objects */
-	char quoted_versions[300]; /* cs_tools_schema */
-};
-
-#define CS_PG_RUNS_TABLE	"cs_load_runs"
-#define CS_PG_OBJECTS_TABLE	"cs_load_objects"
-#define CS_PG_VERSIONS_TABLE	"cs_tools_schema"
+#include "pgname.h"
 
 /* The schema version this cs-tools writes. */
 #define CS_PGSCHEMA_VERSION	2
-
-/*
- * Parse a table name (each part at most 63 bytes, PostgreSQL's limit) and
- * quote it.  CS_EINVAL when it is not one.
- */
-enum cs_err cs_pgname_parse(struct cs_pgname *n, const char *s,
-    struct cs_error *e);
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {
@@ -125,20 +97,5 @@ enum cs_err cs_pgschema_look(PGconn *conn, const struct cs_pgname *n,
  */
 int cs_pgschema_migration_sql(const struct cs_pgname *n, int v,
     struct cs_buf *out, const char **name);
-
-/*
- * Map a failed result (or a failed connection, res NULL) to an error:
- * CS_ETEMP for a lost connection, a server shutting down or a
- * serialization failure or deadlock; CS_EDENIED for privileges; CS_EDB
- * otherwise.  The message is what (the action; may be NULL) and the
- * server's.
- */
-enum cs_err cs_pg_error(PGconn *conn, const PGresult *res, const char *what,
-    struct cs_error *e);
-
-/* 1 when the SQLSTATE of res is in class 22 or 23 (bad data), not 23505. */
-int cs_pg_is_data_error(const PGresult *res);
-/* 1 when the SQLSTATE of res is 23505 (unique_violation). */
-int cs_pg_is_unique_violation(const PGresult *res);
 
 #endif

@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "json.h"
 #include "reject.h"
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 /*
@@ -49,13 +49,13 @@ struct cs_rejects {
 };
 
 struct cs_rejects *
-cs_rejects_open(const char *tool, const char *path, struct cs_error *e)
+cs_reject_open(const char *tool, const char *path, struct cs_error *e)
 {
 	struct cs_rejects *r;
 
 	/* A person at a terminal gets a digest, and the records kept. */
 	if (path == NULL && isatty(STDERR_FILENO))
-		return cs_rejects_open_kept(tool, NULL, e);
+		return cs_reject_open_kept(tool, NULL, e);
 
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->tool = strdup(tool ? tool : "cs-tools")) == NULL ||
@@ -87,16 +87,16 @@ cs_rejects_open(const char *tool, const char *path, struct cs_error *e)
 }
 
 struct cs_rejects *
-cs_rejects_open_kept(const char *tool, const char *dir, struct cs_error *e)
+cs_reject_open_kept(const char *tool, const char *dir, struct cs_error *e)
 {
 	struct cs_rejects *r;
 
-	if ((r = cs_rejects_open(tool, "-", e)) == NULL)
+	if ((r = cs_reject_open(tool, "-", e)) == NULL)
 		return NULL;
 	r->kept = 1;
 	r->fd = -1;		/* the file is made at the first reject */
 	if (dir != NULL && (r->kept_dir = strdup(dir)) == NULL) {
-		cs_rejects_close(r, NULL);
+		cs_reject_close(r, NULL);
 		cs_error_set(e, CS_ENOMEM, "out of memory");
 		return NULL;
 	}
@@ -307,7 +307,7 @@ digest_add(struct cs_rejects *r, const struct cs_reject *rj)
 }
 
 int
-cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out)
+cs_reject_digest(const struct cs_rejects *r, struct cs_buf *out)
 {
 	int i;
 
@@ -338,7 +338,7 @@ cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out)
 }
 
 const char *
-cs_rejects_kept_path(const struct cs_rejects *r)
+cs_reject_kept_path(const struct cs_rejects *r)
 {
 	return r != NULL && r->kept ? r->kept_path : NULL;
 }
@@ -372,7 +372,7 @@ embeddable(const char *input, size_t n)
 
 	/*
 	 * A JSON string goes in as a string of its text: embedded, "a"
-	 * could not be told from the line a (found by fuzz-events-split).
+	 * could not be told from the line a (found by fuzz-rawobj-split).
 	 * So does JSON holding \u0000 or an unpaired surrogate escape: jq
 	 * and PostgreSQL refuse such text, and a reject must be readable.
 	 */
@@ -397,10 +397,10 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	truncated = rj->input_full_len > input_len;
 	cs_buf_reset(b);
 	if (cs_buf_append_str(b, "{\"tool\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, r->tool, strlen(r->tool),
+	    cs_json_append_string_lossy(b, r->tool, strlen(r->tool),
 	    NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"reason\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, reason, strlen(reason),
+	    cs_json_append_string_lossy(b, reason, strlen(reason),
 	    NULL) == -1 ||
 	    cs_buf_append_str(b, ",\"input\":") == -1)
 		return -1;
@@ -409,7 +409,7 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 		if (cs_buf_append(b, input, input_len) == -1)
 			return -1;
 	} else {
-		if (cs_buf_append_json_string_lossy(b, input, input_len,
+		if (cs_json_append_string_lossy(b, input, input_len,
 		    &replaced) == -1)
 			return -1;
 		if (replaced && (cs_buf_append_str(b,
@@ -427,7 +427,7 @@ build(struct cs_rejects *r, const struct cs_reject *rj)
 	    (cs_json_check(rj->source_json, rj->source_len, CS_JSON_MAX_DEPTH,
 	    NULL, NULL) == CS_OK ?
 	    append_json_one_line(b, rj->source_json, rj->source_len) :
-	    cs_buf_append_json_string_lossy(b, rj->source_json, rj->source_len,
+	    cs_json_append_string_lossy(b, rj->source_json, rj->source_len,
 	    NULL)) == -1))
 		return -1;
 	at_len = cs_time_format_ms(cs_time_now(), at);
@@ -446,26 +446,26 @@ origin_source(struct cs_buf *b, const struct cs_reject *rj)
 	if (cs_buf_append_char(b, '{') == -1)
 		return -1;
 	if (rj->file != NULL && (cs_buf_append_str(b, "\"file\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, rj->file, strlen(rj->file),
+	    cs_json_append_string_lossy(b, rj->file, strlen(rj->file),
 	    NULL) == -1 ||
 	    cs_buf_printf(b, ",\"line\":%llu",
 	    (unsigned long long)rj->line) == -1))
 		return -1;
 	if (rj->bucket != NULL && (cs_buf_append_str(b, rj->file != NULL ?
 	    ",\"bucket\":" : "\"bucket\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, rj->bucket, strlen(rj->bucket),
+	    cs_json_append_string_lossy(b, rj->bucket, strlen(rj->bucket),
 	    NULL) == -1))
 		return -1;
 	if (rj->bucket != NULL && rj->key != NULL &&
 	    (cs_buf_append_str(b, ",\"key\":") == -1 ||
-	    cs_buf_append_json_string_lossy(b, rj->key, strlen(rj->key),
+	    cs_json_append_string_lossy(b, rj->key, strlen(rj->key),
 	    NULL) == -1))
 		return -1;
 	return cs_buf_append_char(b, '}');
 }
 
 enum cs_err
-cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
+cs_reject_add(struct cs_rejects *r, const struct cs_reject *rj,
     struct cs_error *e)
 {
 	struct cs_reject made;
@@ -512,13 +512,13 @@ cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
 }
 
 uint64_t
-cs_rejects_count(const struct cs_rejects *r)
+cs_reject_count(const struct cs_rejects *r)
 {
 	return r != NULL ? r->count : 0;
 }
 
 enum cs_err
-cs_rejects_close(struct cs_rejects *r, struct cs_error *e)
+cs_reject_close(struct cs_rejects *r, struct cs_error *e)
 {
 	enum cs_err rc = CS_OK;
 

@@ -21,11 +21,11 @@
  * created 0600 at the first reject under $XDG_STATE_HOME/cs-tools/rejects
  * (~/.local/state/cs-tools/rejects; $TMPDIR, else /tmp, when that cannot
  * be made) and named TOOL-YYYYMMDDTHHMMSSZ-PID.ndjson, and
- * cs_rejects_digest() tells the person what happened: the count, the
+ * cs_reject_digest() tells the person what happened: the count, the
  * count of each reason, the first few records in short, and the file.
  *
- * Ownership: cs_rejects_open() allocates; cs_rejects_close() flushes,
- * closes and frees (NULL is fine).  Nothing given to cs_rejects_add() is
+ * Ownership: cs_reject_open() allocates; cs_reject_close() flushes,
+ * closes and frees (NULL is fine).  Nothing given to cs_reject_add() is
  * kept after it returns.
  */
 #ifndef CS_REJECT_H
@@ -66,13 +66,13 @@ struct cs_reject {
  * new file is created with mode 0600 (less by the umask): rejects hold
  * event data, client addresses among it.  An existing file keeps its mode.
  */
-struct cs_rejects *cs_rejects_open(const char *tool, const char *path,
+struct cs_rejects *cs_reject_open(const char *tool, const char *path,
     struct cs_error *e);
 /*
  * The kept file and the digest, the records under dir (which is made,
  * 0700, if need be; NULL: the state directory as above).
  */
-struct cs_rejects *cs_rejects_open_kept(const char *tool, const char *dir,
+struct cs_rejects *cs_reject_open_kept(const char *tool, const char *dir,
     struct cs_error *e);
 /*
  * Append the digest of a kept file to out (lines ending in '\n'; nothing
@@ -86,12 +86,12 @@ struct cs_rejects *cs_rejects_open_kept(const char *tool, const char *dir,
  * Reasons are counted with quoted names and numbers set aside ('...', N).
  * -1 when out of memory.
  */
-int cs_rejects_digest(const struct cs_rejects *r, struct cs_buf *out);
+int cs_reject_digest(const struct cs_rejects *r, struct cs_buf *out);
 /* The kept file (NULL before the first reject, or when none is kept). */
-const char *cs_rejects_kept_path(const struct cs_rejects *r);
-enum cs_err cs_rejects_add(struct cs_rejects *r, const struct cs_reject *rj,
+const char *cs_reject_kept_path(const struct cs_rejects *r);
+enum cs_err cs_reject_add(struct cs_rejects *r, const struct cs_reject *rj,
     struct cs_error *e);
-uint64_t cs_rejects_count(const struct cs_rejects *r);
-enum cs_err cs_rejects_close(struct cs_rejects *r, struct cs_error *e);
+uint64_t cs_reject_count(const struct cs_rejects *r);
+enum cs_err cs_reject_close(struct cs_rejects *r, struct cs_error *e);
 
 #endif

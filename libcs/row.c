@@ -19,7 +19,7 @@
 #include "error.h"
 #include "json.h"
 #include "row.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 
@@ -279,26 +279,6 @@ static const yajl_callbacks text_callbacks = {
 	t_start, t_string, t_end, t_start, t_end
 };
 
-/* Copy yajl's message ("parse error: ...") without its trailing blanks. */
-static void
-yajl_message(yajl_handle h, const unsigned char *text, size_t len,
-    char *out, size_t outsize)
-{
-	unsigned char *m;
-	size_t n;
-
-	m = yajl_get_error(h, 0, text, len);
-	if (m == NULL) {
-		strlcpy(out, "malformed JSON", outsize);
-		return;
-	}
-	strlcpy(out, (const char *)m, outsize);
-	yajl_free_error(h, m);
-	n = strlen(out);
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = '\0';
-}
-
 /* A JSONB column given as a string: the string must be JSON text. */
 static int
 jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
@@ -325,7 +305,8 @@ jsonb_from_text(struct cs_row_parser *p, const unsigned char *s, size_t n)
 	}
 	if (st != yajl_status_ok || c.values == 0) {
 		if (st != yajl_status_ok)
-			yajl_message(h, s, n, msg, sizeof(msg));
+			cs_json_yajl_message(h, 0, "malformed JSON", msg,
+			    sizeof(msg));
 		else
 			strlcpy(msg, "empty", sizeof(msg));
 		yajl_free(h);
@@ -691,7 +672,7 @@ cs_row_parse(struct cs_row_parser *p, const char *line, size_t len,
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	if (st != yajl_status_ok && st != yajl_status_client_canceled) {
-		yajl_message(h, (const unsigned char *)line, len, msg, sizeof(msg));
+		cs_json_yajl_message(h, 0, "malformed JSON", msg, sizeof(msg));
 		yajl_free(h);
 		return cs_error_set(e, CS_EJSON, "malformed JSON: %s", msg);
 	}

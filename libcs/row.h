@@ -8,7 +8,7 @@
  * What a row may hold, column by column:
  *
  *   event_id         a UUID string, either case                 NOT NULL
- *   event_timestamp  an RFC 3339 string with a zone (timeutil)  NOT NULL
+ *   event_timestamp  an RFC 3339 string with a zone (time.h)  NOT NULL
  *   event_name       a string                                   NOT NULL
  *   text columns     a string, a number (stored as written), or null
  *   is_first_visit   true, false or null

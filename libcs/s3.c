@@ -23,20 +23,22 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "awsconf.h"
 #include "buf.h"
 #include "cli.h"
 #include "http.h"
+#include "md5.h"
 #include "redact.h"
 #include "s3.h"
 #include "s3local.h"
+#include "s3name.h"
 #include "s3perm.h"
 #include "s3xml.h"
 #include "sig.h"
 #include "sigv4.h"
-#include "timeutil.h"
+#include "time.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define LIST_BODY_MAX	((size_t)32 * 1024 * 1024)	/* streamed, so only a sanity bound */
@@ -92,46 +94,7 @@ struct cs_s3 {
 	struct cs_s3_stats lstats;
 };
 
-/* Hashes. */
-
-static void
-hexify(const unsigned char *md, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
-md5(const void *p, size_t n, unsigned char md[16])
-{
-	unsigned int len = 0;
-
-	EVP_Digest(p, n, md, &len, EVP_md5(), NULL);
-}
-
-void
-cs_md5_hex(const void *p, size_t n, char hex[33])
-{
-	unsigned char md[16];
-
-	md5(p, n, md);
-	hexify(md, 16, hex);
-}
-
-void
-cs_md5_base64(const void *p, size_t n, char b64[25])
-{
-	unsigned char md[16];
-
-	md5(p, n, md);
-	EVP_EncodeBlock((unsigned char *)b64, md, 16);
-}
+/* ETags. */
 
 int
 cs_s3_etag_is_md5(const char *etag)
@@ -148,136 +111,6 @@ cs_s3_etag_is_md5(const char *etag)
 		if (!isxdigit((unsigned char)etag[i]))
 			return 0;
 	return 1;
-}
-
-/* Names. */
-
-int
-cs_s3_bucket_valid(const char *b)
-{
-	size_t n = strlen(b), i;
-
-	if (n < 3 || n > 63)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)b[i];
-
-		if (!(isalnum(c) || c == '.' || c == '-' || c == '_'))
-			return 0;
-	}
-	if (!isalnum((unsigned char)b[0]) || strstr(b, "..") != NULL)
-		return 0;
-	return 1;
-}
-
-int
-cs_s3_key_local_valid(const char *key)
-{
-	const char *seg = key, *slash;
-	size_t len = strlen(key);
-
-	if (len == 0 || len > 1024 || !cs_utf8_valid(key, len))
-		return 0;
-	for (;;) {
-		size_t n;
-
-		slash = strchr(seg, '/');
-		n = slash != NULL ? (size_t)(slash - seg) : strlen(seg);
-		if (n == 0 || n > 255 || (n == 1 && seg[0] == '.') ||
-		    (n == 2 && seg[0] == '.' && seg[1] == '.'))
-			return 0;
-		if (slash == NULL)
-			return 1;
-		seg = slash + 1;
-	}
-}
-
-enum cs_err
-cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
-    struct cs_error *e)
-{
-	const char *p, *end = s + len, *slash;
-	char shown[256], bshown[96];
-	size_t blen;
-
-	u->bucket = u->key = NULL;
-	/* What a message shows of s: never a user:password@ in it. */
-#define SHOWN() cs_redact_url(shown, sizeof(shown), s, len > 250 ? 250 : len, 0)
-	if (len < 5 || strncmp(s, "s3://", 5) != 0)
-		return cs_error_set(e, CS_EINVAL, "'%s' is not an s3:// URL",
-		    SHOWN());
-	if (memchr(s, '\0', len) != NULL)
-		return cs_error_set(e, CS_EINVAL, "s3:// URL with a NUL byte");
-	p = s + 5;
-	slash = memchr(p, '/', (size_t)(end - p));
-	blen = slash != NULL ? (size_t)(slash - p) : (size_t)(end - p);
-	if ((u->bucket = strndup(p, blen)) == NULL)
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if (!cs_s3_bucket_valid(u->bucket)) {
-		cs_s3_url_release(u);
-		if (memchr(s, '@', len) != NULL)
-			strlcpy(bshown, "***", sizeof(bshown));
-		else
-			cs_redact_url(bshown, sizeof(bshown), p,
-			    blen > 80 ? 80 : blen, 0);
-		return cs_error_set(e, CS_EINVAL,
-		    "'%s': '%s' is not a bucket name", SHOWN(), bshown);
-	}
-	p = slash != NULL ? slash + 1 : end;
-	if ((size_t)(end - p) > 1024) {
-		cs_s3_url_release(u);
-		return cs_error_set(e, CS_EINVAL,
-		    "'%.60s...': key longer than 1024 bytes", SHOWN());
-	}
-	if (!cs_utf8_valid(p, (size_t)(end - p))) {
-		cs_s3_url_release(u);
-		return cs_error_set(e, CS_EINVAL, "s3:// URL that is not UTF-8");
-	}
-	if ((u->key = strndup(p, (size_t)(end - p))) == NULL) {
-		cs_s3_url_release(u);
-		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	}
-	return CS_OK;
-#undef SHOWN
-}
-
-void
-cs_s3_url_release(struct cs_s3_url *u)
-{
-	if (u == NULL)
-		return;
-	free(u->bucket);
-	free(u->key);
-	u->bucket = u->key = NULL;
-}
-
-int
-cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o)
-{
-	char t[CS_TIME_BUFSIZE];
-	const char *etag = o->etag != NULL ? o->etag : "";
-
-	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, o->bucket, strlen(o->bucket),
-	    NULL) != 0 ||
-	    cs_buf_append_str(b, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, o->key, strlen(o->key), NULL) != 0 ||
-	    cs_buf_append_str(b, ",\"size\":") != 0)
-		return -1;
-	if (o->size < 0 ? cs_buf_append_str(b, "null") != 0 :
-	    cs_buf_append_int(b, (long long)o->size) != 0)
-		return -1;
-	if (cs_buf_append_str(b, ",\"etag\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
-	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
-		return -1;
-	/* Unknown, or a time RFC 3339 cannot write: null. */
-	if (o->last_modified == INT64_MIN ||
-	    cs_time_format_ms(o->last_modified, t) == 0)
-		return cs_buf_append_str(b, "null}");
-	if (cs_buf_printf(b, "\"%s\"}", t) != 0)
-		return -1;
-	return 0;
 }
 
 /* The client. */
@@ -326,7 +159,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	s->jobs = cfg->jobs ? cfg->jobs : 64;
 	s->max_object = cfg->max_object_size ? cfg->max_object_size :
 	    CS_S3_DEFAULT_MAX_OBJECT;
-	if (cs_aws_config_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
+	if (cs_awsconf_load(&s->aws, cfg->endpoint, cfg->path_style, e) !=
 	    CS_OK) {
 		endpoint_hint(e, cfg->endpoint);
 		cs_s3_free(s);
@@ -334,7 +167,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	}
 	s->have_aws = 1;
 	if (cfg->ca_bundle != NULL &&
-	    cs_aws_config_set_ca_bundle(&s->aws, cfg->ca_bundle, e) != CS_OK) {
+	    cs_awsconf_set_ca_bundle(&s->aws, cfg->ca_bundle, e) != CS_OK) {
 		cs_s3_free(s);
 		return e->code;
 	}
@@ -379,7 +212,7 @@ cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
 	{
 		const struct cs_aws_credentials *cred;
 
-		if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK) {
+		if (cs_awsconf_credentials(&s->aws, &cred, e) != CS_OK) {
 			cs_s3_free(s);
 			return e->code;
 		}
@@ -406,8 +239,8 @@ cs_s3_free(struct cs_s3 *s)
 	if (s->root >= 0)
 		close(s->root);
 	if (s->have_aws)
-		cs_aws_config_release(&s->aws);
-	cs_aws_bucket_endpoint_release(&s->ep);
+		cs_awsconf_release(&s->aws);
+	cs_awsconf_bucket_endpoint_release(&s->ep);
 	free(s->ep_bucket);
 	free(s);
 }
@@ -534,7 +367,7 @@ op_new(struct cs_s3 *s, enum cs_s3_op kind, const char *bucket,
 		    verb(kind), bucket != NULL ? bucket : "", key != NULL ? key : "");
 		return NULL;
 	}
-	if (bucket == NULL || !cs_s3_bucket_valid(bucket)) {
+	if (bucket == NULL || !cs_s3name_bucket_valid(bucket)) {
 		cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
 		    bucket != NULL ? bucket : "(null)");
 		return NULL;
@@ -622,10 +455,10 @@ bucket_endpoint(struct cs_s3 *s, const char *bucket, struct cs_error *e)
 {
 	if (s->ep_bucket != NULL && strcmp(s->ep_bucket, bucket) == 0)
 		return CS_OK;
-	cs_aws_bucket_endpoint_release(&s->ep);
+	cs_awsconf_bucket_endpoint_release(&s->ep);
 	free(s->ep_bucket);
 	s->ep_bucket = NULL;
-	if (cs_aws_config_bucket_endpoint(&s->aws, bucket, &s->ep, e) != CS_OK)
+	if (cs_awsconf_bucket_endpoint(&s->aws, bucket, &s->ep, e) != CS_OK)
 		return e->code;
 	if ((s->ep_bucket = strdup(bucket)) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -647,7 +480,7 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 	size_t nq = 0, nh = 0;
 	enum cs_err rc;
 
-	if (cs_aws_config_credentials(&s->aws, &cred, e) != CS_OK ||
+	if (cs_awsconf_credentials(&s->aws, &cred, e) != CS_OK ||
 	    bucket_endpoint(s, op->bucket, e) != CS_OK)
 		return e->code;
 	if (cs_buf_printf(&path, "%s/%s", s->ep.path_prefix,
@@ -950,7 +783,7 @@ deliver_page(struct op *op)
 
 	for (i = 0; i < n && !op->stopped; i++) {
 		const struct cs_s3xml_entry *en = cs_s3xml_list_entry(op->xml, i);
-		struct cs_s3_object o;
+		struct cs_s3name_object o;
 
 		/* A page that goes backwards would loop forever: ignore its past. */
 		if (op->start_after != NULL && strcmp(en->key, op->start_after) <= 0)
@@ -1106,7 +939,7 @@ cs_s3_put(struct cs_s3 *s, const struct cs_s3_put *p, cs_s3_done_fn done,
 	op->rq.upload_len = p->len;
 	if (!s->local) {
 		cs_md5_base64(p->body != NULL ? p->body : "", p->len, op->md5_b64);
-		cs_sha256_hex(p->body != NULL ? p->body : "", p->len, op->sha256);
+		cs_sigv4_sha256_hex(p->body != NULL ? p->body : "", p->len, op->sha256);
 	}
 	submit(s, op, "PUT");
 	return CS_OK;
@@ -1140,7 +973,7 @@ static int
 local_entry(void *arg, const char *key, const struct cs_s3local_meta *m)
 {
 	struct op *op = arg;
-	struct cs_s3_object o;
+	struct cs_s3name_object o;
 
 	memset(&o, 0, sizeof(o));
 	o.bucket = op->bucket;

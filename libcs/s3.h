@@ -56,6 +56,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "s3name.h"
 
 struct cs_s3;
 
@@ -118,17 +119,6 @@ enum cs_s3_op {
 	CS_S3_LIST
 };
 
-/* An object, as a listing, a HEAD, a GET or a PUT saw it. */
-struct cs_s3_object {
-	const char *bucket;
-	const char *key;
-	int64_t size;			/* bytes; -1 unknown */
-	const char *etag;		/* with its quotes, as S3 sends it; "" unknown */
-	int64_t last_modified;		/* microseconds since the epoch; INT64_MIN unknown */
-	const char *content_type;	/* GET/HEAD; "" unknown */
-	const char *content_encoding;	/* GET/HEAD; "" none */
-};
-
 struct cs_s3_result {
 	enum cs_s3_op op;
 	enum cs_err err;		/* CS_OK, or why the operation failed */
@@ -137,7 +127,7 @@ struct cs_s3_result {
 	const char *s3_code;		/* "NoSuchKey", "SlowDown"...; "" */
 	const char *request_id;		/* "" unknown */
 	unsigned tries;
-	struct cs_s3_object object;	/* GET, HEAD, PUT (etag); LIST: bucket and prefix as key */
+	struct cs_s3name_object object;	/* GET, HEAD, PUT (etag); LIST: bucket and prefix as key */
 	const char *body;		/* GET: the object's bytes as stored (not decoded) */
 	size_t body_len;
 	uint64_t objects;		/* LIST: entries delivered */
@@ -146,7 +136,7 @@ struct cs_s3_result {
 /* An operation's end. */
 typedef void (*cs_s3_done_fn)(void *arg, const struct cs_s3_result *r);
 /* A listed object.  Return 0 to go on, -1 to stop the listing (its result is then CS_OK). */
-typedef int (*cs_s3_entry_fn)(void *arg, const struct cs_s3_object *o);
+typedef int (*cs_s3_entry_fn)(void *arg, const struct cs_s3name_object *o);
 
 /* Read the configuration (awsconf.h) and make a client. */
 enum cs_err cs_s3_new(const struct cs_s3_config *cfg, struct cs_s3 **out,
@@ -228,37 +218,6 @@ struct cs_s3_stats {
 };
 void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
 
-/*
- * Append o as an object record (cs-tools-formats(5)), no newline:
- * {"bucket":..,"key":..,"size":N,"etag":"\"..\"","last_modified":"...Z"}
- * (size and last_modified are null when unknown).  -1 when out of memory.
- */
-struct cs_buf;
-int cs_s3_object_record(struct cs_buf *b, const struct cs_s3_object *o);
-
-/* "s3://bucket/key" split: key may be "" (s3://bucket and s3://bucket/). */
-struct cs_s3_url {
-	char *bucket;
-	char *key;
-};
-/*
- * Parse an s3:// URL.  The key is taken literally (no %-decoding, like
- * the AWS CLI).  CS_EINVAL for anything else, or a bad bucket name.
- */
-enum cs_err cs_s3_url_parse(const char *s, size_t len, struct cs_s3_url *u,
-    struct cs_error *e);
-void cs_s3_url_release(struct cs_s3_url *u);
-/* 1 when name is a bucket name S3 could have: 3-63 of [a-z0-9.-_A-Z], no "..". */
-int cs_s3_bucket_valid(const char *name);
-/* 1 when key is a key the local backend can hold (see above). */
-int cs_s3_key_local_valid(const char *key);
-
-/*
- * The MD5 of p[0..n), as 32 lowercase hex digits and a NUL, and as the
- * base64 for Content-MD5 (24 characters and a NUL).
- */
-void cs_md5_hex(const void *p, size_t n, char hex[33]);
-void cs_md5_base64(const void *p, size_t n, char b64[25]);
 /*
  * 1 when etag (with or without quotes) is a single-part ETag, that is, the
  * MD5 hex of the object; 0 for a multipart ("...-N") or other ETag.

@@ -15,8 +15,10 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
-#include "s3.h"
+#include "md5.h"
 #include "s3local.h"
+#include "s3name.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define TMP_PREFIX	".cs-tmp."
@@ -63,7 +65,7 @@ walk_error(struct cs_error *e, int err, int in_bucket)
 static int
 bucket_ok(const char *b)
 {
-	return cs_s3_bucket_valid(b) && strcmp(b, ".") != 0 &&
+	return cs_s3name_bucket_valid(b) && strcmp(b, ".") != 0 &&
 	    strcmp(b, "..") != 0 && strchr(b, '/') == NULL;
 }
 
@@ -101,7 +103,7 @@ open_parent(int root, const char *bucket, const char *key, int create,
 	if (!bucket_ok(bucket))
 		return cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
 		    bucket), -1;
-	if (!cs_s3_key_local_valid(key))
+	if (!cs_s3name_key_local_valid(key))
 		return cs_error_set(e, CS_EINVAL,
 		    "key not allowed in a local store "
 		    "(empty, '.' or '..' segment, or too long)"), -1;
@@ -149,14 +151,8 @@ meta_from_stat(const struct stat *st, struct cs_s3local_meta *m)
 static void
 etag_from_md5(const unsigned char *md, struct cs_s3local_meta *m)
 {
-	static const char hex[] = "0123456789abcdef";
-	int i;
-
 	m->etag[0] = '"';
-	for (i = 0; i < 16; i++) {
-		m->etag[1 + 2 * i] = hex[md[i] >> 4];
-		m->etag[2 + 2 * i] = hex[md[i] & 15];
-	}
+	cs_md5_to_hex(md, m->etag + 1);
 	m->etag[33] = '"';
 	m->etag[34] = '\0';
 }

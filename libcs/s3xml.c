@@ -13,7 +13,8 @@
 
 #include "buf.h"
 #include "s3xml.h"
-#include "timeutil.h"
+#include "time.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* Where the parser is in the document. */

@@ -32,22 +32,6 @@ static const char hexdigits[] = "0123456789abcdef";
 static const char HEXDIGITS[] = "0123456789ABCDEF";
 
 void
-cs_aws_credentials_release(struct cs_aws_credentials *c)
-{
-	if (c == NULL)
-		return;
-	if (c->access_key_id != NULL)
-		freezero(c->access_key_id, strlen(c->access_key_id));
-	if (c->secret_access_key != NULL)
-		freezero(c->secret_access_key, strlen(c->secret_access_key));
-	if (c->session_token != NULL)
-		freezero(c->session_token, strlen(c->session_token));
-	c->access_key_id = c->secret_access_key = c->session_token = NULL;
-	c->expires = 0;
-	c->source = NULL;
-}
-
-void
 cs_sigv4_output_init(struct cs_sigv4_output *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -134,7 +118,7 @@ hex_encode(const unsigned char *p, size_t n, char *out)
 }
 
 void
-cs_sha256_hex(const void *p, size_t n, char out[65])
+cs_sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
@@ -543,7 +527,7 @@ cs_sigv4_sign(const struct cs_sigv4_input *in,
 		goto nomem;
 
 	/* The string to sign. */
-	cs_sha256_hex(out->canonical_request.data, out->canonical_request.len,
+	cs_sigv4_sha256_hex(out->canonical_request.data, out->canonical_request.len,
 	    creq_hash);
 	if (cs_buf_printf(&out->string_to_sign,
 	    "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s", amzdate,

@@ -44,7 +44,10 @@
 
 struct curl_slist;
 
-/* Credentials.  The strings are owned by the struct: cs_aws_credentials_release(). */
+/*
+ * Credentials.  The strings are owned by the struct: cs_awscred_release()
+ * (awscred.h) wipes and frees them.
+ */
 struct cs_aws_credentials {
 	char *access_key_id;
 	char *secret_access_key;
@@ -52,7 +55,6 @@ struct cs_aws_credentials {
 	int64_t expires;		/* microseconds since the epoch; 0: never */
 	const char *source;		/* "environment", "shared-credentials-file:PROFILE", "imds"... (static) */
 };
-void cs_aws_credentials_release(struct cs_aws_credentials *c);	/* wipes and frees */
 
 struct cs_sigv4_param {
 	const char *name;		/* raw, unencoded */
@@ -108,6 +110,6 @@ enum cs_err cs_sigv4_sign(const struct cs_sigv4_input *in,
 int cs_sigv4_uri_encode(struct cs_buf *b, const char *s, size_t n,
     int keep_slash);
 /* SHA-256 of p[0..n) as 64 lowercase hex digits and a NUL. */
-void cs_sha256_hex(const void *p, size_t n, char out[65]);
+void cs_sigv4_sha256_hex(const void *p, size_t n, char out[65]);
 
 #endif

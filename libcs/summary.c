@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "json.h"
 #include "sig.h"
 #include "summary.h"
 #include "banned.h"
@@ -286,7 +287,7 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 	int fd, i;
 
 	if (cs_buf_append_str(&b, "{\"tool\":") == -1 ||
-	    cs_buf_append_json_string_lossy(&b, s->tool, strlen(s->tool),
+	    cs_json_append_string_lossy(&b, s->tool, strlen(s->tool),
 	    NULL) == -1 ||
 	    cs_buf_printf(&b, ",\"in\":%llu,\"out\":%llu,\"rejected\":%llu,"
 	    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"extras\":{",

@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
-#include "timeutil.h"
+#include "evparse.h"
+#include "json.h"
+#include "time.h"
 #include "transform.h"
 #include "uuid.h"
 #include "banned.h"
@@ -161,7 +162,7 @@ is_blank(char c)
 }
 
 int
-cs_decimal_round(const char *s, size_t n, int lenient, int64_t *out)
+cs_transform_decimal_round(const char *s, size_t n, int lenient, int64_t *out)
 {
 	const char *int_s, *frac_s;
 	size_t i = 0, int_n, frac_n, ndig, lead, k, j;
@@ -304,7 +305,7 @@ put_text(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v)
 	if (v->escaped) {
 		if (v->unsafe)
 			t->repaired++;
-		return cs_buf_append_json_string(out, v->str, v->len);
+		return cs_json_append_string(out, v->str, v->len);
 	}
 	return put(out, v->raw, v->raw_len);
 }
@@ -350,7 +351,7 @@ escape_byte(char *o, unsigned char c)
 /*
  * JSON text (valid, from the parser) as a JSON string.  The quotes in it
  * come every few bytes, so rather than copying runs between them as
- * cs_buf_append_json_string() does, this copies 8 bytes at a time and
+ * cs_json_append_string() does, this copies 8 bytes at a time and
  * steps to the first byte of the word that needs escaping.
  */
 static int
@@ -580,7 +581,7 @@ event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 static enum cs_err
 type_error(int f, const char *want, struct cs_error *e)
 {
-	return cs_error_set(e, CS_ETYPE, "%s is not %s", cs_event_field_path(f),
+	return cs_error_set(e, CS_ETYPE, "%s is not %s", cs_evparse_field_path(f),
 	    want);
 }
 
@@ -670,9 +671,9 @@ put_price(struct cs_transform *t, struct cs_buf *out, const struct cs_jval *v,
 	if (v == NULL)
 		return APPEND_LIT(out, "null");
 	if ((v->type == CS_JT_NUMBER &&
-	    cs_decimal_round(v->str, v->len, 0, &n) == 0) ||
+	    cs_transform_decimal_round(v->str, v->len, 0, &n) == 0) ||
 	    (v->type == CS_JT_STRING &&
-	    cs_decimal_round(v->str, v->len, 1, &n) == 0))
+	    cs_transform_decimal_round(v->str, v->len, 1, &n) == 0))
 		return cs_buf_append_int(out, n);
 	t->fixes[nulled]++;
 	return APPEND_LIT(out, "null");
@@ -765,7 +766,7 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 	bad |= put_text(t, out, raw_id);
 	bad |= APPEND_LIT(out, ",\"source_key\":");
 	if (have_key)
-		bad |= cs_buf_append_json_string(out, t->key.data, t->key.len);
+		bad |= cs_json_append_string(out, t->key.data, t->key.len);
 	else
 		bad |= APPEND_LIT(out, "null");
 	bad |= APPEND_LIT(out, ",\"element\":");

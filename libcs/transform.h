@@ -1,5 +1,5 @@
 /*
- * transform.h: one parsed event (libcs/event.h) to one row record of
+ * transform.h: one parsed event (libcs/evparse.h) to one row record of
  * clickstream_events (cs-tools-formats(5)).
  *
  * The row is a JSON object with every column in a fixed order, null for
@@ -82,7 +82,7 @@
 
 #include "buf.h"
 #include "error.h"
-#include "event.h"
+#include "evparse.h"
 #include "ipanon.h"
 
 enum cs_time_from {
@@ -167,6 +167,6 @@ enum cs_err cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
  * halves away from zero.  0, or -1 when s is not such a number or the
  * result is outside int64_t.
  */
-int cs_decimal_round(const char *s, size_t n, int lenient, int64_t *out);
+int cs_transform_decimal_round(const char *s, size_t n, int lenient, int64_t *out);
 
 #endif

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uploader.h"
 #include "banned.h"
 
@@ -167,14 +167,14 @@ upload_done(void *arg, const struct cs_s3_result *res)
 		if (u->failed == CS_OK) {
 			u->failed = res->err;
 			strlcpy(u->failmsg, res->error != NULL ?
-			    res->error->msg : cs_strerror(res->err),
+			    res->error->msg : cs_error_string(res->err),
 			    sizeof(u->failmsg));
 			if (u->cfg.failed != NULL)
 				u->cfg.failed(u->cfg.arg, u->failed,
 				    u->failmsg);
 		}
 		upload_rejects(u, p, res->error != NULL ? res->error->msg :
-		    cs_strerror(res->err));
+		    cs_error_string(res->err));
 	}
 	upload_free(u, p);
 }

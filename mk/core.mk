@@ -4,7 +4,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/banned.h \
 	libcs/error.c libcs/error.h \
 	libcs/buf.c libcs/buf.h \
-	libcs/timeutil.c libcs/timeutil.h \
+	libcs/utf8.c libcs/utf8.h \
+	libcs/time.c libcs/time.h \
 	libcs/uuid.c libcs/uuid.h \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \
@@ -13,10 +14,19 @@ libcs_libcs_a_SOURCES += \
 	libcs/sig.c libcs/sig.h \
 	libcs/cli.c libcs/cli.h
 
+# Every name libcs exports carries its file's prefix.
+TESTS += tests/t0100-libcs-names.sh
+EXTRA_DIST += tests/t0100-libcs-names.sh
+
 check_PROGRAMS += tests/unit/t-buf
 tests_unit_t_buf_SOURCES = tests/unit/t-buf.c tests/unit/tap.h
 tests_unit_t_buf_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-buf
+
+check_PROGRAMS += tests/unit/t-utf8
+tests_unit_t_utf8_SOURCES = tests/unit/t-utf8.c tests/unit/tap.h
+tests_unit_t_utf8_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-utf8
 
 check_PROGRAMS += tests/unit/t-time
 tests_unit_t_time_SOURCES = tests/unit/t-time.c tests/unit/tap.h

@@ -11,15 +11,15 @@ TESTS += tests/unit/t-json
 # its corpus (tests/fuzz/corpus/NAME, with JSONTestSuite's cases for
 # json) with the compiler of this build; make fuzz builds them with clang
 # and libFuzzer in a directory of their own and runs each FUZZ_SECONDS.
-FUZZ_HARNESSES = json ndjson transform events-ref events-split row s3xml \
+FUZZ_HARNESSES = json ndjson transform rawobj-ref rawobj-split row s3xml \
 	ini awscred sigv4 time ingest objmark
 check_LIBRARIES = tests/fuzz/libfuzzcommon.a
 tests_fuzz_libfuzzcommon_a_SOURCES = tests/fuzz/fuzz-common.c \
 	tests/fuzz/jsonv.c tests/fuzz/fuzz.h tests/fuzz/jsonv.h
 FUZZ_REPLAY_LIBS = tests/fuzz/libfuzzcommon.a $(CS_LIBS)
 check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
-	tests/fuzz/replay-transform tests/fuzz/replay-events-ref \
-	tests/fuzz/replay-events-split tests/fuzz/replay-row \
+	tests/fuzz/replay-transform tests/fuzz/replay-rawobj-ref \
+	tests/fuzz/replay-rawobj-split tests/fuzz/replay-row \
 	tests/fuzz/replay-s3xml tests/fuzz/replay-ini tests/fuzz/replay-awscred \
 	tests/fuzz/replay-sigv4 tests/fuzz/replay-time tests/fuzz/replay-ingest \
 	tests/fuzz/replay-objmark
@@ -29,10 +29,10 @@ tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c tests/fuzz/replay.c
 tests_fuzz_replay_ndjson_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_transform_SOURCES = tests/fuzz/fuzz-transform.c tests/fuzz/replay.c
 tests_fuzz_replay_transform_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_events_ref_SOURCES = tests/fuzz/fuzz-events-ref.c tests/fuzz/replay.c
-tests_fuzz_replay_events_ref_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_events_split_SOURCES = tests/fuzz/fuzz-events-split.c tests/fuzz/replay.c
-tests_fuzz_replay_events_split_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_rawobj_ref_SOURCES = tests/fuzz/fuzz-rawobj-ref.c tests/fuzz/replay.c
+tests_fuzz_replay_rawobj_ref_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_rawobj_split_SOURCES = tests/fuzz/fuzz-rawobj-split.c tests/fuzz/replay.c
+tests_fuzz_replay_rawobj_split_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_row_SOURCES = tests/fuzz/fuzz-row.c tests/fuzz/replay.c
 tests_fuzz_replay_row_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_s3xml_SOURCES = tests/fuzz/fuzz-s3xml.c tests/fuzz/replay.c

@@ -2,6 +2,8 @@
 libcs_libcs_a_SOURCES += \
 	libcs/row.c libcs/row.h \
 	libcs/pgschema.c libcs/pgschema.h \
+	libcs/pgname.c libcs/pgname.h \
+	libcs/pgerr.c libcs/pgerr.h \
 	libcs/pgconn.c libcs/pgconn.h \
 	libcs/pgload.c libcs/pgload.h \
 	libcs/pgledger.c libcs/pgledger.h \

@@ -3,9 +3,11 @@
 libcs_libcs_a_SOURCES += \
 	libcs/http.c libcs/http.h \
 	libcs/s3.c libcs/s3.h \
+	libcs/s3name.c libcs/s3name.h \
+	libcs/md5.c libcs/md5.h \
 	libcs/s3xml.c libcs/s3xml.h \
 	libcs/s3local.c libcs/s3local.h \
-	libcs/events.c libcs/events.h \
+	libcs/rawobj.c libcs/rawobj.h \
 	libcs/objmark.c libcs/objmark.h \
 	libcs/partition.c libcs/partition.h
 
@@ -16,15 +18,15 @@ cs_fetch_SOURCES = cmd/cs-fetch.c
 cs_fetch_LDADD = $(CS_LIBS)
 
 check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
-	tests/unit/t-events tests/unit/t-partition
+	tests/unit/t-rawobj tests/unit/t-partition
 tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
 tests_unit_t_s3xml_LDADD = $(CS_LIBS)
 tests_unit_t_s3url_SOURCES = tests/unit/t-s3url.c tests/unit/tap.h
 tests_unit_t_s3url_LDADD = $(CS_LIBS)
 tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
 tests_unit_t_s3local_LDADD = $(CS_LIBS)
-tests_unit_t_events_SOURCES = tests/unit/t-events.c tests/unit/tap.h
-tests_unit_t_events_LDADD = $(CS_LIBS)
+tests_unit_t_rawobj_SOURCES = tests/unit/t-rawobj.c tests/unit/tap.h
+tests_unit_t_rawobj_LDADD = $(CS_LIBS)
 tests_unit_t_partition_SOURCES = tests/unit/t-partition.c tests/unit/tap.h
 tests_unit_t_partition_LDADD = $(CS_LIBS)
 
@@ -35,7 +37,7 @@ tests_unit_t_objmark_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-objmark
 
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
-	tests/unit/t-events tests/unit/t-partition
+	tests/unit/t-rawobj tests/unit/t-partition
 
 S3_SHELL_TESTS = \
 	tests/t2001-s3ls-windows.sh \

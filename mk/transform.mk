@@ -2,7 +2,7 @@
 # path), libcs/transform (the mapping), cs-transform, the corpus generator
 # and the benchmark.
 libcs_libcs_a_SOURCES += \
-	libcs/event.c libcs/event.h \
+	libcs/evparse.c libcs/evparse.h \
 	libcs/ipanon.c libcs/ipanon.h \
 	libcs/transform.c libcs/transform.h
 
@@ -11,10 +11,10 @@ noinst_PROGRAMS += tests/gen-events
 tests_gen_events_SOURCES = tests/gen-events.c
 tests_gen_events_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-event
-tests_unit_t_event_SOURCES = tests/unit/t-event.c tests/unit/tap.h
-tests_unit_t_event_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-event
+check_PROGRAMS += tests/unit/t-evparse
+tests_unit_t_evparse_SOURCES = tests/unit/t-evparse.c tests/unit/tap.h
+tests_unit_t_evparse_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-evparse
 
 check_PROGRAMS += tests/unit/t-ipanon
 tests_unit_t_ipanon_SOURCES = tests/unit/t-ipanon.c tests/unit/tap.h

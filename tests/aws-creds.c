@@ -95,7 +95,7 @@ main(int argc, char **argv)
 			return 64;
 		}
 	}
-	if (cs_aws_config_load(&c, endpoint, force, &e) != CS_OK)
+	if (cs_awsconf_load(&c, endpoint, force, &e) != CS_OK)
 		return fail(&e);
 	c.clock = moved_clock;
 	printf("profile=%s\nregion=%s\nendpoint=%s\npath_style=%d\n",
@@ -106,30 +106,30 @@ main(int argc, char **argv)
 	if (c.ca_bundle != NULL)
 		printf("ca_bundle=%s\n", c.ca_bundle);
 	if (bucket != NULL) {
-		if (cs_aws_config_bucket_endpoint(&c, bucket, &b, &e) != CS_OK) {
+		if (cs_awsconf_bucket_endpoint(&c, bucket, &b, &e) != CS_OK) {
 			rc = fail(&e);
 			goto out;
 		}
 		printf("bucket base=%s host=%s prefix=%s\n", b.base, b.host,
 		    b.path_prefix);
-		cs_aws_bucket_endpoint_release(&b);
+		cs_awsconf_bucket_endpoint_release(&b);
 	}
 	for (i = 1; i <= asks; i++) {
 		if (i > 1)
 			offset += advance * 1000000;
-		if (cs_aws_config_credentials(&c, &cr, &e) != CS_OK) {
+		if (cs_awsconf_credentials(&c, &cr, &e) != CS_OK) {
 			fflush(stdout);
 			rc = fail(&e);
 			goto out;
 		}
-		cs_sha256_hex(cr->secret_access_key, strlen(cr->secret_access_key),
+		cs_sigv4_sha256_hex(cr->secret_access_key, strlen(cr->secret_access_key),
 		    hash);
 		printf("ask %lld: source=%s key=%s secret_sha256=%s token=%s "
 		    "expires=%s\n", i, cr->source, cr->access_key_id, hash,
 		    cr->session_token ? "yes" : "no", cr->expires ? "yes" : "no");
 	}
 out:
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	if (fflush(stdout) == EOF && rc == 0)
 		rc = 74;
 	return rc;

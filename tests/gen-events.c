@@ -55,7 +55,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "timeutil.h"
+#include "json.h"
+#include "time.h"
 #include "banned.h"
 
 enum mode { MODE_RAW, MODE_INGEST, MODE_FETCH };
@@ -302,7 +303,7 @@ key(struct gen *g, const char *k)
 	if (!g->first)
 		cs_buf_append_char(&g->b, ',');
 	g->first = 0;
-	cs_buf_append_json_string(&g->b, k, strlen(k));
+	cs_json_append_string(&g->b, k, strlen(k));
 	cs_buf_append_char(&g->b, ':');
 }
 
@@ -329,7 +330,7 @@ str(struct gen *g, const char *k, const char *v)
 	if (v == NULL)
 		cs_buf_append_str(&g->b, "null");
 	else
-		cs_buf_append_json_string(&g->b, v, strlen(v));
+		cs_json_append_string(&g->b, v, strlen(v));
 }
 
 /* A member whose value is given as JSON text. */

@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "timeutil.h"
+#include "json.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 
@@ -73,7 +74,7 @@ field(struct cs_buf *b, int csv, int *first, const char *name, int kind,
 	cs_buf_printf(b, "%s\"%s\":", *first ? "{" : ",", name);
 	*first = 0;
 	if (kind == 's')
-		cs_buf_append_json_string(b, v, strlen(v));
+		cs_json_append_string(b, v, strlen(v));
 	else
 		cs_buf_append_str(b, v);
 }

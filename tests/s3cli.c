@@ -28,7 +28,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "s3.h"
-#include "timeutil.h"
+#include "s3name.h"
+#include "time.h"
 #include "banned.h"
 
 static int status;
@@ -84,7 +85,7 @@ on_head(void *arg, const struct cs_s3_result *r)
 }
 
 static int
-on_entry(void *arg, const struct cs_s3_object *o)
+on_entry(void *arg, const struct cs_s3name_object *o)
 {
 	(void)arg;
 	printf("%s\n", o->key);
@@ -141,7 +142,7 @@ main(int argc, char *argv[])
 	};
 	struct cs_s3_config cfg;
 	struct cs_s3 *s3;
-	struct cs_s3_url u;
+	struct cs_s3name_url u;
 	struct cs_error e;
 	const char *cmd;
 	char *body = NULL;
@@ -167,7 +168,7 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		usage();
 	cmd = argv[0];
-	if (cs_s3_url_parse(argv[1], strlen(argv[1]), &u, &e) != CS_OK)
+	if (cs_s3name_url_parse(argv[1], strlen(argv[1]), &u, &e) != CS_OK)
 		errx(CS_EXIT_USAGE, "%s", e.msg);
 	if (cs_s3_new(&cfg, &s3, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
@@ -237,7 +238,7 @@ main(int argc, char *argv[])
 	if (fflush(stdout) != 0)
 		err(CS_EXIT_IOERR, "stdout");
 	cs_s3_free(s3);
-	cs_s3_url_release(&u);
+	cs_s3name_url_release(&u);
 	free(body);
 	return status;
 }

@@ -5,7 +5,7 @@
 # fuzz searches for more.
 . "$top_srcdir/tests/lib.sh"
 
-for h in json ndjson transform events-ref events-split row s3xml ini \
+for h in json ndjson transform rawobj-ref rawobj-split row s3xml ini \
 	awscred sigv4 time ingest objmark; do
 	test_expect_success "fuzz-$h keeps its properties on its corpus" "
 		ls '$top_srcdir/tests/fuzz/corpus/$h' | grep -q . &&

@@ -33,7 +33,7 @@
 #include "error.h"
 #include "ndjson.h"
 #include "row.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 

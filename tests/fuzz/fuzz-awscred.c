@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 16)
 		return 0;
 	memset(&c, 0, sizeof(c));
-	rc = cs_aws_credentials_from_json(s, size, "fuzz", &c, &e);
+	rc = cs_awscred_from_json(s, size, "fuzz", &c, &e);
 	if (rc != CS_OK) {
 		FZ_CHECK(c.access_key_id == NULL && c.secret_access_key == NULL,
 		    "nothing kept");
@@ -79,6 +79,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "the secret is the one sent");
 		free(want);
 	}
-	cs_aws_credentials_release(&c);
+	cs_awscred_release(&c);
 	return 0;
 }

@@ -46,7 +46,7 @@ fz_rejects_open(struct fz_rejects *z, const char *tool)
 
 	fz_rejects_init(z);
 	FZ_CHECK(ftruncate(z->fd, 0) == 0, "ftruncate");
-	r = cs_rejects_open(tool, z->path, &e);
+	r = cs_reject_open(tool, z->path, &e);
 	FZ_CHECK(r != NULL, "%s", e.msg);
 	return r;
 }

@@ -12,14 +12,14 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
-#include "events.h"
+#include "evparse.h"
+#include "rawobj.h"
 #include "ingest.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "fuzz.h"
 
-static struct cs_event_parser *evp;
+static struct cs_evparse *evp;
 static struct fz_rejects rz;
 static int64_t now_us;
 
@@ -32,9 +32,9 @@ fuzz_clock(void)
 static void
 check_batch(struct cs_ingest_batch *bt)
 {
-	static const struct cs_events_source src = { "b", "k", "\"e\"", 0 };
+	static const struct cs_rawobj_source src = { "b", "k", "\"e\"", 0 };
 	struct cs_buf lines = CS_BUF_INIT, dec = CS_BUF_INIT;
-	struct cs_events ev;
+	struct cs_rawobj ev;
 	struct cs_error e;
 	const char *body = bt->body.data;
 	size_t len = bt->body.len;
@@ -43,7 +43,7 @@ check_batch(struct cs_ingest_batch *bt)
 	FZ_CHECK(cs_ingest_batch_lines(bt, &lines, &e) == CS_OK, "%s", e.msg);
 	FZ_CHECK(fz_count_lines(lines.data, lines.len) == bt->events &&
 	    lines.len == bt->raw_bytes, "a batch holds its events, one a line");
-	FZ_CHECK(cs_events_decode(bt->key.data, bt->content_encoding, body, len,
+	FZ_CHECK(cs_rawobj_decode(bt->key.data, bt->content_encoding, body, len,
 	    bt->raw_bytes + 1, &dec, &gz, &e) == CS_OK, "decode: %s", e.msg);
 	if (gz) {
 		body = dec.data;
@@ -51,13 +51,13 @@ check_batch(struct cs_ingest_batch *bt)
 	}
 	FZ_CHECK(len == lines.len && memcmp(body, lines.data, len) == 0,
 	    "the stored body is the lines");
-	cs_events_init(&ev);
-	FZ_CHECK(cs_events_split(&ev, &src, body, len, CS_NDJSON_DEFAULT_MAX_LINE,
+	cs_rawobj_init(&ev);
+	FZ_CHECK(cs_rawobj_split(&ev, &src, body, len, CS_NDJSON_DEFAULT_MAX_LINE,
 	    &e) == CS_OK, "cs-fetch splits a batch: %s", e.msg);
 	FZ_CHECK(ev.count == bt->events && ev.nbad == 0,
 	    "cs-fetch finds every event of a batch (%llu of %zu)",
 	    (unsigned long long)ev.count, bt->events);
-	cs_events_release(&ev);
+	cs_rawobj_release(&ev);
 	cs_buf_release(&lines);
 	cs_buf_release(&dec);
 }
@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size > 1 << 16)
 		return 0;
 	if (evp == NULL)
-		evp = cs_event_parser_new();
+		evp = cs_evparse_new();
 	now_us = INT64_C(1795515302123000);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.apigw = data[0] & 1;
@@ -115,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    "no byte order mark stored");
 			FZ_CHECK(jv_valid_object(ev.body.data, ev.body.len, 64),
 			    "an event is a JSON object: %s", ev.body.data);
-			FZ_CHECK(cs_event_parse(evp, ev.body.data, ev.body.len, &pe,
+			FZ_CHECK(cs_evparse_line(evp, ev.body.data, ev.body.len, &pe,
 			    &e) == CS_OK, "cs-transform reads it: %s", e.msg);
 			FZ_CHECK(pe.f[CS_EV_INGEST].type == CS_JT_OBJECT,
 			    "with its _ingest");
@@ -134,7 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			r.input_len = l.len;
 			r.input_full_len = l.too_long ? l.full_len : l.len;
 			r.input_is_json = !l.too_long && ev.line_is_json;
-			FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+			FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 			rec = fz_rejects_take(&rz, &rn);
 			fz_check_reject(rec, rn, l.data, l.len);
 			free(rec);
@@ -156,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FZ_CHECK(batched == events, "every event is in a batch");
 	cs_ingest_event_release(&ev);
 	cs_ndjson_reader_free(rd);
-	cs_rejects_close(rj, &e);
+	cs_reject_close(rj, &e);
 	cs_ingest_batcher_free(bat);
 	cs_ingest_free(ig);
 	return 0;

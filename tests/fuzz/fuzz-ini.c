@@ -81,8 +81,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_CHECK(ftruncate(fd, 0) == 0 && pwrite(fd, data, size, 0) ==
 	    (ssize_t)size, "write the config");
-	if (cs_aws_config_load(&c, NULL, 0, &e) == CS_OK) {
-		if (cs_aws_config_credentials(&c, &cred, &e) == CS_OK) {
+	if (cs_awsconf_load(&c, NULL, 0, &e) == CS_OK) {
+		if (cs_awsconf_credentials(&c, &cred, &e) == CS_OK) {
 			const char *p;
 
 			for (p = cred->access_key_id; *p != '\0'; p++)
@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f,
 				    "no control character in a secret");
 		}
-		cs_aws_config_release(&c);
+		cs_awsconf_release(&c);
 	}
 	return 0;
 }

@@ -15,14 +15,14 @@
 
 #include "awscred.h"
 #include "buf.h"
-#include "event.h"
-#include "events.h"
+#include "evparse.h"
+#include "rawobj.h"
 #include "ingest.h"
 #include "json.h"
 #include "row.h"
 #include "fuzz.h"
 
-static struct cs_event_parser *evp;
+static struct cs_evparse *evp;
 static struct cs_row_parser *rowp;
 static struct cs_ingest *raw, *apigw;
 
@@ -41,7 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	evp = cs_event_parser_new();
+	evp = cs_evparse_new();
 	rowp = cs_row_parser_new();
 	memset(&c, 0, sizeof(c));
 	c.clock = fixed_clock;
@@ -115,7 +115,7 @@ check_event(const char *s, size_t n)
 {
 	struct cs_event ev;
 	struct cs_error e;
-	enum cs_err rc = cs_event_parse(evp, s, n, &ev, &e);
+	enum cs_err rc = cs_evparse_line(evp, s, n, &ev, &e);
 	const char *t = s;
 	size_t tn = n;
 
@@ -152,9 +152,9 @@ check_row(const char *s, size_t n)
 static void
 check_ref(const char *s, size_t n)
 {
-	struct cs_events_ref ref;
+	struct cs_rawobj_ref ref;
 	struct cs_error e;
-	enum cs_err rc = cs_events_parse_ref(s, n, &ref, &e);
+	enum cs_err rc = cs_rawobj_parse_ref(s, n, &ref, &e);
 	const char *t = s;
 	size_t tn = n;
 
@@ -169,7 +169,7 @@ check_ref(const char *s, size_t n)
 		    fz_utf8_text(ref.key, strlen(ref.key)), "names are text");
 	}
 	if (rc == CS_OK)
-		cs_events_ref_release(&ref);
+		cs_rawobj_ref_release(&ref);
 }
 
 static void
@@ -180,7 +180,7 @@ check_cred(const char *s, size_t n)
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
-	if (cs_aws_credentials_from_json(s, n, "fuzz", &c, &e) != CS_OK) {
+	if (cs_awscred_from_json(s, n, "fuzz", &c, &e) != CS_OK) {
 		FZ_CHECK(c.access_key_id == NULL, "nothing kept");
 		return;
 	}
@@ -189,7 +189,7 @@ check_cred(const char *s, size_t n)
 	for (i = 0; c.access_key_id[i] != '\0'; i++)
 		FZ_CHECK((unsigned char)c.access_key_id[i] >= 0x20,
 		    "no control character in a key id");
-	cs_aws_credentials_release(&c);
+	cs_awscred_release(&c);
 }
 
 static void
@@ -227,20 +227,20 @@ check_ingest(struct cs_ingest *ig, const char *s, size_t n)
 static void
 check_split(const char *s, size_t n)
 {
-	static const struct cs_events_source src = { "b", "k", "\"e\"", 0 };
-	struct cs_events ev;
+	static const struct cs_rawobj_source src = { "b", "k", "\"e\"", 0 };
+	struct cs_rawobj ev;
 	struct cs_error e;
 	const char *t = s;
 	size_t tn = n, i, start;
 
 	if (memchr(s, '\n', n) != NULL || memchr(s, '\r', n) != NULL)
-		return;		/* one line only: fuzz-events-split does the rest */
+		return;		/* one line only: fuzz-rawobj-split does the rest */
 	if (has_bom(s, n)) {
 		t += 3;
 		tn -= 3;
 	}
-	cs_events_init(&ev);
-	FZ_CHECK(cs_events_split(&ev, &src, s, n, 1 << 20, &e) == CS_OK,
+	cs_rawobj_init(&ev);
+	FZ_CHECK(cs_rawobj_split(&ev, &src, s, n, 1 << 20, &e) == CS_OK,
 	    "split: %s", e.msg);
 	for (i = start = 0; i < ev.out.len; i++)
 		if (ev.out.data[i] == '\n') {
@@ -255,7 +255,7 @@ check_split(const char *s, size_t n)
 	if (ev.count > 0 && !ev.documents)
 		FZ_CHECK(ev.count == 1 && jv_valid_object(t, tn, CS_JSON_MAX_DEPTH),
 		    "cs-fetch takes what is no JSON object");
-	cs_events_release(&ev);
+	cs_rawobj_release(&ev);
 }
 
 int

@@ -12,7 +12,7 @@
 
 #include "buf.h"
 #include "objmark.h"
-#include "s3.h"
+#include "s3name.h"
 #include "fuzz.h"
 
 static int
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_CHECK(cs_objmark_is(s, size), "a mark taken is a mark");
 	FZ_CHECK(jv_valid_object(s, size, 3), "a mark taken is JSON");
-	FZ_CHECK(cs_s3_bucket_valid(m.bucket), "a valid bucket");
+	FZ_CHECK(cs_s3name_bucket_valid(m.bucket), "a valid bucket");
 	FZ_CHECK(m.key[0] != '\0' && strlen(m.key) <= 1024 &&
 	    fz_utf8_text(m.key, strlen(m.key)), "a key of text");
 	if (m.etag != NULL)

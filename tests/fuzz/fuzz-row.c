@@ -102,10 +102,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(jv_valid(s, size, JV_MAX_RECURSION),
 		    "a row refused as %d (%s) is JSON", rc, e.msg);
 	rj = fz_rejects_open(&rz, "cs-load");
-	FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+	FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 	rec = fz_rejects_take(&rz, &rn);
 	fz_check_reject(rec, rn, s, size);
 	free(rec);
-	cs_rejects_close(rj, &e);
+	cs_reject_close(rj, &e);
 	return 0;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "events.h"
+#include "rawobj.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "fuzz.h"
@@ -39,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    cs_s3xml_list_feed(l, s + cut, n - cut, 1, &e) == CS_OK) {
 		for (i = 0; i < cs_s3xml_list_count(l); i++) {
 			const struct cs_s3xml_entry *x = cs_s3xml_list_entry(l, i);
-			struct cs_s3_object o;
-			struct cs_events_ref ref;
+			struct cs_s3name_object o;
+			struct cs_rawobj_ref ref;
 			struct cs_buf b = CS_BUF_INIT;
 
 			FZ_CHECK(x->key != NULL && fz_utf8_text(x->key,
@@ -51,14 +51,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			o.size = x->size;
 			o.etag = x->etag;
 			o.last_modified = x->last_modified;
-			FZ_CHECK(cs_s3_object_record(&b, &o) == 0, "memory");
+			FZ_CHECK(cs_s3name_object_record(&b, &o) == 0, "memory");
 			FZ_CHECK(jv_valid_object(b.data, b.len, 1),
 			    "an object record is JSON: %s", b.data);
 			if (x->key[0] != '\0' && strlen(x->key) <= 1024) {
-				FZ_CHECK(cs_events_parse_ref(b.data, b.len, &ref,
+				FZ_CHECK(cs_rawobj_parse_ref(b.data, b.len, &ref,
 				    &e) == CS_OK, "cs-fetch reads it: %s", e.msg);
 				FZ_CHECK(strcmp(ref.key, x->key) == 0, "same key");
-				cs_events_ref_release(&ref);
+				cs_rawobj_ref_release(&ref);
 			}
 			cs_buf_release(&b);
 		}

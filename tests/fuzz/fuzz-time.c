@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "timeutil.h"
+#include "time.h"
 #include "fuzz.h"
 
 /* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z. */

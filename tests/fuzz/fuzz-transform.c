@@ -10,14 +10,14 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "row.h"
 #include "transform.h"
 #include "fuzz.h"
 
-static struct cs_event_parser *evp;
+static struct cs_evparse *evp;
 static struct cs_row_parser *rowp;
 static struct fz_rejects rz;
 
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 1 << 16)
 		return 0;
 	if (evp == NULL) {
-		evp = cs_event_parser_new();
+		evp = cs_evparse_new();
 		rowp = cs_row_parser_new();
 	}
 	from = data[0] % 3 == 0 ? CS_TIME_FROM_INGEST : data[0] % 3 == 1 ?
@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lines++;
 		cs_buf_reset(&row);
 		rc = l.too_long ? CS_ETOOLONG :
-		    cs_event_parse(evp, l.data, l.len, &ev, &e);
+		    cs_evparse_line(evp, l.data, l.len, &ev, &e);
 		if (rc == CS_OK)
 			rc = cs_transform_row(&t, &ev, &row, &e);
 		if (rc == CS_OK) {
@@ -78,14 +78,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.input_is_json = rc == CS_ETYPE || (rc != CS_EJSON &&
 		    rc != CS_EUTF8 && rc != CS_ETOOLONG);
 		r.input_full_len = l.too_long ? l.full_len : l.len;
-		FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+		FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 		rec = fz_rejects_take(&rz, &rn);
 		fz_check_reject(rec, rn, l.data, l.len);
 		free(rec);
 	}
 	FZ_CHECK(lines == rows + rejects, "every line is a row or a reject");
-	FZ_CHECK(cs_rejects_count(rj) == rejects, "every reject counted");
-	cs_rejects_close(rj, &e);
+	FZ_CHECK(cs_reject_count(rj) == rejects, "every reject counted");
+	cs_reject_close(rj, &e);
 	cs_ndjson_reader_free(rd);
 	cs_transform_release(&t);
 	cs_buf_release(&row);

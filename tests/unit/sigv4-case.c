@@ -200,7 +200,7 @@ sigv4_case_input(struct sigv4_case *c, struct cs_sigv4_input *in,
 	    sigv4_case_get(c, "no-content-sha256-header") != NULL;
 	in->payload_sha256 = sigv4_case_get(c, "payload-sha256");
 	if ((body = sigv4_case_get(c, "body")) != NULL) {
-		cs_sha256_hex(body, strlen(body), c->body_sha256);
+		cs_sigv4_sha256_hex(body, strlen(body), c->body_sha256);
 		in->payload_sha256 = c->body_sha256;
 	}
 }

@@ -58,7 +58,7 @@ load(struct cs_aws_config *c, const char *endpoint, int force,
     struct cs_error *e)
 {
 	cs_error_clear(e);
-	return cs_aws_config_load(c, endpoint, force, e);
+	return cs_awsconf_load(c, endpoint, force, e);
 }
 
 static void
@@ -74,8 +74,8 @@ test_defaults(void)
 	is_str(c.endpoint, NULL, "AWS's endpoint");
 	is_int(c.path_style, 0, "virtual-hosted style");
 	is_str(c.ca_bundle, NULL, "the system's CA certificates");
-	cs_aws_config_release(&c);
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
+	cs_awsconf_release(&c);
 	ok(1, "release twice is safe");
 }
 
@@ -90,25 +90,25 @@ test_region(void)
 	    "[profile other]\nregion = ap-south-1\n");
 	load(&c, NULL, 0, &e);
 	is_str(c.region, "eu-central-1", "the default profile's region");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_PROFILE", "other", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.region, "ap-south-1", "AWS_PROFILE's region ([profile other])");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_DEFAULT_REGION", "us-west-2", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.region, "us-west-2", "AWS_DEFAULT_REGION over the profile");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_REGION", "eu-west-1", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.region, "eu-west-1", "AWS_REGION over AWS_DEFAULT_REGION");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_REGION", "EU West", 1);
 	is_int(load(&c, NULL, 0, &e), CS_ECONFIG, "a bad region is refused");
 	ok(strstr(e.msg, "AWS_REGION") != NULL, "naming where it came from: %s",
 	    e.msg);
 	ok(c.region == NULL && c.profile == NULL, "a failed load holds nothing");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unlink(config_path);
 }
 
@@ -128,7 +128,7 @@ test_profile_not_found(void)
 	    "AWS_PROFILE naming no profile is an error");
 	ok(strstr(e.msg, "'dev'") != NULL, "the message names it: %s", e.msg);
 	ok(strstr(e.msg, "devsecret") == NULL, "and holds no secret");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unlink(creds_path);
 	unlink(config_path);
 }
@@ -146,35 +146,35 @@ test_endpoint(void)
 	load(&c, NULL, 0, &e);
 	is_str(c.endpoint, "http://services.example:8080",
 	    "the profile's services section");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	write_file(config_path, "[default]\nendpoint_url = http://profile.example/\n");
 	load(&c, NULL, 0, &e);
 	is_str(c.endpoint, "http://profile.example", "the profile's endpoint_url");
 	is_int(c.path_style, 0, "a host name: virtual-hosted style");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_ENDPOINT_URL", "http://localhost:9000", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.endpoint, "http://localhost:9000", "AWS_ENDPOINT_URL over the profile");
 	is_int(c.path_style, 1, "localhost: path style");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:4568", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.endpoint, "http://127.0.0.1:4568",
 	    "AWS_ENDPOINT_URL_S3 over AWS_ENDPOINT_URL");
 	is_int(c.path_style, 1, "an IPv4 address: path style");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	load(&c, "HTTPS://[::1]:443/", 0, &e);
 	is_str(c.endpoint, "https://[::1]", "--endpoint over all; normalised");
 	is_int(c.path_style, 1, "an IPv6 address: path style");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	load(&c, "https://MinIO.example.com", 1, &e);
 	is_str(c.endpoint, "https://minio.example.com", "host lowercased");
 	is_int(c.path_style, 1, "path style forced");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
 	load(&c, NULL, 0, &e);
 	is_str(c.endpoint, NULL, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	unsetenv("AWS_ENDPOINT_URL_S3");
 	unsetenv("AWS_ENDPOINT_URL");
@@ -182,7 +182,7 @@ test_endpoint(void)
 	write_file(config_path, "[default]\ns3 =\n  addressing_style = path\n");
 	load(&c, "https://minio.example.com", 0, &e);
 	is_int(c.path_style, 1, "the profile's s3 addressing_style = path");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unlink(config_path);
 
 	is_int(load(&c, "ftp://example.com", 0, &e), CS_ECONFIG,
@@ -214,10 +214,10 @@ test_file_endpoint(void)
 	    "a file:// endpoint loads");
 	is_str(c.endpoint, "file:///srv/dump%20copy/", "kept as given");
 	is_str(c.local_dir, "/srv/dump copy", "its directory, decoded");
-	is_int(cs_aws_config_bucket_endpoint(&c, "b", &b, &e), CS_EINVAL,
+	is_int(cs_awsconf_bucket_endpoint(&c, "b", &b, &e), CS_EINVAL,
 	    "no bucket URL for it");
-	cs_aws_bucket_endpoint_release(&b);
-	cs_aws_config_release(&c);
+	cs_awsconf_bucket_endpoint_release(&b);
+	cs_awsconf_release(&c);
 	is_int(load(&c, "file:///", 0, &e), CS_ECONFIG,
 	    "file:/// names no directory");
 }
@@ -237,15 +237,15 @@ check_bucket(const char *endpoint, const char *region, int force,
 		ok(0, "load %s: %s", endpoint ? endpoint : "AWS", e.msg);
 		return;
 	}
-	if (!ok(cs_aws_config_bucket_endpoint(&c, bucket, &b, &e) == CS_OK,
+	if (!ok(cs_awsconf_bucket_endpoint(&c, bucket, &b, &e) == CS_OK,
 	    "bucket '%s' at %s", bucket, endpoint ? endpoint : region))
 		diag("  %s", e.msg);
 	is_str(b.base, base, "  base");
 	is_str(b.host, host, "  host");
 	is_str(b.path_prefix, prefix, "  path prefix");
-	cs_aws_bucket_endpoint_release(&b);
-	cs_aws_bucket_endpoint_release(&b);
-	cs_aws_config_release(&c);
+	cs_awsconf_bucket_endpoint_release(&b);
+	cs_awsconf_bucket_endpoint_release(&b);
+	cs_awsconf_release(&c);
 }
 
 static void
@@ -280,11 +280,11 @@ test_bucket_endpoint(void)
 
 	clear_aws_env();
 	load(&c, NULL, 0, &e);
-	is_int(cs_aws_config_bucket_endpoint(&c, "a/b", &b, &e), CS_EINVAL,
+	is_int(cs_awsconf_bucket_endpoint(&c, "a/b", &b, &e), CS_EINVAL,
 	    "a bucket name with a slash is refused");
-	is_int(cs_aws_config_bucket_endpoint(&c, "", &b, &e), CS_EINVAL,
+	is_int(cs_awsconf_bucket_endpoint(&c, "", &b, &e), CS_EINVAL,
 	    "an empty bucket name is refused");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 }
 
 static void
@@ -303,10 +303,10 @@ test_ca_bundle(void)
 	setenv("AWS_CA_BUNDLE", "~/ca.pem", 1);
 	is_int(load(&c, NULL, 0, &e), CS_OK, "a readable one loads");
 	is_str(c.ca_bundle, path, "with ~ expanded");
-	is_int(cs_aws_config_set_ca_bundle(&c, "/nonexistent/x.pem", &e),
+	is_int(cs_awsconf_set_ca_bundle(&c, "/nonexistent/x.pem", &e),
 	    CS_ECONFIG, "--ca-bundle must be readable too");
 	is_str(c.ca_bundle, path, "and a refused one changes nothing");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_CA_BUNDLE");
 	unlink(path);
 }
@@ -321,7 +321,7 @@ creds(const struct cs_aws_credentials **out, struct cs_aws_config *c,
 	*out = NULL;
 	if ((rc = load(c, NULL, 0, e)) != CS_OK)
 		return rc;
-	return cs_aws_config_credentials(c, out, e);
+	return cs_awsconf_credentials(c, out, e);
 }
 
 static void
@@ -336,7 +336,7 @@ test_chain(void)
 	ok(strstr(e.msg, "no AWS credentials") != NULL &&
 	    strstr(e.msg, "instance metadata disabled") != NULL,
 	    "says where it looked: %s", e.msg);
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 
 	write_file(creds_path,
 	    "[default]\naws_access_key_id = AKIDFILE\n"
@@ -360,35 +360,35 @@ test_chain(void)
 	is_str(cr ? cr->session_token : NULL, NULL, "  no session token");
 	ok(cr && cr->expires == 0, "  they do not expire");
 	again = NULL;
-	cs_aws_config_credentials(&c, &again, &e);
+	cs_awsconf_credentials(&c, &again, &e);
 	ok(again == cr, "asked again: the cached ones");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 
 	setenv("AWS_PROFILE", "dev", 1);
 	is_int(creds(&cr, &c, &e), CS_OK, "AWS_PROFILE=dev");
 	is_str(cr ? cr->access_key_id : NULL, "AKIDDEV", "  [dev] in credentials");
 	is_str(cr ? cr->session_token : NULL, "devtoken", "  with its session token");
 	is_str(c.region, "eu-north-1", "  and [profile dev]'s region");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 
 	setenv("AWS_PROFILE", "cfgonly", 1);
 	is_int(creds(&cr, &c, &e), CS_OK, "keys in the config file only");
 	is_str(cr ? cr->access_key_id : NULL, "AKIDCFG", "  [profile cfgonly]");
 	is_str(cr ? cr->source : NULL, "config-file", "  source");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 
 	setenv("AWS_PROFILE", "half", 1);
 	is_int(creds(&cr, &c, &e), CS_ECONFIG, "half a key pair is an error");
 	ok(strstr(e.msg, "AKIDHALF") == NULL, "that names no key: %s", e.msg);
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 
 	setenv("AWS_PROFILE", "role", 1);
 	is_int(creds(&cr, &c, &e), CS_ECONFIG, "role_arn is refused, not skipped");
 	ok(strstr(e.msg, "role_arn") != NULL, "  saying so: %s", e.msg);
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	setenv("AWS_PROFILE", "proc", 1);
 	is_int(creds(&cr, &c, &e), CS_ECONFIG, "credential_process is refused");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_PROFILE");
 
 	setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
@@ -399,13 +399,13 @@ test_chain(void)
 	is_str(cr ? cr->secret_access_key : NULL, "envsecret", "  the secret");
 	is_str(cr ? cr->session_token : NULL, "envtoken", "  AWS_SESSION_TOKEN");
 	is_str(cr ? cr->source : NULL, "environment", "  source");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	is_int(creds(&cr, &c, &e), CS_ECONFIG,
 	    "AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY is an error");
 	ok(strstr(e.msg, "AKIDENV") == NULL && strstr(e.msg, "envtoken") == NULL,
 	    "  that quotes neither: %s", e.msg);
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_ACCESS_KEY_ID");
 	unsetenv("AWS_SESSION_TOKEN");
 
@@ -422,7 +422,7 @@ test_chain(void)
 		    "AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE");
 		is_str(cr ? cr->access_key_id : NULL, "AKIDOTHER",
 		    "  the file it names (~ expanded)");
-		cs_aws_config_release(&c);
+		cs_awsconf_release(&c);
 		unsetenv("AWS_SHARED_CREDENTIALS_FILE");
 		unsetenv("AWS_CONFIG_FILE");
 		unlink(other);
@@ -433,13 +433,13 @@ test_chain(void)
 	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token", 1);
 	is_int(creds(&cr, &c, &e), CS_ECONFIG,
 	    "web identity is refused, not skipped for the instance role");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 	unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
 
 	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
 	is_int(creds(&cr, &c, &e), CS_ECONFIG,
 	    "a plain-http container URL to a remote host is refused");
-	cs_aws_config_release(&c);
+	cs_awsconf_release(&c);
 }
 
 static void
@@ -448,7 +448,7 @@ check_container_url(const char *rel, const char *full, enum cs_err want,
 {
 	struct cs_error e;
 	char *got = NULL;
-	enum cs_err rc = cs_aws_container_url(rel, full, &got, &e);
+	enum cs_err rc = cs_awsconf_container_url(rel, full, &got, &e);
 
 	if (!ok(rc == want, "%s", what))
 		diag("  got %d: %s", rc, e.msg);
@@ -503,30 +503,30 @@ test_json(void)
 	int64_t t;
 
 	memset(&c, 0, sizeof(c));
-	is_int(cs_aws_credentials_from_json(good, strlen(good), "imds", &c, &e),
+	is_int(cs_awscred_from_json(good, strlen(good), "imds", &c, &e),
 	    CS_OK, "IMDS's JSON");
 	is_str(c.access_key_id, "ASIAEXAMPLE", "  AccessKeyId");
 	is_str(c.secret_access_key, "s3cr3t", "  SecretAccessKey");
 	is_str(c.session_token, "tok/en+=", "  Token");
 	is_int(c.expires, INT64_C(1795537200) * 1000000, "  Expiration");
 	is_str(c.source, "imds", "  source");
-	cs_aws_credentials_release(&c);
+	cs_awscred_release(&c);
 	ok(c.access_key_id == NULL && c.secret_access_key == NULL,
 	    "release clears");
-	is_int(cs_aws_credentials_from_json(ecs, strlen(ecs), "container", &c, &e),
+	is_int(cs_awscred_from_json(ecs, strlen(ecs), "container", &c, &e),
 	    CS_OK, "the container's JSON, no Code, an offset");
 	is_int(c.expires, (INT64_C(1795537200) - 3600) * 1000000,
 	    "  the offset applied, the fraction dropped");
-	cs_aws_credentials_release(&c);
-	is_int(cs_aws_credentials_from_json("{\"Code\":\"Failure\"}", 18, "imds",
+	cs_awscred_release(&c);
+	is_int(cs_awscred_from_json("{\"Code\":\"Failure\"}", 18, "imds",
 	    &c, &e), CS_EUNAVAIL, "a Code other than Success");
-	is_int(cs_aws_credentials_from_json("{\"AccessKeyId\":\"A\"}", 19, "imds",
+	is_int(cs_awscred_from_json("{\"AccessKeyId\":\"A\"}", 19, "imds",
 	    &c, &e), CS_EPROTO, "no secret");
-	is_int(cs_aws_credentials_from_json("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SeKrIt\",\"Expiration\":\"soon\"}",
+	is_int(cs_awscred_from_json("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"SeKrIt\",\"Expiration\":\"soon\"}",
 	    65, "imds", &c, &e), CS_EPROTO, "a bad Expiration");
 	ok(strstr(e.msg, "SeKrIt") == NULL, "  the message holds no secret: %s",
 	    e.msg);
-	is_int(cs_aws_credentials_from_json("AccessKeyId=SeKrIt", 18, "imds", &c,
+	is_int(cs_awscred_from_json("AccessKeyId=SeKrIt", 18, "imds", &c,
 	    &e), CS_EPROTO, "not JSON");
 	ok(strstr(e.msg, "SeKrIt") == NULL, "  the message does not quote it");
 	{
@@ -550,17 +550,17 @@ test_json(void)
 			if (i == 2)	/* a raw NUL byte in the secret */
 				n += 2 + strlen(hostile[i] + n + 1);
 			memset(&c, 0, sizeof(c));
-			is_int(cs_aws_credentials_from_json(hostile[i], n, "imds",
+			is_int(cs_awscred_from_json(hostile[i], n, "imds",
 			    &c, &e), CS_EPROTO, "hostile credentials %zu refused", i);
 			ok(c.access_key_id == NULL, "  nothing kept");
 		}
 	}
 
-	ok(cs_aws_parse_expiration("2026-11-24T16:20:00Z", &t) == 0 &&
+	ok(cs_awscred_parse_expiration("2026-11-24T16:20:00Z", &t) == 0 &&
 	    t == INT64_C(1795537200) * 1000000, "an expiration parses");
-	ok(cs_aws_parse_expiration("2026-11-24T16:20:00", &t) == -1,
+	ok(cs_awscred_parse_expiration("2026-11-24T16:20:00", &t) == -1,
 	    "one without a zone does not");
-	ok(cs_aws_parse_expiration("2026-11-24T16:20:00Zjunk", &t) == -1,
+	ok(cs_awscred_parse_expiration("2026-11-24T16:20:00Zjunk", &t) == -1,
 	    "nor one with junk after it");
 }
 

@@ -490,7 +490,7 @@ test_exit_status(void)
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		is_int(cs_cli_exit_status_for(map[i].code), map[i].want,
-		    "%s -> %d", cs_strerror(map[i].code), map[i].want);
+		    "%s -> %d", cs_error_string(map[i].code), map[i].want);
 }
 
 static void

@@ -17,7 +17,7 @@
 #include "error.h"
 #include "ingest.h"
 #include "tap.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "banned.h"
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_parse.h>
+
 #include "buf.h"
 #include "json.h"
 #include "tap.h"
@@ -241,13 +243,75 @@ test_visible(void)
 	cs_error_set_errno(&e, CS_EIO, 2, "cannot open '%s'", "x\ty");
 	is_str(e.msg, "cannot open 'x\\x09y': No such file or directory",
 	    "cs_error_set_errno too");
-	is_int(cs_visible(small, sizeof(small), "ab\x01", 3), 6,
+	is_int(cs_error_visible(small, sizeof(small), "ab\x01", 3), 6,
 	    "an escape that fits");
-	is_int(cs_visible(small, sizeof(small), "abcd\x01", 5), 4,
+	is_int(cs_error_visible(small, sizeof(small), "abcd\x01", 5), 4,
 	    "one that does not fit is left out whole");
 	is_str(small, "abcd", "  and the rest is a string");
-	is_int(cs_visible(small, sizeof(small), "abcdef\xc3\xa9", 8), 6,
+	is_int(cs_error_visible(small, sizeof(small), "abcdef\xc3\xa9", 8), 6,
 	    "a character that does not fit is not cut");
+}
+
+/* The check in front of yajl: strict UTF-8, no NUL, no stray control. */
+static void
+test_text_check(void)
+{
+	size_t off = 99;
+
+	is_int(cs_json_text_check("abcdefghijklmnopqrstuvwxyz\xc3\xa9", 28, &off),
+	    CS_OK, "cs_json_text_check: ASCII and a 2-byte sequence");
+	is_int(cs_json_text_check("abcdefgh\xe2\x82\xac" "abcdefghi", 20, &off),
+	    CS_OK, "cs_json_text_check: a sequence across an 8-byte word");
+	is_int(cs_json_text_check("abcdefg\xe2\x82", 9, &off), CS_EUTF8,
+	    "cs_json_text_check: a cut sequence at the end");
+	is_int(off, 7, "cs_json_text_check: its offset");
+}
+
+/* Writing strings: escapes, and U+FFFD for what is not UTF-8. */
+static void
+test_json_string(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	int replaced;
+
+	cs_json_append_string(&b, "a\"b\\c\n\x01\xc3\xa9", 9);
+	is_str(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\"", "escapes");
+	cs_buf_reset(&b);
+	cs_json_append_string(&b, "a\0b", 3);
+	is_str(b.data, "\"a\\u0000b\"", "NUL escaped");
+	cs_buf_reset(&b);
+	cs_json_append_string_lossy(&b, "ok\xff\xc3\xa9\xed\xa0\x80", 8,
+	    &replaced);
+	is_str(b.data, "\"ok\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+	    "invalid bytes become U+FFFD, surrogates too");
+	is_int(replaced, 1, "replacement reported");
+	cs_buf_reset(&b);
+	cs_json_append_string_lossy(&b, "plain\t", 6, &replaced);
+	is_str(b.data, "\"plain\\t\"", "lossy escapes control bytes");
+	is_int(replaced, 0, "nothing replaced");
+	cs_buf_release(&b);
+}
+
+/* yajl's message, whole (as row records say it) or its reason only. */
+static void
+test_yajl_message(void)
+{
+	yajl_handle h;
+	char out[160];
+
+	if ((h = yajl_alloc(NULL, NULL, NULL)) == NULL)
+		return;
+	ok(yajl_parse(h, (const unsigned char *)"x", 1) != yajl_status_ok,
+	    "yajl refuses x");
+	cs_json_yajl_message(h, 0, "fallback", out, sizeof(out));
+	is_str(out, "lexical error: invalid char in json text.",
+	    "yajl's message, one line, without its newline");
+	cs_json_yajl_message(h, CS_JSON_YAJL_REASON, "fallback", out,
+	    sizeof(out));
+	is_str(out, "invalid char in json text", "its reason only");
+	cs_json_yajl_message(h, 0, "fallback", out, 9);
+	is_str(out, "lexical", "cut to the room given, its blanks trimmed");
+	yajl_free(h);
 }
 
 int
@@ -259,5 +323,8 @@ main(void)
 	test_decode();
 	test_members();
 	test_string_start();
+	test_text_check();
+	test_yajl_message();
+	test_json_string();
 	return done_testing();
 }

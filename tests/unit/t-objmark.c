@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "error.h"
 #include "objmark.h"
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 
 static enum cs_err

@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "partition.h"
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -33,7 +33,7 @@ prefixes_are(const char *base, const char *from, const char *until,
 	struct cs_error e;
 	size_t n, i;
 
-	if (!ok(cs_partitions_for_window(base, t(from), t(until), &p, &n, &e) ==
+	if (!ok(cs_partition_for_window(base, t(from), t(until), &p, &n, &e) ==
 	    CS_OK, "window %s .. %s", from, until)) {
 		diag("%s", e.msg);
 		return;
@@ -43,7 +43,7 @@ prefixes_are(const char *base, const char *from, const char *until,
 		    p[i].day_only ? "*" : "");
 	is_str(b.data, want, "prefixes of %s .. %s under '%s'", from, until, base);
 	cs_buf_release(&b);
-	cs_partitions_free(p, n);
+	cs_partition_free(p, n);
 }
 
 static void
@@ -71,14 +71,14 @@ test_windows(void)
 	    "e/2028/02/29/19/|e/2028/02/29/20/|e/2028/02/29/21/|"
 	    "e/2028/02/29/22/|e/2028/02/29/23/|e/2028/02/29/event-*|"
 	    "e/2028/03/01/00/|e/2028/03/01/event-*");
-	ok(cs_partitions_for_window("e/", t("2026-11-24T10"), t("2026-11-24T10"),
+	ok(cs_partition_for_window("e/", t("2026-11-24T10"), t("2026-11-24T10"),
 	    &p, &n, &e) == CS_EINVAL, "an empty window is refused");
-	ok(cs_partitions_for_window("e/", t("2020-01-01"), t("2026-01-01"),
+	ok(cs_partition_for_window("e/", t("2020-01-01"), t("2026-01-01"),
 	    &p, &n, &e) == CS_EINVAL && strstr(e.msg, "at most") != NULL,
 	    "a window of years is refused: %s", e.msg);
-	ok(cs_partitions_for_window("e/", t("2026-01-01"), t("2026-12-31"),
+	ok(cs_partition_for_window("e/", t("2026-01-01"), t("2026-12-31"),
 	    &p, &n, &e) == CS_OK && n == 364 * 25, "a year: %zu partitions", n);
-	cs_partitions_free(p, n);
+	cs_partition_free(p, n);
 }
 
 static void
@@ -89,7 +89,7 @@ test_accept(void)
 	size_t n;
 	const struct cs_partition *hour, *day;
 
-	cs_partitions_for_window("events/", t("2026-11-24T23"),
+	cs_partition_for_window("events/", t("2026-11-24T23"),
 	    t("2026-11-25T00"), &p, &n, &e);
 	hour = &p[0];
 	day = &p[1];
@@ -111,14 +111,14 @@ test_accept(void)
 	    t("2026-11-24T23:30Z")), "a folder is not a day-only object");
 	ok(!cs_partition_accept(day, "events/2026/11/24/event-x.json", INT64_MIN),
 	    "day-only without a time: the day's first hour");
-	cs_partitions_free(p, n);
-	cs_partitions_for_window("events/", t("2026-11-24T00"),
+	cs_partition_free(p, n);
+	cs_partition_for_window("events/", t("2026-11-24T00"),
 	    t("2026-11-24T01"), &p, &n, &e);
 	ok(cs_partition_accept(&p[1], "events/2026/11/24/event-x.json",
 	    t("2026-11-23T23:59Z")), "day-only stamped the day before: hour 0");
 	ok(cs_partition_accept(&p[1], "events/2026/11/24/event-x.json", INT64_MIN),
 	    "day-only without a time: hour 0");
-	cs_partitions_free(p, n);
+	cs_partition_free(p, n);
 }
 
 static void
@@ -139,11 +139,11 @@ test_shards(void)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t len = strlen(v[i].key);
 
-		is_int(cs_shard_of(v[i].key, len, 3), v[i].s3, "'%s' of 3", v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 7), v[i].s7, "'%s' of 7", v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 1000), v[i].s1000, "'%s' of 1000",
+		is_int(cs_partition_shard_of(v[i].key, len, 3), v[i].s3, "'%s' of 3", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 7), v[i].s7, "'%s' of 7", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 1000), v[i].s1000, "'%s' of 1000",
 		    v[i].key);
-		is_int(cs_shard_of(v[i].key, len, 1), 1, "'%s' of 1", v[i].key);
+		is_int(cs_partition_shard_of(v[i].key, len, 1), 1, "'%s' of 1", v[i].key);
 	}
 }
 

@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "error.h"
 #include "reject.h"
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 
 static char dir[4096];
@@ -128,7 +128,7 @@ test_records(void)
 
 	snprintf(path, sizeof(path), "%s/rejects.ndjson", dir);
 	umask(022);
-	r = cs_rejects_open("cs-test", path, &e);
+	r = cs_reject_open("cs-test", path, &e);
 	ok(r != NULL, "open a rejects file");
 
 	memset(&rj, 0, sizeof(rj));
@@ -138,19 +138,19 @@ test_records(void)
 	rj.input_is_json = 1;
 	rj.source_json = "{\"bucket\":\"b\",\"key\":\"k\",\"line\":3}";
 	rj.source_len = strlen(rj.source_json);
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON input");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a JSON input");
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = "not JSON";
 	rj.input = "caf\xc3\xa9 \"quoted\" \\ \t";
 	rj.input_len = strlen(rj.input);
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a text input");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a text input");
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = "invalid UTF-8";
 	rj.input = bad_utf8;
 	rj.input_len = sizeof(bad_utf8) - 1;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add invalid UTF-8");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add invalid UTF-8");
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = "line too long";
@@ -158,17 +158,17 @@ test_records(void)
 	rj.input_len = 10;
 	rj.input_is_json = 1;
 	rj.input_full_len = 5000000;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a prefix");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a prefix");
 
 	memset(&rj, 0, sizeof(rj));
 	rj.reason = "multi-line";
 	rj.input = pretty;
 	rj.input_len = strlen(pretty);
 	rj.input_is_json = 1;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add multi-line JSON");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add multi-line JSON");
 
 	memset(&rj, 0, sizeof(rj));
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add an empty reject");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add an empty reject");
 
 	/* Said to be JSON, but not: never embedded (issue 12). */
 	memset(&rj, 0, sizeof(rj));
@@ -176,26 +176,26 @@ test_records(void)
 	rj.input = forged;
 	rj.input_len = strlen(forged);
 	rj.input_is_json = 1;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a row refused partway");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a row refused partway");
 	rj.input = bom;
 	rj.input_len = strlen(bom);
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a line with a BOM");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a line with a BOM");
 	rj.input = deep;
 	rj.input_len = strlen(deep);
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON nested too deeply");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add JSON nested too deeply");
 	rj.input = "\"a\"";
 	rj.input_len = 3;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add a JSON string");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add a JSON string");
 	rj.input = "{\"a\":1} ";
 	rj.input_len = 8;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK, "add JSON with a blank after it");
+	is_int(cs_reject_add(r, &rj, &e), CS_OK, "add JSON with a blank after it");
 	rj.input = "[\"\\ud800\"]";
 	rj.input_len = 10;
-	is_int(cs_rejects_add(r, &rj, &e), CS_OK,
+	is_int(cs_reject_add(r, &rj, &e), CS_OK,
 	    "add JSON with an unpaired surrogate escape");
 
-	is_int(cs_rejects_count(r), 12, "12 counted");
-	is_int(cs_rejects_close(r, &e), CS_OK, "close");
+	is_int(cs_reject_count(r), 12, "12 counted");
+	is_int(cs_reject_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "mode 0600: rejects hold event data");
 
@@ -293,12 +293,12 @@ test_concurrent(void)
 			rj.reason = "concurrent";
 			rj.input = big;
 			rj.input_len = biglen;
-			if ((r = cs_rejects_open("cs-test", path, &e)) == NULL)
+			if ((r = cs_reject_open("cs-test", path, &e)) == NULL)
 				_exit(1);
 			for (k = 0; k < EACH; k++)
-				if (cs_rejects_add(r, &rj, &e) != CS_OK)
+				if (cs_reject_add(r, &rj, &e) != CS_OK)
 					_exit(1);
-			_exit(cs_rejects_close(r, &e) == CS_OK ? 0 : 1);
+			_exit(cs_reject_close(r, &e) == CS_OK ? 0 : 1);
 		}
 	}
 	for (i = 0; i < PROCS; i++) {
@@ -349,12 +349,12 @@ test_stderr_and_errors(void)
 	rj.reason = "to stderr";
 	rj.input = "x";
 	rj.input_len = 1;
-	r = cs_rejects_open("cs-test", NULL, &e);
-	cs_rejects_add(r, &rj, &e);
-	cs_rejects_close(r, &e);
-	r = cs_rejects_open("cs-test", "-", &e);
-	cs_rejects_add(r, &rj, &e);
-	cs_rejects_close(r, &e);
+	r = cs_reject_open("cs-test", NULL, &e);
+	cs_reject_add(r, &rj, &e);
+	cs_reject_close(r, &e);
+	r = cs_reject_open("cs-test", "-", &e);
+	cs_reject_add(r, &rj, &e);
+	cs_reject_close(r, &e);
 	dup2(saved, 2);
 	close(saved);
 	ok(write(2, "", 0) == 0, "standard error not closed by the rejects");
@@ -365,13 +365,13 @@ test_stderr_and_errors(void)
 	unlink(path);
 	cs_buf_release(&b);
 
-	r = cs_rejects_open("cs-test", "/nonexistent/dir/rejects", &e);
+	r = cs_reject_open("cs-test", "/nonexistent/dir/rejects", &e);
 	ok(r == NULL, "a file that cannot be created fails");
 	is_int(e.code, CS_EIO, "with CS_EIO");
 	ok(strstr(e.msg, "'/nonexistent/dir/rejects'") != NULL,
 	    "naming it: %s", e.msg);
-	is_int(cs_rejects_close(NULL, &e), CS_OK, "close(NULL)");
-	is_int(cs_rejects_count(NULL), 0, "count(NULL)");
+	is_int(cs_reject_close(NULL, &e), CS_OK, "close(NULL)");
+	is_int(cs_reject_count(NULL), 0, "count(NULL)");
 }
 
 /* A kept file and its digest (what a terminal gets without --rejects). */
@@ -393,12 +393,12 @@ test_kept(void)
 	};
 
 	snprintf(kdir, sizeof(kdir), "%s/state/cs-tools/rejects", dir);
-	r = cs_rejects_open_kept("cs-test", kdir, &e);
+	r = cs_reject_open_kept("cs-test", kdir, &e);
 	ok(r != NULL, "open a kept file");
 	if (r == NULL)
 		return;
-	ok(cs_rejects_kept_path(r) == NULL, "made at the first reject only");
-	cs_rejects_digest(r, &d);
+	ok(cs_reject_kept_path(r) == NULL, "made at the first reject only");
+	cs_reject_digest(r, &d);
 	is_int(d.len, 0, "no rejects, no digest");
 	memset(&rj, 0, sizeof(rj));
 	for (i = 0; i < 12; i++) {
@@ -417,18 +417,18 @@ test_kept(void)
 		rj.input_len = strlen(rj.input);
 		rj.source_json = src[i % 2];
 		rj.source_len = strlen(src[i % 2]);
-		cs_rejects_add(r, &rj, &e);
+		cs_reject_add(r, &rj, &e);
 	}
-	ok(cs_rejects_kept_path(r) != NULL &&
-	    strncmp(cs_rejects_kept_path(r), kdir, strlen(kdir)) == 0 &&
-	    strstr(cs_rejects_kept_path(r), "/cs-test-") != NULL,
+	ok(cs_reject_kept_path(r) != NULL &&
+	    strncmp(cs_reject_kept_path(r), kdir, strlen(kdir)) == 0 &&
+	    strstr(cs_reject_kept_path(r), "/cs-test-") != NULL,
 	    "the file is in the directory, named after the tool: %s",
-	    cs_rejects_kept_path(r) ? cs_rejects_kept_path(r) : "(none)");
-	strlcpy(path, cs_rejects_kept_path(r) ? cs_rejects_kept_path(r) : "",
+	    cs_reject_kept_path(r) ? cs_reject_kept_path(r) : "(none)");
+	strlcpy(path, cs_reject_kept_path(r) ? cs_reject_kept_path(r) : "",
 	    sizeof(path));
-	cs_rejects_digest(r, &d);
+	cs_reject_digest(r, &d);
 	cs_buf_append_char(&d, '\0');
-	is_int(cs_rejects_close(r, &e), CS_OK, "close");
+	is_int(cs_reject_close(r, &e), CS_OK, "close");
 	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "the file is the user's alone");
 	ok(stat(kdir, &st) == 0 && (st.st_mode & 0777) == 0700,
@@ -468,15 +468,15 @@ test_kept(void)
 	saved = dup(2);
 	dup2(fd, 2);
 	close(fd);
-	r = cs_rejects_open_kept("cs-test", "/dev/null/rejects", &e);
+	r = cs_reject_open_kept("cs-test", "/dev/null/rejects", &e);
 	rj.reason = "nowhere";
 	rj.source_json = NULL;
 	rj.source_len = 0;
-	cs_rejects_add(r, &rj, &e);
+	cs_reject_add(r, &rj, &e);
 	cs_buf_reset(&d);
-	cs_rejects_digest(r, &d);
+	cs_reject_digest(r, &d);
 	cs_buf_append_char(&d, '\0');
-	cs_rejects_close(r, &e);
+	cs_reject_close(r, &e);
 	dup2(saved, 2);
 	close(saved);
 	slurp(path, &b);
@@ -518,7 +518,7 @@ test_origin(void)
 	size_t i;
 
 	snprintf(path, sizeof(path), "%s/origin.ndjson", dir);
-	if ((r = cs_rejects_open("cs-test", path, &e)) == NULL) {
+	if ((r = cs_reject_open("cs-test", path, &e)) == NULL) {
 		ok(0, "open: %s", e.msg);
 		return;
 	}
@@ -535,9 +535,9 @@ test_origin(void)
 			rj.source_json = cases[i].json;
 			rj.source_len = strlen(cases[i].json);
 		}
-		ok(cs_rejects_add(r, &rj, &e) == CS_OK, "origin %zu added", i);
+		ok(cs_reject_add(r, &rj, &e) == CS_OK, "origin %zu added", i);
 	}
-	ok(cs_rejects_close(r, &e) == CS_OK, "closed");
+	ok(cs_reject_close(r, &e) == CS_OK, "closed");
 	slurp(path, &b);
 	line = b.data;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]) && line != NULL; i++) {

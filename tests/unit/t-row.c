@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "error.h"
 #include "row.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uuid.h"
 #include "tap.h"
 

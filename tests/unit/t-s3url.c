@@ -1,40 +1,45 @@
 /*
- * t-s3url: s3:// URLs, bucket and key rules, ETags and MD5, the
- * retry backoff's bounds, and the client's command-line options.
+ * t-s3url: s3:// URLs, bucket and key rules and the object record
+ * (s3name.h), ETags and MD5 (md5.h), the retry backoff's bounds, and the
+ * client's command-line options.
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "http.h"
+#include "md5.h"
 #include "s3.h"
+#include "s3name.h"
 #include "tap.h"
 #include "banned.h"
 
 static void
 url_ok(const char *s, const char *bucket, const char *key)
 {
-	struct cs_s3_url u;
+	struct cs_s3name_url u;
 	struct cs_error e;
 
-	if (!ok(cs_s3_url_parse(s, strlen(s), &u, &e) == CS_OK, "parses: %s", s)) {
+	if (!ok(cs_s3name_url_parse(s, strlen(s), &u, &e) == CS_OK, "parses: %s", s)) {
 		diag("%s", e.msg);
 		return;
 	}
 	is_str(u.bucket, bucket, "bucket of %s", s);
 	is_str(u.key, key, "key of %s", s);
-	cs_s3_url_release(&u);
+	cs_s3name_url_release(&u);
 }
 
 static void
 url_bad(const char *s, size_t len, const char *why)
 {
-	struct cs_s3_url u;
+	struct cs_s3name_url u;
 	struct cs_error e;
 
-	is_int(cs_s3_url_parse(s, len, &u, &e), CS_EINVAL, "refused: %s", why);
+	is_int(cs_s3name_url_parse(s, len, &u, &e), CS_EINVAL, "refused: %s", why);
 	ok(u.bucket == NULL && u.key == NULL, "nothing left allocated: %s", why);
 }
 
@@ -77,19 +82,19 @@ test_names(void)
 	size_t i;
 
 	for (i = 0; good[i] != NULL; i++)
-		ok(cs_s3_key_local_valid(good[i]), "local key ok: '%s'", good[i]);
+		ok(cs_s3name_key_local_valid(good[i]), "local key ok: '%s'", good[i]);
 	for (i = 0; bad[i] != NULL; i++)
-		ok(!cs_s3_key_local_valid(bad[i]), "local key refused: '%s'", bad[i]);
+		ok(!cs_s3name_key_local_valid(bad[i]), "local key refused: '%s'", bad[i]);
 	memset(longseg, 'x', 256);
 	longseg[256] = '\0';
-	ok(!cs_s3_key_local_valid(longseg), "a segment above 255 bytes refused");
-	ok(cs_s3_bucket_valid("abc"), "bucket abc");
-	ok(cs_s3_bucket_valid("clickstream-s3-ingest"), "bucket with dashes");
-	ok(!cs_s3_bucket_valid("a/b"), "bucket with a slash");
-	ok(!cs_s3_bucket_valid(".."), "bucket ..");
+	ok(!cs_s3name_key_local_valid(longseg), "a segment above 255 bytes refused");
+	ok(cs_s3name_bucket_valid("abc"), "bucket abc");
+	ok(cs_s3name_bucket_valid("clickstream-s3-ingest"), "bucket with dashes");
+	ok(!cs_s3name_bucket_valid("a/b"), "bucket with a slash");
+	ok(!cs_s3name_bucket_valid(".."), "bucket ..");
 	memset(longseg, 'b', 64);
 	longseg[64] = '\0';
-	ok(!cs_s3_bucket_valid(longseg), "bucket of 64 characters");
+	ok(!cs_s3name_bucket_valid(longseg), "bucket of 64 characters");
 }
 
 static void
@@ -112,6 +117,39 @@ test_md5(void)
 	ok(!cs_s3_etag_is_md5(""), "empty etag");
 	ok(!cs_s3_etag_is_md5("\"zz107d9d372bb6826bd81d3542a419d6\""),
 	    "not hex");
+}
+
+static void
+test_record(void)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_s3name_object o;
+
+	memset(&o, 0, sizeof(o));
+	o.bucket = "raw";
+	o.key = "k/\"a\"\xff";
+	o.size = 12;
+	o.etag = "\"0a\"";
+	o.last_modified = INT64_C(1764583200123000);
+	ok(cs_s3name_object_record(&b, &o) == 0, "object record written");
+	is_str(b.data, "{\"bucket\":\"raw\",\"key\":\"k/\\\"a\\\"\xef\xbf\xbd\","
+	    "\"size\":12,\"etag\":\"\\\"0a\\\"\","
+	    "\"last_modified\":\"2025-12-01T10:00:00.123Z\"}",
+	    "object record: quoted, lossy key, time to the millisecond");
+	cs_buf_reset(&b);
+	o.size = -1;
+	o.etag = NULL;
+	o.last_modified = INT64_MIN;
+	ok(cs_s3name_object_record(&b, &o) == 0, "record of an unknown object");
+	is_str(b.data, "{\"bucket\":\"raw\",\"key\":\"k/\\\"a\\\"\xef\xbf\xbd\","
+	    "\"size\":null,\"etag\":\"\",\"last_modified\":null}",
+	    "unknown size and time are null, an unknown etag empty");
+	cs_buf_reset(&b);
+	ok(cs_s3name_record_begin(&b, "raw", "a/b") == 0 &&
+	    cs_buf_append_char(&b, '}') == 0, "record opening written");
+	is_str(b.data, "{\"bucket\":\"raw\",\"key\":\"a/b\"}",
+	    "the opening names bucket and key");
+	cs_buf_release(&b);
 }
 
 static void
@@ -205,6 +243,7 @@ main(void)
 	test_urls();
 	test_names();
 	test_md5();
+	test_record();
 	test_backoff();
 	test_options();
 	return done_testing();

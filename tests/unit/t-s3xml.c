@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "s3xml.h"
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 #include "banned.h"
 

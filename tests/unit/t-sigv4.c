@@ -119,10 +119,10 @@ test_encoding(void)
 	is_str(enc("-_.~AZaz09", 0), "-_.~AZaz09", "unreserved left bare");
 	is_str(enc("//a/../b/./", 1), "//a/../b/./",
 	    "no normalisation of // . ..");
-	cs_sha256_hex("", 0, h);
+	cs_sigv4_sha256_hex("", 0, h);
 	is_str(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 	    "sha256 of nothing");
-	cs_sha256_hex("abc", 3, h);
+	cs_sigv4_sha256_hex("abc", 3, h);
 	is_str(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
 	    "sha256 of abc");
 	cs_buf_release(&enc_buf);

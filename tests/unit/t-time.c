@@ -1,4 +1,4 @@
-/* Unit tests for libcs/timeutil.c. */
+/* Unit tests for libcs/time.c. */
 #include "config.h"
 
 #include <stdint.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timeutil.h"
+#include "time.h"
 #include "tap.h"
 
 /*

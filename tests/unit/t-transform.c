@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "ipanon.h"
 #include "transform.h"
 #include "tap.h"
 #include "banned.h"
 
-static struct cs_event_parser *P;
+static struct cs_evparse *P;
 static struct cs_transform T;
 static struct cs_buf row = CS_BUF_INIT;
 static struct cs_error err;
@@ -31,7 +31,7 @@ tf(const char *line)
 	cs_buf_reset(&row);
 	cs_buf_append_str(&row, "");
 	cs_error_clear(&err);
-	if ((code = cs_event_parse(P, line, strlen(line), &ev, &err)) != CS_OK)
+	if ((code = cs_evparse_line(P, line, strlen(line), &ev, &err)) != CS_OK)
 		return code;
 	return cs_transform_row(&T, &ev, &row, &err);
 }
@@ -281,19 +281,19 @@ test_decimal(void)
 {
 	int64_t v = 0;
 
-	is_int(cs_decimal_round("01", 2, 0, &v), -1, "strict: no leading zero");
-	is_int(cs_decimal_round("+1", 2, 0, &v), -1, "strict: no plus");
-	is_int(cs_decimal_round(" 1", 2, 0, &v), -1, "strict: no blanks");
-	is_int(cs_decimal_round("0", 1, 0, &v), 0, "0");
+	is_int(cs_transform_decimal_round("01", 2, 0, &v), -1, "strict: no leading zero");
+	is_int(cs_transform_decimal_round("+1", 2, 0, &v), -1, "strict: no plus");
+	is_int(cs_transform_decimal_round(" 1", 2, 0, &v), -1, "strict: no blanks");
+	is_int(cs_transform_decimal_round("0", 1, 0, &v), 0, "0");
 	is_int(v, 0, "0 is 0");
-	is_int(cs_decimal_round("-0", 2, 0, &v), 0, "-0");
+	is_int(cs_transform_decimal_round("-0", 2, 0, &v), 0, "-0");
 	is_int(v, 0, "-0 is 0");
-	is_int(cs_decimal_round("2.5", 3, 0, &v), 0, "2.5");
+	is_int(cs_transform_decimal_round("2.5", 3, 0, &v), 0, "2.5");
 	is_int(v, 3, "halves go away from zero, not to even");
-	is_int(cs_decimal_round("1e+2", 4, 0, &v), 0, "1e+2");
+	is_int(cs_transform_decimal_round("1e+2", 4, 0, &v), 0, "1e+2");
 	is_int(v, 100, "1e+2 is 100");
-	is_int(cs_decimal_round("", 0, 1, &v), -1, "empty");
-	is_int(cs_decimal_round("  ", 2, 1, &v), -1, "blanks");
+	is_int(cs_transform_decimal_round("", 0, 1, &v), -1, "empty");
+	is_int(cs_transform_decimal_round("  ", 2, 1, &v), -1, "blanks");
 }
 
 static void
@@ -597,7 +597,7 @@ test_anonymize(void)
 int
 main(void)
 {
-	P = cs_event_parser_new();
+	P = cs_evparse_new();
 	cs_transform_init(&T, CS_TIME_FROM_INGEST);
 	test_full_row();
 	test_aliases();
@@ -609,7 +609,7 @@ main(void)
 	test_repair();
 	test_anonymize();
 	cs_transform_release(&T);
-	cs_event_parser_free(P);
+	cs_evparse_free(P);
 	cs_buf_release(&row);
 	return done_testing();
 }

@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "ingest.h"
 #include "s3.h"
-#include "timeutil.h"
+#include "time.h"
 #include "uploader.h"
 #include "tap.h"
 #include "banned.h"

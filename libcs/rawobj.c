@@ -1,6 +1,6 @@
 /*
- * events.c: input lines to object references, gzip decoding, and a raw
- * object's bytes to event records (see events.h).  yajl validates each
+ * rawobj.c: input lines to object references, gzip decoding, and a raw
+ * object's bytes to event records (see rawobj.h).  yajl validates each
  * document (syntax and UTF-8); the records are the documents' own bytes.
  */
 #include "config.h"
@@ -13,11 +13,11 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "events.h"
+#include "rawobj.h"
 #include "json.h"
 #include "ndjson.h"
-#include "s3.h"
-#include "timeutil.h"
+#include "s3name.h"
+#include "time.h"
 #include "banned.h"
 
 static int
@@ -38,7 +38,7 @@ trim(const char **p, size_t *n)
 /* Input lines. */
 
 void
-cs_events_ref_release(struct cs_events_ref *ref)
+cs_rawobj_ref_release(struct cs_rawobj_ref *ref)
 {
 	if (ref == NULL)
 		return;
@@ -85,7 +85,7 @@ name_flags(const char *what, unsigned flags, struct cs_error *e)
 }
 
 enum cs_err
-cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
+cs_rawobj_parse_ref(const char *line, size_t len, struct cs_rawobj_ref *ref,
     struct cs_error *e)
 {
 	struct cs_buf v = CS_BUF_INIT;
@@ -101,14 +101,14 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 	ref->size = -1;
 	trim(&line, &len);
 	if (len >= 5 && memcmp(line, "s3://", 5) == 0) {
-		struct cs_s3_url u;
+		struct cs_s3name_url u;
 
-		if (cs_s3_url_parse(line, len, &u, e) != CS_OK)
+		if (cs_s3name_url_parse(line, len, &u, e) != CS_OK)
 			return e->code;
 		if (u.key[0] == '\0') {
 			cs_error_set(e, CS_EINVAL,
 			    "'s3://%s/' names a bucket, not an object", u.bucket);
-			cs_s3_url_release(&u);
+			cs_s3name_url_release(&u);
 			return CS_EINVAL;
 		}
 		ref->bucket = u.bucket;
@@ -136,7 +136,7 @@ cs_events_parse_ref(const char *line, size_t len, struct cs_events_ref *ref,
 	}
 	if ((rc = name_flags("bucket", flags, e)) != CS_OK)
 		goto out;
-	if (!cs_s3_bucket_valid(v.data)) {
+	if (!cs_s3name_bucket_valid(v.data)) {
 		rc = cs_error_set(e, CS_EINVAL, "'%.80s' is not a bucket name",
 		    v.data);
 		goto out;
@@ -195,7 +195,7 @@ out:
 	if (rc != CS_OK) {
 		int was_json = ref->is_json;
 
-		cs_events_ref_release(ref);
+		cs_rawobj_ref_release(ref);
 		ref->is_json = was_json;
 	}
 	return rc;
@@ -212,7 +212,7 @@ ends_with(const char *s, const char *suffix)
 }
 
 enum cs_err
-cs_events_decode(const char *key, const char *content_encoding,
+cs_rawobj_decode(const char *key, const char *content_encoding,
     const void *body, size_t len, size_t max, struct cs_buf *out,
     int *gzipped, struct cs_error *e)
 {
@@ -324,13 +324,13 @@ validate(const char *p, size_t n, char *why, size_t whysize)
 /* Records. */
 
 void
-cs_events_init(struct cs_events *ev)
+cs_rawobj_init(struct cs_rawobj *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 }
 
 void
-cs_events_release(struct cs_events *ev)
+cs_rawobj_release(struct cs_rawobj *ev)
 {
 	if (ev == NULL)
 		return;
@@ -341,7 +341,7 @@ cs_events_release(struct cs_events *ev)
 }
 
 static void
-reset(struct cs_events *ev)
+reset(struct cs_rawobj *ev)
 {
 	cs_buf_reset(&ev->out);
 	ev->count = 0;
@@ -350,20 +350,15 @@ reset(struct cs_events *ev)
 }
 
 int
-cs_events_source_json(struct cs_buf *b, const struct cs_events_source *src,
+cs_rawobj_source_json(struct cs_buf *b, const struct cs_rawobj_source *src,
     uint64_t line)
 {
 	char t[CS_TIME_BUFSIZE];
 	const char *etag = src->etag != NULL ? src->etag : "";
 
-	if (cs_buf_append_str(b, "{\"bucket\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, src->bucket, strlen(src->bucket),
-	    NULL) != 0 ||
-	    cs_buf_append_str(b, ",\"key\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, src->key, strlen(src->key),
-	    NULL) != 0 ||
+	if (cs_s3name_record_begin(b, src->bucket, src->key) != 0 ||
 	    cs_buf_append_str(b, ",\"etag\":") != 0 ||
-	    cs_buf_append_json_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
+	    cs_json_append_string_lossy(b, etag, strlen(etag), NULL) != 0 ||
 	    cs_buf_append_str(b, ",\"last_modified\":") != 0)
 		return -1;
 	if (src->last_modified == INT64_MIN) {
@@ -390,7 +385,7 @@ cs_events_source_json(struct cs_buf *b, const struct cs_events_source *src,
  * strings) into spaces.
  */
 static int
-append_record(struct cs_events *ev, const char *doc, size_t n, uint64_t line,
+append_record(struct cs_rawobj *ev, const char *doc, size_t n, uint64_t line,
     int flatten)
 {
 	size_t i = n - 1, from = ev->out.len, k;
@@ -417,17 +412,17 @@ append_record(struct cs_events *ev, const char *doc, size_t n, uint64_t line,
 
 /* Note a bad document; returns -1 only when out of memory. */
 static int
-add_bad(struct cs_events *ev, uint64_t *nbad_total, uint64_t line,
+add_bad(struct cs_rawobj *ev, uint64_t *nbad_total, uint64_t line,
     const char *p, size_t n, uint64_t full_len, int is_json, const char *why)
 {
-	struct cs_events_bad *b;
+	struct cs_rawobj_bad *b;
 
 	(*nbad_total)++;
-	if (ev->nbad >= CS_EVENTS_MAX_BAD)
+	if (ev->nbad >= CS_RAWOBJ_MAX_BAD)
 		return 0;
 	if (ev->nbad == ev->capbad) {
 		size_t cap = ev->capbad ? ev->capbad * 2 : 8;
-		struct cs_events_bad *nb = reallocarray(ev->bad, cap, sizeof(*nb));
+		struct cs_rawobj_bad *nb = reallocarray(ev->bad, cap, sizeof(*nb));
 
 		if (nb == NULL)
 			return -1;
@@ -445,7 +440,7 @@ add_bad(struct cs_events *ev, uint64_t *nbad_total, uint64_t line,
 }
 
 static enum cs_err
-split_lines(struct cs_events *ev, const char *data, size_t len,
+split_lines(struct cs_rawobj *ev, const char *data, size_t len,
     size_t max_line, uint64_t *nbad_total, struct cs_error *e)
 {
 	struct cs_ndjson_reader *r;
@@ -491,7 +486,7 @@ nomem:
  * 1: done; 0: it is not such a sequence; -1: out of memory.
  */
 static int
-split_documents(struct cs_events *ev, const char *data, size_t len,
+split_documents(struct cs_rawobj *ev, const char *data, size_t len,
     size_t max_line)
 {
 	size_t pos = 0;
@@ -549,7 +544,7 @@ split_documents(struct cs_events *ev, const char *data, size_t len,
 }
 
 enum cs_err
-cs_events_split(struct cs_events *ev, const struct cs_events_source *src,
+cs_rawobj_split(struct cs_rawobj *ev, const struct cs_rawobj_source *src,
     const char *data, size_t len, size_t max_line, struct cs_error *e)
 {
 	uint64_t nbad = 0;
@@ -557,7 +552,7 @@ cs_events_split(struct cs_events *ev, const struct cs_events_source *src,
 	int d;
 
 	cs_buf_reset(&ev->src);
-	if (cs_events_source_json(&ev->src, src, 0) != 0)
+	if (cs_rawobj_source_json(&ev->src, src, 0) != 0)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	/* Keep the prefix up to "line": the number and '}' come per record. */
 	while (ev->src.len > 0 && ev->src.data[ev->src.len - 1] != ':')
@@ -576,7 +571,7 @@ cs_events_split(struct cs_events *ev, const struct cs_events_source *src,
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	if ((rc = split_lines(ev, data, len, max_line, &nbad, e)) != CS_OK)
 		return rc;
-	if (nbad > CS_EVENTS_MAX_BAD)
+	if (nbad > CS_RAWOBJ_MAX_BAD)
 		return cs_error_set(e, CS_ETOOLONG,
 		    "%llu of its documents are not JSON objects: not an "
 		    "object of events", (unsigned long long)nbad);

@@ -1,5 +1,5 @@
 /*
- * timeutil.h: RFC 3339 / ISO 8601 timestamps and the UTC hour partitions
+ * time.h: RFC 3339 / ISO 8601 timestamps and the UTC hour partitions
  * of the raw layout.  Times are int64_t microseconds since the Unix epoch,
  * UTC (the precision of PostgreSQL's timestamptz).
  *
@@ -12,8 +12,8 @@
  * moves it out ("9999-12-31T23:30:00-01:00"); the formatters write an
  * empty string and return 0 for one, never another time.
  */
-#ifndef CS_TIMEUTIL_H
-#define CS_TIMEUTIL_H
+#ifndef CS_TIME_H
+#define CS_TIME_H
 
 #include <stddef.h>
 #include <stdint.h>

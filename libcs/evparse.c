@@ -7,7 +7,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
 #include "json.h"
 #include "banned.h"
 
@@ -51,7 +51,7 @@ static const char *const field_path[CS_EV_NFIELDS] = {
 };
 #undef CS_PATH_
 
-struct cs_event_parser {
+struct cs_evparse {
 	yajl_handle h;
 	yajl_callbacks cb;
 	unsigned char table[TABLE_SIZE];	/* field + 1; 0 is empty */
@@ -75,7 +75,7 @@ struct cs_event_parser {
 };
 
 const char *
-cs_event_field_path(enum cs_event_field f)
+cs_evparse_field_path(enum cs_event_field f)
 {
 	return (unsigned)f < CS_EV_NFIELDS ? field_path[f] : "?";
 }
@@ -100,7 +100,7 @@ slot_of(int parent, const unsigned char *s, size_t n)
 }
 
 static int
-lookup(const struct cs_event_parser *p, int parent, const unsigned char *s,
+lookup(const struct cs_evparse *p, int parent, const unsigned char *s,
     size_t n)
 {
 	unsigned i = slot_of(parent, s, n);
@@ -116,257 +116,17 @@ lookup(const struct cs_event_parser *p, int parent, const unsigned char *s,
 	return NONE;
 }
 
-/* --- strings --------------------------------------------------------- */
-
-static unsigned
-hex4(const char *s)
-{
-	unsigned v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-	}
-	return v;
-}
-
-/*
- * At s[0..n) a "\u" escape (s[0] == '\\', s[1] == 'u', 6 bytes, as yajl
- * has checked).  Return the code point and set *used to the bytes taken
- * (12 for a surrogate pair), or return 0xfffd-with-*bad for \u0000 and an
- * unpaired surrogate.
- */
-static unsigned
-unescape_u(const char *s, size_t n, size_t *used, int *bad)
-{
-	unsigned cp = hex4(s + 2), lo;
-
-	*used = 6;
-	*bad = 0;
-	if (cp >= 0xd800 && cp <= 0xdbff) {
-		if (n >= 12 && s[6] == '\\' && s[7] == 'u') {
-			lo = hex4(s + 8);
-			if (lo >= 0xdc00 && lo <= 0xdfff) {
-				*used = 12;
-				return 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			}
-		}
-		*bad = 1;
-		return 0xfffd;
-	}
-	if ((cp >= 0xdc00 && cp <= 0xdfff) || cp == 0) {
-		*bad = 1;
-		return 0xfffd;
-	}
-	return cp;
-}
-
-static size_t
-put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/*
- * Decode the body of a JSON string (between the quotes, escapes already
- * checked by yajl) to out, which has room for n bytes: decoding never
- * makes a string longer.  Returns the length; *unsafe is set when an
- * escape had to be replaced by U+FFFD.
- */
-static size_t
-decode_string(const char *s, size_t n, char *out, int *unsafe)
-{
-	size_t i = 0, o = 0, used;
-	const char *bs;
-	int bad;
-
-	*unsafe = 0;
-	while (i < n) {
-		bs = memchr(s + i, '\\', n - i);
-		if (bs == NULL) {
-			memcpy(out + o, s + i, n - i);
-			return o + (n - i);
-		}
-		memcpy(out + o, s + i, (size_t)(bs - (s + i)));
-		o += (size_t)(bs - (s + i));
-		i = (size_t)(bs - s);
-		switch (s[i + 1]) {
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'u':
-			o += put_utf8(out + o, unescape_u(s + i, n - i, &used, &bad));
-			*unsafe |= bad;
-			i += used;
-			continue;
-		default: out[o++] = s[i + 1]; break;	/* " \ / */
-		}
-		i += 2;
-	}
-	return o;
-}
-
-/* 1 when the JSON text s[0..n) holds an escape decode_string replaces. */
-static int
-has_unsafe_escape(const char *s, size_t n)
-{
-	size_t i = 0, used;
-	const char *bs;
-	int bad;
-
-	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
-		i = (size_t)(bs - s);
-		if (i + 1 < n && s[i + 1] == 'u' && i + 6 <= n) {
-			unescape_u(s + i, n - i, &used, &bad);
-			if (bad)
-				return 1;
-			i += used;
-		} else
-			i += 2;
-	}
-	return 0;
-}
-
-int
-cs_json_append_safe(struct cs_buf *b, const char *s, size_t n)
-{
-	size_t i = 0, start = 0, used;
-	const char *bs;
-	int bad;
-
-	while (i < n && (bs = memchr(s + i, '\\', n - i)) != NULL) {
-		i = (size_t)(bs - s);
-		if (i + 6 <= n && s[i + 1] == 'u') {
-			unescape_u(s + i, n - i, &used, &bad);
-			if (bad) {
-				if (cs_buf_append(b, s + start, i - start) == -1 ||
-				    cs_buf_append(b, "\\ufffd", 6) == -1)
-					return -1;
-				start = i + 6;
-				i += 6;
-			} else
-				i += used;
-		} else
-			i += 2;
-	}
-	return cs_buf_append(b, s + start, n - start);
-}
-
-/*
- * The raw JSON text of the string token that ends at end (just past its
- * closing quote): its opening quote is the first '"' before the body that
- * is not escaped, i.e. not preceded by an odd run of backslashes.
- */
-static const char *
-string_token_start(const char *line, const char *end)
-{
-	const char *q = end - 2;	/* the last byte of the body */
-	const char *b;
-
-	for (;; q--) {
-		if (*q != '"')
-			continue;
-		for (b = q; b > line && b[-1] == '\\'; b--)
-			;
-		if (((q - b) & 1) == 0)
-			return q;
-	}
-}
-
-/* --- strict UTF-8 and NUL --------------------------------------------- */
-
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-enum cs_err
-cs_text_check(const char *s, size_t n, size_t *off)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k, stop;
-	uint64_t w;
-
-	while (i < n) {
-		/* 8 bytes at a time while they are ASCII and not control. */
-		while (i + 8 <= n) {
-			memcpy(&w, u + i, 8);
-			if (((w | ((w - ONES * 0x20) & ~w)) & HIGHS) != 0)
-				break;
-			i += 8;
-		}
-		stop = i + 8 < n ? i + 8 : n;
-		while (i < stop) {
-			if (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' &&
-			    u[i] != '\r') {
-				*off = i;
-				return CS_EJSON;
-			}
-			if (u[i] < 0x80) {
-				i++;
-				continue;
-			}
-			if ((k = cs_utf8_sequence_length(u + i, n - i)) == 0) {
-				*off = i;
-				return CS_EUTF8;
-			}
-			i += k;
-		}
-	}
-	return CS_OK;
-}
-
-enum cs_err
-cs_text_error(struct cs_error *e, enum cs_err code, const char *what,
-    const char *s, size_t off)
-{
-	if (code == CS_EUTF8)
-		return cs_error_set(e, code, "%sinvalid UTF-8 at byte %zu", what,
-		    off);
-	if (s[off] == '\0')
-		return cs_error_set(e, code, "%sNUL byte at byte %zu", what, off);
-	return cs_error_set(e, code, "%smalformed JSON at byte %zu: control "
-	    "character 0x%02x", what, off, (unsigned char)s[off]);
-}
-
 /* --- callbacks ------------------------------------------------------- */
 
 static size_t
-consumed(const struct cs_event_parser *p)
+consumed(const struct cs_evparse *p)
 {
 	return yajl_get_bytes_consumed(p->h);
 }
 
 /* The top-level value has ended. */
 static void
-top_done(struct cs_event_parser *p)
+top_done(struct cs_evparse *p)
 {
 	p->done = 1;
 	p->end = p->finishing ? p->len : consumed(p);
@@ -392,7 +152,7 @@ clear_children(struct cs_event *ev, int parent)
  * the parse) for a second top-level value.
  */
 static int
-value_field(struct cs_event_parser *p, int *f, const char *what)
+value_field(struct cs_evparse *p, int *f, const char *what)
 {
 	int d = p->depth;
 
@@ -422,15 +182,15 @@ value_field(struct cs_event_parser *p, int *f, const char *what)
 
 /* A string inside a recorded object or array: is it safe to store? */
 static void
-check_span_string(struct cs_event_parser *p, const char *tok_end)
+check_span_string(struct cs_evparse *p, const char *tok_end)
 {
 	const char *start;
 	int d;
 
 	if (p->cap[2] == NONE)
 		return;		/* not inside a recorded object or array */
-	start = string_token_start(p->line, tok_end);
-	if (!has_unsafe_escape(start, (size_t)(tok_end - start)))
+	start = cs_json_string_start(p->line, tok_end);
+	if (cs_json_string_flags(start, (size_t)(tok_end - start)) == 0)
 		return;
 	for (d = 2; d <= p->depth + 1 && d <= MAX_DEPTH + 1; d++)
 		if (p->cap[d] != NONE)
@@ -438,7 +198,7 @@ check_span_string(struct cs_event_parser *p, const char *tok_end)
 }
 
 static int
-in_line(const struct cs_event_parser *p, const unsigned char *s)
+in_line(const struct cs_evparse *p, const unsigned char *s)
 {
 	return (const char *)s >= p->line && (const char *)s < p->line + p->len;
 }
@@ -446,10 +206,12 @@ in_line(const struct cs_event_parser *p, const unsigned char *s)
 static int
 on_string(void *ctx, const unsigned char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	struct cs_jval *v;
 	const char *end, *start;
 	int f, unsafe;
+	unsigned flags = 0;
+	size_t had;
 
 	if (!value_field(p, &f, "a string"))
 		return 0;
@@ -473,14 +235,19 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 		return 1;
 	}
 	end = p->line + consumed(p);
-	start = string_token_start(p->line, end);
+	start = cs_json_string_start(p->line, end);
 	v->raw = start;
 	v->raw_len = (size_t)(end - start);
 	v->escaped = 1;
+	/*
+	 * Decoding never makes a string longer: dec, reserved for the whole
+	 * line, is never reallocated here, so earlier values stay put.
+	 */
 	v->str = p->dec.data + p->dec.len;
-	v->len = decode_string(start + 1, v->raw_len - 2, p->dec.data + p->dec.len,
-	    &unsafe);
-	p->dec.len += v->len;
+	had = p->dec.len;
+	(void)cs_json_decode(&p->dec, start, v->raw_len, &flags);
+	v->len = p->dec.len - had;
+	unsafe = flags != 0;
 	v->unsafe = (unsigned char)unsafe;
 	if (unsafe && p->depth >= 2)
 		check_span_string(p, end);
@@ -490,7 +257,7 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 static int
 on_key(void *ctx, const unsigned char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	int d = p->depth, parent;
 
 	if (d > MAX_DEPTH - 1) {
@@ -516,7 +283,7 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 
 /* null, true or false: n is the length of the token, which has just ended. */
 static int
-on_scalar(struct cs_event_parser *p, enum cs_jtype t, int b, size_t n,
+on_scalar(struct cs_evparse *p, enum cs_jtype t, int b, size_t n,
     const char *what)
 {
 	struct cs_jval *v;
@@ -558,7 +325,7 @@ on_boolean(void *ctx, int b)
 static int
 on_number(void *ctx, const char *s, size_t n)
 {
-	struct cs_event_parser *p = ctx;
+	struct cs_evparse *p = ctx;
 	struct cs_jval *v;
 	int f;
 
@@ -577,7 +344,7 @@ on_number(void *ctx, const char *s, size_t n)
 }
 
 static int
-on_open(struct cs_event_parser *p, enum cs_jtype t)
+on_open(struct cs_evparse *p, enum cs_jtype t)
 {
 	struct cs_jval *v;
 	int f;
@@ -611,7 +378,7 @@ on_open(struct cs_event_parser *p, enum cs_jtype t)
 }
 
 static int
-on_close(struct cs_event_parser *p)
+on_close(struct cs_evparse *p)
 {
 	struct cs_jval *v;
 	int d = p->depth;
@@ -647,7 +414,7 @@ on_end(void *ctx)
 /* --- the parser ------------------------------------------------------ */
 
 static int
-new_handle(struct cs_event_parser *p)
+new_handle(struct cs_evparse *p)
 {
 	if ((p->h = yajl_alloc(&p->cb, NULL, p)) == NULL)
 		return -1;
@@ -655,10 +422,10 @@ new_handle(struct cs_event_parser *p)
 	return 0;
 }
 
-struct cs_event_parser *
-cs_event_parser_new(void)
+struct cs_evparse *
+cs_evparse_new(void)
 {
-	struct cs_event_parser *p;
+	struct cs_evparse *p;
 	unsigned i;
 	int f;
 
@@ -691,7 +458,7 @@ cs_event_parser_new(void)
 }
 
 void
-cs_event_parser_free(struct cs_event_parser *p)
+cs_evparse_free(struct cs_evparse *p)
 {
 	if (p == NULL)
 		return;
@@ -701,28 +468,9 @@ cs_event_parser_free(struct cs_event_parser *p)
 	free(p);
 }
 
-/* yajl's message, without its "lexical error: " and final ".\n". */
-static void
-yajl_message(struct cs_event_parser *p, struct cs_error *e, size_t off)
-{
-	unsigned char *m = yajl_get_error(p->h, 0, NULL, 0);
-	const char *s = m != NULL ? (const char *)m : "unknown error", *c;
-	size_t n;
-
-	if ((c = strstr(s, "error: ")) != NULL)
-		s = c + 7;
-	n = strlen(s);
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '.'))
-		n--;
-	cs_error_set(e, CS_EJSON, "malformed JSON at byte %zu: %.*s", off,
-	    (int)n, s);
-	if (m != NULL)
-		yajl_free_error(p->h, m);
-}
-
 /* The handle's state is unknown after this line: start a new one. */
 static enum cs_err
-fail(struct cs_event_parser *p, enum cs_err code, struct cs_error *e)
+fail(struct cs_evparse *p, enum cs_err code, struct cs_error *e)
 {
 	yajl_free(p->h);
 	if (new_handle(p) == -1) {
@@ -733,12 +481,13 @@ fail(struct cs_event_parser *p, enum cs_err code, struct cs_error *e)
 }
 
 enum cs_err
-cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
+cs_evparse_line(struct cs_evparse *p, const char *line, size_t len,
     struct cs_event *ev, struct cs_error *e)
 {
 	yajl_status st;
 	enum cs_err code;
 	size_t off, i;
+	char why[160];
 
 	/*
 	 * A UTF-8 byte order mark, as some Windows tools write at the start
@@ -751,8 +500,8 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 	memset(ev, 0, sizeof(*ev));
 	ev->line = line;
 	ev->len = len;
-	if ((code = cs_text_check(line, len, &off)) != CS_OK)
-		return cs_text_error(e, code, "", line, off);
+	if ((code = cs_json_text_check(line, len, &off)) != CS_OK)
+		return cs_json_text_error(e, code, "", line, off);
 	if (p->h == NULL && new_handle(p) == -1)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	cs_buf_reset(&p->dec);
@@ -792,7 +541,10 @@ cs_event_parse(struct cs_event_parser *p, const char *line, size_t len,
 		return fail(p, p->err, e);
 	}
 	if (st != yajl_status_ok) {
-		yajl_message(p, e, off);
+		cs_json_yajl_message(p->h, CS_JSON_YAJL_REASON, "unknown error",
+		    why, sizeof(why));
+		cs_error_set(e, CS_EJSON, "malformed JSON at byte %zu: %s", off,
+		    why);
 		return fail(p, CS_EJSON, e);
 	}
 	if (p->err != CS_OK) {

@@ -1,5 +1,5 @@
 /*
- * t-events: input lines to objects, gzip decoding, and objects to event
+ * t-rawobj: input lines to objects, gzip decoding, and objects to event
  * records with _source.
  */
 #include "config.h"
@@ -11,12 +11,12 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "events.h"
-#include "timeutil.h"
+#include "rawobj.h"
+#include "time.h"
 #include "tap.h"
 #include "banned.h"
 
-static const struct cs_events_source src = {
+static const struct cs_rawobj_source src = {
 	"bkt", "k/a \"b\".json", "\"9b2cf535f27731c974343645a3985328\"",
 	INT64_C(1795515302000000)	/* 2026-11-24T10:15:02.000Z */
 };
@@ -27,10 +27,10 @@ static const struct cs_events_source src = {
 static void
 ref_ok(const char *line, const char *bucket, const char *key, int is_json)
 {
-	struct cs_events_ref r;
+	struct cs_rawobj_ref r;
 	struct cs_error e;
 
-	if (!ok(cs_events_parse_ref(line, strlen(line), &r, &e) == CS_OK,
+	if (!ok(cs_rawobj_parse_ref(line, strlen(line), &r, &e) == CS_OK,
 	    "parses: %s", line)) {
 		diag("%s", e.msg);
 		return;
@@ -38,16 +38,16 @@ ref_ok(const char *line, const char *bucket, const char *key, int is_json)
 	is_str(r.bucket, bucket, "bucket of %s", line);
 	is_str(r.key, key, "key of %s", line);
 	is_int(r.is_json, is_json, "is_json of %s", line);
-	cs_events_ref_release(&r);
+	cs_rawobj_ref_release(&r);
 }
 
 static void
 ref_bad(const char *line, enum cs_err code, int is_json, const char *why)
 {
-	struct cs_events_ref r;
+	struct cs_rawobj_ref r;
 	struct cs_error e;
 
-	is_int(cs_events_parse_ref(line, strlen(line), &r, &e), code,
+	is_int(cs_rawobj_parse_ref(line, strlen(line), &r, &e), code,
 	    "refused: %s", line);
 	ok(strstr(e.msg, why) != NULL, "reason '%s': %s", why, e.msg);
 	is_int(r.is_json, is_json, "is_json of %s", line);
@@ -57,7 +57,7 @@ ref_bad(const char *line, enum cs_err code, int is_json, const char *why)
 static void
 test_refs(void)
 {
-	struct cs_events_ref r;
+	struct cs_rawobj_ref r;
 	struct cs_error e;
 	int64_t lm;
 	const char *rec = "{\"bucket\":\"clickstream-s3-ingest\","
@@ -67,12 +67,12 @@ test_refs(void)
 	ref_ok("s3://bkt/a/b c.json", "bkt", "a/b c.json", 0);
 	ref_ok("  s3://bkt/k\t", "bkt", "k", 0);
 	ref_ok("{\"key\":\"k\",\"bucket\":\"bkt\",\"other\":[1,{}]}", "bkt", "k", 1);
-	ok(cs_events_parse_ref(rec, strlen(rec), &r, &e) == CS_OK, "a full record");
+	ok(cs_rawobj_parse_ref(rec, strlen(rec), &r, &e) == CS_OK, "a full record");
 	is_str(r.etag, "\"9b2c\"", "its etag");
 	is_int(r.size, 731, "its size");
 	cs_time_parse("2026-11-24T10:15:02Z", 20, &lm);
 	is_int(r.last_modified, lm, "its last_modified");
-	cs_events_ref_release(&r);
+	cs_rawobj_ref_release(&r);
 	ref_bad("", CS_EINVAL, 0, "neither");
 	ref_bad("bkt/key", CS_EINVAL, 0, "neither");
 	ref_bad("{\"bucket\":", CS_EJSON, 0, "malformed object record");
@@ -130,42 +130,42 @@ test_decode(void)
 	int g;
 
 	na = gz("{\"a\":1}\n", 8, a, sizeof(a));
-	is_int(cs_events_decode("x.ndjson.gz", "", a, na, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.ndjson.gz", "", a, na, 1000, &out, &g, &e),
 	    CS_OK, "gzip by suffix");
 	ok(g, "said gzip");
 	is_mem(out.data, out.len, "{\"a\":1}\n", 8, "decoded");
-	is_int(cs_events_decode("x.json", "gzip", a, na, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.json", "gzip", a, na, 1000, &out, &g, &e),
 	    CS_OK, "gzip by Content-Encoding");
-	is_int(cs_events_decode("x.json", "", a, na, 1000, &out, &g, &e), CS_OK,
+	is_int(cs_rawobj_decode("x.json", "", a, na, 1000, &out, &g, &e), CS_OK,
 	    "gzip by its magic bytes");
 	ok(g && out.len == 8, "decoded too");
 	memcpy(two, a, na);
 	nb = gz("{\"b\":2}\n", 8, two + na, sizeof(two) - na);
-	is_int(cs_events_decode("x.gz", "", two, na + nb, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.gz", "", two, na + nb, 1000, &out, &g, &e),
 	    CS_OK, "two gzip members");
 	is_mem(out.data, out.len, "{\"a\":1}\n{\"b\":2}\n", 16, "both members");
-	is_int(cs_events_decode("x.gz", "", a, na - 5, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.gz", "", a, na - 5, 1000, &out, &g, &e),
 	    CS_ETRUNC, "cut short");
 	ok(strstr(e.msg, "cut short") != NULL, "says so: %s", e.msg);
 	is_int(out.len, 0, "nothing kept of it");
 	a[na / 2] ^= 0x55;
-	ok(cs_events_decode("x.gz", "", a, na, 1000, &out, &g, &e) != CS_OK,
+	ok(cs_rawobj_decode("x.gz", "", a, na, 1000, &out, &g, &e) != CS_OK,
 	    "damaged data refused: %s", e.msg);
 	a[na / 2] ^= 0x55;
 	memcpy(two, a, na);
 	memcpy(two + na, "junk", 4);
-	is_int(cs_events_decode("x.gz", "", two, na + 4, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.gz", "", two, na + 4, 1000, &out, &g, &e),
 	    CS_EPROTO, "garbage after the stream");
-	is_int(cs_events_decode("x.gz", "", a, na, 4, &out, &g, &e), CS_ETOOLONG,
+	is_int(cs_rawobj_decode("x.gz", "", a, na, 4, &out, &g, &e), CS_ETOOLONG,
 	    "decoded size bounded");
-	is_int(cs_events_decode("x.gz", "", "{}", 2, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.gz", "", "{}", 2, 1000, &out, &g, &e),
 	    CS_EPROTO, "a .gz that is not gzip");
-	is_int(cs_events_decode("x.json", "gzip", "{}", 2, 1000, &out, &g, &e),
+	is_int(cs_rawobj_decode("x.json", "gzip", "{}", 2, 1000, &out, &g, &e),
 	    CS_EPROTO, "gzip encoding that is not gzip");
-	is_int(cs_events_decode("x.json", "", "{}", 2, 1000, &out, &g, &e), CS_OK,
+	is_int(cs_rawobj_decode("x.json", "", "{}", 2, 1000, &out, &g, &e), CS_OK,
 	    "plain");
 	ok(!g && out.len == 0, "plain: use the body as is");
-	is_int(cs_events_decode("x.gz", "gzip", "", 0, 1000, &out, &g, &e), CS_OK,
+	is_int(cs_rawobj_decode("x.gz", "gzip", "", 0, 1000, &out, &g, &e), CS_OK,
 	    "an empty object is empty, gzip or not");
 	cs_buf_release(&out);
 }
@@ -174,30 +174,30 @@ static void
 split_is(const char *what, const char *data, size_t len, size_t max_line,
     const char *want, size_t nbad)
 {
-	struct cs_events ev;
+	struct cs_rawobj ev;
 	struct cs_error e;
 
-	cs_events_init(&ev);
+	cs_rawobj_init(&ev);
 	(void)len;
-	if (!ok(cs_events_split(&ev, &src, data, strlen(data), max_line, &e) == CS_OK,
+	if (!ok(cs_rawobj_split(&ev, &src, data, strlen(data), max_line, &e) == CS_OK,
 	    "split: %s", what))
 		diag("%s", e.msg);
 	is_str(ev.out.data != NULL ? ev.out.data : "", want, "records: %s", what);
 	is_int(ev.nbad, nbad, "bad documents: %s", what);
-	cs_events_release(&ev);
+	cs_rawobj_release(&ev);
 }
 
 static enum cs_err
-split(struct cs_events *ev, const char *data, size_t max_line,
+split(struct cs_rawobj *ev, const char *data, size_t max_line,
     struct cs_error *e)
 {
-	return cs_events_split(ev, &src, data, strlen(data), max_line, e);
+	return cs_rawobj_split(ev, &src, data, strlen(data), max_line, e);
 }
 
 static void
 test_split(void)
 {
-	struct cs_events ev;
+	struct cs_rawobj ev;
 	struct cs_error e;
 	struct cs_buf big = CS_BUF_INIT;
 	char *p;
@@ -228,7 +228,7 @@ test_split(void)
 	    "{" SRC "2}}\n", 1);
 	split_is("blank", "\n \n\t\n", 5, 1000, "", 0);
 
-	cs_events_init(&ev);
+	cs_rawobj_init(&ev);
 	ok(split(&ev, "{\"a\":1}\nnope\n[1]\n{\"b\":\n{\"c\":2}\n", 1000, &e) ==
 	    CS_OK, "mixed good and bad lines");
 	is_int(ev.count, 2, "two events");
@@ -256,21 +256,21 @@ test_split(void)
 	ok(strstr(ev.bad[0].reason, "longer than 20 bytes") != NULL, "%s",
 	    ev.bad[0].reason);
 
-	for (i = 0; i < CS_EVENTS_MAX_BAD + 1; i++)
+	for (i = 0; i < CS_RAWOBJ_MAX_BAD + 1; i++)
 		cs_buf_append_str(&big, "x\n");
-	is_int(cs_events_split(&ev, &src, big.data, big.len, 1000, &e),
+	is_int(cs_rawobj_split(&ev, &src, big.data, big.len, 1000, &e),
 	    CS_ETOOLONG, "more than %d bad lines: not an object of events",
-	    CS_EVENTS_MAX_BAD);
+	    CS_RAWOBJ_MAX_BAD);
 	cs_buf_reset(&big);
 	for (i = 0; i < 3000; i++)
 		cs_buf_append_str(&big, "{\n\"i\": 1\n}\n");
-	ok(cs_events_split(&ev, &src, big.data, big.len, 1000, &e) == CS_OK &&
+	ok(cs_rawobj_split(&ev, &src, big.data, big.len, 1000, &e) == CS_OK &&
 	    ev.count == 3000 && ev.nbad == 0 && ev.documents,
 	    "3000 pretty-printed documents");
 	p = strstr(ev.out.data, SRC "4}}\n");
 	ok(p != NULL, "the second starts on line 4");
 	cs_buf_release(&big);
-	cs_events_release(&ev);
+	cs_rawobj_release(&ev);
 }
 
 int

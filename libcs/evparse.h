@@ -1,8 +1,8 @@
 /*
- * event.h: the fast path from one line of JSON to the members of a
+ * evparse.h: the fast path from one line of JSON to the members of a
  * clickstream event (cs-tools-formats(5)) that the tools use.
  *
- * cs_event_parse() runs yajl's callback parser over the line once and
+ * cs_evparse_line() runs yajl's callback parser over the line once and
  * records, for each member of the table below that occurs, its JSON type
  * and where its text lies.  Nothing is built: strings point into the line
  * (or, when the JSON text had escapes, to a decoded copy in the parser),
@@ -27,22 +27,23 @@
  * valid JSON but not valid text for PostgreSQL.  In a recorded string the
  * decoded value has U+FFFD in its place (and .unsafe is set); a recorded
  * object or array holding one has .unsafe set, and
- * cs_json_append_safe() copies such a span with the escapes replaced.
+ * cs_json_append_safe() (json.h) copies such a span with the escapes
+ * replaced.
  *
- * Ownership: the parser is allocated by cs_event_parser_new() and freed by
- * cs_event_parser_free() (NULL is fine).  A struct cs_event is the
+ * Ownership: the parser is allocated by cs_evparse_new() and freed by
+ * cs_evparse_free() (NULL is fine).  A struct cs_event is the
  * caller's; the memory its values point to is the line's (which must stay
  * alive and unchanged) and the parser's, valid until the next parse with
  * that parser or its free.
  *
- * Errors: cs_event_parse() returns CS_OK; CS_EUTF8 (invalid UTF-8);
+ * Errors: cs_evparse_line() returns CS_OK; CS_EUTF8 (invalid UTF-8);
  * CS_EJSON (malformed JSON, a NUL byte, data after the object); CS_ETYPE
  * (valid JSON, but not an object); CS_ETOOLONG (nested too deeply);
  * CS_ENOMEM.  e->msg holds the reason,
  * one line, with the byte offset (0-based) where it applies.
  */
-#ifndef CS_EVENT_H
-#define CS_EVENT_H
+#ifndef CS_EVPARSE_H
+#define CS_EVPARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -179,35 +180,16 @@ struct cs_event {
 #define CS_EV_BIT(f) ((uint64_t)1 << (f))
 _Static_assert(CS_EV_NFIELDS <= 64, "cs_event.repeated has a bit a field");
 
-struct cs_event_parser;
+struct cs_evparse;
 
-struct cs_event_parser *cs_event_parser_new(void);
-void cs_event_parser_free(struct cs_event_parser *p);
+struct cs_evparse *cs_evparse_new(void);
+void cs_evparse_free(struct cs_evparse *p);
 
 /* Parse line[0..len) into ev (which is cleared first). */
-enum cs_err cs_event_parse(struct cs_event_parser *p, const char *line,
+enum cs_err cs_evparse_line(struct cs_evparse *p, const char *line,
     size_t len, struct cs_event *ev, struct cs_error *e);
 
 /* The member's path as written in the JSON: "product.price". */
-const char *cs_event_field_path(enum cs_event_field f);
-
-/*
- * Append the JSON text json[0..len) (from a parsed event) to b, with each
- * "\u0000" escape and each unpaired surrogate escape replaced by "\ufffd".
- * 0, or -1 when memory runs out.
- */
-int cs_json_append_safe(struct cs_buf *b, const char *json, size_t len);
-
-/*
- * Check that s[0..len) is strict UTF-8 with no NUL byte and no control
- * character but tab, LF and CR (no other can stand anywhere in JSON text:
- * yajl takes form feed and vertical tab as blanks).  CS_OK, or CS_EUTF8 /
- * CS_EJSON (NUL, control) with *off set to the offending byte.  Fast on
- * ASCII: it looks at 8 bytes at a time.
- */
-enum cs_err cs_text_check(const char *s, size_t len, size_t *off);
-/* Set e to the reason cs_text_check() gave code at s[off], after what. */
-enum cs_err cs_text_error(struct cs_error *e, enum cs_err code,
-    const char *what, const char *s, size_t off);
+const char *cs_evparse_field_path(enum cs_event_field f);
 
 #endif

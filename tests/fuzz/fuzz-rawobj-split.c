@@ -1,5 +1,5 @@
 /*
- * fuzz-events-split: cs-fetch's object to event records (gzip decoding,
+ * fuzz-rawobj-split: cs-fetch's object to event records (gzip decoding,
  * the NDJSON split, the pretty-printed documents, _source added before
  * the final '}'), and the reject records of bad documents.  Every record
  * is a JSON object whose members are the document's plus _source; in
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "events.h"
+#include "rawobj.h"
 #include "reject.h"
 #include "fuzz.h"
 
@@ -41,10 +41,10 @@ nonblank_lines(const char *p, size_t n)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct cs_events_source src = {
+	static const struct cs_rawobj_source src = {
 		"bkt", "k\"\n\\", "\"9b2c\"", INT64_C(1795515302000000)
 	};
-	struct cs_events ev;
+	struct cs_rawobj ev;
 	struct cs_buf dec = CS_BUF_INIT;
 	struct cs_error e;
 	struct cs_rejects *rj;
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	max_line = (size_t)data[0] * 4 + 2;
 	body = (const char *)data + 1;
 	len = size - 1;
-	if (cs_events_decode("k", NULL, body, len, 1 << 20, &dec, &gz, &e) !=
+	if (cs_rawobj_decode("k", NULL, body, len, 1 << 20, &dec, &gz, &e) !=
 	    CS_OK) {
 		cs_buf_release(&dec);
 		return 0;
@@ -67,8 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		body = dec.data != NULL ? dec.data : "";
 		len = dec.len;
 	}
-	cs_events_init(&ev);
-	rc = cs_events_split(&ev, &src, body, len, max_line, &e);
+	cs_rawobj_init(&ev);
+	rc = cs_rawobj_split(&ev, &src, body, len, max_line, &e);
 	FZ_CHECK(rc == CS_OK || rc == CS_ETOOLONG, "split: %s", e.msg);
 	if (rc == CS_OK) {
 		for (i = start = 0, k = 0; i < ev.out.len; i++) {
@@ -88,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FZ_CHECK(k == ev.count, "count");
 		if (!ev.documents)
 			FZ_CHECK(ev.count + ev.nbad == nonblank_lines(body, len) ||
-			    ev.nbad == CS_EVENTS_MAX_BAD,
+			    ev.nbad == CS_RAWOBJ_MAX_BAD,
 			    "each line is an event or a bad document");
 		rj = fz_rejects_open(&rz, "cs-fetch");
 		for (i = 0; i < ev.nbad; i++) {
@@ -106,14 +106,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_CHECK(jv_valid(r.input, r.input_len,
 				    JV_MAX_RECURSION), "a bad document said to "
 				    "be JSON is");
-			FZ_CHECK(cs_rejects_add(rj, &r, &e) == CS_OK, "%s", e.msg);
+			FZ_CHECK(cs_reject_add(rj, &r, &e) == CS_OK, "%s", e.msg);
 			rec = fz_rejects_take(&rz, &rn);
 			fz_check_reject(rec, rn, r.input, r.input_len);
 			free(rec);
 		}
-		cs_rejects_close(rj, &e);
+		cs_reject_close(rj, &e);
 	}
-	cs_events_release(&ev);
+	cs_rawobj_release(&ev);
 	cs_buf_release(&dec);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* t-event: libcs/event.c, one event line to its recorded members. */
+/* t-evparse: libcs/evparse.c, one event line to its recorded members. */
 #include "config.h"
 
 #include <stdio.h>
@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "buf.h"
-#include "event.h"
+#include "evparse.h"
+#include "json.h"
 #include "tap.h"
 #include "banned.h"
 
-static struct cs_event_parser *P;
+static struct cs_evparse *P;
 static struct cs_event ev;
 static struct cs_error err;
 
@@ -18,14 +19,14 @@ static enum cs_err
 parse(const char *s)
 {
 	cs_error_clear(&err);
-	return cs_event_parse(P, s, strlen(s), &ev, &err);
+	return cs_evparse_line(P, s, strlen(s), &ev, &err);
 }
 
 static enum cs_err
 parse_n(const char *s, size_t n)
 {
 	cs_error_clear(&err);
-	return cs_event_parse(P, s, n, &ev, &err);
+	return cs_evparse_line(P, s, n, &ev, &err);
 }
 
 #define F(name) (&ev.f[CS_EV_##name])
@@ -71,11 +72,11 @@ test_members(void)
 	is_int(F(EVENT_ID)->type, CS_JT_STRING, "eventId");
 	is_int(F(P_BRAND)->type, CS_JT_ABSENT,
 	    "members of other objects are not taken for product's");
-	is_str(cs_event_field_path(CS_EV_P_DISCOUNT_PRICE),
+	is_str(cs_evparse_field_path(CS_EV_P_DISCOUNT_PRICE),
 	    "product.discountPrice", "a field's path");
-	is_str(cs_event_field_path(CS_EV_CP_ID), "context_product.product_id",
+	is_str(cs_evparse_field_path(CS_EV_CP_ID), "context_product.product_id",
 	    "a context_product field's path");
-	is_str(cs_event_field_path(CS_EV_EVENT_NAME), "eventName",
+	is_str(cs_evparse_field_path(CS_EV_EVENT_NAME), "eventName",
 	    "a top-level field's path");
 }
 
@@ -353,9 +354,7 @@ test_reuse(void)
 int
 main(void)
 {
-	size_t off = 99;
-
-	P = cs_event_parser_new();
+	P = cs_evparse_new();
 	ok(P != NULL, "a parser");
 	test_members();
 	test_nesting();
@@ -365,14 +364,7 @@ main(void)
 	test_unsafe();
 	test_errors();
 	test_reuse();
-	is_int(cs_text_check("abcdefghijklmnopqrstuvwxyz\xc3\xa9", 28, &off),
-	    CS_OK, "cs_text_check: ASCII and a 2-byte sequence");
-	is_int(cs_text_check("abcdefgh\xe2\x82\xac" "abcdefghi", 20, &off), CS_OK,
-	    "cs_text_check: a sequence across an 8-byte word");
-	is_int(cs_text_check("abcdefg\xe2\x82", 9, &off), CS_EUTF8,
-	    "cs_text_check: a cut sequence at the end");
-	is_int(off, 7, "cs_text_check: its offset");
-	cs_event_parser_free(P);
-	cs_event_parser_free(NULL);
+	cs_evparse_free(P);
+	cs_evparse_free(NULL);
 	return done_testing();
 }

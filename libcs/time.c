@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timeutil.h"
+#include "time.h"
 #include "banned.h"
 
 /*
