@@ -106,7 +106,7 @@ test_expect_success 'cs-transform: events to rows, rejects, hashed addresses' '
 '
 
 test_expect_success 'cs-load: rows into PostgreSQL, a rerun, rejects' '
-	vg 0 cs-load -q -j 2 --batch-rows 100 rows &&
+	vg 0 cs-load -q --create -j 2 --batch-rows 100 rows &&
 	vg 0 cs-load -q rows &&
 	{ "$ROWS" -s 1000 50; echo "{\"event_id\":\"not a uuid\"}"; } |
 		vg 65 cs-load -q --rejects load.rej &&
