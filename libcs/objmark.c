@@ -58,7 +58,7 @@ check_shape(const char *s, size_t len, struct cs_error *e)
 
 	if (cs_json_check(s, len, 2, &info, &je) != CS_OK)
 		return cs_error_set(e, CS_EJSON,
-		    "malformed end-of-object record: %s", je.msg);
+		    "end-of-object record: %s", je.msg);
 	if (info.flags & CS_JSON_NUL)
 		return cs_error_set(e, CS_ETYPE,
 		    "end-of-object record holds a NUL character");
