@@ -3,6 +3,7 @@
 # and the benchmark.
 libcs_libcs_a_SOURCES += \
 	libcs/evparse.c libcs/evparse.h \
+	libcs/geo.c libcs/geo.h \
 	libcs/ipanon.c libcs/ipanon.h \
 	libcs/transform.c libcs/transform.h
 
