@@ -199,6 +199,43 @@ write_file(const char *path, const void *s, size_t n)
 	}
 }
 
+/*
+ * The Country database (24-bit records) with its root's records pointing
+ * past the data section: it opens (libmaxminddb reads the tree as it
+ * goes), and a lookup says the database is corrupt.
+ */
+static void
+corrupt_tree(const char *path)
+{
+	struct cs_geo_config cfg = { path, NULL, NULL };
+	struct cs_geo_result r;
+	struct cs_geo *g = NULL;
+	struct cs_error e;
+	unsigned char buf[8192];
+	size_t n;
+	FILE *f;
+
+	if ((f = fopen(db("country.mmdb"), "r")) == NULL) {
+		ok(0, "country.mmdb reads");
+		return;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	memset(buf, 0xff, 6);
+	write_file(path, buf, n);
+	cs_error_clear(&e);
+	if (!ok(cs_geo_open(&g, &cfg, &e) == CS_OK, "a corrupt tree opens"))
+		return;
+	is_int(cs_geo_lookup(g, "203.0.113.1", 11, &r, &e), CS_ECONFIG,
+	    "a lookup in a corrupt tree fails");
+	if (!ok(strstr(e.msg, "is corrupt") != NULL &&
+	    strstr(e.msg, path) != NULL, "the message names the file"))
+		diag("  %s", e.msg);
+	ok(r.country[0] == '\0' && r.region == NULL && r.city == NULL,
+	    "and the result is empty");
+	cs_geo_free(g);
+}
+
 static void
 test_bad_mmdb(const char *tmp)
 {
@@ -237,6 +274,7 @@ test_bad_mmdb(const char *tmp)
 	write_file(cut, "", 0);
 	open_fails(&cfg, CS_ECONFIG, "is not a MaxMind DB (.mmdb) file",
 	    "an empty .mmdb");
+	corrupt_tree(cut);
 	unlink(garbage);
 	unlink(cut);
 }
