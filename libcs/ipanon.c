@@ -28,12 +28,6 @@
  * OpenSSL 1.1's HMAC() has no such lookup and serves as it is.
  */
 
-/* An address: 4 bytes (IPv4) or 16 (IPv6), network byte order. */
-struct addr {
-	int family;		/* AF_INET or AF_INET6 */
-	unsigned char b[16];
-};
-
 static const unsigned char v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
 };
@@ -54,9 +48,8 @@ cs_ipanon_mode_parse(const char *s, enum cs_ipanon_mode *mode)
 	return 0;
 }
 
-/* s[0..n) as an address: 0, or -1 when inet_pton() refuses it. */
-static int
-ip_parse(const char *s, size_t n, struct addr *ip)
+int
+cs_ipanon_parse(const char *s, size_t n, struct cs_ipanon_addr *ip)
 {
 	char text[INET6_ADDRSTRLEN];
 
@@ -81,7 +74,7 @@ ip_parse(const char *s, size_t n, struct addr *ip)
 }
 
 static void
-ip_truncate(struct addr *ip)
+ip_truncate(struct cs_ipanon_addr *ip)
 {
 	if (ip->family == AF_INET)
 		ip->b[3] = 0;				/* /24 */
@@ -92,7 +85,7 @@ ip_truncate(struct addr *ip)
 }
 
 static int
-ip_format(const struct addr *ip, char out[CS_IPANON_BUFSIZE])
+ip_format(const struct cs_ipanon_addr *ip, char out[CS_IPANON_BUFSIZE])
 {
 	if (inet_ntop(ip->family, ip->b, out, CS_IPANON_BUFSIZE) == NULL) {
 		out[0] = '\0';
@@ -215,7 +208,8 @@ cs_ipanon_release(struct cs_ipanon *a)
 
 /* The HMAC-SHA256 of ip's bytes, in hex: 64, or -1. */
 static int
-ip_hash(struct cs_ipanon *a, const struct addr *ip, char out[CS_IPANON_BUFSIZE])
+ip_hash(struct cs_ipanon *a, const struct cs_ipanon_addr *ip,
+    char out[CS_IPANON_BUFSIZE])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -247,10 +241,10 @@ int
 cs_ipanon_apply(struct cs_ipanon *a, const char *s, size_t n,
     char out[CS_IPANON_BUFSIZE])
 {
-	struct addr ip;
+	struct cs_ipanon_addr ip;
 
 	out[0] = '\0';
-	if (a->mode == CS_IPANON_DROP || ip_parse(s, n, &ip) == -1)
+	if (a->mode == CS_IPANON_DROP || cs_ipanon_parse(s, n, &ip) == -1)
 		return 0;
 	switch (a->mode) {
 	case CS_IPANON_HASH:

@@ -62,6 +62,19 @@ struct cs_ipanon {
 	void *mac;		/* hash: OpenSSL's keyed MAC context */
 };
 
+/* An address: 4 bytes (IPv4) or 16 (IPv6), network byte order. */
+struct cs_ipanon_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char b[16];
+};
+
+/*
+ * s[0..n) (not NUL-terminated) as an address, an IPv4-mapped one as the
+ * IPv4 address it maps: 0, or -1 when it is not one (see above).  Shared
+ * with geo.c, which looks up the same addresses.
+ */
+int cs_ipanon_parse(const char *s, size_t n, struct cs_ipanon_addr *ip);
+
 /* "none", "truncate", "hash" or "drop": 0, or -1 for anything else. */
 int cs_ipanon_mode_parse(const char *s, enum cs_ipanon_mode *mode);
 

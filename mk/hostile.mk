@@ -12,7 +12,7 @@ TESTS += tests/unit/t-json
 # json) with the compiler of this build; make fuzz builds them with clang
 # and libFuzzer in a directory of their own and runs each FUZZ_SECONDS.
 FUZZ_HARNESSES = json ndjson transform rawobj-ref rawobj-split row s3xml \
-	ini awscred sigv4 time ingest objmark
+	ini awscred sigv4 time ingest objmark geo
 check_LIBRARIES = tests/fuzz/libfuzzcommon.a
 tests_fuzz_libfuzzcommon_a_SOURCES = tests/fuzz/fuzz-common.c \
 	tests/fuzz/jsonv.c tests/fuzz/fuzz.h tests/fuzz/jsonv.h
@@ -22,7 +22,7 @@ check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
 	tests/fuzz/replay-rawobj-split tests/fuzz/replay-row \
 	tests/fuzz/replay-s3xml tests/fuzz/replay-ini tests/fuzz/replay-awscred \
 	tests/fuzz/replay-sigv4 tests/fuzz/replay-time tests/fuzz/replay-ingest \
-	tests/fuzz/replay-objmark
+	tests/fuzz/replay-objmark tests/fuzz/replay-geo
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz-json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c tests/fuzz/replay.c
@@ -49,6 +49,8 @@ tests_fuzz_replay_ingest_SOURCES = tests/fuzz/fuzz-ingest.c tests/fuzz/replay.c
 tests_fuzz_replay_ingest_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_objmark_SOURCES = tests/fuzz/fuzz-objmark.c tests/fuzz/replay.c
 tests_fuzz_replay_objmark_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_geo_SOURCES = tests/fuzz/fuzz-geo.c tests/fuzz/replay.c
+tests_fuzz_replay_geo_LDADD = $(FUZZ_REPLAY_LIBS)
 
 check_PROGRAMS += tests/fuzz/jsonv-check
 tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c
@@ -65,15 +67,17 @@ EXTRA_DIST += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
 # itself may use any compiler).  FUZZ_SECONDS per harness; FUZZ_JOBS at
 # once.  Fails on any finding or broken property, and prints automake's
 # "# PASS:" and "# FAIL:" lines for scripts/dev/test-all to count.
+# fuzz-geo looks addresses up in tests/mkmmdb.py's city database too.
 FUZZ_SECONDS = 60
 FUZZ_JOBS = 2
 FUZZ_CC = clang
-fuzz:
+fuzz: tests/data/geo/city.mmdb
 	@srcdir='$(srcdir)' builddir='$(abs_top_builddir)/fuzz' \
+	CS_FUZZ_GEO_MMDB='$(abs_top_builddir)/tests/data/geo/city.mmdb' \
 	CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_JOBS='$(FUZZ_JOBS)' \
 	PYTHON3='$(PYTHON3)' \
-	CPPFLAGS='-I$(abs_top_builddir) -iquote $(abs_top_srcdir)/libcs $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(BSD_CFLAGS) $(EXPAT_CFLAGS) $(ZLIB_CFLAGS) $(YAJL_CFLAGS) -DSYSCONFDIR="\"$(sysconfdir)\""' \
-	LIBS='$(CURL_LIBS) $(PQ_LIBS) $(CRYPTO_LIBS) $(BSD_LIBS) $(EXPAT_LIBS) $(ZLIB_LIBS) $(YAJL_LIBS) -lm -lpthread' \
+	CPPFLAGS='-I$(abs_top_builddir) -iquote $(abs_top_srcdir)/libcs $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(BSD_CFLAGS) $(EXPAT_CFLAGS) $(ZLIB_CFLAGS) $(YAJL_CFLAGS) $(MAXMINDDB_CFLAGS) -DSYSCONFDIR="\"$(sysconfdir)\""' \
+	LIBS='$(CURL_LIBS) $(PQ_LIBS) $(CRYPTO_LIBS) $(BSD_LIBS) $(EXPAT_LIBS) $(ZLIB_LIBS) $(YAJL_LIBS) $(MAXMINDDB_LIBS) -lm -lpthread' \
 	SOURCES='$(filter %.c,$(libcs_libcs_a_SOURCES))' \
 	HARNESSES='$(FUZZ_HARNESSES)' \
 	$(SHELL) $(srcdir)/tests/fuzz/run-fuzz

@@ -3,6 +3,7 @@
 # and the benchmark.
 libcs_libcs_a_SOURCES += \
 	libcs/evparse.c libcs/evparse.h \
+	libcs/geo.c libcs/geo.h \
 	libcs/ipanon.c libcs/ipanon.h \
 	libcs/transform.c libcs/transform.h
 
@@ -20,6 +21,27 @@ check_PROGRAMS += tests/unit/t-ipanon
 tests_unit_t_ipanon_SOURCES = tests/unit/t-ipanon.c tests/unit/tap.h
 tests_unit_t_ipanon_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-ipanon
+
+# Geolocation (libcs/geo.c): its test databases, made by tests/mkmmdb.py
+# from their descriptions (no .mmdb writer is packaged in Debian 12), read
+# by t-geo and checked against mmdblookup by t1085.
+GEO_TEST_DBS = tests/data/geo/city.mmdb tests/data/geo/country.mmdb \
+	tests/data/geo/ipinfo.mmdb
+check_DATA += $(GEO_TEST_DBS)
+CLEANFILES += $(GEO_TEST_DBS)
+$(GEO_TEST_DBS): tests/mkmmdb.py
+tests/data/geo/city.mmdb: tests/data/geo/city.json
+tests/data/geo/country.mmdb: tests/data/geo/country.json
+tests/data/geo/ipinfo.mmdb: tests/data/geo/ipinfo.json
+$(GEO_TEST_DBS):
+	@$(MKDIR_P) tests/data/geo
+	$(AM_V_GEN)$(PYTHON3) $(srcdir)/tests/mkmmdb.py \
+		$(srcdir)/tests/data/geo/$(@F:.mmdb=.json) $@
+
+check_PROGRAMS += tests/unit/t-geo
+tests_unit_t_geo_SOURCES = tests/unit/t-geo.c tests/unit/tap.h
+tests_unit_t_geo_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-geo
 
 check_PROGRAMS += tests/unit/t-transform
 tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
@@ -46,7 +68,8 @@ CS_TRANSFORM_TESTS = \
 	tests/t1050-cs-transform-man.sh \
 	tests/t1060-cs-transform-bench.sh \
 	tests/t1070-cs-transform-fuzz.sh \
-	tests/t1080-cs-transform-anonymize.sh
+	tests/t1080-cs-transform-anonymize.sh \
+	tests/t1085-cs-transform-geo-mmdb.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
@@ -57,7 +80,11 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/product.test \
 	tests/data/transform/strings.test \
 	tests/data/transform/time.test \
-	tests/data/transform/types.test
+	tests/data/transform/types.test \
+	tests/mkmmdb.py \
+	tests/data/geo/city.json \
+	tests/data/geo/country.json \
+	tests/data/geo/ipinfo.json
 
 dist_man1_MANS += man/cs-transform.1
 dist_noinst_SCRIPTS += scripts/bench/bench-transform
