@@ -9,7 +9,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/s3local.c libcs/s3local.h \
 	libcs/rawobj.c libcs/rawobj.h \
 	libcs/objmark.c libcs/objmark.h \
-	libcs/partition.c libcs/partition.h
+	libcs/partition.c libcs/partition.h \
+	libcs/fetcher.c libcs/fetcher.h
 
 bin_PROGRAMS += cs-s3ls cs-fetch
 cs_s3ls_SOURCES = cmd/cs-s3ls.c
