@@ -37,6 +37,12 @@ tests_unit_t_objmark_SOURCES = tests/unit/t-objmark.c tests/unit/tap.h
 tests_unit_t_objmark_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-objmark
 
+# cs-fetch's engine, on the file:/// backend.
+check_PROGRAMS += tests/unit/t-fetcher
+tests_unit_t_fetcher_SOURCES = tests/unit/t-fetcher.c tests/unit/tap.h
+tests_unit_t_fetcher_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-fetcher
+
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
 	tests/unit/t-rawobj tests/unit/t-partition
 
