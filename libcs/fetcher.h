@@ -83,7 +83,7 @@ struct cs_fetcher_outcome {
 	int output_closed;		/* the output's reader went away */
 	int unavailable;		/* an object failed: S3 unavailable */
 	int denied;			/* an object failed: access denied */
-	int no_bucket;			/* an object's bucket does not exist */
+	int no_bucket;			/* objects whose bucket does not exist */
 	int input_failed;		/* an input could not be read whole */
 };
 
@@ -96,9 +96,9 @@ struct cs_fetcher *cs_fetcher_new(const struct cs_fetcher_config *cfg,
 void cs_fetcher_free(struct cs_fetcher *f);
 
 /*
- * Read path ("-": standard input, through cs_sig_read(), so that an
- * interrupt ends it) to its end or until the run stops, fetching as
- * lines arrive.  An input that cannot be opened or read is told through
+ * Read path ("-": standard input) to its end or until the run stops,
+ * fetching as lines arrive; through cs_sig_read(), so that an interrupt
+ * ends the input.  An input that cannot be opened or read is told through
  * warn and counted (input_failed).  Does nothing once the run stopped.
  */
 enum cs_err cs_fetcher_read(struct cs_fetcher *f, const char *path,
