@@ -9,7 +9,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/s3local.c libcs/s3local.h \
 	libcs/rawobj.c libcs/rawobj.h \
 	libcs/objmark.c libcs/objmark.h \
-	libcs/partition.c libcs/partition.h
+	libcs/partition.c libcs/partition.h \
+	libcs/fetcher.c libcs/fetcher.h
 
 bin_PROGRAMS += cs-s3ls cs-fetch
 cs_s3ls_SOURCES = cmd/cs-s3ls.c
@@ -35,6 +36,12 @@ check_PROGRAMS += tests/unit/t-objmark
 tests_unit_t_objmark_SOURCES = tests/unit/t-objmark.c tests/unit/tap.h
 tests_unit_t_objmark_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-objmark
+
+# cs-fetch's engine, on the file:/// backend.
+check_PROGRAMS += tests/unit/t-fetcher
+tests_unit_t_fetcher_SOURCES = tests/unit/t-fetcher.c tests/unit/tap.h
+tests_unit_t_fetcher_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-fetcher
 
 TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
 	tests/unit/t-rawobj tests/unit/t-partition
