@@ -29,13 +29,29 @@
 #define JIT_STACK_MAX	(1024 * 1024)
 /* Groups a replacement can name ($1..$9) and a bit more. */
 #define OVEC_PAIRS	16
+#define BIGRAM_BITS	4096
+#define BIGRAM(a, b)	((((unsigned)(unsigned char)(a) << 4) ^ \
+	(unsigned char)(b)) & (BIGRAM_BITS - 1))
 
 enum cls { CLS_NONE = -1, CLS_DESKTOP, CLS_MOBILE, CLS_TABLET, CLS_BOT, CLS_OTHER };
 static const char *const cls_name[] = { "desktop", "mobile", "tablet", "bot", "other" };
 
-/* One uap-core rule: the regex and its replacements (NULL: the group). */
+/*
+ * A gate: literals one of which the subject must hold for the regex to
+ * match (see gate_make), each NUL-terminated, an empty one last; NULL
+ * when none is known.  Most regexes of the data are gated: a miss then
+ * costs a memmem(3) per regex instead of a regex run over the string.
+ */
+struct gate {
+	char *lits;
+	int caseless;		/* lits are lower case; compare the lower-cased subject */
+};
+
+/* One rule: the regex, its gate and, for uap-core, its replacements
+ * (NULL: the group). */
 struct rule {
 	pcre2_code *re;
+	struct gate gate;
 	char *rep[5];
 };
 
@@ -51,6 +67,7 @@ struct dd_model {
 
 struct dd_brand {
 	pcre2_code *re;
+	struct gate gate;
 	int cls;
 	int tv;			/* from televisions.yml: only for HbbTV */
 	struct dd_model *models;
@@ -69,8 +86,8 @@ struct entry {
 
 struct cs_uaparse {
 	struct rules ua, os, dev;
-	pcre2_code *crawlers;		/* crawler-user-agents, one alternation */
-	pcre2_code *ddbots;		/* device-detector's bots.yml, one alternation */
+	struct rules crawlers;		/* crawler-user-agents */
+	struct rules ddbots;		/* device-detector's bots.yml */
 	struct dd_brand *brands;
 	size_t nbrands;
 	pcre2_code *hbbtv, *and_tablet, *and_mobile, *mobile;
@@ -85,6 +102,11 @@ struct cs_uaparse {
 	uint64_t seed, hits, misses;
 
 	struct cs_buf scratch;	/* the result of a miss, before its entry */
+	char low[CS_UAPARSE_MAX_UA + 1];	/* the subject in lower case */
+	/* The pairs of adjacent bytes of the subject (and of low), hashed:
+	 * a literal whose pairs are not all there is not in it, and that is
+	 * cheaper to know than memmem(3) over a thousand literals. */
+	uint64_t pairs[2][BIGRAM_BITS / 64];
 };
 
 /* ---- regexes ---- */
@@ -131,6 +153,144 @@ match(struct cs_uaparse *up, pcre2_code *re, const char *s, size_t n)
 	default:
 		return -1;
 	}
+}
+
+/*
+ * The literal each top-level alternative of re must start with: the
+ * characters up to its first metacharacter ("\\/" and the like are
+ * literal; a character a quantifier follows is dropped, "^" skipped).
+ * An alternative with none (it starts with a group, a class, a dot...)
+ * leaves the regex ungated: NULL.  Out of memory: NULL too, which is only
+ * slower.  Sound because every match of an alternative holds its prefix.
+ */
+static char *
+gate_make(const char *re, int caseless)
+{
+	struct cs_buf b = CS_BUF_INIT;
+	size_t i = 0, cur = 0;
+	int collecting = 1, depth = 0, inclass = 0;
+
+	for (;;) {
+		char c = re[i];
+
+		if (collecting && c != '\0' && c != '|') {
+			char lit;
+
+			if (c == '^' && b.len == cur) {
+				i++;
+				continue;
+			}
+			if (c == '\\' && re[i + 1] != '\0' &&
+			    !(re[i + 1] >= '0' && re[i + 1] <= '9') &&
+			    !(re[i + 1] >= 'A' && re[i + 1] <= 'Z') &&
+			    !(re[i + 1] >= 'a' && re[i + 1] <= 'z')) {
+				lit = re[i + 1];
+				i += 2;
+			} else if (c == '\\' || strchr(".$[()*+?{}", c)) {
+				collecting = 0;
+				continue;
+			} else {
+				lit = c;
+				i++;
+			}
+			if (re[i] == '?' || re[i] == '*' || re[i] == '{') {
+				collecting = 0;	/* lit may be absent */
+				continue;
+			}
+			if (caseless && lit >= 'A' && lit <= 'Z')
+				lit += 'a' - 'A';
+			if (cs_buf_append_char(&b, lit) < 0)
+				goto none;
+			continue;
+		}
+		if (c == '\0' || (c == '|' && depth == 0 && !inclass)) {
+			if (b.len == cur || cs_buf_append_char(&b, '\0') < 0)
+				goto none;	/* an alternative without a literal */
+			if (c == '\0')
+				break;
+			cur = b.len;
+			collecting = 1;
+			i++;
+			continue;
+		}
+		/* Past the prefix: only the structure matters, to find the
+		 * next top-level '|'. */
+		if (c == '\\' && re[i + 1] != '\0')
+			i++;
+		else if (inclass) {
+			if (c == ']')
+				inclass = 0;
+		} else if (c == '[') {
+			inclass = 1;
+			if (re[i + 1] == '^')
+				i++;
+			if (re[i + 1] == ']')
+				i++;	/* a ']' first is a member */
+		} else if (c == '(')
+			depth++;
+		else if (c == ')' && depth > 0)
+			depth--;
+		i++;
+	}
+	if (cs_buf_append_char(&b, '\0') < 0)
+		goto none;
+	return cs_buf_detach(&b, NULL);
+none:
+	cs_buf_release(&b);
+	return NULL;
+}
+
+/* Whether s (or low, its lower-case copy) may match: 1 when ungated. */
+static int
+gate_pass(const struct gate *g, const char *s, const char *low, size_t n,
+    const uint64_t pairs[2][BIGRAM_BITS / 64])
+{
+	const uint64_t *pr = pairs[g->caseless];
+	const char *l;
+	size_t len;
+
+	if (g->lits == NULL)
+		return 1;
+	for (l = g->lits; *l; l += len + 1) {
+		size_t k, h;
+
+		len = strlen(l);
+		for (k = 0; k + 1 < len; k++) {
+			h = BIGRAM(l[k], l[k + 1]);
+			if (!(pr[h / 64] & ((uint64_t)1 << (h % 64))))
+				break;
+		}
+		if (k + 1 < len)
+			continue;
+		if (memmem(g->caseless ? low : s, n, l, len) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* The subject's lower-case copy and pairs, for the gates. */
+static void
+gate_subject(struct cs_uaparse *up, const char *s, size_t n)
+{
+	size_t i, h;
+
+	for (i = 0; i < n; i++)
+		up->low[i] = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i];
+	memset(up->pairs, 0, sizeof(up->pairs));
+	for (i = 0; i + 1 < n; i++) {
+		h = BIGRAM(s[i], s[i + 1]);
+		up->pairs[0][h / 64] |= (uint64_t)1 << (h % 64);
+		h = BIGRAM(up->low[i], up->low[i + 1]);
+		up->pairs[1][h / 64] |= (uint64_t)1 << (h % 64);
+	}
+}
+
+static int
+gate_init(struct gate *g, const char *re, int caseless)
+{
+	g->caseless = caseless;
+	g->lits = gate_make(re, caseless);
+	return 0;
 }
 
 /* ---- YAML ---- */
@@ -238,6 +398,8 @@ load_rules(struct rules *rs, yaml_document_t *doc, const char *list,
 		    path, list, i, e);
 		if (r->re == NULL)
 			return -1;
+		if (strlen(re) == relen)	/* no NUL in it: a gate can be had */
+			gate_init(&r->gate, re, flag && strcmp(flag, "i") == 0);
 		rs->n++;
 		for (k = 0; k < nkeys && keys[k]; k++) {
 			const char *s = ymap_str(doc, m, keys[k], NULL);
@@ -256,6 +418,7 @@ free_rules(struct rules *rs)
 
 	for (i = 0; i < rs->n; i++) {
 		pcre2_code_free(rs->v[i].re);
+		free(rs->v[i].gate.lits);
 		for (k = 0; k < 5; k++)
 			free(rs->v[i].rep[k]);
 	}
@@ -349,6 +512,7 @@ load_dd_file(struct cs_uaparse *up, const char *dir, const char *name,
 		    "brand", i, e)) == NULL)
 			goto out;
 		up->nbrands++;
+		gate_init(&b->gate, re, 1);
 		b->cls = dd_class(ymap_str(&doc, m, "device", NULL));
 		b->tv = tv;
 		if (models && models->type == YAML_SEQUENCE_NODE) {
@@ -388,28 +552,42 @@ out:
 	return rc;
 }
 
-/* Append "(?:p)|" for an alternation of many patterns; the caller drops
- * the last "|". */
+/* Add a regex to a list of bots (no replacements). */
 static int
-alt_add(struct cs_buf *b, const char *p, size_t n)
+bots_add(struct rules *rs, const char *src, const char *re, size_t n,
+    uint32_t opts, const char *path, const char *what, size_t idx,
+    struct cs_error *e)
 {
-	return cs_buf_append_str(b, "(?:") < 0 || cs_buf_append(b, p, n) < 0 ||
-	    cs_buf_append_str(b, ")|") < 0 ? -1 : 0;
+	struct rule *nv, *r;
+
+	if ((nv = reallocarray(rs->v, rs->n + 1, sizeof(*nv))) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory"), -1;
+	rs->v = nv;
+	r = &rs->v[rs->n];
+	memset(r, 0, sizeof(*r));
+	if ((r->re = compile(re, n, opts | PCRE2_NO_AUTO_CAPTURE, path, what,
+	    idx, e)) == NULL)
+		return -1;
+	gate_init(&r->gate, src, (opts & PCRE2_CASELESS) != 0);
+	rs->n++;
+	return 0;
 }
 
-/*
- * Each pattern is compiled alone first, so that a bad one is named; then
- * all of them as one alternation, which PCRE2 matches in one pass (the
- * list's order does not matter: any match makes a bot).
- */
-static pcre2_code *
-compile_alt(struct cs_buf *alt, uint32_t opts, const char *path,
-    const char *what, struct cs_error *e)
+/* 1 when a regex of the list matches, 0 when none, -1 on an error. */
+static int
+any_match(struct cs_uaparse *up, const struct rules *rs, const char *s,
+    size_t n)
 {
-	if (alt->len == 0)
-		return cs_error_set(e, CS_ECONFIG, "'%s': no %s", path, what), NULL;
-	alt->len--;		/* the last "|" */
-	return compile(alt->data, alt->len, opts, path, what, 0, e);
+	size_t i;
+	int m;
+
+	for (i = 0; i < rs->n; i++) {
+		if (!gate_pass(&rs->v[i].gate, s, up->low, n, up->pairs))
+			continue;
+		if ((m = match(up, rs->v[i].re, s, n)) != 0)
+			return m;
+	}
+	return 0;
 }
 
 static int
@@ -420,7 +598,6 @@ load_dd_bots(struct cs_uaparse *up, const char *dir, struct cs_buf *tmp,
 	yaml_document_t doc;
 	yaml_node_t *root;
 	yaml_node_item_t *it;
-	struct cs_buf alt;
 	size_t i = 0;
 	int rc = -1;
 
@@ -429,7 +606,6 @@ load_dd_bots(struct cs_uaparse *up, const char *dir, struct cs_buf *tmp,
 		return cs_error_set(e, CS_ECONFIG, "'%s': path too long", dir), -1;
 	if (load_yaml(path, &doc, e) < 0)
 		return -1;
-	cs_buf_init(&alt);
 	root = yaml_document_get_root_node(&doc);
 	if (root->type != YAML_SEQUENCE_NODE) {
 		cs_error_set(e, CS_ECONFIG, "'%s': not a list of bots", path);
@@ -439,28 +615,19 @@ load_dd_bots(struct cs_uaparse *up, const char *dir, struct cs_buf *tmp,
 	    it < root->data.sequence.items.top; it++, i++) {
 		const char *re = ymap_str(&doc, yaml_document_get_node(&doc, *it),
 		    "regex", NULL);
-		pcre2_code *one;
 
 		if (re == NULL)
 			continue;
-		if (dd_regex(tmp, re) < 0)
-			goto nomem;
-		if ((one = compile(tmp->data, tmp->len, PCRE2_CASELESS |
-		    PCRE2_NO_AUTO_CAPTURE, path, "bot", i, e)) == NULL)
+		if (dd_regex(tmp, re) < 0) {
+			cs_error_set(e, CS_ENOMEM, "out of memory");
 			goto out;
-		pcre2_code_free(one);
-		if (alt_add(&alt, tmp->data, tmp->len) < 0)
-			goto nomem;
+		}
+		if (bots_add(&up->ddbots, re, tmp->data, tmp->len,
+		    PCRE2_CASELESS, path, "bot", i, e) < 0)
+			goto out;
 	}
-	if ((up->ddbots = compile_alt(&alt, PCRE2_CASELESS |
-	    PCRE2_NO_AUTO_CAPTURE, path, "bots", e)) == NULL)
-		goto out;
 	rc = 0;
-	goto out;
-nomem:
-	cs_error_set(e, CS_ENOMEM, "out of memory");
 out:
-	cs_buf_release(&alt);
 	yaml_document_delete(&doc);
 	return rc;
 }
@@ -471,14 +638,13 @@ static int
 load_crawlers(struct cs_uaparse *up, const char *path, struct cs_error *e)
 {
 	FILE *f;
-	struct cs_buf text, alt;
+	struct cs_buf text;
 	char buf[8192], errbuf[256];
 	size_t n, i;
 	yajl_val root = NULL;
 	int rc = -1;
 
 	cs_buf_init(&text);
-	cs_buf_init(&alt);
 	if ((f = fopen(path, "r")) == NULL)
 		return cs_error_set_errno(e, CS_ECONFIG, errno,
 		    "cannot open '%s'", path), -1;
@@ -512,7 +678,6 @@ load_crawlers(struct cs_uaparse *up, const char *path, struct cs_error *e)
 		static const char *pat_path[] = { "pattern", NULL };
 		yajl_val v = yajl_tree_get(root->u.array.values[i], pat_path,
 		    yajl_t_string);
-		pcre2_code *one;
 		const char *p;
 
 		if (v == NULL) {
@@ -521,16 +686,14 @@ load_crawlers(struct cs_uaparse *up, const char *path, struct cs_error *e)
 			goto out;
 		}
 		p = YAJL_GET_STRING(v);
-		if ((one = compile(p, strlen(p), PCRE2_NO_AUTO_CAPTURE, path,
-		    "pattern", i, e)) == NULL)
+		if (bots_add(&up->crawlers, p, p, strlen(p), 0, path,
+		    "pattern", i, e) < 0)
 			goto out;
-		pcre2_code_free(one);
-		if (alt_add(&alt, p, strlen(p)) < 0)
-			goto nomem;
 	}
-	if ((up->crawlers = compile_alt(&alt, PCRE2_NO_AUTO_CAPTURE, path,
-	    "patterns", e)) == NULL)
+	if (up->crawlers.n == 0) {
+		cs_error_set(e, CS_ECONFIG, "'%s': no patterns", path);
 		goto out;
+	}
 	rc = 0;
 	goto out;
 nomem:
@@ -539,7 +702,6 @@ out:
 	if (root)
 		yajl_tree_free(root);
 	cs_buf_release(&text);
-	cs_buf_release(&alt);
 	return rc;
 }
 
@@ -641,10 +803,11 @@ cs_uaparse_free(struct cs_uaparse *up)
 	free_rules(&up->ua);
 	free_rules(&up->os);
 	free_rules(&up->dev);
-	pcre2_code_free(up->crawlers);
-	pcre2_code_free(up->ddbots);
+	free_rules(&up->crawlers);
+	free_rules(&up->ddbots);
 	for (i = 0; i < up->nbrands; i++) {
 		pcre2_code_free(up->brands[i].re);
+		free(up->brands[i].gate.lits);
 		for (j = 0; j < up->brands[i].nmodels; j++)
 			pcre2_code_free(up->brands[i].models[j].re);
 		free(up->brands[i].models);
@@ -731,9 +894,13 @@ run_rules(struct cs_uaparse *up, const struct rules *rs, const char *s,
 	for (k = 0; k < nparts; k++)
 		off[k] = NOFF;
 	for (i = 0; i < rs->n; i++) {
-		int rc = pcre2_match(rs->v[i].re, (PCRE2_SPTR)s, n, 0, 0,
-		    up->md, up->mctx);
+		int rc;
 		int ngroups;
+
+		if (!gate_pass(&rs->v[i].gate, s, up->low, n, up->pairs))
+			continue;
+		rc = pcre2_match(rs->v[i].re, (PCRE2_SPTR)s, n, 0, 0,
+		    up->md, up->mctx);
 
 		if (rc == PCRE2_ERROR_NOMATCH || rc == PCRE2_ERROR_MATCHLIMIT ||
 		    rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_HEAPLIMIT ||
@@ -837,7 +1004,7 @@ dd_type(struct cs_uaparse *up, const char *s, size_t n, int *model)
 	for (i = 0; i < up->nbrands; i++) {
 		struct dd_brand *b = &up->brands[i];
 
-		if (b->tv != tv)
+		if (b->tv != tv || !gate_pass(&b->gate, s, up->low, n, up->pairs))
 			continue;
 		if ((m = match(up, b->re, s, n)) < 0)
 			return -2;
@@ -925,6 +1092,7 @@ parse(struct cs_uaparse *up, const char *s, size_t n, uint64_t h,
 	char *p;
 
 	cs_buf_reset(b);
+	gate_subject(up, s, n);
 	if (run_rules(up, &up->ua, s, n, 4, uoff) < 0 ||
 	    run_rules(up, &up->os, s, n, 5, ooff) < 0 ||
 	    run_rules(up, &up->dev, s, n, 1, doff) < 0)
@@ -944,9 +1112,9 @@ parse(struct cs_uaparse *up, const char *s, size_t n, uint64_t h,
 	ofam = f[F_OFAM] != NOFF ? b->data + f[F_OFAM] : NULL;
 
 	bot = dfam && strcmp(dfam, "Spider") == 0;
-	if (!bot && (bot = match(up, up->crawlers, s, n)) < 0)
+	if (!bot && (bot = any_match(up, &up->crawlers, s, n)) < 0)
 		goto pcre;
-	if (!bot && (bot = match(up, up->ddbots, s, n)) < 0)
+	if (!bot && (bot = any_match(up, &up->ddbots, s, n)) < 0)
 		goto pcre;
 	if (bot)
 		cls = CLS_BOT;
