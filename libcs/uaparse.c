@@ -712,6 +712,7 @@ cs_uaparse_open(struct cs_uaparse **out, const struct cs_uaparse_config *cfg,
     struct cs_error *e)
 {
 	static const struct cs_uaparse_config none;
+	struct cs_error local;
 	struct cs_uaparse *up;
 	const char *regexes, *crawlers, *devices;
 	yaml_document_t doc;
@@ -720,6 +721,8 @@ cs_uaparse_open(struct cs_uaparse **out, const struct cs_uaparse_config *cfg,
 	int rc;
 
 	*out = NULL;
+	if (e == NULL)
+		e = &local;	/* the code is still returned */
 	if (cfg == NULL)
 		cfg = &none;
 	regexes = cfg->regexes ? cfg->regexes : CS_UAP_CORE_REGEXES;
@@ -789,7 +792,7 @@ nomem:
 fail:
 	cs_buf_release(&tmp);
 	cs_uaparse_free(up);
-	return e ? e->code : CS_ECONFIG;
+	return e->code;
 }
 
 void
