@@ -918,10 +918,18 @@ run_rules(struct cs_uaparse *up, const struct rules *rs, const char *s,
 
 			if (put_field(up, s, ngroups, rs->v[i].rep[k], k + 1) < 0)
 				return -1;
-			/* Trim blanks (the specification's rule for devices,
-			 * harmless for the others). */
+			/* A result is a C string: a NUL byte of the user
+			 * agent ends it.  Then trim blanks (the
+			 * specification's rule for devices, harmless for the
+			 * others). */
 			a = start;
 			z = b->len;
+			{
+				const char *nul = memchr(b->data + a, '\0', z - a);
+
+				if (nul != NULL)
+					z = (size_t)(nul - b->data);
+			}
 			while (a < z && (b->data[a] == ' ' || b->data[a] == '\t'))
 				a++;
 			while (z > a && (b->data[z - 1] == ' ' ||

@@ -49,7 +49,7 @@
  * under PCRE2's match limits: a match that hits them counts as no match.
  * Regexes match bytes (no UTF mode), so any bytes are accepted; a result
  * string is bytes of the user agent and may be no valid UTF-8 where the
- * user agent is not.
+ * user agent is not; a NUL byte in it ends it.
  *
  * Cache: results are kept for the last cache_entries distinct user agents
  * (least recently used out first), memory is bounded by that: each entry

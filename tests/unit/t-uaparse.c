@@ -391,6 +391,14 @@ bounds(void)
 	/* Bytes that are no UTF-8, a NUL: accepted. */
 	ok(cs_uaparse_lookup(up, "\xff\xfe\0Mozilla", 10, &r, &e) == CS_OK &&
 	    r->device_class != NULL, "any bytes");
+	/* A NUL inside a group a family is made of (fuzz-uaparse's
+	 * finding): the family ends there, and is never "". */
+	ok(cs_uaparse_lookup(up, ",Moni\x04\0\0\0bot=\xc3", 14, &r, &e) ==
+	    CS_OK && (r->browser_family == NULL || *r->browser_family != '\0') &&
+	    (r->device_family == NULL || *r->device_family != '\0'),
+	    "a NUL in a result ends it: '%s' '%s'",
+	    r->browser_family ? r->browser_family : "(null)",
+	    r->device_family ? r->device_family : "(null)");
 	free(big);
 	cs_buf_release(&b);
 	cs_uaparse_free(up);
