@@ -14,8 +14,8 @@
  * - crawler-user-agents (npm): a JSON array of objects whose "pattern"
  *   is a regex of a crawler's user agent.
  * - Matomo's device-detector regexes (Debian's ruby-device-detector): the
- *   device type of a brand or model (the files of device/), and one more list of
- *   bots (bots.yml).
+ *   device type of a brand or model (the files of device/), and one more
+ *   list of bots (bots.yml).
  *
  * is_bot: uap-core's device family is "Spider", or a pattern of
  * crawler-user-agents or of device-detector's bots.yml matches.
@@ -53,7 +53,10 @@
  *
  * Cache: results are kept for the last cache_entries distinct user agents
  * (least recently used out first), memory is bounded by that: each entry
- * holds at most its key and its results.  Matching runs only on a miss.
+ * holds at most its key and its results.  Matching runs only on a miss
+ * (some 0.25 to 0.5 ms: each regex is first gated on the literals a match
+ * must hold); a hit costs a hash (0.1 to 0.4 us).  cache_entries 1 keeps
+ * only the last answer: the cache is as good as off.
  *
  * Ownership: struct cs_uaparse is opaque, made by cs_uaparse_open() and
  * freed by cs_uaparse_free() (NULL is fine).  The struct cs_ua given by a
