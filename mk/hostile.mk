@@ -76,8 +76,8 @@ fuzz: tests/data/geo/city.mmdb
 	CS_FUZZ_GEO_MMDB='$(abs_top_builddir)/tests/data/geo/city.mmdb' \
 	CC='$(FUZZ_CC)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_JOBS='$(FUZZ_JOBS)' \
 	PYTHON3='$(PYTHON3)' \
-	CPPFLAGS='-I$(abs_top_builddir) -iquote $(abs_top_srcdir)/libcs $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(BSD_CFLAGS) $(EXPAT_CFLAGS) $(ZLIB_CFLAGS) $(YAJL_CFLAGS) $(MAXMINDDB_CFLAGS) -DSYSCONFDIR="\"$(sysconfdir)\""' \
-	LIBS='$(CURL_LIBS) $(PQ_LIBS) $(CRYPTO_LIBS) $(BSD_LIBS) $(EXPAT_LIBS) $(ZLIB_LIBS) $(YAJL_LIBS) $(MAXMINDDB_LIBS) -lm -lpthread' \
+	CPPFLAGS='-I$(abs_top_builddir) -iquote $(abs_top_srcdir)/libcs $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(PQ_CFLAGS) $(BSD_CFLAGS) $(EXPAT_CFLAGS) $(ZLIB_CFLAGS) $(YAJL_CFLAGS) $(MAXMINDDB_CFLAGS) $(YAML_CFLAGS) $(PCRE2_CFLAGS) -DSYSCONFDIR="\"$(sysconfdir)\""' \
+	LIBS='$(CURL_LIBS) $(PQ_LIBS) $(CRYPTO_LIBS) $(BSD_LIBS) $(EXPAT_LIBS) $(ZLIB_LIBS) $(YAJL_LIBS) $(MAXMINDDB_LIBS) $(YAML_LIBS) $(PCRE2_LIBS) -lm -lpthread' \
 	SOURCES='$(filter %.c,$(libcs_libcs_a_SOURCES))' \
 	HARNESSES='$(FUZZ_HARNESSES)' \
 	$(SHELL) $(srcdir)/tests/fuzz/run-fuzz
