@@ -133,42 +133,6 @@ struct input {
 };
 
 /*
- * The parts of a table name that are not in double quotes are SQL
- * identifiers (letters, '_', and after the first, digits and '$'), as a
- * person writes them in psql: "bad name;drop" is a typo, not a table to
- * create.  cs_pgname_parse() says what else is wrong.
- */
-static int
-plain_name(const char *s)
-{
-	const char *p;
-	int first = 1;
-
-	for (p = s; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"') {
-			/* A quoted part: anything, "" standing for a quote. */
-			for (p++; *p != '\0'; p++)
-				if (*p == '"' && *++p != '"')
-					break;
-			if (*p == '\0')
-				return 1;
-			p--;
-			first = 0;
-		} else if (ch == '.')
-			first = 1;
-		else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    ch == '_' || ch >= 0x80 ||
-		    (!first && ((ch >= '0' && ch <= '9') || ch == '$')))
-			first = 0;
-		else
-			return 0;
-	}
-	return 1;
-}
-
-/*
  * Open every input before the database is touched, so that a mistake (a
  * name that is no file, psql's habit of a database name first) costs
  * nothing.  The inputs, or exit 66 naming each one that cannot be read.
@@ -474,7 +438,7 @@ main(int argc, char *argv[])
 		warnx("invalid --table: %s", e.msg);
 		usage(NULL);
 	}
-	if (!plain_name(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
+	if (!cs_pgname_plain(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
 		warnx("invalid --table '%s': not a plain name (letters, digits, "
 		    "_); put any other name in double quotes, as in SQL",
 		    o.table);
