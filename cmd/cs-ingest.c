@@ -24,7 +24,6 @@
 #include "cli.h"
 #include "ingest.h"
 #include "json.h"
-#include "md5.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
@@ -171,6 +170,22 @@ reject_unstored(void *arg, const struct cs_ingest_origin *o,
 /* ------------------------------------------------------------------ */
 /* Uploads. */
 
+/*
+ * Our output failed: told unless its reader went away (CS_EPIPE, which
+ * ends the run quietly); either way nothing more is written or read.
+ */
+static void
+output_failed(struct run *r, enum cs_err code, const struct cs_error *e)
+{
+	if (code != CS_EPIPE) {
+		warnx("%s", e->msg);
+		if (r->status == CS_EXIT_OK)
+			r->status = cs_cli_exit_status_for(code);
+	}
+	r->quiet_stop = 1;
+	r->stop = 1;
+}
+
 static void
 flush_output(void *arg)
 {
@@ -178,17 +193,9 @@ flush_output(void *arg)
 	struct cs_error e;
 	enum cs_err code;
 
-	if (r->quiet_stop)
-		return;
-	if ((code = cs_ndjson_writer_flush(r->out, &e)) != CS_OK) {
-		if (code != CS_EPIPE) {
-			warnx("%s", e.msg);
-			if (r->status == CS_EXIT_OK)
-				r->status = cs_cli_exit_status_for(code);
-		}
-		r->quiet_stop = 1;
-		r->stop = 1;
-	}
+	if (!r->quiet_stop &&
+	    (code = cs_ndjson_writer_flush(r->out, &e)) != CS_OK)
+		output_failed(r, code, &e);
 }
 
 /* The object record (cs-tools-formats(5), OBJECT RECORD). */
@@ -196,42 +203,22 @@ static void
 write_record(void *arg, const struct cs_uploader_object *o)
 {
 	struct run *r = arg;
-	struct cs_s3name_object so;
+	struct cs_s3name_object rec;
 	struct cs_error e;
 	enum cs_err code;
-	char etag[35], md5[33];
+	char etag[CS_UPLOADER_ETAG_SIZE];
 
 	r->events_stored += o->events;
 	r->sum.bytes_out += o->len;
 	if (r->quiet_stop)
 		return;
-	memset(&so, 0, sizeof(so));
-	so.bucket = r->dest.bucket;
-	so.key = o->key;		/* NUL-terminated */
-	so.size = (int64_t)o->len;
-	so.etag = o->res->object.etag;
-	if (so.etag == NULL || so.etag[0] == '\0') {
-		/* A service that sent no ETag: a single PUT's is the MD5. */
-		cs_md5_hex(o->body, o->len, md5);
-		snprintf(etag, sizeof(etag), "\"%s\"", md5);
-		so.etag = etag;
-	}
-	so.last_modified = o->res->object.last_modified;
-	if (so.last_modified == INT64_MIN)
-		so.last_modified = cs_time_now();	/* S3 does not say on a PUT */
-	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &so) == -1)
+	cs_uploader_record(o, r->dest.bucket, &rec, etag);
+	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &rec) == -1)
 		oom();
-	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {
-		if (code != CS_EPIPE) {
-			warnx("%s", e.msg);
-			if (r->status == CS_EXIT_OK)
-				r->status = cs_cli_exit_status_for(code);
-		}
-		r->quiet_stop = 1;
-		r->stop = 1;
-		return;
-	}
-	r->sum.out++;
+	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK)
+		output_failed(r, code, &e);
+	else
+		r->sum.out++;
 }
 
 /* The first upload that failed for good: told once. */
