@@ -24,7 +24,6 @@
 #include "cli.h"
 #include "ingest.h"
 #include "json.h"
-#include "md5.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
@@ -33,7 +32,6 @@
 #include "summary.h"
 #include "time.h"
 #include "uploader.h"
-#include "utf8.h"
 #include "banned.h"
 
 enum {
@@ -127,6 +125,15 @@ oom(void)
 	errx(CS_EXIT_OSERR, "out of memory");
 }
 
+/* A usage error libcs found (CS_EINVAL), or its want of memory. */
+static void __attribute__((noreturn))
+refuse(const struct cs_error *e)
+{
+	if (e->code == CS_ENOMEM)
+		oom();
+	usage(e->msg);
+}
+
 /* ------------------------------------------------------------------ */
 /* Rejects. */
 
@@ -171,6 +178,22 @@ reject_unstored(void *arg, const struct cs_ingest_origin *o,
 /* ------------------------------------------------------------------ */
 /* Uploads. */
 
+/*
+ * Our output failed: told unless its reader went away (CS_EPIPE, which
+ * ends the run quietly); either way nothing more is written or read.
+ */
+static void
+output_failed(struct run *r, enum cs_err code, const struct cs_error *e)
+{
+	if (code != CS_EPIPE) {
+		warnx("%s", e->msg);
+		if (r->status == CS_EXIT_OK)
+			r->status = cs_cli_exit_status_for(code);
+	}
+	r->quiet_stop = 1;
+	r->stop = 1;
+}
+
 static void
 flush_output(void *arg)
 {
@@ -178,17 +201,9 @@ flush_output(void *arg)
 	struct cs_error e;
 	enum cs_err code;
 
-	if (r->quiet_stop)
-		return;
-	if ((code = cs_ndjson_writer_flush(r->out, &e)) != CS_OK) {
-		if (code != CS_EPIPE) {
-			warnx("%s", e.msg);
-			if (r->status == CS_EXIT_OK)
-				r->status = cs_cli_exit_status_for(code);
-		}
-		r->quiet_stop = 1;
-		r->stop = 1;
-	}
+	if (!r->quiet_stop &&
+	    (code = cs_ndjson_writer_flush(r->out, &e)) != CS_OK)
+		output_failed(r, code, &e);
 }
 
 /* The object record (cs-tools-formats(5), OBJECT RECORD). */
@@ -196,42 +211,22 @@ static void
 write_record(void *arg, const struct cs_uploader_object *o)
 {
 	struct run *r = arg;
-	struct cs_s3name_object so;
+	struct cs_s3name_object rec;
 	struct cs_error e;
 	enum cs_err code;
-	char etag[35], md5[33];
+	char etag[CS_UPLOADER_ETAG_SIZE];
 
 	r->events_stored += o->events;
 	r->sum.bytes_out += o->len;
 	if (r->quiet_stop)
 		return;
-	memset(&so, 0, sizeof(so));
-	so.bucket = r->dest.bucket;
-	so.key = o->key;		/* NUL-terminated */
-	so.size = (int64_t)o->len;
-	so.etag = o->res->object.etag;
-	if (so.etag == NULL || so.etag[0] == '\0') {
-		/* A service that sent no ETag: a single PUT's is the MD5. */
-		cs_md5_hex(o->body, o->len, md5);
-		snprintf(etag, sizeof(etag), "\"%s\"", md5);
-		so.etag = etag;
-	}
-	so.last_modified = o->res->object.last_modified;
-	if (so.last_modified == INT64_MIN)
-		so.last_modified = cs_time_now();	/* S3 does not say on a PUT */
-	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &so) == -1)
+	cs_uploader_record(o, r->dest.bucket, &rec, etag);
+	if (cs_s3name_object_record(cs_ndjson_writer_begin(r->out), &rec) == -1)
 		oom();
-	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK) {
-		if (code != CS_EPIPE) {
-			warnx("%s", e.msg);
-			if (r->status == CS_EXIT_OK)
-				r->status = cs_cli_exit_status_for(code);
-		}
-		r->quiet_stop = 1;
-		r->stop = 1;
-		return;
-	}
-	r->sum.out++;
+	if ((code = cs_ndjson_writer_end(r->out, &e)) != CS_OK)
+		output_failed(r, code, &e);
+	else
+		r->sum.out++;
 }
 
 /* The first upload that failed for good: told once. */
@@ -374,13 +369,6 @@ file_in(struct run *r, const char *path)
 
 /* ------------------------------------------------------------------ */
 
-/* The exit status of an upload failure (no such bucket: 66, as everywhere). */
-static int
-failure_status(enum cs_err code)
-{
-	return cs_cli_exit_status_for(code);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -394,11 +382,8 @@ main(int argc, char **argv)
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
-	char **fields = NULL;
-	size_t nfields = 0;
 	int64_t batch_age = 0;		/* microseconds; 0: none */
 	int ch, i, status, batch = 0;
-	char *eq;
 
 	cs_cli_init(&r.cli, "cs-ingest");
 	memset(&icfg, 0, sizeof(icfg));
@@ -432,15 +417,8 @@ main(int argc, char **argv)
 			bcfg.gzip = 1;
 			break;
 		case OPT_INGEST_FIELD:
-			if ((eq = strchr(optarg, '=')) == NULL || eq == optarg) {
-				warnx("invalid --ingest-field '%s': want "
-				    "NAME=VALUE", optarg);
-				usage(NULL);
-			}
-			if ((fields = reallocarray(fields, nfields + 1,
-			    sizeof(*fields))) == NULL)
-				oom();
-			fields[nfields++] = optarg;
+			if (cs_ingest_config_field(&icfg, optarg, &e) != CS_OK)
+				refuse(&e);
 			break;
 		default:
 			cs_s3_default_option(&scfg, &r.cli, ch, optarg, usage);
@@ -465,37 +443,15 @@ main(int argc, char **argv)
 		warnx("--batch-age is for batches: add --batch or --batch-bytes");
 		usage(NULL);
 	}
-	if (strncmp(argv[0], "s3://", 5) != 0) {
-		warnx("invalid destination '%s': want s3://bucket/prefix",
-		    argv[0]);
-		usage(NULL);
-	}
-	if (cs_s3name_url_parse(argv[0], strlen(argv[0]), &r.dest, &e) != CS_OK) {
-		warnx("invalid destination: %s", e.msg);
-		usage(NULL);
-	}
-	if (!cs_utf8_valid(r.dest.key, strlen(r.dest.key)) ||
-	    cs_ingest_prefix(r.dest.key, &r.prefix) == -1) {
-		warnx("invalid prefix '%s': not UTF-8", r.dest.key);
-		usage(NULL);
-	}
+	if (cs_ingest_destination(argv[0], &r.dest, &r.prefix, &e) != CS_OK)
+		refuse(&e);
 
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 	icfg.max_event_bytes = r.cli.max_line_bytes;
 	if ((r.ig = cs_ingest_new(&icfg, &e)) == NULL)
-		oom();
-	for (i = 0; i < (int)nfields; i++) {
-		eq = strchr(fields[i], '=');
-		*eq = '\0';
-		if (cs_ingest_set_field(r.ig, fields[i], eq + 1, &e) != CS_OK) {
-			if (e.code == CS_ENOMEM)
-				oom();
-			warnx("invalid --ingest-field: %s", e.msg);
-			usage(NULL);
-		}
-	}
-	free(fields);
+		refuse(&e);
+	cs_ingest_config_release(&icfg);
 	cs_ingest_event_init(&r.ev);
 
 	scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
@@ -553,9 +509,10 @@ main(int argc, char **argv)
 	cs_s3_get_stats(r.s3, &st);
 	cs_summary_add(&r.sum, "events stored", r.events_stored);
 	cs_summary_add(&r.sum, "retries", st.retries);
+	/* An upload's failure decides (no such bucket: 66, as everywhere). */
 	code = cs_uploader_failure(r.up, NULL);
 	status = cs_cli_finish(&r.cli, &r.sum, code != CS_OK ?
-	    failure_status(code) : r.status, r.quiet_stop, stderr, &e);
+	    cs_cli_exit_status_for(code) : r.status, r.quiet_stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
 	if (digest.len > 0)

@@ -12,13 +12,10 @@
 #include "config.h"
 
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -127,142 +124,6 @@ say(void *ctx, const char *msg)
 	warnx("%s", msg);
 }
 
-struct input {
-	const char *path;
-	int fd;
-};
-
-/*
- * The parts of a table name that are not in double quotes are SQL
- * identifiers (letters, '_', and after the first, digits and '$'), as a
- * person writes them in psql: "bad name;drop" is a typo, not a table to
- * create.  cs_pgname_parse() says what else is wrong.
- */
-static int
-plain_name(const char *s)
-{
-	const char *p;
-	int first = 1;
-
-	for (p = s; *p != '\0'; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"') {
-			/* A quoted part: anything, "" standing for a quote. */
-			for (p++; *p != '\0'; p++)
-				if (*p == '"' && *++p != '"')
-					break;
-			if (*p == '\0')
-				return 1;
-			p--;
-			first = 0;
-		} else if (ch == '.')
-			first = 1;
-		else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    ch == '_' || ch >= 0x80 ||
-		    (!first && ((ch >= '0' && ch <= '9') || ch == '$')))
-			first = 0;
-		else
-			return 0;
-	}
-	return 1;
-}
-
-/*
- * Open every input before the database is touched, so that a mistake (a
- * name that is no file, psql's habit of a database name first) costs
- * nothing.  The inputs, or exit 66 naming each one that cannot be read.
- */
-static struct input *
-open_inputs(int argc, char *argv[], int *n)
-{
-	static char dash[] = "-";
-	static char *stdin_only[] = { dash };
-	struct input *in;
-	struct stat st;
-	int i, failed = 0;
-
-	if (argc == 0) {
-		argc = 1;
-		argv = stdin_only;
-	}
-	if ((in = calloc((size_t)argc, sizeof(*in))) == NULL)
-		errx(CS_EXIT_OSERR, "out of memory");
-	for (i = 0; i < argc; i++) {
-		in[i].path = argv[i];
-		if (strcmp(argv[i], "-") == 0) {
-			in[i].fd = STDIN_FILENO;
-			continue;
-		}
-		if ((in[i].fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
-			/* "cs-load clickstream_dw rows.ndjson": say where a database goes. */
-			if (errno == ENOENT && strchr(argv[i], '/') == NULL &&
-			    strchr(argv[i], '.') == NULL)
-				warnx("cannot open '%s': no such file (a database "
-				    "is named with -d: -d dbname=%s)", argv[i],
-				    argv[i]);
-			else
-				warn("cannot open '%s'", argv[i]);
-			failed = 1;
-		} else if (fstat(in[i].fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-			warnx("cannot read '%s': Is a directory", argv[i]);
-			failed = 1;
-		}
-	}
-	if (failed)
-		exit(CS_EXIT_NOINPUT);
-	*n = argc;
-	return in;
-}
-
-/* Feed one input to the loader.  0, or the exit status of a failure. */
-static int
-load_file(struct cs_pgload *l, struct cs_summary *sum, const struct input *in,
-    size_t max_line)
-{
-	struct cs_ndjson_reader *r;
-	struct cs_line line;
-	struct cs_error e;
-	uint64_t base = sum->bytes_in;
-	int n, status = 0;
-
-	cs_error_clear(&e);
-	/* A signal ends the input; the lines already read are loaded. */
-	if ((r = cs_ndjson_reader_new(cs_sig_read, (void *)&in->fd, in->path,
-	    max_line)) == NULL)
-		errx(CS_EXIT_OSERR, "out of memory");
-	while ((n = cs_ndjson_read(r, &line, &e)) == 1) {
-		sum->bytes_in = sum->input_bytes = base +
-		    cs_ndjson_reader_bytes(r);
-		if (cs_pgload_add(l, line.data, line.len, line.too_long,
-		    line.full_len, in->path, line.lineno, &e) != CS_OK) {
-			warnx("cannot load '%s': %s", in->path, e.msg);
-			status = cs_cli_exit_status_for(e.code);
-			break;
-		}
-	}
-	if (n == -1) {
-		warnx("cannot read '%s': %s", in->path, e.msg);
-		status = e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_NOINPUT;
-	}
-	sum->bytes_in = base + cs_ndjson_reader_bytes(r);
-	cs_ndjson_reader_free(r);
-	if (in->fd != STDIN_FILENO)
-		close(in->fd);
-	return status;
-}
-
-static void
-close_inputs(struct input *in, int nin)
-{
-	int i;
-
-	for (i = 0; i < nin; i++)
-		if (in[i].fd != STDIN_FILENO)
-			close(in[i].fd);
-	free(in);
-}
-
 /* --schema-sql N: the migration, for psql. */
 static int
 schema_sql(const struct cs_pgname *name, const char *arg)
@@ -290,18 +151,19 @@ say_out(void *ctx, const char *msg)
 
 /* --preflight: what a load would meet, changing nothing. */
 static int
-preflight(const char *conninfo, const struct cs_pgname *name,
-    enum cs_pgschema_mode mode)
+preflight(const struct cs_pgload_opts *o, const struct cs_pgname *name)
 {
 	struct cs_pgschema_state st;
 	struct cs_error e;
 	PGconn *conn;
 	enum cs_err rc;
 
-	if ((rc = cs_pgconn_connect(conninfo, "cs-load", &conn, &e)) != CS_OK)
+	if ((rc = cs_pgconn_connect(o->conninfo, "cs-load", &conn, &e)) != CS_OK)
 		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
 		    "cannot connect: %s", e.msg);
-	rc = cs_pgschema_preflight(conn, name, mode, &st, say_out, NULL, &e);
+	rc = cs_pgschema_preflight(conn, name, o->no_create ? CS_PGSCHEMA_KEEP :
+	    o->create ? CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE, &st, say_out,
+	    NULL, &e);
 	PQfinish(conn);
 	if (fflush(stdout) == EOF)
 		err(CS_EXIT_IOERR, "standard output");
@@ -313,8 +175,8 @@ preflight(const char *conninfo, const struct cs_pgname *name,
 
 /* --pending and --check. */
 static int
-ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
-    int check, int retries, struct input *in, int nin)
+ledger_run(struct cs_cli *cli, const struct cs_pgload_opts *o, int check,
+    struct cs_cli_input *in, int nin)
 {
 	struct cs_pgledger_opts lo;
 	struct cs_pending_opts po;
@@ -327,9 +189,9 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	int i, status = CS_EXIT_OK, stopped = 0;
 
 	memset(&lo, 0, sizeof(lo));
-	lo.conninfo = conninfo;
-	lo.table = table;
-	lo.retries = retries;
+	lo.conninfo = o->conninfo;
+	lo.table = o->table;
+	lo.retries = o->retries;
 	lo.notice = say;
 	memset(&po, 0, sizeof(po));
 	po.check = check;
@@ -341,7 +203,7 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	cs_summary_init(&sum, "cs-load", cli->progress);
 	if (cs_pgledger_open(&lo, &l, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "cannot read what '%s' holds: %s",
-		    table ? table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
+		    o->table ? o->table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
 	if (cs_pgledger_schema(l)->target[0] != '\0')
 		snprintf(sum.where, sizeof(sum.where), "against %s.%s",
 		    cs_pgledger_schema(l)->database, cs_pgledger_schema(l)->target);
@@ -360,6 +222,7 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 		status = cs_cli_exit_status_for(rc);
 	}
 	cs_pgledger_free(l);
+	cs_cli_close_inputs(in, nin);
 	if (cs_reject_digest(po.rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
 	if (cs_reject_close(po.rejects, &e) != CS_OK) {
@@ -380,22 +243,116 @@ ledger_run(struct cs_cli *cli, const char *conninfo, const char *table,
 	return cs_sig_end(status);
 }
 
+/* A load: the rows of each input, then what is gathered.  Closes in. */
+static int
+load(struct cs_cli *cli, struct cs_pgload_opts *o, int argc, char *argv[],
+    struct cs_cli_input *in, int nin)
+{
+	const char *table = o->table ? o->table : CS_PGLOAD_DEFAULT_TABLE;
+	struct cs_summary sum;
+	struct cs_pgload *l = NULL;
+	struct cs_rejects *rejects;
+	struct cs_buf digest = CS_BUF_INIT;
+	struct cs_error e;
+	enum cs_err rc;
+	int i, status = 0, fatal = 0;
+
+	if ((rejects = cs_reject_open("cs-load", cli->rejects_path, &e)) == NULL)
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
+	cs_summary_init(&sum, "cs-load", cli->progress);
+	sum.input_total = cs_cli_input_size(argc, argv);
+	o->version = cs_cli_version(cli);
+	o->rejects = rejects;
+	o->summary = &sum;
+	o->notice = say;
+	if (cs_pgload_new(o, &l, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "cannot load into '%s': %s",
+		    table, e.msg);
+	/* A signal ends an input; the lines already read are loaded. */
+	for (i = 0; i < nin && !fatal && !cs_sig_caught(); i++) {
+		if ((rc = cs_pgload_add_lines(l, cs_sig_read, &in[i].fd,
+		    in[i].path, cli->max_line_bytes, &e)) == CS_OK)
+			continue;
+		warnx("%s", e.msg);
+		status = cs_cli_exit_status_for(rc);
+		fatal = rc != CS_ENOTFOUND;	/* an unreadable input is skipped */
+	}
+	cs_cli_close_inputs(in, nin);
+	/*
+	 * Interrupted, the rows already read are loaded all the same (each
+	 * batch whole or not at all); a second signal gives them up.
+	 */
+	if (!fatal && cs_sig_count() < 2 && cs_pgload_flush(l, &e) != CS_OK) {
+		warnx("cannot load into '%s': %s", table, e.msg);
+		status = cs_cli_exit_status_for(e.code);
+		fatal = 1;
+	}
+	if (cs_pgload_stats(l)->table_created) {
+		cs_summary_add(&sum, "table_created", 1);
+		if (!cli->quiet)
+			warnx("created table '%s'", table);
+	}
+	if (status == 0)
+		status = cs_cli_reject_status(cli, &sum);
+	if (status == 0 && cs_sig_caught())
+		status = cs_sig_exit_status();
+	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli->quiet)
+		warnx("%s", e.msg);
+	cs_pgload_free(l);
+	/* On a terminal: where the rejects went, and what they were. */
+	if (cs_reject_digest(rejects, &digest) == -1)
+		errx(CS_EXIT_OSERR, "out of memory");
+	if (cs_reject_close(rejects, &e) != CS_OK) {
+		warnx("%s", e.msg);
+		if (status == 0)
+			status = CS_EXIT_IOERR;
+	}
+	status = cs_cli_finish(cli, &sum, status, 0, stderr, &e);
+	if (e.code != CS_OK)
+		warnx("%s", e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, stderr);
+	cs_buf_release(&digest);
+	return status;
+}
+
+/*
+ * A run that reads inputs (--pending, --check, or a load): every input is
+ * opened before the database is touched, so that a mistake (a name that
+ * is no file, psql's habit of a database name first) costs nothing.
+ */
+static int
+run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode, int argc,
+    char *argv[])
+{
+	struct cs_cli_input *in;
+	struct cs_error e;
+	int nin;
+
+	if ((in = cs_cli_open_inputs(argc, argv, &nin, say, NULL, &e)) == NULL) {
+		if (e.code == CS_ENOMEM)
+			errx(CS_EXIT_OSERR, "out of memory");
+		return CS_EXIT_NOINPUT;
+	}
+	if (cs_sig_init(&e) != CS_OK)
+		errx(CS_EXIT_OSERR, "%s", e.msg);
+	if (mode == OPT_PENDING || mode == OPT_CHECK)
+		return ledger_run(cli, o, mode == OPT_CHECK, in, nin);
+	return load(cli, o, argc, argv, in, nin);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct cs_cli cli;
-	struct cs_summary sum;
 	struct cs_pgload_opts o;
-	struct cs_pgload *l = NULL;
 	struct cs_pgname table;
-	struct input *in;
-	struct cs_rejects *rejects;
-	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	static struct cs_cli_getopt go;
 	char *conninfo = NULL;
 	const char *schema_version = NULL;
-	int ch, r, i, nin = 0, status = 0, fatal = 0, mode = 0;
+	int ch, r, status, mode = 0;
 
 	cs_cli_init(&cli, "cs-load");
 	memset(&o, 0, sizeof(o));
@@ -474,7 +431,7 @@ main(int argc, char *argv[])
 		warnx("invalid --table: %s", e.msg);
 		usage(NULL);
 	}
-	if (!plain_name(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
+	if (!cs_pgname_plain(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
 		warnx("invalid --table '%s': not a plain name (letters, digits, "
 		    "_); put any other name in double quotes, as in SQL",
 		    o.table);
@@ -484,97 +441,19 @@ main(int argc, char *argv[])
 		warnx("--create and --no-create exclude each other");
 		usage(NULL);
 	}
-	if (mode == OPT_SCHEMA_SQL)
-		return schema_sql(&table, schema_version);
-	if (mode == OPT_PREFLIGHT) {
-		if (argc > 0) {
-			warnx("--preflight reads no input");
-			usage(NULL);
-		}
-		status = preflight(conninfo, &table, o.no_create ?
-		    CS_PGSCHEMA_KEEP : o.create ? CS_PGSCHEMA_CREATE :
-		    CS_PGSCHEMA_UPGRADE);
-		if (conninfo != NULL)
-			freezero(conninfo, strlen(conninfo));
-		return status;
+	if (mode == OPT_PREFLIGHT && argc > 0) {
+		warnx("--preflight reads no input");
+		usage(NULL);
 	}
-	in = open_inputs(argc, argv, &nin);
-	if (cs_sig_init(&e) != CS_OK)
-		errx(CS_EXIT_OSERR, "%s", e.msg);
-	if (mode == OPT_PENDING || mode == OPT_CHECK) {
-		status = ledger_run(&cli, conninfo, o.table, mode == OPT_CHECK,
-		    o.retries, in, nin);
-		close_inputs(in, nin);
-		if (conninfo != NULL)
-			freezero(conninfo, strlen(conninfo));
-		return cs_sig_end(status);
-	}
-
-	if ((rejects = cs_reject_open("cs-load", cli.rejects_path, &e)) == NULL)
-		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
-		    "%s", e.msg);
-	cs_summary_init(&sum, "cs-load", cli.progress);
-	sum.input_total = cs_cli_input_size(argc, argv);
+	/* From here one way out, where the copy of conninfo is wiped. */
 	o.conninfo = conninfo;
-	o.version = cs_cli_version(&cli);
-	o.rejects = rejects;
-	o.summary = &sum;
-	o.notice = say;
-	if (cs_pgload_new(&o, &l, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "cannot load into '%s': %s",
-		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
-	if (conninfo != NULL) {
-		explicit_bzero(conninfo, strlen(conninfo));
-		free(conninfo);
-	}
-
-	for (i = 0; i < nin && !fatal && !cs_sig_caught(); i++) {
-		r = load_file(l, &sum, &in[i], cli.max_line_bytes);
-		if (r == CS_EXIT_NOINPUT)
-			status = r;
-		else if (r != 0)
-			status = r, fatal = 1;
-	}
-	for (; i < nin; i++)
-		if (in[i].fd != STDIN_FILENO)
-			close(in[i].fd);
-	free(in);
-	/*
-	 * Interrupted, the rows already read are loaded all the same (each
-	 * batch whole or not at all); a second signal gives them up.
-	 */
-	if (!fatal && cs_sig_count() < 2 && cs_pgload_flush(l, &e) != CS_OK) {
-		warnx("cannot load into '%s': %s",
-		    o.table ? o.table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
-		status = cs_cli_exit_status_for(e.code);
-		fatal = 1;
-	}
-	if (cs_pgload_stats(l)->table_created) {
-		cs_summary_add(&sum, "table_created", 1);
-		if (!cli.quiet)
-			warnx("created table '%s'", o.table ? o.table :
-			    CS_PGLOAD_DEFAULT_TABLE);
-	}
-	if (status == 0)
-		status = cs_cli_reject_status(&cli, &sum);
-	if (status == 0 && cs_sig_caught())
-		status = cs_sig_exit_status();
-	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli.quiet)
-		warnx("%s", e.msg);
-	cs_pgload_free(l);
-	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_reject_digest(rejects, &digest) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_reject_close(rejects, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		if (status == 0)
-			status = CS_EXIT_IOERR;
-	}
-	status = cs_cli_finish(&cli, &sum, status, 0, stderr, &e);
-	if (e.code != CS_OK)
-		warnx("%s", e.msg);
-	if (digest.len > 0)
-		fputs(digest.data, stderr);
-	cs_buf_release(&digest);
+	if (mode == OPT_SCHEMA_SQL)
+		status = schema_sql(&table, schema_version);
+	else if (mode == OPT_PREFLIGHT)
+		status = preflight(&o, &table);
+	else
+		status = run(&cli, &o, mode, argc, argv);
+	if (conninfo != NULL)
+		freezero(conninfo, strlen(conninfo));
 	return status;
 }

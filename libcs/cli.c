@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -543,6 +545,81 @@ cs_cli_input_size(int argc, char *const argv[])
 		total += (uint64_t)st.st_size;
 	}
 	return total;
+}
+
+/* Tell why one input cannot be read. */
+static void
+refuse_input(void (*say)(void *, const char *), void *ctx, const char *path,
+    int errnum)
+{
+	struct cs_error e;
+
+	/* "cs-load clickstream_dw rows.ndjson": say where a database goes. */
+	if (errnum == ENOENT && strchr(path, '/') == NULL &&
+	    strchr(path, '.') == NULL)
+		cs_error_set(&e, CS_ENOTFOUND, "cannot open '%s': no such file "
+		    "(a database is named with -d: -d dbname=%s)", path, path);
+	else if (errnum == EISDIR)
+		cs_error_set(&e, CS_ENOTFOUND, "cannot read '%s': Is a directory",
+		    path);
+	else
+		cs_error_set_errno(&e, CS_ENOTFOUND, errnum, "cannot open '%s'",
+		    path);
+	if (say != NULL)
+		say(ctx, e.msg);
+}
+
+struct cs_cli_input *
+cs_cli_open_inputs(int argc, char *const argv[], int *n,
+    void (*say)(void *ctx, const char *msg), void *ctx, struct cs_error *e)
+{
+	static char dash[] = "-";
+	static char *const stdin_only[] = { dash };
+	struct cs_cli_input *in;
+	struct stat st;
+	int i, failed = 0;
+
+	if (argc == 0) {
+		argc = 1;
+		argv = stdin_only;
+	}
+	if ((in = calloc((size_t)argc, sizeof(*in))) == NULL) {
+		cs_error_set(e, CS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < argc; i++) {
+		in[i].path = argv[i];
+		if (strcmp(argv[i], "-") == 0)
+			in[i].fd = STDIN_FILENO;
+		else if ((in[i].fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			refuse_input(say, ctx, argv[i], errno);
+			failed++;
+		} else if (fstat(in[i].fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			refuse_input(say, ctx, argv[i], EISDIR);
+			failed++;
+		}
+	}
+	if (failed > 0) {
+		cs_cli_close_inputs(in, argc);
+		cs_error_set(e, CS_ENOTFOUND, "%d input%s cannot be read",
+		    failed, failed == 1 ? "" : "s");
+		return NULL;
+	}
+	*n = argc;
+	return in;
+}
+
+void
+cs_cli_close_inputs(struct cs_cli_input *in, int n)
+{
+	int i;
+
+	if (in == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (in[i].fd != STDIN_FILENO && in[i].fd != -1)
+			close(in[i].fd);
+	free(in);
 }
 
 int

@@ -267,6 +267,26 @@ int cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
  */
 uint64_t cs_cli_input_size(int argc, char *const argv[]);
 /*
+ * The inputs of a program that opens them all before it starts (cs-load:
+ * a mistake, a name that is no file or psql's habit of a database name
+ * first, must cost nothing).  argv lists them (none: standard input); "-"
+ * is standard input.  Each one that cannot be opened, or is a directory,
+ * is told to say(ctx, message) ("cannot open 'x': No such file or
+ * directory"; for a name that could be a database's, where one goes); say
+ * may be NULL.  Returns the inputs, in argv's order, *n of them, their
+ * paths pointing into argv; or NULL with e: CS_ENOTFOUND once every
+ * input that failed was told (none is left open), CS_ENOMEM.
+ */
+struct cs_cli_input {
+	const char *path;
+	int fd;			/* -1: closed already */
+};
+struct cs_cli_input *cs_cli_open_inputs(int argc, char *const argv[], int *n,
+    void (*say)(void *ctx, const char *msg), void *ctx, struct cs_error *e);
+/* Close what is open (standard input stays), and free in (NULL is fine). */
+void cs_cli_close_inputs(struct cs_cli_input *in, int n);
+
+/*
  * The exit status that fits an error code (CS_ETEMP -> 75 ...): data
  * errors 65, CS_ENOTFOUND 66, CS_EPROTO and CS_EDB 69, CS_EINTERNAL 70,
  * CS_ENOMEM 71, CS_EIO and CS_ETRUNC 74, CS_ETEMP and CS_EUNAVAIL 75,

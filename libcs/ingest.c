@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "ndjson.h"
+#include "s3name.h"
 #include "time.h"
 #include "utf8.h"
 #include "uuid.h"
@@ -394,6 +395,58 @@ struct cs_ingest {
 	struct cs_buf name;		/* v5 names */
 };
 
+static enum cs_err
+set_fields(struct cs_ingest *ig, const struct cs_ingest_config *cfg,
+    struct cs_error *e)
+{
+	struct cs_error fe;
+	enum cs_err rc;
+	const char *eq;
+	char *name;
+	size_t i;
+
+	for (i = 0; i < cfg->nfields; i++) {
+		eq = strchr(cfg->fields[i], '=');
+		if ((name = strndup(cfg->fields[i],
+		    (size_t)(eq - cfg->fields[i]))) == NULL)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		rc = cs_ingest_set_field(ig, name, eq + 1, &fe);
+		free(name);
+		if (rc == CS_ENOMEM)
+			return cs_error_set(e, rc, "%s", fe.msg);
+		if (rc != CS_OK)
+			return cs_error_set(e, rc, "invalid --ingest-field: %s",
+			    fe.msg);
+	}
+	return CS_OK;
+}
+
+enum cs_err
+cs_ingest_config_field(struct cs_ingest_config *cfg, const char *arg,
+    struct cs_error *e)
+{
+	const char **f;
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return cs_error_set(e, CS_EINVAL, "invalid --ingest-field '%s': "
+		    "want NAME=VALUE", arg);
+	if ((f = reallocarray(cfg->fields, cfg->nfields + 1,
+	    sizeof(*f))) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	f[cfg->nfields++] = arg;
+	cfg->fields = f;
+	return CS_OK;
+}
+
+void
+cs_ingest_config_release(struct cs_ingest_config *cfg)
+{
+	free(cfg->fields);
+	cfg->fields = NULL;
+	cfg->nfields = 0;
+}
+
 struct cs_ingest *
 cs_ingest_new(const struct cs_ingest_config *cfg, struct cs_error *e)
 {
@@ -412,6 +465,13 @@ cs_ingest_new(const struct cs_ingest_config *cfg, struct cs_error *e)
 	if ((ig->parser = cs_evparse_new()) == NULL) {
 		free(ig);
 		cs_error_set(e, CS_ENOMEM, "out of memory");
+		return NULL;
+	}
+	/* Settings for the whole run: the config's array is not kept. */
+	ig->cfg.fields = NULL;
+	ig->cfg.nfields = 0;
+	if (cfg != NULL && set_fields(ig, cfg, e) != CS_OK) {
+		cs_ingest_free(ig);
 		return NULL;
 	}
 	return ig;
@@ -922,6 +982,27 @@ cs_ingest_prefix(const char *key, struct cs_buf *out)
 	if (out->data == NULL)
 		return cs_buf_reserve(out, 1);
 	return 0;
+}
+
+enum cs_err
+cs_ingest_destination(const char *arg, struct cs_s3name_url *dest,
+    struct cs_buf *prefix, struct cs_error *e)
+{
+	struct cs_error pe;
+	enum cs_err rc;
+
+	if (strncmp(arg, "s3://", 5) != 0)
+		return cs_error_set(e, CS_EINVAL, "invalid destination '%s': "
+		    "want s3://bucket/prefix", arg);
+	if ((rc = cs_s3name_url_parse(arg, strlen(arg), dest, &pe)) != CS_OK)
+		return rc == CS_ENOMEM ? cs_error_set(e, rc, "%s", pe.msg) :
+		    cs_error_set(e, CS_EINVAL, "invalid destination: %s", pe.msg);
+	if (!cs_utf8_valid(dest->key, strlen(dest->key)))
+		return cs_error_set(e, CS_EINVAL, "invalid prefix '%s': not UTF-8",
+		    dest->key);
+	if (cs_ingest_prefix(dest->key, prefix) == -1)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	return CS_OK;
 }
 
 static int

@@ -75,13 +75,20 @@
  * cs_ingest_event is the caller's: _init, reuse across lines, _release.
  * A batch taken from a batcher belongs to the caller: cs_ingest_batch_free.
  * Nothing given to a function is kept after it returns, except that the
- * config's strings must outlive the struct made from it.
+ * config's strings must outlive the struct made from it.  A config's
+ * array of --ingest-field settings is its own (cs_ingest_config_field()),
+ * freed by cs_ingest_config_release(); the settings point to the caller's
+ * strings.  cs_ingest_destination() fills a struct cs_s3name_url the
+ * caller releases (s3name.h) and a prefix buffer the caller owns.
  *
  * Errors.  cs_ingest_line() refuses a line with the code of what is wrong
  * (CS_EUTF8, CS_EJSON, CS_ETYPE, CS_EMISSING, CS_ETOOLONG, CS_ETIME,
  * CS_EINVAL for a route that is not POST /clickstream) and e->msg the
  * reason for the reject record: lowercase, one line, no full stop.
- * CS_ENOMEM is the only error that is not about the line.
+ * CS_ENOMEM is the only error that is not about the line.  The
+ * command-line helpers (cs_ingest_config_field(), cs_ingest_destination(),
+ * and cs_ingest_new() for the settings) return CS_EINVAL, a usage error,
+ * with a message that names the option or argument, or CS_ENOMEM.
  */
 #ifndef CS_INGEST_H
 #define CS_INGEST_H
@@ -91,13 +98,28 @@
 
 #include "buf.h"
 #include "error.h"
+#include "s3name.h"
 #include "uuid.h"
 
 struct cs_ingest_config {
 	int apigw;			/* lines are API Gateway payload 2.0 events */
 	size_t max_event_bytes;		/* the payload; 0: 1 MiB */
 	int64_t (*clock)(void);		/* "now" in microseconds; NULL: cs_time_now */
+	/* --ingest-field NAME=VALUE settings, applied by cs_ingest_new(). */
+	const char **fields;
+	size_t nfields;
 };
+
+/*
+ * Add arg, an --ingest-field NAME=VALUE, to cfg's settings, checking its
+ * form only (the name and value are cs_ingest_new()'s to check, once every
+ * option is read).  CS_EINVAL "invalid --ingest-field 'ARG': want
+ * NAME=VALUE" (no '=', or no name), CS_ENOMEM.
+ */
+enum cs_err cs_ingest_config_field(struct cs_ingest_config *cfg,
+    const char *arg, struct cs_error *e);
+/* Free the array of settings (the strings stay the caller's). */
+void cs_ingest_config_release(struct cs_ingest_config *cfg);
 
 enum cs_ingest_naming {
 	CS_INGEST_NAME_RANDOM = 0,
@@ -117,6 +139,12 @@ struct cs_ingest_event {
 
 struct cs_ingest;
 
+/*
+ * An ingester with cfg (NULL: the defaults), its --ingest-field settings
+ * set as cs_ingest_set_field() sets them, in order.  NULL with e:
+ * CS_EINVAL "invalid --ingest-field: ..." (a name that cannot be set, a
+ * value that is not UTF-8), CS_ENOMEM.
+ */
 struct cs_ingest *cs_ingest_new(const struct cs_ingest_config *cfg,
     struct cs_error *e);
 void cs_ingest_free(struct cs_ingest *ig);
@@ -144,6 +172,15 @@ enum cs_err cs_ingest_line(struct cs_ingest *ig, const char *line,
  * memory.
  */
 int cs_ingest_prefix(const char *key, struct cs_buf *out);
+/*
+ * cs-ingest's destination, arg "s3://BUCKET[/PREFIX]": dest its bucket and
+ * key (s3name.h), prefix the key prefix cs_ingest_prefix() makes of it.
+ * CS_EINVAL when arg is no s3:// URL ("invalid destination 'ARG': want
+ * s3://bucket/prefix"), a bad one ("invalid destination: ..."), or its
+ * prefix is not UTF-8; CS_ENOMEM.
+ */
+enum cs_err cs_ingest_destination(const char *arg, struct cs_s3name_url *dest,
+    struct cs_buf *prefix, struct cs_error *e);
 /* Replace key's content with prefix + "YYYY/MM/DD/HH/event-UUID.json".  -1 out of memory. */
 int cs_ingest_event_key(const char *prefix, const struct cs_ingest_event *ev,
     struct cs_buf *key);

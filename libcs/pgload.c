@@ -76,6 +76,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json.h"
+#include "ndjson.h"
 #include "objmark.h"
 #include "pgconn.h"
 #include "pgerr.h"
@@ -1404,6 +1405,42 @@ wait_idle(struct cs_pgload *l, struct cs_error *e)
 	l->ninflight = 0;
 	rc = lane_failure(l, e);
 	unlock(l);
+	return rc;
+}
+
+enum cs_err
+cs_pgload_add_lines(struct cs_pgload *l, cs_read_fn fn, void *ctx,
+    const char *name, size_t max_line, struct cs_error *e)
+{
+	struct cs_summary *sum = l->o.summary;
+	struct cs_ndjson_reader *r;
+	struct cs_line line;
+	struct cs_error re;
+	enum cs_err rc = CS_OK;
+	uint64_t base = sum != NULL ? sum->bytes_in : 0;
+	int n;
+
+	cs_error_clear(&re);
+	if ((r = cs_ndjson_reader_new(fn, ctx, name, max_line)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	/* The caller's thread alone writes the byte counts. */
+	while ((n = cs_ndjson_read(r, &line, &re)) == 1) {
+		if (sum != NULL)
+			sum->bytes_in = sum->input_bytes = base +
+			    cs_ndjson_reader_bytes(r);
+		if ((rc = cs_pgload_add(l, line.data, line.len, line.too_long,
+		    line.full_len, name, line.lineno, &re)) != CS_OK) {
+			cs_error_set(e, rc, "cannot load '%s': %s", name, re.msg);
+			break;
+		}
+	}
+	if (n == -1) {
+		rc = re.code == CS_ENOMEM ? CS_ENOMEM : CS_ENOTFOUND;
+		cs_error_set(e, rc, "cannot read '%s': %s", name, re.msg);
+	}
+	if (sum != NULL)
+		sum->bytes_in = base + cs_ndjson_reader_bytes(r);
+	cs_ndjson_reader_free(r);
 	return rc;
 }
 

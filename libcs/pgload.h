@@ -53,6 +53,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "ndjson.h"
 #include "reject.h"
 #include "summary.h"
 
@@ -114,6 +115,18 @@ enum cs_err cs_pgload_new(const struct cs_pgload_opts *o,
 enum cs_err cs_pgload_add(struct cs_pgload *l, const char *data, size_t len,
     int too_long, uint64_t full_len, const char *name, uint64_t lineno,
     struct cs_error *e);
+/*
+ * Take every line of one input, read by fn from ctx (ndjson.h; the lines
+ * of at most max_line bytes, longer ones rejected), until its end, counting
+ * the bytes read in the summary's bytes_in and input_bytes (its progress
+ * line) on top of those of the inputs before.  name says where the lines
+ * came from, in rejects and messages.  CS_OK at the end of the input;
+ * else e says "cannot read 'NAME': ..." (CS_ENOTFOUND: the input failed,
+ * and the loader can take the next one; or CS_ENOMEM) or "cannot load
+ * 'NAME': ..." (cs_pgload_add()'s failure: the load is over).
+ */
+enum cs_err cs_pgload_add_lines(struct cs_pgload *l, cs_read_fn fn, void *ctx,
+    const char *name, size_t max_line, struct cs_error *e);
 /* Load the rows gathered so far and wait until every batch is settled. */
 enum cs_err cs_pgload_flush(struct cs_pgload *l, struct cs_error *e);
 /*

@@ -24,6 +24,36 @@ cs_pgname_quote(struct cs_buf *b, const char *s)
 	return cs_buf_append_char(b, '"');
 }
 
+int
+cs_pgname_plain(const char *s)
+{
+	const char *p;
+	int first = 1;
+
+	for (p = s; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"') {
+			/* A quoted part: anything, "" standing for a quote. */
+			for (p++; *p != '\0'; p++)
+				if (*p == '"' && *++p != '"')
+					break;
+			if (*p == '\0')
+				return 1;
+			p--;
+			first = 0;
+		} else if (ch == '.')
+			first = 1;
+		else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    ch == '_' || ch >= 0x80 ||
+		    (!first && ((ch >= '0' && ch <= '9') || ch == '$')))
+			first = 0;
+		else
+			return 0;
+	}
+	return 1;
+}
+
 /* The quoted name of table (in n's schema) into out[300]. */
 static int
 quote_in_schema(const struct cs_pgname *n, const char *table, char out[300])

@@ -5,7 +5,8 @@
  *
  * Ownership: a struct cs_pgname is the caller's and holds no heap memory.
  *
- * Errors: CS_EINVAL, with a message naming the table as given.
+ * Errors: CS_EINVAL, with a message naming the table as given;
+ * cs_pgname_plain() only answers yes or no.
  */
 #ifndef CS_PGNAME_H
 #define CS_PGNAME_H
@@ -40,6 +41,17 @@ struct cs_pgname {
  */
 enum cs_err cs_pgname_parse(struct cs_pgname *n, const char *s,
     struct cs_error *e);
+
+/*
+ * 1 when the parts of s that are not in double quotes are plain SQL
+ * identifiers (letters, '_' and bytes from 0x80, then digits and '$'
+ * too), as a person writes them in psql, each part after a '.' starting
+ * afresh; else 0.  A quoted part may hold anything, "" standing for a
+ * quote; one left open is cs_pgname_parse()'s to refuse, not this
+ * check's.  So "bad name;drop" is a typo to refuse, not a table to
+ * create.
+ */
+int cs_pgname_plain(const char *s);
 
 /*
  * Append s as a quoted identifier: in double quotes, each one doubled.

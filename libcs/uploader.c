@@ -8,11 +8,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "buf.h"
+#include "md5.h"
 #include "time.h"
 #include "uploader.h"
 #include "banned.h"
@@ -416,4 +418,25 @@ cs_uploader_drain(struct cs_uploader *u, struct cs_error *e)
 			return code;
 	hurry(u);
 	return CS_OK;
+}
+
+void
+cs_uploader_record(const struct cs_uploader_object *o, const char *bucket,
+    struct cs_s3name_object *rec, char etag[CS_UPLOADER_ETAG_SIZE])
+{
+	char md5[33];
+
+	memset(rec, 0, sizeof(*rec));
+	rec->bucket = bucket;
+	rec->key = o->key;		/* NUL-terminated */
+	rec->size = (int64_t)o->len;
+	rec->etag = o->res->object.etag;
+	if (rec->etag == NULL || rec->etag[0] == '\0') {
+		cs_md5_hex(o->body, o->len, md5);
+		snprintf(etag, CS_UPLOADER_ETAG_SIZE, "\"%s\"", md5);
+		rec->etag = etag;
+	}
+	rec->last_modified = o->res->object.last_modified;
+	if (rec->last_modified == INT64_MIN)
+		rec->last_modified = cs_time_now();
 }

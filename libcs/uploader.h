@@ -106,6 +106,21 @@ enum cs_err cs_uploader_wait(struct cs_uploader *u, int fd,
 /* The end of the input: upload the open batches, and wait for them all. */
 enum cs_err cs_uploader_drain(struct cs_uploader *u, struct cs_error *e);
 
+/* An ETag made from a body's MD5: 32 hex digits in quotes, and a NUL. */
+#define CS_UPLOADER_ETAG_SIZE	35
+
+/*
+ * The object record (s3name.h; cs-tools-formats(5), OBJECT RECORD) of o,
+ * stored in bucket, for a front end's stored callback: its key and size,
+ * and the ETag and LastModified of the PUT's result.  A service that sent
+ * no ETag gets the MD5 of the body, written into etag, which is what a
+ * single PUT's ETag is; with no LastModified (S3 sends none on a PUT), the
+ * record says now.  rec points into o, bucket and etag.
+ */
+void cs_uploader_record(const struct cs_uploader_object *o,
+    const char *bucket, struct cs_s3name_object *rec,
+    char etag[CS_UPLOADER_ETAG_SIZE]);
+
 /*
  * CS_OK, or the error of the first upload that failed for good (CS_EINTR
  * when abandoned), msg its message.

@@ -27,6 +27,14 @@ check_PROGRAMS += tests/unit/t-pgconn
 tests_unit_t_pgconn_SOURCES = tests/unit/t-pgconn.c tests/unit/tap.h
 tests_unit_t_pgconn_LDADD = $(CS_LIBS)
 
+check_PROGRAMS += tests/unit/t-pgname
+tests_unit_t_pgname_SOURCES = tests/unit/t-pgname.c tests/unit/tap.h
+tests_unit_t_pgname_LDADD = $(CS_LIBS)
+
+check_PROGRAMS += tests/unit/t-pgload
+tests_unit_t_pgload_SOURCES = tests/unit/t-pgload.c tests/unit/tap.h
+tests_unit_t_pgload_LDADD = $(CS_LIBS) -lpthread
+
 LOAD_SHELL_TESTS = \
 	tests/t3000-cs-load-basic.sh \
 	tests/t3010-cs-load-schema.sh \
@@ -41,7 +49,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3100-cs-load-ledger.sh \
 	tests/t3130-cs-load-old-etl-overlap.sh
 
-TESTS += tests/unit/t-row tests/unit/t-pgconn $(LOAD_SHELL_TESTS)
+TESTS += tests/unit/t-row tests/unit/t-pgconn tests/unit/t-pgname tests/unit/t-pgload \
+	$(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 	tests/data/load/rows.txt \
 	tests/data/load/old-etl-table.sql

@@ -1,6 +1,7 @@
 /* Unit tests for libcs/cli.c. */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -211,6 +212,78 @@ test_input_size(void)
 	is_int(cs_cli_input_size(1, one), 10, "one file");
 	unlink(a);
 	unlink(b);
+}
+
+/* What cs_cli_open_inputs() told, one message a line. */
+static void
+collect(void *ctx, const char *msg)
+{
+	struct cs_buf *b = ctx;
+
+	cs_buf_printf(b, "%s\n", msg);
+}
+
+static void
+test_open_inputs(void)
+{
+	char a[4200], sub[4200], gone[4200], want[9000];
+	char *files[] = { a, (char *)"-", a }, *none[] = { NULL },
+	    *bad[] = { a, gone, (char *)"clickstream_dw", sub, (char *)"x.ndjson" };
+	struct cs_buf said = CS_BUF_INIT;
+	struct cs_cli_input *in;
+	struct cs_error e;
+	char c;
+	int fd, lowest, n = 0;
+
+	snprintf(a, sizeof(a), "%s/in", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(gone, sizeof(gone), "%s/gone", dir);
+	fd = open(a, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	write(fd, "x", 1);
+	close(fd);
+	mkdir(sub, 0700);
+
+	in = cs_cli_open_inputs(0, none, &n, collect, &said, &e);
+	ok(in != NULL && n == 1, "no names: one input");
+	ok(in != NULL && in[0].fd == STDIN_FILENO && strcmp(in[0].path, "-") == 0,
+	    "standard input, named \"-\"");
+	cs_cli_close_inputs(in, n);
+	ok(fcntl(STDIN_FILENO, F_GETFD) != -1, "standard input stays open");
+
+	in = cs_cli_open_inputs(3, files, &n, collect, &said, &e);
+	ok(in != NULL && n == 3, "three inputs");
+	ok(in != NULL && in[0].path == a && in[1].fd == STDIN_FILENO &&
+	    in[0].fd > 2 && in[2].fd > 2 && in[0].fd != in[2].fd,
+	    "in argv's order, a name twice opened twice, \"-\" standard input");
+	ok(in != NULL && read(in[2].fd, &c, 1) == 1 && c == 'x', "readable");
+	is_int((int)said.len, 0, "nothing told");
+	fd = in != NULL ? in[0].fd : -1;
+	cs_cli_close_inputs(in, n);
+	ok(fd != -1 && fcntl(fd, F_GETFD) == -1, "closed");
+	cs_cli_close_inputs(NULL, 0);
+
+	lowest = open("/dev/null", O_RDONLY);
+	close(lowest);
+	in = cs_cli_open_inputs(5, bad, &n, collect, &said, &e);
+	ok(in == NULL, "a name that cannot be read: none");
+	is_int(e.code, CS_ENOTFOUND, "CS_ENOTFOUND (exit 66)");
+	snprintf(want, sizeof(want),
+	    "cannot open '%s': No such file or directory\n"
+	    "cannot open 'clickstream_dw': no such file (a database is named "
+	    "with -d: -d dbname=clickstream_dw)\n"
+	    "cannot read '%s': Is a directory\n"
+	    "cannot open 'x.ndjson': No such file or directory\n", gone, sub);
+	is_str(said.data, want, "each one told, in order; where a database goes");
+	fd = open("/dev/null", O_RDONLY);
+	ok(fd == lowest, "none left open (next descriptor %d, was %d)", fd,
+	    lowest);
+	close(fd);
+	ok(cs_cli_open_inputs(1, bad + 1, &n, NULL, NULL, &e) == NULL &&
+	    e.code == CS_ENOTFOUND, "say may be NULL");
+
+	cs_buf_release(&said);
+	rmdir(sub);
+	unlink(a);
 }
 
 static void
@@ -719,6 +792,7 @@ main(void)
 	make_dir();
 	test_finish();
 	test_input_size();
+	test_open_inputs();
 	test_try_help();
 	test_help_or_version();
 	rmdir(dir);

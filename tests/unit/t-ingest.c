@@ -280,6 +280,101 @@ test_fields(void)
 	cs_ingest_free(ig);
 }
 
+/* --ingest-field NAME=VALUE: the form when given, the rest at _new. */
+static void
+test_config_fields(void)
+{
+	struct cs_ingest_config cfg = { 0, 0, fixed_clock, NULL, 0 };
+	struct cs_ingest *ig;
+	struct cs_ingest_event ev;
+	struct cs_error e;
+	char stage[] = "stage=first", ua[] = "userAgent=a=b";
+	const char *in = "{\"eventName\":\"x\"}";
+	const char *want = "\"userAgent\":\"a=b\"";
+
+	is_int(cs_ingest_config_field(&cfg, "stage", &e), CS_EINVAL,
+	    "no '=': refused when given");
+	is_str(e.msg, "invalid --ingest-field 'stage': want NAME=VALUE",
+	    "says what is wanted");
+	is_int(cs_ingest_config_field(&cfg, "=x", &e), CS_EINVAL, "no name");
+	is_int((int)cfg.nfields, 0, "nothing kept of them");
+	ok(cs_ingest_config_field(&cfg, stage, &e) == CS_OK &&
+	    cs_ingest_config_field(&cfg, ua, &e) == CS_OK &&
+	    cs_ingest_config_field(&cfg, "stage=backfill", &e) == CS_OK &&
+	    cs_ingest_config_field(&cfg, "path=", &e) == CS_OK,
+	    "NAME=VALUE, a value with '=' or empty");
+	is_int((int)cfg.nfields, 4, "four settings");
+	ig = cs_ingest_new(&cfg, &e);
+	ok(ig != NULL, "applied by cs_ingest_new()");
+	is_str(stage, "stage=first", "the argument left as given");
+	cs_ingest_event_init(&ev);
+	ok(ig != NULL && cs_ingest_line(ig, in, strlen(in), &ev, &e) == CS_OK &&
+	    strstr(ev.body.data, want) != NULL &&
+	    strstr(ev.body.data, "\"stage\":\"backfill\"") != NULL &&
+	    strstr(ev.body.data, "\"path\":\"\"") != NULL,
+	    "in order, the last one of a name winning: %s", ev.body.data);
+	cs_ingest_event_release(&ev);
+	cs_ingest_free(ig);
+
+	ok(cs_ingest_config_field(&cfg, "requestId=r", &e) == CS_OK,
+	    "a name is not checked when given");
+	ok(cs_ingest_new(&cfg, &e) == NULL && e.code == CS_EINVAL,
+	    "but by cs_ingest_new()");
+	ok(strncmp(e.msg, "invalid --ingest-field: 'requestId' is not an "
+	    "_ingest member", 55) == 0, "which says so: %s", e.msg);
+	cs_ingest_config_release(&cfg);
+	ok(cfg.fields == NULL && cfg.nfields == 0, "released");
+	cs_ingest_config_release(&cfg);
+	ok(cs_ingest_config_field(&cfg, "stage=\xff", &e) == CS_OK &&
+	    cs_ingest_new(&cfg, &e) == NULL && e.code == CS_EINVAL &&
+	    strstr(e.msg, "not valid UTF-8") != NULL, "a value not UTF-8");
+	cs_ingest_config_release(&cfg);
+}
+
+static void
+test_destination(void)
+{
+	static const struct {
+		const char *arg;
+		const char *bucket, *prefix;	/* NULL: refused */
+		const char *msg;
+	} cases[] = {
+		{ "s3://bkt/events", "bkt", "events/", NULL },
+		{ "s3://bkt/events/", "bkt", "events/", NULL },
+		{ "s3://bkt", "bkt", "", NULL },
+		{ "s3://bkt/", "bkt", "", NULL },
+		{ "s3://bkt/a/b", "bkt", "a/b/", NULL },
+		{ "http://bkt/x", NULL, NULL,
+		    "invalid destination 'http://bkt/x': want s3://bucket/prefix" },
+		{ "bkt/x", NULL, NULL,
+		    "invalid destination 'bkt/x': want s3://bucket/prefix" },
+		{ "s3://", NULL, NULL, "invalid destination: " },
+		{ "s3:///x", NULL, NULL, "invalid destination: " },
+		{ "s3://bkt/\xff", NULL, NULL, "invalid " },
+	};
+	struct cs_s3name_url dest = { NULL, NULL };
+	struct cs_buf prefix = CS_BUF_INIT;
+	struct cs_error e;
+	size_t i;
+	enum cs_err rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = cs_ingest_destination(cases[i].arg, &dest, &prefix, &e);
+		if (cases[i].bucket != NULL) {
+			ok(rc == CS_OK && strcmp(dest.bucket, cases[i].bucket) == 0 &&
+			    strcmp(prefix.data, cases[i].prefix) == 0,
+			    "%s: bucket %s, prefix '%s'", cases[i].arg,
+			    cases[i].bucket, cases[i].prefix);
+		} else {
+			is_int(rc, CS_EINVAL, "%s: a usage error", cases[i].arg);
+			ok(strncmp(e.msg, cases[i].msg, strlen(cases[i].msg)) == 0,
+			    "%s: %s", cases[i].arg, e.msg);
+		}
+		cs_s3name_url_release(&dest);
+	}
+	cs_buf_release(&prefix);
+}
+
 static void
 test_prefix(void)
 {
@@ -522,6 +617,8 @@ main(void)
 	test_bytes();
 	test_fields();
 	test_prefix();
+	test_config_fields();
+	test_destination();
 	test_batcher();
 	cs_ingest_free(NULL);
 	return done_testing();

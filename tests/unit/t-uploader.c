@@ -395,6 +395,50 @@ test_wait(void)
 	rig_free(&r);
 }
 
+/* The object record a front end writes of what was stored. */
+static void
+test_record(void)
+{
+	struct cs_s3_result res;
+	struct cs_uploader_object o;
+	struct cs_s3name_object rec;
+	char etag[CS_UPLOADER_ETAG_SIZE];
+	int64_t before, after;
+
+	memset(&res, 0, sizeof(res));
+	memset(&o, 0, sizeof(o));
+	o.key = "p/2026/11/24/10/event-x.json";
+	o.key_len = strlen(o.key);
+	o.body = "hello";
+	o.len = 5;
+	o.events = 1;
+	o.res = &res;
+	res.object.etag = "\"0123\"";
+	res.object.last_modified = INT64_C(1795515302000000);
+	cs_uploader_record(&o, "bkt", &rec, etag);
+	is_str(rec.bucket, "bkt", "the bucket");
+	is_str(rec.key, o.key, "the key");
+	is_int((int)rec.size, 5, "the size of the body");
+	is_str(rec.etag, "\"0123\"", "the service's ETag");
+	ok(rec.last_modified == INT64_C(1795515302000000),
+	    "the service's LastModified");
+
+	res.object.etag = "";
+	res.object.last_modified = INT64_MIN;
+	before = cs_time_now();
+	cs_uploader_record(&o, "bkt", &rec, etag);
+	after = cs_time_now();
+	is_str(rec.etag, "\"5d41402abc4b2a76b9719d911017c592\"",
+	    "no ETag: the body's MD5, as a single PUT's, in quotes");
+	ok(rec.etag == etag, "written into the caller's buffer");
+	ok(rec.last_modified >= before && rec.last_modified <= after,
+	    "no LastModified: now");
+	res.object.etag = NULL;
+	cs_uploader_record(&o, "bkt", &rec, etag);
+	is_str(rec.etag, "\"5d41402abc4b2a76b9719d911017c592\"",
+	    "a NULL ETag too");
+}
+
 int
 main(void)
 {
@@ -412,6 +456,7 @@ main(void)
 	test_latch();
 	test_abandon();
 	test_wait();
+	test_record();
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	if (system(path) != 0)
