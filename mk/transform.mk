@@ -4,7 +4,10 @@
 libcs_libcs_a_SOURCES += \
 	libcs/evparse.c libcs/evparse.h \
 	libcs/ipanon.c libcs/ipanon.h \
-	libcs/transform.c libcs/transform.h
+	libcs/transform.c libcs/transform.h \
+	libcs/urlparts.c libcs/urlparts.h \
+	libcs/referer.c libcs/referer.h \
+	libcs/enrich.c libcs/enrich.h
 
 # The test corpus generator: tests, the quickstart and the benchmark use it.
 noinst_PROGRAMS += tests/gen-events
