@@ -66,3 +66,16 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 dist_man1_MANS += man/cs-transform.1
 dist_noinst_SCRIPTS += scripts/bench/bench-transform
 dist_noinst_DATA += scripts/bench/transform.jq
+
+# Enrichment (issue 15): the page URL and the referrer (libcs/urlparts,
+# libcs/referer), tested on the real URLs of tests/data/enrich.
+check_PROGRAMS += tests/unit/t-urlparts tests/unit/t-referer
+tests_unit_t_urlparts_SOURCES = tests/unit/t-urlparts.c tests/unit/tap.h \
+	tests/unit/cases.h
+tests_unit_t_urlparts_LDADD = $(CS_LIBS)
+tests_unit_t_referer_SOURCES = tests/unit/t-referer.c tests/unit/tap.h \
+	tests/unit/cases.h
+tests_unit_t_referer_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-urlparts tests/unit/t-referer
+EXTRA_DIST += tests/data/enrich/README tests/data/enrich/urlparts.txt \
+	tests/data/enrich/referers.txt
