@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib.sh"
 
 for h in json ndjson transform rawobj-ref rawobj-split row s3xml ini \
-	awscred sigv4 time ingest objmark; do
+	awscred sigv4 time ingest objmark enrich; do
 	test_expect_success "fuzz-$h keeps its properties on its corpus" "
 		ls '$top_srcdir/tests/fuzz/corpus/$h' | grep -q . &&
 		'$top_builddir/tests/fuzz/replay-$h' \
