@@ -67,7 +67,7 @@ struct run {
 	"                    [--time-from ingest | event | object]\n" \
 	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
 	"                    [--ip-hash-key-file file] " \
-	"[--no-enrich group[,group...]]\n" \
+	"[--no-enrich group[,group ...]]\n" \
 	"                    [--referers file] [file ...]\n"
 
 static const struct cs_cli_opt options[] = {

@@ -102,6 +102,8 @@ cs_enrich_new(const struct cs_enrich_config *cfg, struct cs_error *e)
 				    "'%s': install ruby-referer-parser, name a "
 				    "referers.json with --referers, or turn the "
 				    "group off with --no-enrich referrer", path);
+			else if (rc != CS_ENOMEM)
+				e->code = CS_ECONFIG;	/* a file named: configuration */
 			cs_enrich_free(en);
 			return NULL;
 		}

@@ -29,9 +29,9 @@
  * cs_enrich_free() (NULL is fine).  The configuration's strings are only
  * read by _new.
  *
- * Errors: cs_enrich_new() returns NULL with e set: CS_EINVAL, CS_ENOTFOUND,
- * CS_EIO, CS_ECONFIG (a data set that cannot be used; the message names
- * it and says how to do without), CS_ENOMEM.  cs_enrich_append() returns
+ * Errors: cs_enrich_new() returns NULL with e set: CS_ECONFIG (a data set
+ * that cannot be read or used; the message names it, and for a default
+ * that is missing, the package and how to do without), CS_ENOMEM.  cs_enrich_append() returns
  * 0, or -1 when memory runs out (the row is then to be dropped).
  */
 #ifndef CS_ENRICH_H
