@@ -131,18 +131,51 @@ cs_enrich_counts(const struct cs_enrich *en)
 	return &en->n;
 }
 
-#define KEY(b, k) cs_buf_append((b), (k), sizeof(k) - 1)
+/* ,"column": of each column, written as is: the names need no escaping. */
+static const struct {
+	const char *s;
+	size_t n;
+} keys[CS_ENRICH_NCOLUMNS] = {
+	{ ",\"page_host\":", 13 },
+	{ ",\"page_path\":", 13 },
+	{ ",\"referrer_host\":", 17 },
+	{ ",\"referrer_medium\":", 19 },
+	{ ",\"referrer_source\":", 19 },
+	{ ",\"referrer_term\":", 17 },
+	{ ",\"utm_source\":", 14 },
+	{ ",\"utm_medium\":", 14 },
+	{ ",\"utm_campaign\":", 16 },
+	{ ",\"utm_term\":", 12 },
+	{ ",\"utm_content\":", 15 },
+	{ ",\"gclid\":", 9 },
+	{ ",\"fbclid\":", 10 },
+	{ ",\"msclkid\":", 11 },
+	{ ",\"ua_browser_family\":", 21 },
+	{ ",\"ua_browser_version\":", 22 },
+	{ ",\"ua_os_family\":", 16 },
+	{ ",\"ua_os_version\":", 17 },
+	{ ",\"ua_device_family\":", 20 },
+	{ ",\"ua_device_class\":", 19 },
+	{ ",\"is_bot\":", 10 },
+	{ ",\"geo_country\":", 15 },
+	{ ",\"geo_region\":", 14 },
+	{ ",\"geo_city\":", 12 },
+};
 
-/* ,"name": and the value s (NULL: null), made valid text for the warehouse. */
+enum {
+	C_PAGE_HOST, C_PAGE_PATH, C_REFERRER_HOST, C_REFERRER_MEDIUM,
+	C_REFERRER_SOURCE, C_REFERRER_TERM, C_UTM_SOURCE,
+	C_UA_BROWSER_FAMILY = 14, C_GEO_COUNTRY = 21
+};
+
+/* Column c with the value s (NULL: null), made valid text for the warehouse. */
 static int
-put(struct cs_buf *out, const char *name, const char *s)
+put(struct cs_buf *out, int c, const char *s)
 {
-	if (cs_buf_append_char(out, ',') == -1 ||
-	    cs_json_append_string(out, name, strlen(name)) == -1 ||
-	    cs_buf_append_char(out, ':') == -1)
+	if (cs_buf_append(out, keys[c].s, keys[c].n) == -1)
 		return -1;
 	if (s == NULL)
-		return KEY(out, "null");
+		return cs_buf_append(out, "null", 4);
 	return cs_json_append_string_lossy(out, s, strlen(s), NULL);
 }
 
@@ -164,7 +197,7 @@ put_nulls(struct cs_buf *out, int from, int to)
 	int i, r = 0;
 
 	for (i = from; i < to && r == 0; i++)
-		r = put(out, cs_enrich_columns[i], NULL);
+		r = put(out, i, NULL);
 	return r;
 }
 
@@ -198,10 +231,10 @@ cs_enrich_append(struct cs_enrich *en, const struct cs_event *ev,
 
 	/* page */
 	if (page_ok && (en->on & CS_ENRICH_BIT(CS_ENRICH_PAGE)))
-		r = put(out, "page_host", page_host) == -1 ||
-		    put(out, "page_path", cs_urlparts_path(en->page)) == -1 ? -1 : 0;
+		r = put(out, C_PAGE_HOST, page_host) == -1 ||
+		    put(out, C_PAGE_PATH, cs_urlparts_path(en->page)) == -1 ? -1 : 0;
 	else
-		r = put_nulls(out, 0, 2);
+		r = put_nulls(out, C_PAGE_HOST, C_REFERRER_HOST);
 
 	/* referrer */
 	if (r == 0 && rv != NULL && (en->on & CS_ENRICH_BIT(CS_ENRICH_REFERRER))) {
@@ -226,13 +259,13 @@ cs_enrich_append(struct cs_enrich *en, const struct cs_event *ev,
 			en->n.referrers_unknown++;
 		else
 			en->n.referrers_classified++;
-		r = put(out, "referrer_host", cs_urlparts_host(en->ref)) == -1 ||
-		    put(out, "referrer_medium", rc.medium) == -1 ||
-		    put(out, "referrer_source", rc.source) == -1 ||
-		    put(out, "referrer_term", rc.has_term ? en->val.data : NULL)
+		r = put(out, C_REFERRER_HOST, cs_urlparts_host(en->ref)) == -1 ||
+		    put(out, C_REFERRER_MEDIUM, rc.medium) == -1 ||
+		    put(out, C_REFERRER_SOURCE, rc.source) == -1 ||
+		    put(out, C_REFERRER_TERM, rc.has_term ? en->val.data : NULL)
 		    == -1 ? -1 : 0;
 	} else if (r == 0)
-		r = put_nulls(out, 2, 6);
+		r = put_nulls(out, C_REFERRER_HOST, C_UTM_SOURCE);
 
 	/* campaign */
 	for (i = 0; r == 0 && i < NCAMPAIGN; i++) {
@@ -243,17 +276,17 @@ cs_enrich_append(struct cs_enrich *en, const struct cs_event *ev,
 		    campaign_params[i], &en->val)) == -1)
 			return -1;
 		any |= f;
-		r = put(out, campaign_params[i], f == 1 ? en->val.data : NULL);
+		r = put(out, C_UTM_SOURCE + (int)i, f == 1 ? en->val.data : NULL);
 	}
 	if (any)
 		en->n.campaigns++;
 
 	/* UA group (ua_* columns) and bot group (is_bot) plug in here. */
 	if (r == 0)
-		r = put_nulls(out, 14, 21);
+		r = put_nulls(out, C_UA_BROWSER_FAMILY, C_GEO_COUNTRY);
 	/* geo group (geo_* columns) plugs in here. */
 	if (r == 0)
-		r = put_nulls(out, 21, 24);
+		r = put_nulls(out, C_GEO_COUNTRY, CS_ENRICH_NCOLUMNS);
 	return r;
 }
 
