@@ -49,7 +49,8 @@ CS_TRANSFORM_TESTS = \
 	tests/t1050-cs-transform-man.sh \
 	tests/t1060-cs-transform-bench.sh \
 	tests/t1070-cs-transform-fuzz.sh \
-	tests/t1080-cs-transform-anonymize.sh
+	tests/t1080-cs-transform-anonymize.sh \
+	tests/t1090-cs-transform-enrich.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
