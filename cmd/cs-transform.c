@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "enrich.h"
 #include "evparse.h"
 #include "json.h"
 #include "ipanon.h"
@@ -34,6 +35,9 @@ enum {
 	OPT_ANONYMIZE_IP = CS_OPT_FIRST_PROGRAM_OPTION,
 	OPT_IP_HASH_KEY_FILE,
 	OPT_TIME_FROM,
+	OPT_NO_ENRICH,
+	OPT_REFERERS,
+	/* The UA and geo groups' options (--geoip-db ...) come here. */
 };
 
 /* Shorter keys draw a warning: they can be guessed. */
@@ -62,7 +66,9 @@ struct run {
 	"[--progress | --no-progress]\n" \
 	"                    [--time-from ingest | event | object]\n" \
 	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
-	"                    [--ip-hash-key-file file] [file ...]\n"
+	"                    [--ip-hash-key-file file] " \
+	"[--no-enrich group[,group ...]]\n" \
+	"                    [--referers file] [file ...]\n"
 
 static const struct cs_cli_opt options[] = {
 	{ 0, "time-from", "SOURCE", OPT_TIME_FROM,
@@ -78,6 +84,15 @@ static const struct cs_cli_opt options[] = {
 	    "drop (null)", 0 },
 	{ 0, "ip-hash-key-file", "FILE", OPT_IP_HASH_KEY_FILE,
 	    "the secret key of --anonymize-ip hash", 0 },
+	{ 0, "no-enrich", "GROUPS", OPT_NO_ENRICH,
+	    "leave these enrichment groups' columns null:\n"
+	    "ua, bot, geo, campaign, referrer, page,\n"
+	    "comma-separated, or all", 0 },
+	{ 0, "referers", "FILE", OPT_REFERERS,
+	    "the referer-parser referers.json to classify\n"
+	    "referrers with (default: Debian's\n"
+	    "ruby-referer-parser data)", 0 },
+	/* The UA and geo groups' options are declared here. */
 	{ 0, NULL, NULL, 0, NULL, 0 }
 };
 
@@ -326,6 +341,7 @@ main(int argc, char **argv)
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
+	struct cs_enrich_config ecfg = { 0, NULL };
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
@@ -346,6 +362,13 @@ main(int argc, char **argv)
 			break;
 		case OPT_IP_HASH_KEY_FILE:
 			key_file = optarg;
+			break;
+		case OPT_NO_ENRICH:
+			if (cs_enrich_groups_parse(optarg, &ecfg.off, &e) == -1)
+				usage(e.msg);
+			break;
+		case OPT_REFERERS:
+			ecfg.referers = optarg;
 			break;
 		case OPT_TIME_FROM:
 			if (cs_transform_time_from(optarg, &from) == -1) {
@@ -386,6 +409,8 @@ main(int argc, char **argv)
 		errx(CS_EXIT_OSERR, "out of memory");
 	cs_transform_init(&r.tf, from);
 	r.tf.anon = &r.anon;
+	if ((r.tf.enrich = cs_enrich_new(&ecfg, &e)) == NULL)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
 	r.sum.input_total = cs_cli_input_size(argc, argv);
 
@@ -430,6 +455,7 @@ main(int argc, char **argv)
 	}
 	if (anon != CS_IPANON_NONE)
 		cs_summary_add(&r.sum, "invalid addresses", r.tf.ips_invalid);
+	cs_enrich_summarize(r.tf.enrich, &r.sum);
 	/* Values not taken as sent: only those that happened. */
 	for (i = 0; i < CS_TRANSFORM_NFIXES; i++)
 		if (r.tf.fixes[i] != 0)
@@ -443,6 +469,7 @@ main(int argc, char **argv)
 	cs_buf_release(&digest);
 	cs_evparse_free(r.parser);
 	cs_transform_release(&r.tf);
+	cs_enrich_free(r.tf.enrich);
 	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);

@@ -89,8 +89,9 @@ struct cs_jval {
  * whose object holds this one, or NONE for the top level.  A member can be
  * a parent only if it is at the top level.  The _S and _C members are the
  * other spelling inside product (snake_case) and context_product
- * (camelCase), which the old ETL also took.  There is room for 64 members
- * (the bits of cs_event.repeated): the table is full.
+ * (camelCase), which the old ETL also took.  There is room for 128
+ * members (the bits of cs_event.repeated, an unsigned __int128: 64 were
+ * full when _ingest.userAgent came for the user agent enrichment).
  */
 #define CS_EVENT_FIELDS(X) \
 	X(EVENT_NAME,		NONE, "eventName") \
@@ -152,6 +153,7 @@ struct cs_jval {
 	X(INGEST_RECEIVED_AT,	INGEST, "receivedAt") \
 	X(INGEST_REQUEST_ID,	INGEST, "requestId") \
 	X(INGEST_SOURCE_IP,	INGEST, "sourceIp") \
+	X(INGEST_USER_AGENT,	INGEST, "userAgent") \
 	X(SOURCE_BUCKET,	SOURCE, "bucket") \
 	X(SOURCE_KEY,		SOURCE, "key") \
 	X(SOURCE_ETAG,		SOURCE, "etag") \
@@ -165,6 +167,9 @@ enum cs_event_field {
 };
 #undef CS_EVENT_ENUM_
 
+/* A bit a member: more than 64 members need 128 bits (GCC and Clang). */
+__extension__ typedef unsigned __int128 cs_evbits;
+
 struct cs_event {
 	const char *line;	/* the line parsed */
 	size_t len;
@@ -174,11 +179,11 @@ struct cs_event {
 	 * in its object (f[] has the last); a top-level member given again
 	 * clears its children and their bits.
 	 */
-	uint64_t repeated;
+	cs_evbits repeated;
 };
 
-#define CS_EV_BIT(f) ((uint64_t)1 << (f))
-_Static_assert(CS_EV_NFIELDS <= 64, "cs_event.repeated has a bit a field");
+#define CS_EV_BIT(f) ((cs_evbits)1 << (f))
+_Static_assert(CS_EV_NFIELDS <= 128, "cs_event.repeated has a bit a field");
 
 struct cs_evparse;
 

@@ -163,6 +163,38 @@ ddl_v2(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	    ");\n", n->quoted_objects);
 }
 
+/* The columns of migration 3: the enrichment columns (enrich.h). */
+#define V3_FIRST V1_NCOLS
+#define V3_NCOLS 24
+_Static_assert(V3_FIRST + V3_NCOLS <= CS_ROW_NCOLS, "migration 3 has columns 23 to 46");
+
+/*
+ * Migration 3: the enrichment columns, nullable, added to a table of any
+ * size without rewriting it (a column without a default is catalog only).
+ */
+static int
+ddl_v3(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	const struct cs_row_column *c;
+	int i, r = 0, added = 0;
+
+	for (i = V3_FIRST; i < V3_FIRST + V3_NCOLS && r == 0; i++) {
+		c = &cs_row_columns[i];
+		if (have_col != NULL && have_col[i])
+			continue;
+		if (added++ == 0)
+			r = cs_buf_printf(b, "ALTER TABLE %s", n->quoted);
+		else
+			r = cs_buf_append_char(b, ',');
+		if (r == 0)
+			r = cs_buf_printf(b, "\n    ADD COLUMN IF NOT EXISTS %s %s",
+			    c->name, c->ddl_type);
+	}
+	if (r == 0 && added > 0)
+		r = cs_buf_append_str(b, ";\n");
+	return r;
+}
+
 static const struct index_def v1_indexes[] = {
 	/* The dashboards ask for a time range, maybe of one login state. */
 	{ "event_timestamp_idx", "event_timestamp" },
@@ -181,6 +213,9 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	{ 2, "load-ledger",
 	  "cs_load_objects, the raw objects loaded; an index on source_key",
 	  ddl_v2, v2_indexes, sizeof(v2_indexes) / sizeof(v2_indexes[0]) },
+	{ 3, "enrichment",
+	  "the enrichment columns: page, referrer, campaign, user agent, bot, geolocation",
+	  ddl_v3, NULL, 0 },
 };
 
 /*

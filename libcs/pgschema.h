@@ -18,6 +18,8 @@
  *      nullable additions), its time indexes, cs_load_runs, cs_tools_schema
  *   2  cs_load_objects (which raw objects are loaded: see pgledger.h) and
  *      an index on source_key
+ *   3  the enrichment columns of clickstream_events (enrich.h): page_host
+ *      ... geo_city, nullable, added without rewriting the table
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -37,7 +39,7 @@
 #include "pgname.h"
 
 /* The schema version this cs-tools writes. */
-#define CS_PGSCHEMA_VERSION	2
+#define CS_PGSCHEMA_VERSION	3
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

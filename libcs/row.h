@@ -11,7 +11,8 @@
  *   event_timestamp  an RFC 3339 string with a zone (time.h)  NOT NULL
  *   event_name       a string                                   NOT NULL
  *   text columns     a string, a number (stored as written), or null
- *   is_first_visit   true, false or null
+ *   is_first_visit,  true, false or null
+ *   is_bot
  *   *_price          an integer in the range of BIGINT, or null
  *   element, ingest  a JSON object or array, a string holding JSON
  *                    text, or null
@@ -66,7 +67,7 @@ struct cs_row_column {
  * The columns of clickstream_events in table order: the 16 compat columns
  * first, then the nullable additions.  Append only.
  */
-#define CS_ROW_NCOLS 22
+#define CS_ROW_NCOLS 46
 extern const struct cs_row_column cs_row_columns[CS_ROW_NCOLS];
 
 /* Index of column name in cs_row_columns, or -1. */

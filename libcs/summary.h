@@ -32,7 +32,7 @@
 #include "error.h"
 #include "progress.h"
 
-#define CS_SUMMARY_MAX_EXTRA 32	/* cs-transform has up to 26 */
+#define CS_SUMMARY_MAX_EXTRA 40	/* cs-transform has up to 31 */
 
 struct cs_summary {
 	const char *tool;

@@ -11,7 +11,12 @@
  *   context_product_id, context_product_name, context_product_category,
  *   context_product_brand, context_product_price,
  *   context_product_discount_price, context_product_url_path,
- *   page_url, referrer, raw_event_id, source_key, element, ingest
+ *   page_url, referrer, raw_event_id, source_key, element, ingest,
+ *   page_host, page_path, referrer_host, referrer_medium,
+ *   referrer_source, referrer_term, utm_source, utm_medium, utm_campaign,
+ *   utm_term, utm_content, gclid, fbclid, msclkid, ua_browser_family,
+ *   ua_browser_version, ua_os_family, ua_os_version, ua_device_family,
+ *   ua_device_class, is_bot, geo_country, geo_region, geo_city
  *
  * The mapping (the man page cs-transform(1) has the same table):
  *
@@ -62,6 +67,8 @@
  *   ips_invalid; the event is not rejected).  Null and a missing sourceIp
  *   stay as they are.  An _ingest that names sourceIp twice, where only
  *   the last could be replaced, makes the whole ingest column null.
+ * - The enrichment columns, from page_host on: t->enrich's
+ *   (libcs/enrich.h); with t->enrich NULL, all null.
  * - A string the warehouse cannot store ("\u0000", an unpaired surrogate)
  *   is written with U+FFFD in the place of the bad escape.
  *
@@ -82,6 +89,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "enrich.h"
 #include "evparse.h"
 #include "ipanon.h"
 
@@ -136,6 +144,8 @@ struct cs_transform {
 	struct cs_buf ingest;	/* scratch: _ingest with sourceIp replaced */
 	/* NULL or mode none: _ingest.sourceIp as sent.  Set after _init. */
 	struct cs_ipanon *anon;
+	/* NULL: the enrichment columns are null.  The caller's; set after _init. */
+	struct cs_enrich *enrich;
 	/* What was done, for the summary. */
 	uint64_t ids_derived;	/* from a non-UUID id */
 	uint64_t ids_from_source; /* no id: from _source */
@@ -149,7 +159,7 @@ struct cs_transform {
 
 /* The column names in the order rows have them. */
 extern const char *const cs_transform_columns[];
-#define CS_TRANSFORM_NCOLUMNS 22
+#define CS_TRANSFORM_NCOLUMNS 46
 
 void cs_transform_init(struct cs_transform *t, enum cs_time_from from);
 void cs_transform_release(struct cs_transform *t);

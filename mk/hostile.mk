@@ -12,7 +12,7 @@ TESTS += tests/unit/t-json
 # json) with the compiler of this build; make fuzz builds them with clang
 # and libFuzzer in a directory of their own and runs each FUZZ_SECONDS.
 FUZZ_HARNESSES = json ndjson transform rawobj-ref rawobj-split row s3xml \
-	ini awscred sigv4 time ingest objmark geo
+	ini awscred sigv4 time ingest objmark geo enrich
 check_LIBRARIES = tests/fuzz/libfuzzcommon.a
 tests_fuzz_libfuzzcommon_a_SOURCES = tests/fuzz/fuzz-common.c \
 	tests/fuzz/jsonv.c tests/fuzz/fuzz.h tests/fuzz/jsonv.h
@@ -22,7 +22,8 @@ check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
 	tests/fuzz/replay-rawobj-split tests/fuzz/replay-row \
 	tests/fuzz/replay-s3xml tests/fuzz/replay-ini tests/fuzz/replay-awscred \
 	tests/fuzz/replay-sigv4 tests/fuzz/replay-time tests/fuzz/replay-ingest \
-	tests/fuzz/replay-objmark tests/fuzz/replay-geo
+	tests/fuzz/replay-objmark tests/fuzz/replay-geo \
+	tests/fuzz/replay-enrich
 tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz-json.c tests/fuzz/replay.c
 tests_fuzz_replay_json_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c tests/fuzz/replay.c
@@ -51,6 +52,8 @@ tests_fuzz_replay_objmark_SOURCES = tests/fuzz/fuzz-objmark.c tests/fuzz/replay.
 tests_fuzz_replay_objmark_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_geo_SOURCES = tests/fuzz/fuzz-geo.c tests/fuzz/replay.c
 tests_fuzz_replay_geo_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_enrich_SOURCES = tests/fuzz/fuzz-enrich.c tests/fuzz/replay.c
+tests_fuzz_replay_enrich_LDADD = $(FUZZ_REPLAY_LIBS)
 
 check_PROGRAMS += tests/fuzz/jsonv-check
 tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c

@@ -66,7 +66,8 @@ dist_sql_DATA = \
 sqlmigrationsdir = $(sqldir)/migrations
 dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0001-clickstream-events.sql \
-	scripts/sql/migrations/0002-load-ledger.sql
+	scripts/sql/migrations/0002-load-ledger.sql \
+	scripts/sql/migrations/0003-enrichment.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

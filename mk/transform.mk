@@ -5,7 +5,10 @@ libcs_libcs_a_SOURCES += \
 	libcs/evparse.c libcs/evparse.h \
 	libcs/geo.c libcs/geo.h \
 	libcs/ipanon.c libcs/ipanon.h \
-	libcs/transform.c libcs/transform.h
+	libcs/transform.c libcs/transform.h \
+	libcs/urlparts.c libcs/urlparts.h \
+	libcs/referer.c libcs/referer.h \
+	libcs/enrich.c libcs/enrich.h
 
 # The test corpus generator: tests, the quickstart and the benchmark use it.
 noinst_PROGRAMS += tests/gen-events
@@ -69,11 +72,13 @@ CS_TRANSFORM_TESTS = \
 	tests/t1060-cs-transform-bench.sh \
 	tests/t1070-cs-transform-fuzz.sh \
 	tests/t1080-cs-transform-anonymize.sh \
-	tests/t1085-cs-transform-geo-mmdb.sh
+	tests/t1085-cs-transform-geo-mmdb.sh \
+	tests/t1090-cs-transform-enrich.sh
 TESTS += $(CS_TRANSFORM_TESTS)
 EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
 	tests/data/transform/anonymize.test \
+	tests/data/transform/enrich.test \
 	tests/data/transform/ids.test \
 	tests/data/transform/names.test \
 	tests/data/transform/objects.test \
@@ -89,3 +94,16 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 dist_man1_MANS += man/cs-transform.1
 dist_noinst_SCRIPTS += scripts/bench/bench-transform
 dist_noinst_DATA += scripts/bench/transform.jq
+
+# Enrichment (issue 15): the page URL and the referrer (libcs/urlparts,
+# libcs/referer), tested on the real URLs of tests/data/enrich.
+check_PROGRAMS += tests/unit/t-urlparts tests/unit/t-referer
+tests_unit_t_urlparts_SOURCES = tests/unit/t-urlparts.c tests/unit/tap.h \
+	tests/unit/cases.h
+tests_unit_t_urlparts_LDADD = $(CS_LIBS)
+tests_unit_t_referer_SOURCES = tests/unit/t-referer.c tests/unit/tap.h \
+	tests/unit/cases.h
+tests_unit_t_referer_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-urlparts tests/unit/t-referer
+EXTRA_DIST += tests/data/enrich/README tests/data/enrich/urlparts.txt \
+	tests/data/enrich/referers.txt

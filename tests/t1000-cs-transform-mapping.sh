@@ -40,7 +40,13 @@ COLUMNS = ["event_id", "event_timestamp", "event_name", "user_id",
     "context_product_category", "context_product_brand",
     "context_product_price", "context_product_discount_price",
     "context_product_url_path", "page_url", "referrer", "raw_event_id",
-    "source_key", "element", "ingest"]
+    "source_key", "element", "ingest",
+    "page_host", "page_path", "referrer_host", "referrer_medium",
+    "referrer_source", "referrer_term", "utm_source", "utm_medium",
+    "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
+    "msclkid", "ua_browser_family", "ua_browser_version", "ua_os_family",
+    "ua_os_version", "ua_device_family", "ua_device_class", "is_bot",
+    "geo_country", "geo_region", "geo_city"]
 want = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 got = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
 bad = 0

@@ -157,6 +157,21 @@ test_expect_success 'a bad CS_ETL_ANONYMIZE_IP, or a key file without hash, is s
 	test_grep "is not hash" err
 '
 
+test_expect_success 'CS_ETL_NO_ENRICH and CS_ETL_REFERERS reach cs-transform' '
+	dry --hour 2026-11-24T10 &&
+	! grep -e "--no-enrich" -e "--referers" out &&
+	run_dry env CS_ETL_NO_ENRICH=geo,ua "CS_ETL_REFERERS=/etc/cs tools/referers.json" \
+		cs-etl -c conf -n --hour 2026-11-24T10 &&
+	test_grep "^  cs-transform -q .* --no-enrich geo,ua --referers '\''/etc/cs tools/referers.json'\'' |$" out
+'
+
+test_expect_success 'a CS_ETL_NO_ENRICH that names no group is status 78' '
+	test_expect_code 78 env CS_ETL_NO_ENRICH=geo,agent cs-etl -c conf -n 2>err &&
+	test_grep "CS_ETL_NO_ENRICH .geo,agent.: .agent. is not ua, bot, geo, campaign, referrer, page or all" err &&
+	test_expect_code 78 env CS_ETL_NO_ENRICH=geo, cs-etl -c conf -n 2>err &&
+	test_grep "has an empty group" err
+'
+
 test_expect_success 'bad windows are usage errors (64)' '
 	for args in "--hour 2026-11-24" "--hour 2026-02-30T10" "--hour 2026-11-24T10:30" \
 		"--day 2026-13-01" "--from 2026-11-24T10" "--to 2026-11-24T10" \

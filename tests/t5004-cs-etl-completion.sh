@@ -104,4 +104,17 @@ test_expect_success 'cs-transform: the modes of --anonymize-ip, a file for its k
 	test_cmp expect out
 '
 
+test_expect_success 'cs-transform: the groups of --no-enrich, after a comma too; a file for --referers' '
+	complete_words cs-transform --no-enrich "" >out &&
+	printf "%s\n" ua bot geo campaign referrer page all >expect &&
+	test_cmp expect out &&
+	complete_words cs-transform --no-enrich ua,ca >out &&
+	echo ua,campaign >expect &&
+	test_cmp expect out &&
+	: >my-referers.json &&
+	complete_words cs-transform --referers my-ref >out &&
+	echo my-referers.json >expect &&
+	test_cmp expect out
+'
+
 test_done

@@ -123,7 +123,7 @@ test_expect_success '-n: every part reachable, and what the first hour would fet
 	cs-etl -n --hour "$A" >out 2>err &&
 	test_grep "^# ok: s3: s3://$ETL_BUCKET/events/, hour $A: 4 objects$" out &&
 	test_grep "^# ok: postgresql: database postgres: connected as " out &&
-	test_grep "^# ok: postgresql: table public.clickstream_events: schema version 2, rows can be inserted$" out &&
+	test_grep "^# ok: postgresql: table public.clickstream_events: schema version 3, rows can be inserted$" out &&
 	test_grep "^# ok: hour $A: 4 objects listed, 0 not loaded yet$" out &&
 	rm -rf more && etl_events more "$A" 2 9 && etl_put more &&
 	cs-etl -n --hour "$A" >out 2>err &&

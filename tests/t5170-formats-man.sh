@@ -88,10 +88,10 @@ test_expect_success 'the end-of-object record: _object alone, as cs-fetch writes
 	test_cmp keys page-keys
 '
 
-test_expect_success 'the row record: the 22 columns of cs-transform, in order' '
+test_expect_success 'the row record: the 46 columns of cs-transform, in order' '
 	example "ROW RECORD" | keys . >page-keys &&
 	keys . <row.ndjson >keys &&
-	test_line_count = 22 keys &&
+	test_line_count = 46 keys &&
 	test_cmp keys page-keys
 '
 
@@ -137,10 +137,13 @@ columns() {
 }
 
 test_expect_success 'clickstream_events: every column of the migrations, with its type' '
-	columns clickstream_events \
-		"$top_srcdir/scripts/sql/migrations/0001-clickstream-events.sql" |
-		sort >sql &&
-	test_line_count = 22 sql &&
+	{
+		columns clickstream_events \
+			"$top_srcdir/scripts/sql/migrations/0001-clickstream-events.sql" &&
+		sed -n "s/^    ADD COLUMN IF NOT EXISTS \\([a-z_]*\\) \\([A-Z]*\\),\\{0,1\\};\\{0,1\\}\$/\\1 \\2/p" \
+			"$top_srcdir/scripts/sql/migrations/0003-enrichment.sql"
+	} | sort >sql &&
+	test_line_count = 46 sql &&
 	sed -n "/^\\.Ss clickstream_events/,/^\\.Ss /p" "$page" |
 		sed -n "s/^\\.It Li \\([a-z_]*\\) Pq \\(.*\\)/\\1 \\2/p" >page-cols &&
 	sort page-cols >documented &&

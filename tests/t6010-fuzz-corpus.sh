@@ -10,7 +10,7 @@ CS_FUZZ_GEO_MMDB=$top_builddir/tests/data/geo/city.mmdb
 export CS_FUZZ_GEO_MMDB
 
 for h in json ndjson transform rawobj-ref rawobj-split row s3xml ini \
-	awscred sigv4 time ingest objmark geo uaparse; do
+	awscred sigv4 time ingest objmark geo uaparse enrich; do
 	test_expect_success "fuzz-$h keeps its properties on its corpus" "
 		ls '$top_srcdir/tests/fuzz/corpus/$h' | grep -q . &&
 		'$top_builddir/tests/fuzz/replay-$h' \

@@ -39,7 +39,7 @@ _cs_tools()
 
 	case $prev in
 	-c | --config | --rejects | --stats | --emf | --log | -o | --output | \
-	--ip-hash-key-file)
+	--ip-hash-key-file | --referers)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return
@@ -68,6 +68,13 @@ _cs_tools()
 		;;
 	--anonymize-ip)
 		COMPREPLY=($(compgen -W "none truncate hash drop" -- "$cur"))
+		return
+		;;
+	--no-enrich)
+		# A comma-separated list: complete the group after the last comma.
+		local done=${cur%"${cur##*,}"}
+		COMPREPLY=($(compgen -P "$done" -W "ua bot geo campaign referrer page all" -- "${cur##*,}"))
+		compopt -o nospace 2>/dev/null
 		return
 		;;
 	--wait)

@@ -143,6 +143,21 @@ test_duplicates(void)
 	    "the next line");
 	is_int(parse("{\"eventName\":\"a\"}"), CS_OK, "and the one after");
 	ok(ev.repeated == 0, "start with no member repeated");
+	/* _ingest.userAgent made 65 members: bit 64 must hold too. */
+	is_int(parse("{\"_ingest\":{\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\","
+	    "\"userAgent\":\"curl/7.88.1\"}}"), CS_OK, "_ingest.userAgent twice");
+	is_memz(F(INGEST_USER_AGENT)->str, F(INGEST_USER_AGENT)->len,
+	    "curl/7.88.1", "the last user agent is recorded");
+	ok(ev.repeated == CS_EV_BIT(CS_EV_INGEST_USER_AGENT),
+	    "and marked repeated");
+	is_int(CS_EV_NFIELDS, 65, "65 members");
+	is_int(parse("{\"_source\":{\"line\":1,\"line\":2}}"), CS_OK,
+	    "_source.line twice");
+	ok(CS_EV_SOURCE_LINE == 64 && ev.repeated == CS_EV_BIT(CS_EV_SOURCE_LINE) &&
+	    (uint64_t)ev.repeated == 0, "is marked repeated in bit 64");
+	is_memz(cs_evparse_field_path(CS_EV_INGEST_USER_AGENT),
+	    strlen(cs_evparse_field_path(CS_EV_INGEST_USER_AGENT)),
+	    "_ingest.userAgent", "its path");
 }
 
 /* Every recorded value has its span in the line, null and booleans too. */

@@ -103,7 +103,18 @@ test_full_row(void)
 	    "\"raw_event_id\":null,"
 	    "\"source_key\":\"b/events/2026/11/24/10/e.json:1\","
 	    "\"element\":\"{\\\"tag\\\":\\\"button\\\",\\\"dataset\\\":{\\\"sku\\\":\\\"SKU-1\\\"}}\","
-	    "\"ingest\":\"{\\\"receivedAt\\\":\\\"2026-11-24T10:15:02.123Z\\\",\\\"sourceIp\\\":\\\"203.0.113.7\\\"}\"}";
+	    "\"ingest\":\"{\\\"receivedAt\\\":\\\"2026-11-24T10:15:02.123Z\\\",\\\"sourceIp\\\":\\\"203.0.113.7\\\"}\","
+	    /* No t.enrich: the enrichment columns are null. */
+	    "\"page_host\":null,\"page_path\":null,\"referrer_host\":null,"
+	    "\"referrer_medium\":null,\"referrer_source\":null,"
+	    "\"referrer_term\":null,\"utm_source\":null,\"utm_medium\":null,"
+	    "\"utm_campaign\":null,\"utm_term\":null,\"utm_content\":null,"
+	    "\"gclid\":null,\"fbclid\":null,\"msclkid\":null,"
+	    "\"ua_browser_family\":null,\"ua_browser_version\":null,"
+	    "\"ua_os_family\":null,\"ua_os_version\":null,"
+	    "\"ua_device_family\":null,\"ua_device_class\":null,"
+	    "\"is_bot\":null,\"geo_country\":null,\"geo_region\":null,"
+	    "\"geo_city\":null}";
 	size_t i;
 	const char *p;
 
