@@ -8,25 +8,19 @@ libcs_libcs_a_SOURCES += \
 check_PROGRAMS += tests/unit/t-sigv4
 tests_unit_t_sigv4_SOURCES = tests/unit/t-sigv4.c tests/unit/tap.h \
 	tests/unit/sigv4-case.c tests/unit/sigv4-case.h
-tests_unit_t_sigv4_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-sigv4
 EXTRA_DIST += tests/data/sigv4/aws-s3-examples.txt tests/data/sigv4/aws4-testsuite.txt
 
-check_PROGRAMS += tests/unit/t-ini
-tests_unit_t_ini_SOURCES = tests/unit/t-ini.c tests/unit/tap.h
-tests_unit_t_ini_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-ini
-
-check_PROGRAMS += tests/unit/t-awsconf
-tests_unit_t_awsconf_SOURCES = tests/unit/t-awsconf.c tests/unit/tap.h
-tests_unit_t_awsconf_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-awsconf
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+AWS_UNIT_TESTS = tests/unit/t-ini \
+	tests/unit/t-awsconf
+check_PROGRAMS += $(AWS_UNIT_TESTS)
+TESTS += $(AWS_UNIT_TESTS)
 
 # The botocore comparison: a program that signs case files with libcs.
 check_PROGRAMS += tests/sigv4-sign
 tests_sigv4_sign_SOURCES = tests/sigv4-sign.c \
 	tests/unit/sigv4-case.c tests/unit/sigv4-case.h
-tests_sigv4_sign_LDADD = $(CS_LIBS)
 EXTRA_DIST += tests/sigv4-botocore.py tests/data/sigv4/botocore-cases.txt
 TESTS += tests/t2010-sigv4-botocore.sh
 EXTRA_DIST += tests/t2010-sigv4-botocore.sh
@@ -35,7 +29,6 @@ EXTRA_DIST += tests/t2010-sigv4-botocore.sh
 # instance metadata service.
 check_PROGRAMS += tests/aws-creds
 tests_aws_creds_SOURCES = tests/aws-creds.c
-tests_aws_creds_LDADD = $(CS_LIBS)
 TESTS += tests/t2020-aws-credentials.sh
 EXTRA_DIST += tests/t2020-aws-credentials.sh tests/imds-standin.py
 TESTS += tests/t2030-aws-environment-doc.sh

@@ -16,10 +16,10 @@ EXTRA_DIST += $(HARDEN_TESTS) tests/README
 
 libcs_libcs_a_SOURCES += libcs/redact.c libcs/redact.h
 
-check_PROGRAMS += tests/unit/t-redact
-tests_unit_t_redact_SOURCES = tests/unit/t-redact.c tests/unit/tap.h
-tests_unit_t_redact_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-redact
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+HARDEN_UNIT_TESTS = tests/unit/t-redact
+check_PROGRAMS += $(HARDEN_UNIT_TESTS)
+TESTS += $(HARDEN_UNIT_TESTS)
 
 # The least privilege of cs-load's database role, installed with the
 # other SQL files (sqldir is load.mk's).
@@ -29,10 +29,7 @@ dist_sql_DATA += scripts/sql/cs-load-grants.sql
 # them (tests/t2013).
 libcs_libcs_a_SOURCES += libcs/s3perm.c libcs/s3perm.h
 check_PROGRAMS += tests/unit/t-s3perm tests/s3perm
-tests_unit_t_s3perm_SOURCES = tests/unit/t-s3perm.c tests/unit/tap.h
-tests_unit_t_s3perm_LDADD = $(CS_LIBS)
 tests_s3perm_SOURCES = tests/s3perm.c
-tests_s3perm_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-s3perm
 
 # valgrind: the main paths of each program under memcheck.  Slow, so not

@@ -2,10 +2,10 @@
 # and the hostile-input suite (issue 12).
 libcs_libcs_a_SOURCES += libcs/json.c libcs/json.h
 
-check_PROGRAMS += tests/unit/t-json
-tests_unit_t_json_SOURCES = tests/unit/t-json.c tests/unit/tap.h
-tests_unit_t_json_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-json
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+HOSTILE_UNIT_TESTS = tests/unit/t-json
+check_PROGRAMS += $(HOSTILE_UNIT_TESTS)
+TESTS += $(HOSTILE_UNIT_TESTS)
 
 # The fuzz harnesses (tests/fuzz/fuzz-*.c).  make check replays each over
 # its corpus (tests/fuzz/corpus/NAME, with JSONTestSuite's cases for

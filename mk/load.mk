@@ -17,22 +17,12 @@ dist_man1_MANS += man/cs-load.1
 # A generator of row records for the tests and the benchmark.
 noinst_PROGRAMS += tests/gen-rows
 tests_gen_rows_SOURCES = tests/gen-rows.c
-tests_gen_rows_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-row
-tests_unit_t_row_SOURCES = tests/unit/t-row.c tests/unit/tap.h
-tests_unit_t_row_LDADD = $(CS_LIBS)
-
-check_PROGRAMS += tests/unit/t-pgconn
-tests_unit_t_pgconn_SOURCES = tests/unit/t-pgconn.c tests/unit/tap.h
-tests_unit_t_pgconn_LDADD = $(CS_LIBS)
-
-check_PROGRAMS += tests/unit/t-pgname
-tests_unit_t_pgname_SOURCES = tests/unit/t-pgname.c tests/unit/tap.h
-tests_unit_t_pgname_LDADD = $(CS_LIBS)
-
-check_PROGRAMS += tests/unit/t-pgload
-tests_unit_t_pgload_SOURCES = tests/unit/t-pgload.c tests/unit/tap.h
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD);
+# pgload's loader runs connections on threads.
+LOAD_UNIT_TESTS = tests/unit/t-row tests/unit/t-pgconn tests/unit/t-pgname \
+	tests/unit/t-pgload
+check_PROGRAMS += $(LOAD_UNIT_TESTS)
 tests_unit_t_pgload_LDADD = $(CS_LIBS) -lpthread
 
 LOAD_SHELL_TESTS = \
@@ -49,8 +39,7 @@ LOAD_SHELL_TESTS = \
 	tests/t3100-cs-load-ledger.sh \
 	tests/t3130-cs-load-old-etl-overlap.sh
 
-TESTS += tests/unit/t-row tests/unit/t-pgconn tests/unit/t-pgname tests/unit/t-pgload \
-	$(LOAD_SHELL_TESTS)
+TESTS += $(LOAD_UNIT_TESTS) $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 	tests/data/load/rows.txt \
 	tests/data/load/old-etl-table.sql
@@ -72,5 +61,4 @@ dist_sqlmigrations_DATA = \
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert
 scripts_bench_old_etl_insert_SOURCES = scripts/bench/old-etl-insert.c
-scripts_bench_old_etl_insert_LDADD = $(CS_LIBS)
 dist_noinst_SCRIPTS += scripts/bench/bench-load

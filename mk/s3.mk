@@ -14,37 +14,16 @@ libcs_libcs_a_SOURCES += \
 
 bin_PROGRAMS += cs-s3ls cs-fetch
 cs_s3ls_SOURCES = cmd/cs-s3ls.c
-cs_s3ls_LDADD = $(CS_LIBS)
 cs_fetch_SOURCES = cmd/cs-fetch.c
-cs_fetch_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
-	tests/unit/t-rawobj tests/unit/t-partition
-tests_unit_t_s3xml_SOURCES = tests/unit/t-s3xml.c tests/unit/tap.h
-tests_unit_t_s3xml_LDADD = $(CS_LIBS)
-tests_unit_t_s3url_SOURCES = tests/unit/t-s3url.c tests/unit/tap.h
-tests_unit_t_s3url_LDADD = $(CS_LIBS)
-tests_unit_t_s3local_SOURCES = tests/unit/t-s3local.c tests/unit/tap.h
-tests_unit_t_s3local_LDADD = $(CS_LIBS)
-tests_unit_t_rawobj_SOURCES = tests/unit/t-rawobj.c tests/unit/tap.h
-tests_unit_t_rawobj_LDADD = $(CS_LIBS)
-tests_unit_t_partition_SOURCES = tests/unit/t-partition.c tests/unit/tap.h
-tests_unit_t_partition_LDADD = $(CS_LIBS)
-
-# The end-of-object record, which cs-fetch, cs-transform and cs-load share.
-check_PROGRAMS += tests/unit/t-objmark
-tests_unit_t_objmark_SOURCES = tests/unit/t-objmark.c tests/unit/tap.h
-tests_unit_t_objmark_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-objmark
-
-# cs-fetch's engine, on the file:/// backend.
-check_PROGRAMS += tests/unit/t-fetcher
-tests_unit_t_fetcher_SOURCES = tests/unit/t-fetcher.c tests/unit/tap.h
-tests_unit_t_fetcher_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-fetcher
-
-TESTS += tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
-	tests/unit/t-rawobj tests/unit/t-partition
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+# t-objmark: the end-of-object record, which cs-fetch, cs-transform and
+# cs-load share; t-fetcher: cs-fetch's engine, on the file:/// backend.
+S3_UNIT_TESTS = tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
+	tests/unit/t-rawobj tests/unit/t-partition tests/unit/t-objmark \
+	tests/unit/t-fetcher
+check_PROGRAMS += $(S3_UNIT_TESTS)
+TESTS += $(S3_UNIT_TESTS)
 
 S3_SHELL_TESTS = \
 	tests/t2001-s3ls-windows.sh \
@@ -62,7 +41,6 @@ EXTRA_DIST += $(S3_SHELL_TESTS)
 # A driver for the client's operations, for the shell tests.
 check_PROGRAMS += tests/s3cli
 tests_s3cli_SOURCES = tests/s3cli.c
-tests_s3cli_LDADD = $(CS_LIBS)
 
 EXTRA_DIST += tests/s3fault.py
 
@@ -73,4 +51,3 @@ dist_noinst_SCRIPTS += scripts/bench/bench-s3 scripts/bench/s3-mem
 # The round trip both benchmarks put between the clients and the server.
 noinst_PROGRAMS += scripts/bench/latency-proxy
 scripts_bench_latency_proxy_SOURCES = scripts/bench/latency-proxy.c
-scripts_bench_latency_proxy_LDADD = $(CS_LIBS)

@@ -5,8 +5,6 @@
 libcs_libcs_a_SOURCES += libcs/uaparse.c libcs/uaparse.h
 
 check_PROGRAMS += tests/unit/t-uaparse
-tests_unit_t_uaparse_SOURCES = tests/unit/t-uaparse.c tests/unit/tap.h
-tests_unit_t_uaparse_LDADD = $(CS_LIBS)
 tests_unit_t_uaparse_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DUAP_CORE_TESTS='"$(UAP_CORE_TESTS)"' \
 	-DUA_CASES='"$(abs_top_srcdir)/tests/data/uaparse/devices.txt"' \
