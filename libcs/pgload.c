@@ -1436,7 +1436,8 @@ cs_pgload_add_lines(struct cs_pgload *l, cs_read_fn fn, void *ctx,
 	}
 	if (n == -1) {
 		rc = re.code == CS_ENOMEM ? CS_ENOMEM : CS_ENOTFOUND;
-		cs_error_set(e, rc, "cannot read '%s': %s", name, re.msg);
+		/* The reader's message names the input already. */
+		cs_error_set(e, rc, "%s", re.msg);
 	}
 	if (sum != NULL)
 		sum->bytes_in = base + cs_ndjson_reader_bytes(r);
