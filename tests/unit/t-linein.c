@@ -210,6 +210,7 @@ test_hooks(void)
 	    strcmp(e.msg, "line hook failed") == 0 && s.lines == 1,
 	    "the line hook's error ends the reading, returned");
 	cs_linein_free(in);
+	cs_buf_release(&s.got);
 
 	memset(&s, 0, sizeof(s));
 	s.fail_wait = 1;
@@ -218,6 +219,7 @@ test_hooks(void)
 	    strcmp(e.msg, "engine failed") == 0 && s.lines == 0,
 	    "the wait hook's error: returned, not a read error");
 	cs_linein_free(in);
+	cs_buf_release(&s.got);
 
 	memset(&s, 0, sizeof(s));
 	s.stop_after = 1;
