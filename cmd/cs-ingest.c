@@ -3,16 +3,14 @@
  * partitions out (cs-tools-formats(5)), and one object record a line
  * on standard output for cs-fetch.  What an event becomes is
  * libcs/ingest.c's, and its upload libcs/uploader.c's (up to -j in
- * flight); this file reads the inputs, writes the records and the
- * rejects, and reports.
+ * flight), the inputs read by libcs/linein.c; this file wires them,
+ * writes the records and the rejects, and reports.
  *
  * Exit statuses: cs-ingest(1), EXIT STATUS (the values are libcs/cli.h's).
  */
 #include "config.h"
 
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +21,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "ingest.h"
-#include "json.h"
+#include "linein.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "s3.h"
@@ -54,9 +52,7 @@ struct run {
 	struct cs_buf prefix;
 	struct cs_ndjson_writer *out;
 	struct cs_rejects *rejects;
-	char **files;			/* input names, by origin.file */
-	uint32_t nfiles;
-	int fd;				/* the input being read */
+	struct cs_linein *in;
 	struct cs_buf reason;
 	int stop;			/* stop reading: output closed, or a fatal error */
 	int quiet_stop;			/* the reader of our output went away */
@@ -139,8 +135,7 @@ refuse(const struct cs_error *e)
 
 static void
 reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
-    const char *input, size_t len, uint64_t full_len, int is_json,
-    const char *reason)
+    const char *input, size_t len, int is_json, const char *reason)
 {
 	struct cs_reject rj;
 	struct cs_error e;
@@ -150,15 +145,13 @@ reject(struct run *r, const struct cs_ingest_origin *o, const char *key,
 	rj.input = input;
 	rj.input_len = len;
 	rj.input_is_json = is_json;
-	rj.input_full_len = full_len;
-	rj.file = o->file < r->nfiles ? r->files[o->file] : "-";
+	rj.input_full_len = len;
 	rj.line = o->line;
 	if (key != NULL) {
 		rj.bucket = r->dest.bucket;
 		rj.key = key;
 	}
-	r->sum.rejected++;
-	if (cs_reject_add(r->rejects, &rj, &e) != CS_OK)
+	if (cs_linein_reject(r->in, &rj, o->file, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
 }
 
@@ -172,7 +165,7 @@ reject_unstored(void *arg, const struct cs_ingest_origin *o,
 	cs_buf_reset(&r->reason);
 	if (cs_buf_printf(&r->reason, "not stored: %s", why) == -1)
 		oom();
-	reject(r, o, key, body, len, len, 1, r->reason.data);
+	reject(r, o, key, body, len, 1, r->reason.data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,117 +247,54 @@ abandon(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
-/* Input. */
+/* Input (linein.h): a line is an event, or a reject. */
 
-/*
- * The reader's byte source.  While the input has nothing to read, the
- * uploads go on (and batches come of age): a collector that writes
- * events slowly into a pipe gets them stored as they come.  A signal
- * ends the input (sig.h): the lines already read are still taken.
- */
-static ssize_t
-input_read(void *ctx, void *buf, size_t len)
+static enum cs_err
+line_in(void *arg, const struct cs_line *line, uint32_t file,
+    struct cs_error *e)
 {
-	struct run *r = ctx;
-	struct cs_error e;
-
-	if (cs_uploader_wait(r->up, r->fd, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
-	return cs_sig_read(&r->fd, buf, len);
-}
-
-static void
-line_in(struct run *r, const struct cs_line *line, uint32_t file)
-{
+	struct run *r = arg;
 	struct cs_ingest_origin o = { file, line->lineno };
-	struct cs_error e;
 	enum cs_err code;
 
 	r->sum.in++;
-	if (line->too_long) {
-		cs_buf_reset(&r->reason);
-		if (cs_buf_printf(&r->reason, "line too long: %llu bytes, more "
-		    "than --max-line-bytes %zu",
-		    (unsigned long long)line->full_len,
-		    r->cli.max_line_bytes) == -1)
-			oom();
-		reject(r, &o, NULL, line->data, line->len, line->full_len, 0,
-		    r->reason.data);
-		return;
-	}
-	code = cs_ingest_line(r->ig, line->data, line->len, &r->ev, &e);
+	code = cs_ingest_line(r->ig, line->data, line->len, &r->ev, e);
 	if (code == CS_ENOMEM || code == CS_EINTERNAL)
-		errx(cs_cli_exit_status_for(code), "%s", e.msg);
+		return code;
 	if (code != CS_OK) {
-		reject(r, &o, NULL, line->data, line->len, line->len,
-		    r->ev.line_is_json, e.msg);
-		return;
+		reject(r, &o, NULL, line->data, line->len, r->ev.line_is_json,
+		    e->msg);
+		return CS_OK;
 	}
-	if (cs_uploader_add(r->up, &r->ev, &o, &e) != CS_OK)
-		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+	return cs_uploader_add(r->up, &r->ev, &o, e);
 }
 
-/* The last line, cut short when a signal ended the input: a reject. */
-static void
-cut_short(struct run *r, const struct cs_line *line, uint32_t file)
+/* While the input has nothing to read, the uploads go on. */
+static enum cs_err
+input_wait(void *arg, int fd, struct cs_error *e)
 {
-	struct cs_ingest_origin o = { file, line->lineno };
-	char reason[64];
+	return cs_uploader_wait(((struct run *)arg)->up, fd, e);
+}
 
-	r->sum.in++;
-	snprintf(reason, sizeof(reason), "line cut short by %s",
-	    cs_sig_name(cs_sig_caught()));
-	reject(r, &o, NULL, line->data, line->len, line->len, 0, reason);
+static int
+input_stop(void *arg)
+{
+	return ((struct run *)arg)->stop;
 }
 
 static void
 file_in(struct run *r, const char *path)
 {
-	struct cs_ndjson_reader *rd;
-	struct cs_line line;
-	struct cs_error e;
-	uint64_t base = r->sum.bytes_in, before = 0, now;
-	uint32_t idx;
-	int n = 0;
+	struct cs_error ie, e;
 
-	if (strcmp(path, "-") == 0)
-		r->fd = STDIN_FILENO;
-	else if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		warn("cannot open '%s'", path);
+	if (cs_linein_file(r->in, path, &ie, &e) != CS_OK)
+		errx(cs_cli_exit_status_for(e.code), "%s", e.msg);
+	if (ie.code != CS_OK) {
+		warnx("%s", ie.msg);
 		if (r->status == CS_EXIT_OK)
-			r->status = CS_EXIT_NOINPUT;
-		return;
-	}
-	idx = r->nfiles;
-	if (r->nfiles == UINT32_MAX)
-		errx(CS_EXIT_USAGE, "too many input files");
-	if ((r->files[r->nfiles++] = strdup(path)) == NULL)
-		oom();
-	if ((rd = cs_ndjson_reader_new(input_read, r, path,
-	    r->cli.max_line_bytes)) == NULL)
-		oom();
-	while (!r->stop && (n = cs_ndjson_read(rd, &line, &e)) == 1) {
-		now = cs_ndjson_reader_bytes(rd);
-		r->sum.bytes_in = r->sum.input_bytes = base + now;
-		/* No newline consumed: an interrupt cut the line short. */
-		if (cs_sig_caught() && now - before <= line.len)
-			cut_short(r, &line, idx);
-		else
-			line_in(r, &line, idx);
-		before = now;
-		cs_summary_progress(&r->sum);
-	}
-	if (!r->stop && n == -1) {
-		warnx("%s", e.msg);
-		if (r->status == CS_EXIT_OK)
-			r->status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+			r->status = ie.code == CS_ENOMEM ? CS_EXIT_OSERR :
 			    CS_EXIT_NOINPUT;
 	}
-	r->sum.bytes_in = base + cs_ndjson_reader_bytes(rd);
-	cs_ndjson_reader_free(rd);
-	if (r->fd != STDIN_FILENO)
-		close(r->fd);
-	r->fd = -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -378,6 +308,7 @@ main(int argc, char **argv)
 	struct cs_ingest_batch_config bcfg;
 	struct cs_s3_config scfg;
 	struct cs_uploader_config ucfg;
+	struct cs_linein_config lcfg;
 	struct cs_s3_stats st;
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
@@ -390,7 +321,6 @@ main(int argc, char **argv)
 	memset(&bcfg, 0, sizeof(bcfg));
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.jobs = 64;
-	r.fd = -1;
 	if (cs_cli_getopt_init(&go, tables, &e) != 0)
 		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
 	while ((ch = getopt_long(argc, argv, go.shortopts, go.longopts,
@@ -480,7 +410,15 @@ main(int argc, char **argv)
 		    "%s", e.msg);
 	if ((r.out = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
 		oom();
-	if ((r.files = calloc((size_t)argc, sizeof(*r.files))) == NULL)
+	memset(&lcfg, 0, sizeof(lcfg));
+	lcfg.max_line_bytes = r.cli.max_line_bytes;
+	lcfg.sum = &r.sum;
+	lcfg.wait = input_wait;
+	lcfg.line = line_in;
+	lcfg.rejects = r.rejects;
+	lcfg.stop = input_stop;
+	lcfg.arg = &r;
+	if ((r.in = cs_linein_new(&lcfg, &e)) == NULL)
 		oom();
 	cs_summary_init(&r.sum, r.cli.prog, r.cli.progress);
 	r.sum.input_total = cs_cli_input_size(argc - 1, argv + 1);
@@ -520,9 +458,7 @@ main(int argc, char **argv)
 	cs_buf_release(&digest);
 
 	cs_uploader_free(r.up);
-	for (i = 0; i < (int)r.nfiles; i++)
-		free(r.files[i]);
-	free(r.files);
+	cs_linein_free(r.in);
 	cs_s3_free(r.s3);
 	cs_ingest_event_release(&r.ev);
 	cs_ingest_free(r.ig);

@@ -1,6 +1,7 @@
 # ingest: cs-ingest, raw events into the bucket's hour partitions (issue 5).
 libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
 libcs_libcs_a_SOURCES += libcs/uploader.c libcs/uploader.h
+libcs_libcs_a_SOURCES += libcs/linein.c libcs/linein.h
 
 bin_PROGRAMS += cs-ingest
 dist_man1_MANS += man/cs-ingest.1
@@ -15,6 +16,10 @@ check_PROGRAMS += tests/unit/t-uploader
 tests_unit_t_uploader_SOURCES = tests/unit/t-uploader.c tests/unit/tap.h
 tests_unit_t_uploader_LDADD = $(CS_LIBS)
 TESTS += tests/unit/t-uploader
+check_PROGRAMS += tests/unit/t-linein
+tests_unit_t_linein_SOURCES = tests/unit/t-linein.c tests/unit/tap.h
+tests_unit_t_linein_LDADD = $(CS_LIBS)
+TESTS += tests/unit/t-linein
 EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
 
 INGEST_TESTS = \
