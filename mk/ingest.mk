@@ -6,20 +6,12 @@ libcs_libcs_a_SOURCES += libcs/linein.c libcs/linein.h
 bin_PROGRAMS += cs-ingest
 dist_man1_MANS += man/cs-ingest.1
 cs_ingest_SOURCES = cmd/cs-ingest.c
-cs_ingest_LDADD = $(CS_LIBS)
 
-check_PROGRAMS += tests/unit/t-ingest
-tests_unit_t_ingest_SOURCES = tests/unit/t-ingest.c tests/unit/tap.h
-tests_unit_t_ingest_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-ingest
-check_PROGRAMS += tests/unit/t-uploader
-tests_unit_t_uploader_SOURCES = tests/unit/t-uploader.c tests/unit/tap.h
-tests_unit_t_uploader_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-uploader
-check_PROGRAMS += tests/unit/t-linein
-tests_unit_t_linein_SOURCES = tests/unit/t-linein.c tests/unit/tap.h
-tests_unit_t_linein_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-linein
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+INGEST_UNIT_TESTS = tests/unit/t-ingest tests/unit/t-uploader tests/unit/t-linein
+check_PROGRAMS += $(INGEST_UNIT_TESTS)
+TESTS += $(INGEST_UNIT_TESTS)
+
 EXTRA_DIST += tests/data/ingest/raw.cases tests/data/ingest/apigw.cases
 
 INGEST_TESTS = \
