@@ -38,12 +38,15 @@ EXTRA_DIST += scripts/cs-etl.in \
 	scripts/aws/iam-eventbridge-trust-policy.json \
 	scripts/aws/iam-warehouse-instance-policy.json \
 	scripts/aws/iam-ingest-policy.json \
+	scripts/aws/cs-etl-alarms.template.json \
+	scripts/aws/s3-raw-lifecycle.json \
 	scripts/cron/cs-etl \
 	scripts/systemd/cs-etl.service \
 	scripts/systemd/cs-etl.timer \
 	scripts/systemd/cs-etl-backfill@.service \
 	tests/etl-lib.sh \
-	tests/validate-aws-json.py
+	tests/validate-aws-json.py \
+	tests/validate-cfn.py
 
 TESTS += \
 	tests/t5000-cli-all.sh \
@@ -51,6 +54,7 @@ TESTS += \
 	tests/t5002-cs-etl-deploy.sh \
 	tests/t5003-cs-etl-docs.sh \
 	tests/t5004-cs-etl-completion.sh \
+	tests/t5006-aws-templates.sh \
 	tests/t5009-cli-declared-options.sh \
 	tests/t5100-cs-etl-hour.sh \
 	tests/t5101-cs-etl-backfill.sh \
@@ -65,6 +69,7 @@ EXTRA_DIST += \
 	tests/t5002-cs-etl-deploy.sh \
 	tests/t5003-cs-etl-docs.sh \
 	tests/t5004-cs-etl-completion.sh \
+	tests/t5006-aws-templates.sh \
 	tests/t5009-cli-declared-options.sh \
 	tests/t5100-cs-etl-hour.sh \
 	tests/t5101-cs-etl-backfill.sh \

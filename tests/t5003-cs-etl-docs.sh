@@ -39,7 +39,8 @@ test_expect_success 'the EXIT STATUS of cs-tools(7) has every status of libcs/cl
 test_expect_success 'the pages name the files that exist' '
 	for f in ssm/cs-etl-hourly.json cron/cs-etl systemd/cs-etl.service \
 		aws/iam-warehouse-instance-policy.json aws/iam-ingest-policy.json \
-		aws/eventbridge-rule.json aws/eventbridge-targets.json; do
+		aws/eventbridge-rule.json aws/eventbridge-targets.json \
+		aws/cs-etl-alarms.template.json aws/s3-raw-lifecycle.json; do
 		test -f "$top_srcdir/scripts/$f" &&
 		grep -q "$(basename "$f")" "$m/cs-tools.7" || { echo "$f"; return 1; }
 	done
