@@ -483,14 +483,17 @@ nomem:
 
 /*
  * The body as a sequence of JSON objects, whatever the line breaks.
- * 1: done; 0: it is not such a sequence; -1: out of memory.
+ * With by_number, each record's "line" is the document's number (from 1)
+ * instead of the line it starts on.  1: done; 0: it is not such a
+ * sequence; 2: two documents start on one line (by_number not set);
+ * -1: out of memory.
  */
 static int
 split_documents(struct cs_rawobj *ev, const char *data, size_t len,
-    size_t max_line)
+    size_t max_line, int by_number)
 {
 	size_t pos = 0;
-	uint64_t line = 1;
+	uint64_t line = 1, prev_line = 0, number = 0;
 	char why[128];
 
 	reset(ev);
@@ -511,6 +514,10 @@ split_documents(struct cs_rawobj *ev, const char *data, size_t len,
 			return 0;
 		start = pos;
 		start_line = line;
+		if (!by_number && start_line == prev_line)
+			return 2;
+		prev_line = start_line;
+		number++;
 		for (i = pos; i < len; i++) {
 			char c = data[i];
 
@@ -538,7 +545,8 @@ split_documents(struct cs_rawobj *ev, const char *data, size_t len,
 		if (validate(data + start, pos - start, why, sizeof(why)) !=
 		    V_OBJECT)
 			return 0;
-		if (append_record(ev, data + start, pos - start, start_line, 1) != 0)
+		if (append_record(ev, data + start, pos - start,
+		    by_number ? number : start_line, 1) != 0)
 			return -1;
 	}
 }
@@ -565,7 +573,16 @@ cs_rawobj_split(struct cs_rawobj *ev, const struct cs_rawobj_source *src,
 		return rc;
 	if (nbad == 0)
 		return CS_OK;
-	if ((d = split_documents(ev, data, len, max_line)) == 1)
+	/*
+	 * Documents concatenated on one line (Amazon Data Firehose writes
+	 * records with no delimiter) would share their "line", and an event
+	 * with no eventId takes its id from bucket, key and line
+	 * (cs-transform): number the documents instead, so that each stays
+	 * one event.
+	 */
+	if ((d = split_documents(ev, data, len, max_line, 0)) == 2)
+		d = split_documents(ev, data, len, max_line, 1);
+	if (d == 1)
 		return CS_OK;
 	if (d < 0)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");

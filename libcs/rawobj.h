@@ -15,7 +15,11 @@
  *      usual case) is tried first; when some line is not a JSON object but
  *      the whole body is a sequence of JSON objects spread over lines
  *      (pretty-printed), those are the documents instead, their line
- *      breaks turned into spaces and "line" the line each one starts on.
+ *      breaks turned into spaces and "line" the line each one starts on;
+ *      when two of them start on one line (concatenated with no
+ *      delimiter, as Amazon Data Firehose writes records), "line" is each
+ *      document's number instead, so that no two records of an object
+ *      share their (bucket, key, line).
  *      Otherwise each line that is not a JSON object is a bad document
  *      (reported, for a reject record), and the good lines are events.
  *      A UTF-8 byte order mark at the start is skipped; blank lines are

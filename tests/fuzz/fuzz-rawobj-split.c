@@ -2,7 +2,8 @@
  * fuzz-rawobj-split: cs-fetch's object to event records (gzip decoding,
  * the NDJSON split, the pretty-printed documents, _source added before
  * the final '}'), and the reject records of bad documents.  Every record
- * is a JSON object whose members are the document's plus _source; in
+ * is a JSON object whose members are the document's plus _source, their
+ * _source.line increasing (documents concatenated on one line included); in
  * line mode every line that is not blank is a record or a bad document.
  */
 #include "config.h"
@@ -49,7 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cs_error e;
 	struct cs_rejects *rj;
 	const char *body;
-	size_t len, max_line, i, start, k;
+	size_t len, max_line, i, start, k, ln;
+	unsigned long long line, prev_line = 0;
+	const char *lv;
 	int gz;
 	enum cs_err rc;
 
@@ -83,6 +86,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(jv_member(rec, rn, "_source", &v, &vn) &&
 			    jv_valid_object(v, vn, 1), "with its _source");
 			FZ_CHECK(rec + rn - vn - 1 == v, "_source comes last");
+			/*
+			 * No two events of an object share a line: the id
+			 * of one with no eventId is derived from it.
+			 */
+			FZ_CHECK(jv_member(v, vn, "line", &lv, &ln) &&
+			    (line = strtoull(lv, NULL, 10)) > prev_line,
+			    "_source.line increases: %.*s", (int)rn, rec);
+			prev_line = line;
 			start = i + 1;
 		}
 		FZ_CHECK(k == ev.count, "count");

@@ -221,6 +221,27 @@ test_split(void)
 	    "{   \"a\": 1,   \"b\": {     \"c\": \"x\"   } ," SRC "1}}\n"
 	    "{\"d\": 2," SRC "8}}\n", 0);
 	split_is("empty", "", 0, 1000, "", 0);
+	/*
+	 * Amazon Data Firehose concatenates records with no delimiter: each
+	 * is an event, numbered, since they all start on line 1.
+	 */
+	split_is("concatenated documents, no delimiter",
+	    "{\"a\":1}{\"b\":\"}{\"}{}", 0, 1000,
+	    "{\"a\":1," SRC "1}}\n"
+	    "{\"b\":\"}{\"," SRC "2}}\n"
+	    "{" SRC "3}}\n", 0);
+	split_is("concatenated after a line of its own, ending in a newline",
+	    "{\"a\":1}\n{\"b\":2} {\"c\":3}\n", 0, 1000,
+	    "{\"a\":1," SRC "1}}\n"
+	    "{\"b\":2," SRC "2}}\n"
+	    "{\"c\":3," SRC "3}}\n", 0);
+	split_is("pretty-printed, concatenated: each starts on a line of its own",
+	    "{\n\"a\":1\n}{\n\"b\":2\n}", 0, 1000,
+	    "{ \"a\":1 ," SRC "1}}\n"
+	    "{ \"b\":2 ," SRC "3}}\n", 0);
+	split_is("concatenated, one of them bad: lines, not documents",
+	    "{\"a\":1}{\"b\":\n{\"c\":3}\n", 0, 1000,
+	    "{\"c\":3," SRC "2}}\n", 1);
 	/* Issue 12: yajl took these, and the record written was not JSON. */
 	split_is("an unterminated string after the object", "{\"a\":1}\"abc\n{}\n",
 	    13, 1000, "{" SRC "2}}\n", 1);
@@ -269,6 +290,15 @@ test_split(void)
 	    "3000 pretty-printed documents");
 	p = strstr(ev.out.data, SRC "4}}\n");
 	ok(p != NULL, "the second starts on line 4");
+	cs_buf_reset(&big);
+	for (i = 0; i < 3000; i++)
+		cs_buf_append_str(&big, "{\"i\":1}");
+	ok(cs_rawobj_split(&ev, &src, big.data, big.len, 1000, &e) == CS_OK &&
+	    ev.count == 3000 && ev.nbad == 0 && ev.documents,
+	    "3000 concatenated documents, a line far over the bound");
+	ok(strstr(ev.out.data, SRC "3000}}\n") != NULL &&
+	    strstr(ev.out.data, SRC "3001}}\n") == NULL,
+	    "numbered 1 to 3000");
 	cs_buf_release(&big);
 	cs_rawobj_release(&ev);
 }
