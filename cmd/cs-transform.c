@@ -37,7 +37,9 @@ enum {
 	OPT_TIME_FROM,
 	OPT_NO_ENRICH,
 	OPT_REFERERS,
-	/* The UA and geo groups' options (--geoip-db ...) come here. */
+	OPT_GEOIP_DB,
+	OPT_UA_REGEXES,
+	OPT_CRAWLERS,
 };
 
 /* Shorter keys draw a warning: they can be guessed. */
@@ -68,7 +70,9 @@ struct run {
 	"                    [--anonymize-ip none | truncate | hash | drop]\n" \
 	"                    [--ip-hash-key-file file] " \
 	"[--no-enrich group[,group ...]]\n" \
-	"                    [--referers file] [file ...]\n"
+	"                    [--referers file] [--ua-regexes file] " \
+	"[--crawlers file]\n" \
+	"                    [--geoip-db file] [file ...]\n"
 
 static const struct cs_cli_opt options[] = {
 	{ 0, "time-from", "SOURCE", OPT_TIME_FROM,
@@ -92,7 +96,16 @@ static const struct cs_cli_opt options[] = {
 	    "the referer-parser referers.json to classify\n"
 	    "referrers with (default: Debian's\n"
 	    "ruby-referer-parser data)", 0 },
-	/* The UA and geo groups' options are declared here. */
+	{ 0, "ua-regexes", "FILE", OPT_UA_REGEXES,
+	    "the uap-core regexes.yaml to parse user agents\n"
+	    "with (default: Debian's uap-core)", 0 },
+	{ 0, "crawlers", "FILE", OPT_CRAWLERS,
+	    "the crawler-user-agents.json of is_bot\n"
+	    "(default: the one install-deps put)", 0 },
+	{ 0, "geoip-db", "FILE", OPT_GEOIP_DB,
+	    "the .mmdb to locate addresses with (GeoLite2,\n"
+	    "DB-IP, IPinfo; default: tor-geoipdb's\n"
+	    "countries)", 0 },
 	{ 0, NULL, NULL, 0, NULL, 0 }
 };
 
@@ -259,8 +272,8 @@ line_in(struct run *r, const struct cs_line *line, const char *file)
 	code = cs_transform_row(&r->tf, &ev, b, &e);
 	if (code == CS_ENOMEM)
 		errx(CS_EXIT_OSERR, "out of memory");
-	if (code == CS_EINTERNAL)
-		errx(CS_EXIT_SOFTWARE, "%s", e.msg);
+	if (code == CS_EINTERNAL || code == CS_ECONFIG)	/* not the event's */
+		errx(cs_cli_exit_status_for(code), "%s", e.msg);
 	if (code != CS_OK) {
 		cs_ndjson_writer_abort(r->out);
 		reject(r, line, file, &ev, &ev, e.msg);
@@ -341,7 +354,7 @@ main(int argc, char **argv)
 	enum cs_time_from from = CS_TIME_FROM_INGEST;
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
-	struct cs_enrich_config ecfg = { 0, NULL };
+	struct cs_enrich_config ecfg = { .off = 0 };
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
@@ -369,6 +382,15 @@ main(int argc, char **argv)
 			break;
 		case OPT_REFERERS:
 			ecfg.referers = optarg;
+			break;
+		case OPT_UA_REGEXES:
+			ecfg.ua_regexes = optarg;
+			break;
+		case OPT_CRAWLERS:
+			ecfg.crawlers = optarg;
+			break;
+		case OPT_GEOIP_DB:
+			ecfg.geoip_db = optarg;
 			break;
 		case OPT_TIME_FROM:
 			if (cs_transform_time_from(optarg, &from) == -1) {
@@ -436,31 +458,7 @@ main(int argc, char **argv)
 		if (r.status == CS_EXIT_OK)
 			r.status = CS_EXIT_IOERR;
 	}
-	cs_summary_add(&r.sum, "ids derived", r.tf.ids_derived +
-	    r.tf.ids_from_source + r.tf.ids_from_content);
-	cs_summary_add(&r.sum, "times from a fallback", r.tf.time_fallback);
-	cs_summary_add(&r.sum, "strings repaired", r.tf.repaired);
-	switch (anon) {
-	case CS_IPANON_TRUNCATE:
-		cs_summary_add(&r.sum, "addresses truncated", r.tf.ips_anonymized);
-		break;
-	case CS_IPANON_HASH:
-		cs_summary_add(&r.sum, "addresses hashed", r.tf.ips_anonymized);
-		break;
-	case CS_IPANON_DROP:
-		cs_summary_add(&r.sum, "addresses dropped", r.tf.ips_anonymized);
-		break;
-	case CS_IPANON_NONE:
-		break;
-	}
-	if (anon != CS_IPANON_NONE)
-		cs_summary_add(&r.sum, "invalid addresses", r.tf.ips_invalid);
-	cs_enrich_summarize(r.tf.enrich, &r.sum);
-	/* Values not taken as sent: only those that happened. */
-	for (i = 0; i < CS_TRANSFORM_NFIXES; i++)
-		if (r.tf.fixes[i] != 0)
-			cs_summary_add(&r.sum, cs_transform_fix_names[i],
-			    r.tf.fixes[i]);
+	cs_transform_summarize(&r.tf, &r.sum);
 	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);

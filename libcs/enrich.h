@@ -14,10 +14,13 @@
  *   geo       geo_country, geo_region, geo_city
  *
  * The page URL is pageUrl / page_url, the referrer referrer, as the row's
- * page_url and referrer columns take them (strings only).  A group that
- * is off, or that has nothing to work from, gives null.  The ua, bot and
- * geo groups are not built yet: their columns are null (see the places
- * marked "UA group" and "geo group" in enrich.c).
+ * page_url and referrer columns take them (strings only); the user agent
+ * is _ingest.userAgent (a non-empty string), the address _ingest.sourceIp
+ * as sent: the caller anonymises only the ingest column, so the lookup
+ * sees the address before --anonymize-ip does.  A group that is off, or
+ * that has nothing to work from, gives null: is_bot is true or false on
+ * every row with a user agent, null without one.  A sourceIp that is not
+ * an address (or is given twice) gives null geo columns and is counted.
  *
  * cs_enrich_append() appends the columns to a row being written, as
  * ',"page_host":...,"geo_city":...' in the order of cs_enrich_columns;
@@ -27,12 +30,15 @@
  * Ownership: a struct cs_enrich is made by cs_enrich_new() (which loads
  * the data sets the groups that are on need) and freed by
  * cs_enrich_free() (NULL is fine).  The configuration's strings are only
- * read by _new.
+ * read by _new.  A struct cs_enrich is for one thread.
  *
  * Errors: cs_enrich_new() returns NULL with e set: CS_ECONFIG (a data set
- * that cannot be read or used; the message names it, and for a default
- * that is missing, the package and how to do without), CS_ENOMEM.  cs_enrich_append() returns
- * 0, or -1 when memory runs out (the row is then to be dropped).
+ * that cannot be read or used; the message names it, and for a default,
+ * the package and how to do without), CS_ENOMEM.  cs_enrich_append()
+ * returns CS_OK; CS_ENOMEM; CS_ECONFIG when the .mmdb turns out corrupt
+ * under an address (the run's configuration, not the event, is at
+ * fault); CS_EINTERNAL when PCRE2 fails on a user agent.  On an error
+ * the row is to be dropped.
  */
 #ifndef CS_ENRICH_H
 #define CS_ENRICH_H
@@ -79,8 +85,12 @@ int cs_enrich_groups_parse(const char *list, unsigned *off,
 struct cs_enrich_config {
 	unsigned off;			/* CS_ENRICH_BIT()s of the groups off */
 	const char *referers;		/* referer-parser JSON; NULL: the default */
-	/* UA group: the uap-core regexes and the crawler list go here. */
-	/* geo group: the .mmdb the operator names (--geoip-db) goes here. */
+	/* ua and bot groups (uaparse.h); each NULL: the packaged default */
+	const char *ua_regexes;		/* uap-core regexes.yaml */
+	const char *crawlers;		/* crawler-user-agents JSON */
+	const char *devices;		/* device-detector regexes directory */
+	/* geo group (geo.h) */
+	const char *geoip_db;		/* a .mmdb; NULL: tor-geoipdb's ranges */
 };
 
 /* What the groups did, for the summary. */
@@ -90,6 +100,11 @@ struct cs_enrich_counts {
 	uint64_t referrers_classified;	/* a medium other than unknown */
 	uint64_t referrers_unknown;	/* a host in no list */
 	uint64_t referrers_unparsed;	/* a referrer without a host */
+	uint64_t user_agents;		/* rows with a user agent, parsed */
+	uint64_t bots;			/* of them, is_bot true */
+	uint64_t geo_located;		/* an address with a country */
+	uint64_t geo_not_found;		/* an address in no range, or no country */
+	uint64_t geo_invalid;		/* a sourceIp that is no address */
 };
 
 struct cs_enrich;
@@ -98,11 +113,14 @@ struct cs_enrich *cs_enrich_new(const struct cs_enrich_config *cfg,
     struct cs_error *e);
 void cs_enrich_free(struct cs_enrich *en);
 
-int cs_enrich_append(struct cs_enrich *en, const struct cs_event *ev,
-    struct cs_buf *out);
+enum cs_err cs_enrich_append(struct cs_enrich *en, const struct cs_event *ev,
+    struct cs_buf *out, struct cs_error *e);
 
 const struct cs_enrich_counts *cs_enrich_counts(const struct cs_enrich *en);
-/* The counters of the groups that are on, added to s. */
+/*
+ * The counters of the groups that are on, added to s; for the ua and bot
+ * groups, the user-agent cache's hits and misses too.
+ */
 void cs_enrich_summarize(const struct cs_enrich *en, struct cs_summary *s);
 
 #endif

@@ -32,7 +32,7 @@
 #include "error.h"
 #include "progress.h"
 
-#define CS_SUMMARY_MAX_EXTRA 40	/* cs-transform has up to 31 */
+#define CS_SUMMARY_MAX_EXTRA 40	/* cs-transform has up to 39 */
 
 struct cs_summary {
 	const char *tool;

@@ -785,7 +785,10 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 		cs_buf_truncate(out, start);
 		return code;
 	}
-	bad |= cs_enrich_append(t->enrich, ev, out);
+	if (!bad && (code = cs_enrich_append(t->enrich, ev, out, e)) != CS_OK) {
+		cs_buf_truncate(out, start);
+		return code;
+	}
 	bad |= APPEND_LIT(out, "}");
 	if (bad)
 		goto nomem;
@@ -795,4 +798,37 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 nomem:
 	cs_buf_truncate(out, start);
 	return cs_error_set(e, CS_ENOMEM, "out of memory");
+}
+
+void
+cs_transform_summarize(const struct cs_transform *t, struct cs_summary *s)
+{
+	enum cs_ipanon_mode mode = t->anon != NULL ? t->anon->mode :
+	    CS_IPANON_NONE;
+	int i;
+
+	cs_summary_add(s, "ids derived", t->ids_derived + t->ids_from_source +
+	    t->ids_from_content);
+	cs_summary_add(s, "times from a fallback", t->time_fallback);
+	cs_summary_add(s, "strings repaired", t->repaired);
+	switch (mode) {
+	case CS_IPANON_TRUNCATE:
+		cs_summary_add(s, "addresses truncated", t->ips_anonymized);
+		break;
+	case CS_IPANON_HASH:
+		cs_summary_add(s, "addresses hashed", t->ips_anonymized);
+		break;
+	case CS_IPANON_DROP:
+		cs_summary_add(s, "addresses dropped", t->ips_anonymized);
+		break;
+	case CS_IPANON_NONE:
+		break;
+	}
+	if (mode != CS_IPANON_NONE)
+		cs_summary_add(s, "invalid addresses", t->ips_invalid);
+	cs_enrich_summarize(t->enrich, s);
+	/* Values not taken as sent: only those that happened. */
+	for (i = 0; i < CS_TRANSFORM_NFIXES; i++)
+		if (t->fixes[i] != 0)
+			cs_summary_add(s, cs_transform_fix_names[i], t->fixes[i]);
 }

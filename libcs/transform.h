@@ -79,7 +79,10 @@
  * Errors: cs_transform_row() returns CS_OK; CS_ETYPE (a name or id that
  * is not a string) or CS_ETIME (no usable timestamp), with e->msg the reason to
  * put in the reject record and nothing appended; CS_ENOMEM; CS_EINTERNAL
- * (OpenSSL failed to hash an address: not the event's fault).
+ * (OpenSSL failed to hash an address, PCRE2 to match a user agent: not
+ * the event's fault); CS_ECONFIG (the .mmdb of the geo enrichment is
+ * corrupt: the run's configuration is at fault).  On an error nothing is
+ * appended.
  */
 #ifndef CS_TRANSFORM_H
 #define CS_TRANSFORM_H
@@ -92,6 +95,7 @@
 #include "enrich.h"
 #include "evparse.h"
 #include "ipanon.h"
+#include "summary.h"
 
 enum cs_time_from {
 	CS_TIME_FROM_INGEST,
@@ -163,6 +167,14 @@ extern const char *const cs_transform_columns[];
 
 void cs_transform_init(struct cs_transform *t, enum cs_time_from from);
 void cs_transform_release(struct cs_transform *t);
+
+/*
+ * What the rows made with t did, added to s: ids derived, times from a
+ * fallback, strings repaired, the addresses anonymised (named by t->anon's
+ * mode) and not addresses, then the enrichment's counters
+ * (cs_enrich_summarize) and the values not taken as sent that happened.
+ */
+void cs_transform_summarize(const struct cs_transform *t, struct cs_summary *s);
 
 /* "ingest", "event" or "object": 0, or -1 for anything else. */
 int cs_transform_time_from(const char *s, enum cs_time_from *from);

@@ -316,27 +316,29 @@ test_expect_success 'a table at schema version 2 gets the enrichment columns (3)
 
 test_expect_success 'the enrichment columns of cs-transform load, NULL where the row has null' '
 	cat >events <<-\EOF &&
-	{"eventId":"7e0b8f8e-0000-4000-8000-000000000001","eventName":"page_view","eventTimestamp":"2026-11-24T10:00:00Z","pageUrl":"https://Shop.Example.com/p/1?utm_source=news&utm_campaign=caf%C3%A9+week&gclid=G1","referrer":"https://www.google.com/search?q=red+shoes"}
-	{"eventId":"7e0b8f8e-0000-4000-8000-000000000002","eventName":"page_view","eventTimestamp":"2026-11-24T10:00:00Z","pageUrl":"https://shop.example.com/cart","referrer":"https://shop.example.com/p/1"}
+	{"eventId":"7e0b8f8e-0000-4000-8000-000000000001","eventName":"page_view","eventTimestamp":"2026-11-24T10:00:00Z","pageUrl":"https://Shop.Example.com/p/1?utm_source=news&utm_campaign=caf%C3%A9+week&gclid=G1","referrer":"https://www.google.com/search?q=red+shoes","_ingest":{"sourceIp":"1.178.10.5","userAgent":"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}}
+	{"eventId":"7e0b8f8e-0000-4000-8000-000000000002","eventName":"page_view","eventTimestamp":"2026-11-24T10:00:00Z","pageUrl":"https://shop.example.com/cart","referrer":"https://shop.example.com/p/1","_ingest":{"userAgent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1"}}
 	{"eventId":"7e0b8f8e-0000-4000-8000-000000000003","eventName":"page_view","eventTimestamp":"2026-11-24T10:00:00Z"}
 	EOF
 	cs-transform -q events | cs-load -d v2 2>err &&
 	test_grep "3 in, 3 out" err &&
 	pgq -d v2 -c "SELECT page_host, page_path, referrer_host, referrer_medium,
 		referrer_source, referrer_term, utm_source, utm_campaign, gclid,
+		ua_browser_family, ua_device_class,
 		coalesce(is_bot::text, ${sq}null${sq}), coalesce(geo_country, ${sq}null${sq})
 		FROM clickstream_events WHERE event_id::text LIKE ${sq}7e0b8f8e-%${sq}
 		ORDER BY event_id" >got &&
 	cat >expect <<-\EOF &&
-	shop.example.com|/p/1|www.google.com|search|Google|red shoes|news|café week|G1|null|null
-	shop.example.com|/cart|shop.example.com|internal||||||null|null
-	|||||||||null|null
+	shop.example.com|/p/1|www.google.com|search|Google|red shoes|news|café week|G1|Googlebot|bot|true|DE
+	shop.example.com|/cart|shop.example.com|internal||||||Mobile Safari|mobile|false|null
+	|||||||||||null|null
 	EOF
 	test_cmp expect got &&
 	cs-transform -q --no-enrich all events | cs-load -d v2 --table other --create 2>err &&
-	pgq -d v2 -c "SELECT count(*), count(page_host), count(referrer_medium)
+	pgq -d v2 -c "SELECT count(*), count(page_host), count(referrer_medium),
+		count(ua_device_class), count(is_bot), count(geo_country)
 		FROM other" >n &&
-	echo "3|0|0" >expect && test_cmp expect n
+	echo "3|0|0|0|0|0" >expect && test_cmp expect n
 '
 
 test_done

@@ -157,12 +157,13 @@ test_expect_success 'a bad CS_ETL_ANONYMIZE_IP, or a key file without hash, is s
 	test_grep "is not hash" err
 '
 
-test_expect_success 'CS_ETL_NO_ENRICH and CS_ETL_REFERERS reach cs-transform' '
+test_expect_success 'CS_ETL_NO_ENRICH, CS_ETL_REFERERS and CS_ETL_GEOIP_DB reach cs-transform' '
 	dry --hour 2026-11-24T10 &&
-	! grep -e "--no-enrich" -e "--referers" out &&
+	! grep -e "--no-enrich" -e "--referers" -e "--geoip-db" out &&
 	run_dry env CS_ETL_NO_ENRICH=geo,ua "CS_ETL_REFERERS=/etc/cs tools/referers.json" \
+		"CS_ETL_GEOIP_DB=/var/lib/Geo IP/City.mmdb" \
 		cs-etl -c conf -n --hour 2026-11-24T10 &&
-	test_grep "^  cs-transform -q .* --no-enrich geo,ua --referers '\''/etc/cs tools/referers.json'\'' |$" out
+	test_grep "^  cs-transform -q .* --no-enrich geo,ua --referers '\''/etc/cs tools/referers.json'\'' --geoip-db '\''/var/lib/Geo IP/City.mmdb'\'' |$" out
 '
 
 test_expect_success 'a CS_ETL_NO_ENRICH that names no group is status 78' '

@@ -30,6 +30,15 @@ for i in 1 2; do
 done
 etl_put raw
 
+# A .mmdb that places the etl_events clients (192.0.2.1) in NL, for
+# CS_ETL_GEOIP_DB.
+cat >geo.json <<-\EOF
+{"database_type": "CS-Test-Country", "ip_version": 6, "record_size": 24,
+ "languages": ["en"], "description": {"en": "t5110"}, "build_epoch": 1764720000,
+ "networks": [{"network": "192.0.2.0/24", "data": {"country": {"iso_code": "NL"}}}]}
+EOF
+"$PYTHON3" "$top_srcdir/tests/mkmmdb.py" geo.json geo.mmdb
+
 # hmac ADDRESS: its HMAC-SHA256 under ip.key, computed apart.
 hmac() {
 	"$PYTHON3" -c 'import hashlib, hmac, ipaddress, sys
@@ -62,10 +71,20 @@ test_expect_success 'hash: the rest of the ingest object is as sent' '
 '
 
 test_expect_success 'truncate, from the environment, wins over the file' '
-	CS_ETL_ANONYMIZE_IP=truncate CS_ETL_IP_HASH_KEY_FILE= cs-etl --hour "$T" 2>log &&
+	CS_ETL_ANONYMIZE_IP=truncate CS_ETL_IP_HASH_KEY_FILE= \
+		CS_ETL_GEOIP_DB=$TEST_DIR/geo.mmdb cs-etl --hour "$T" 2>log &&
 	test "$(etl_field status log)" = 0 &&
 	addresses "$T" >got &&
 	echo "192.0.2.0|4" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'CS_ETL_GEOIP_DB: the addresses were located before truncate' '
+	psql -X -A -t -q -c "SELECT ingest->>'\''sourceIp'\'', geo_country, count(*) FROM clickstream_events
+		WHERE event_timestamp >= TIMESTAMPTZ '\''$T:00:00Z'\''
+		AND event_timestamp < TIMESTAMPTZ '\''$T:00:00Z'\'' + interval '\''1 hour'\''
+		GROUP BY 1, 2" >got &&
+	echo "192.0.2.0|NL|4" >expect &&
 	test_cmp expect got
 '
 

@@ -39,7 +39,7 @@ _cs_tools()
 
 	case $prev in
 	-c | --config | --rejects | --stats | --emf | --log | -o | --output | \
-	--ip-hash-key-file | --referers)
+	--ip-hash-key-file | --referers | --ua-regexes | --crawlers | --geoip-db)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		compopt -o filenames 2>/dev/null
 		return

@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 1 << 14)
 		return 0;
 	if (ref == NULL) {
-		struct cs_enrich_config cfg = { 0, NULL };
+		struct cs_enrich_config cfg = { .off = 0 };
 
 		if (cs_referer_load(CS_REFERERS_DEFAULT, &ref, &e) != CS_OK ||
 		    (en = cs_enrich_new(&cfg, &e)) == NULL)
@@ -107,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "the event parses: %s", e.msg);
 	cs_buf_reset(&term);
 	FZ_CHECK(cs_buf_append_str(&term, "{\"x\":0") == 0 &&
-	    cs_enrich_append(en, &ev, &term) == 0 &&
+	    cs_enrich_append(en, &ev, &term, &e) == CS_OK &&
 	    cs_buf_append_char(&term, '}') == 0, "memory");
 	FZ_CHECK(jv_valid_object(term.data, term.len, 2),
 	    "the columns are JSON: %s", term.data);
