@@ -80,47 +80,53 @@ code_norm(const char *s, size_t n, char cc[2])
 	return 0;
 }
 
-/* Grow the arrays of a family to hold one more range: 0, or -1. */
+/*
+ * Grow a family's three arrays (bounds of bound_size bytes, two-letter
+ * codes) to hold one more range: 0, or -1.  Both families share it; on a
+ * failure the arrays already grown stay valid and are freed as usual.
+ */
+static int
+ranges_grow(size_t n, size_t *capp, void **lo, void **hi, char (**cc)[2],
+    size_t bound_size)
+{
+	size_t cap = *capp ? *capp * 2 : 4096;
+	void *p;
+
+	if (n < *capp)
+		return 0;
+	if ((p = reallocarray(*lo, cap, bound_size)) == NULL)
+		return -1;
+	*lo = p;
+	if ((p = reallocarray(*hi, cap, bound_size)) == NULL)
+		return -1;
+	*hi = p;
+	if ((p = reallocarray(*cc, cap, sizeof(**cc))) == NULL)
+		return -1;
+	*cc = p;
+	*capp = cap;
+	return 0;
+}
+
 static int
 v4_grow(struct tor_v4 *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 4096;
-	void *p;
+	void *lo = t->lo, *hi = t->hi;
+	int rc = ranges_grow(t->n, &t->cap, &lo, &hi, &t->cc, sizeof(*t->lo));
 
-	if (t->n < t->cap)
-		return 0;
-	if ((p = reallocarray(t->lo, cap, sizeof(*t->lo))) == NULL)
-		return -1;
-	t->lo = p;
-	if ((p = reallocarray(t->hi, cap, sizeof(*t->hi))) == NULL)
-		return -1;
-	t->hi = p;
-	if ((p = reallocarray(t->cc, cap, sizeof(*t->cc))) == NULL)
-		return -1;
-	t->cc = p;
-	t->cap = cap;
-	return 0;
+	t->lo = lo;
+	t->hi = hi;
+	return rc;
 }
 
 static int
 v6_grow(struct tor_v6 *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 4096;
-	void *p;
+	void *lo = t->lo, *hi = t->hi;
+	int rc = ranges_grow(t->n, &t->cap, &lo, &hi, &t->cc, sizeof(*t->lo));
 
-	if (t->n < t->cap)
-		return 0;
-	if ((p = reallocarray(t->lo, cap, sizeof(*t->lo))) == NULL)
-		return -1;
-	t->lo = p;
-	if ((p = reallocarray(t->hi, cap, sizeof(*t->hi))) == NULL)
-		return -1;
-	t->hi = p;
-	if ((p = reallocarray(t->cc, cap, sizeof(*t->cc))) == NULL)
-		return -1;
-	t->cc = p;
-	t->cap = cap;
-	return 0;
+	t->lo = lo;
+	t->hi = hi;
+	return rc;
 }
 
 static struct v6
