@@ -459,16 +459,22 @@ main(int argc, char **argv)
 			r.status = CS_EXIT_IOERR;
 	}
 	cs_transform_summarize(&r.tf, &r.sum);
+	/*
+	 * Free the enrichment data (thousands of regexes) before the summary:
+	 * a signal that comes after the summary says "done" must find
+	 * nothing left but exiting, or the program dies of it with a summary
+	 * that does not say so.
+	 */
+	cs_evparse_free(r.parser);
+	cs_transform_release(&r.tf);
+	cs_enrich_free(r.tf.enrich);
+	cs_ipanon_release(&r.anon);
 	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
 	if (e.code != CS_OK)
 		warnx("%s", e.msg);
 	if (digest.len > 0)
 		fputs(digest.data, stderr);
 	cs_buf_release(&digest);
-	cs_evparse_free(r.parser);
-	cs_transform_release(&r.tf);
-	cs_enrich_free(r.tf.enrich);
-	cs_ipanon_release(&r.anon);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	cs_buf_release(&r.mark);
