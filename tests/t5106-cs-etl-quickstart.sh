@@ -27,6 +27,8 @@ test_expect_success 'the quickstart runs the pipeline and prints the dashboards'
 	test_grep "^-- Events per hour" out &&
 	test_grep "^-- Funnel" out &&
 	test_grep "^-- Top products" out &&
+	test_grep "^-- Devices, browsers and referrers" out &&
+	test_grep "^ *desktop *| *Chrome *|" out &&
 	test_grep "quickstart --stop --dir $qs" out &&
 	test "$(wc -l <"$qs/ingested.ndjson")" = 300 &&
 	test "$(rows)" = 300 &&
