@@ -19,12 +19,7 @@ const char *const cs_enrich_group_names[CS_ENRICH_NGROUPS] = {
 #undef CS_ENRICH_GROUP_NAME_
 
 const char *const cs_enrich_columns[CS_ENRICH_NCOLUMNS] = {
-	"page_host", "page_path", "referrer_host", "referrer_medium",
-	"referrer_source", "referrer_term", "utm_source", "utm_medium",
-	"utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
-	"msclkid", "ua_browser_family", "ua_browser_version", "ua_os_family",
-	"ua_os_version", "ua_device_family", "ua_device_class", "is_bot",
-	"geo_country", "geo_region", "geo_city",
+	CS_ENRICH_COLUMN_NAMES
 };
 
 /* The query parameters of the campaign group, in the order of the columns. */

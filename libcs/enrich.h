@@ -73,6 +73,14 @@ extern const char *const cs_enrich_group_names[CS_ENRICH_NGROUPS];
 
 /* The columns, in the order rows have them, after the 22 of transform.h. */
 #define CS_ENRICH_NCOLUMNS 24
+/* The column names as a list of literals, for transform.c's table too. */
+#define CS_ENRICH_COLUMN_NAMES \
+	"page_host", "page_path", "referrer_host", "referrer_medium", \
+	"referrer_source", "referrer_term", "utm_source", "utm_medium", \
+	"utm_campaign", "utm_term", "utm_content", "gclid", "fbclid", \
+	"msclkid", "ua_browser_family", "ua_browser_version", "ua_os_family", \
+	"ua_os_version", "ua_device_family", "ua_device_class", "is_bot", \
+	"geo_country", "geo_region", "geo_city"
 extern const char *const cs_enrich_columns[CS_ENRICH_NCOLUMNS];
 
 /*

@@ -20,13 +20,7 @@ const char *const cs_transform_columns[CS_TRANSFORM_NCOLUMNS] = {
 	"context_product_price", "context_product_discount_price",
 	"context_product_url_path", "page_url", "referrer", "raw_event_id",
 	"source_key", "element", "ingest",
-	/* enrich.h's cs_enrich_columns */
-	"page_host", "page_path", "referrer_host", "referrer_medium",
-	"referrer_source", "referrer_term", "utm_source", "utm_medium",
-	"utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
-	"msclkid", "ua_browser_family", "ua_browser_version", "ua_os_family",
-	"ua_os_version", "ua_device_family", "ua_device_class", "is_bot",
-	"geo_country", "geo_region", "geo_city",
+	CS_ENRICH_COLUMN_NAMES
 };
 
 #define CS_TRANSFORM_FIX_NAME_(name, str) str,
