@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,12 +45,6 @@ struct job {
 	struct cs_rawobj_ref ref;
 	char *line;
 	size_t len;
-};
-
-/* The input: counts what was read, to know when the reader holds more. */
-struct input {
-	int fd;
-	uint64_t total;
 };
 
 static void
@@ -387,28 +380,6 @@ run(struct cs_fetcher *f, int fd, struct cs_error *e)
 	return CS_OK;
 }
 
-static ssize_t
-read_input(void *ctx, void *buf, size_t len)
-{
-	struct input *in = ctx;
-	ssize_t n = cs_sig_read(&in->fd, buf, len);
-
-	if (n > 0)
-		in->total += (uint64_t)n;
-	return n;
-}
-
-/* Can a line be read without waiting?  (At worst for the rest of one.) */
-static int
-input_ready(const struct input *in, const struct cs_ndjson_reader *r)
-{
-	struct pollfd p = { in->fd, POLLIN, 0 };
-
-	if (in->total > cs_ndjson_reader_bytes(r))
-		return 1;
-	return poll(&p, 1, 0) > 0;
-}
-
 struct cs_fetcher *
 cs_fetcher_new(const struct cs_fetcher_config *cfg, struct cs_error *e)
 {
@@ -448,16 +419,15 @@ cs_fetcher_read(struct cs_fetcher *f, const char *path, struct cs_error *e)
 {
 	struct cs_ndjson_reader *r;
 	struct cs_line l;
-	struct input in;
+	int fd;
 	uint64_t base = f->sum->input_bytes;
 	int eof = 0, rc;
 
 	if (f->stop)
 		return CS_OK;
-	in.total = 0;
 	if (strcmp(path, "-") == 0)
-		in.fd = STDIN_FILENO;
-	else if ((in.fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		/* As warn(3) says it. */
 		cs_buf_reset(&f->msg);
 		if (cs_buf_printf(&f->msg, "cannot open '%s': %s", path,
@@ -467,16 +437,16 @@ cs_fetcher_read(struct cs_fetcher *f, const char *path, struct cs_error *e)
 		f->out.input_failed = 1;
 		return CS_OK;
 	}
-	if ((r = cs_ndjson_reader_new(read_input, &in, path,
+	if ((r = cs_ndjson_reader_new(cs_sig_read, &fd, path,
 	    f->cfg.max_line_bytes)) == NULL) {
-		if (in.fd != STDIN_FILENO)
-			close(in.fd);
+		if (fd != STDIN_FILENO)
+			close(fd);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	while (!f->stop && !interrupted(f)) {
 		while (!eof && !f->stop && !interrupted(f) &&
 		    cs_s3_pending(f->cfg.s3) < f->cfg.jobs &&
-		    input_ready(&in, r)) {
+		    cs_ndjson_reader_ready(r, fd)) {
 			rc = cs_ndjson_read(r, &l, e);
 			if (interrupted(f))
 				break;	/* a line cut short by it too */
@@ -495,17 +465,17 @@ cs_fetcher_read(struct cs_fetcher *f, const char *path, struct cs_error *e)
 		if (eof || f->stop)
 			break;
 		/* Wait for a completion, or for input when there is room. */
-		if (run(f, cs_s3_pending(f->cfg.s3) < f->cfg.jobs ? in.fd : -1,
+		if (run(f, cs_s3_pending(f->cfg.s3) < f->cfg.jobs ? fd : -1,
 		    e) != CS_OK) {
 			cs_ndjson_reader_free(r);
-			if (in.fd != STDIN_FILENO)
-				close(in.fd);
+			if (fd != STDIN_FILENO)
+				close(fd);
 			return e->code;
 		}
 	}
 	cs_ndjson_reader_free(r);
-	if (in.fd != STDIN_FILENO)
-		close(in.fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 	return CS_OK;
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,16 @@ uint64_t
 cs_ndjson_reader_bytes(const struct cs_ndjson_reader *r)
 {
 	return r->bytes;
+}
+
+int
+cs_ndjson_reader_ready(const struct cs_ndjson_reader *r, int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	if (r->end > r->start || r->eof || r->src == SRC_MEM)
+		return 1;
+	return poll(&p, 1, 0) > 0;
 }
 
 const char *

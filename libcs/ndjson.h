@@ -65,6 +65,15 @@ int cs_ndjson_read(struct cs_ndjson_reader *r, struct cs_line *line,
     struct cs_error *e);
 /* Bytes consumed so far, newlines included. */
 uint64_t cs_ndjson_reader_bytes(const struct cs_ndjson_reader *r);
+/*
+ * Can the next read return without waiting on fd, the descriptor the
+ * reader's source reads?  1 when the reader still holds unread bytes (at
+ * worst it then waits for the rest of one line), when the input has
+ * ended, or when poll(2) says fd is readable; 0 otherwise.  For a program
+ * that reads its input between other work (requests in flight) and must
+ * not block on a quiet pipe.
+ */
+int cs_ndjson_reader_ready(const struct cs_ndjson_reader *r, int fd);
 const char *cs_ndjson_reader_name(const struct cs_ndjson_reader *r);
 /*
  * The size of the reader's buffer: at most the larger of 256 KiB and

@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +21,6 @@
 #include "summary.h"
 #include "banned.h"
 
-struct input {
-	int fd;
-	uint64_t total;
-};
-
 struct chunk {
 	struct cs_rawobj_ref ref[CS_PENDING_CHUNK];
 	struct cs_pgledger_object obj[CS_PENDING_CHUNK];
@@ -34,28 +28,6 @@ struct chunk {
 	struct cs_buf lines;		/* the input lines, each ending in '\n' */
 	size_t n;
 };
-
-static ssize_t
-read_input(void *ctx, void *buf, size_t len)
-{
-	struct input *in = ctx;
-	ssize_t n = read(in->fd, buf, len);
-
-	if (n > 0)
-		in->total += (uint64_t)n;
-	return n;
-}
-
-/* Can a line be read without waiting?  (At worst for the rest of one.) */
-static int
-input_ready(const struct input *in, const struct cs_ndjson_reader *r)
-{
-	struct pollfd p = { in->fd, POLLIN, 0 };
-
-	if (in->total > cs_ndjson_reader_bytes(r))
-		return 1;
-	return poll(&p, 1, 0) > 0;
-}
 
 static enum cs_err
 reject(const struct cs_pending_opts *o, const struct cs_line *line,
@@ -203,20 +175,19 @@ cs_pending_run(struct cs_pgledger *l, const struct cs_pending_opts *o, int fd,
 	struct cs_ndjson_reader *r;
 	struct chunk *c;
 	struct cs_line line;
-	struct input in = { fd, 0 };
 	enum cs_err rc = CS_OK;
 	int n;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
-	if ((r = cs_ndjson_reader_new(read_input, &in, name, o->max_line)) == NULL) {
+	if ((r = cs_ndjson_reader_new_fd(fd, name, o->max_line)) == NULL) {
 		free(c);
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
 	}
 	for (;;) {
 		/* A chunk is full, or no more input is ready: ask now. */
 		if (c->n == CS_PENDING_CHUNK ||
-		    (c->n > 0 && !input_ready(&in, r))) {
+		    (c->n > 0 && !cs_ndjson_reader_ready(r, fd))) {
 			if ((rc = flush_chunk(l, o, c, w, e)) != CS_OK)
 				break;
 		}

@@ -10,20 +10,18 @@ libcs_libcs_a_SOURCES += \
 	libcs/referer.c libcs/referer.h \
 	libcs/enrich.c libcs/enrich.h
 
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
+TRANSFORM_UNIT_TESTS = tests/unit/t-evparse \
+	tests/unit/t-ipanon \
+	tests/unit/t-geo \
+	tests/unit/t-transform \
+	tests/unit/t-urlparts \
+	tests/unit/t-referer
+check_PROGRAMS += $(TRANSFORM_UNIT_TESTS)
+TESTS += $(TRANSFORM_UNIT_TESTS)
+
 # The test corpus generator: tests, the quickstart and the benchmark use it.
 noinst_PROGRAMS += tests/gen-events
-tests_gen_events_SOURCES = tests/gen-events.c
-tests_gen_events_LDADD = $(CS_LIBS)
-
-check_PROGRAMS += tests/unit/t-evparse
-tests_unit_t_evparse_SOURCES = tests/unit/t-evparse.c tests/unit/tap.h
-tests_unit_t_evparse_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-evparse
-
-check_PROGRAMS += tests/unit/t-ipanon
-tests_unit_t_ipanon_SOURCES = tests/unit/t-ipanon.c tests/unit/tap.h
-tests_unit_t_ipanon_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-ipanon
 
 # Geolocation (libcs/geo.c): its test databases, made by tests/mkmmdb.py
 # from their descriptions (no .mmdb writer is packaged in Debian 12), read
@@ -41,25 +39,12 @@ $(GEO_TEST_DBS):
 	$(AM_V_GEN)$(PYTHON3) $(srcdir)/tests/mkmmdb.py \
 		$(srcdir)/tests/data/geo/$(@F:.mmdb=.json) $@
 
-check_PROGRAMS += tests/unit/t-geo
-tests_unit_t_geo_SOURCES = tests/unit/t-geo.c tests/unit/tap.h
-tests_unit_t_geo_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-geo
-
-check_PROGRAMS += tests/unit/t-transform
-tests_unit_t_transform_SOURCES = tests/unit/t-transform.c tests/unit/tap.h
-tests_unit_t_transform_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-transform
-
 bin_PROGRAMS += cs-transform
 cs_transform_SOURCES = cmd/cs-transform.c
-cs_transform_LDADD = $(CS_LIBS)
 
 # The benchmark (scripts/bench/bench-transform, with transform.jq for jq)
 # and its yardstick.
 noinst_PROGRAMS += scripts/bench/yajl-parse
-scripts_bench_yajl_parse_SOURCES = scripts/bench/yajl-parse.c
-scripts_bench_yajl_parse_LDADD = $(CS_LIBS)
 
 # Shell tests, and the mapping cases as data.
 CS_TRANSFORM_TESTS = \
@@ -97,13 +82,5 @@ dist_noinst_DATA += scripts/bench/transform.jq
 
 # Enrichment (issue 15): the page URL and the referrer (libcs/urlparts,
 # libcs/referer), tested on the real URLs of tests/data/enrich.
-check_PROGRAMS += tests/unit/t-urlparts tests/unit/t-referer
-tests_unit_t_urlparts_SOURCES = tests/unit/t-urlparts.c tests/unit/tap.h \
-	tests/unit/cases.h
-tests_unit_t_urlparts_LDADD = $(CS_LIBS)
-tests_unit_t_referer_SOURCES = tests/unit/t-referer.c tests/unit/tap.h \
-	tests/unit/cases.h
-tests_unit_t_referer_LDADD = $(CS_LIBS)
-TESTS += tests/unit/t-urlparts tests/unit/t-referer
-EXTRA_DIST += tests/data/enrich/README tests/data/enrich/urlparts.txt \
-	tests/data/enrich/referers.txt
+EXTRA_DIST += tests/unit/cases.h tests/data/enrich/README \
+	tests/data/enrich/urlparts.txt tests/data/enrich/referers.txt

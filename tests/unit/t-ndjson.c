@@ -390,6 +390,40 @@ test_writer(void)
 	cs_buf_release(&got);
 }
 
+/* Ready: buffered lines first, then the pipe, then the end of input. */
+static void
+test_ready(void)
+{
+	struct cs_ndjson_reader *r;
+	struct cs_line l;
+	struct cs_error e;
+	int fds[2];
+
+	if (pipe(fds) == -1)
+		return;
+	r = cs_ndjson_reader_new_fd(fds[0], "pipe", 0);
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 0, "a quiet pipe: not ready");
+	if (write(fds[1], "{\"a\":1}\n{\"b\":2}\n", 16) != 16)
+		return;
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 1, "written to: ready");
+	is_int(cs_ndjson_read(r, &l, &e), 1, "a line");
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 1,
+	    "one line still buffered, the pipe empty: ready");
+	is_int(cs_ndjson_read(r, &l, &e), 1, "the buffered line");
+	is_mem(l.data, l.len, "{\"b\":2}", 7, "is the second");
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 0,
+	    "all read, nothing more written: not ready");
+	close(fds[1]);
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 1, "the writer gone: ready");
+	is_int(cs_ndjson_read(r, &l, &e), 0, "and the read says the end");
+	is_int(cs_ndjson_reader_ready(r, fds[0]), 1, "after the end: ready");
+	cs_ndjson_reader_free(r);
+	close(fds[0]);
+	r = cs_ndjson_reader_new_mem("x\n", 2, "mem", 0);
+	is_int(cs_ndjson_reader_ready(r, -1), 1, "a memory reader: ready");
+	cs_ndjson_reader_free(r);
+}
+
 static void
 test_epipe(void)
 {
@@ -431,6 +465,7 @@ main(void)
 	test_huge_line();
 	test_read_error();
 	test_writer();
+	test_ready();
 	test_epipe();
 	return done_testing();
 }
