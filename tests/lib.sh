@@ -478,14 +478,18 @@ pgq() {
 	psql -X -q -At -v ON_ERROR_STOP=1 "$@"
 }
 
-# wait_until COMMAND...: poll COMMAND until it succeeds (30 s at most).
+# wait_until COMMAND...: poll COMMAND until it succeeds (120 s at most).
 # For waiting on another process, never for timing it.
 wait_until() {
+	# Two minutes: a sanitizer build on a loaded 2-core machine can take
+	# half a minute to get a pipeline going (cs-transform compiles
+	# uap-core's regexes at start); waiting longer costs nothing when
+	# all is well.
 	i=0
 	until "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		if [ "$i" -ge 600 ]; then
-			echo "wait_until: '$*' did not succeed in 30 s" >&2
+		if [ "$i" -ge 2400 ]; then
+			echo "wait_until: '$*' did not succeed in 120 s" >&2
 			return 1
 		fi
 		sleep 0.05
