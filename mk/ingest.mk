@@ -24,11 +24,12 @@ INGEST_TESTS = \
 	tests/t4030-cs-ingest-batch.sh \
 	tests/t4040-cs-ingest-faults.sh \
 	tests/t4050-cs-ingest-man.sh \
-	tests/t4060-cs-ingest-bench.sh
+	tests/t4060-cs-ingest-bench.sh \
+	tests/t4070-cs-ingest-lambda.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
-	tests/data/ingest/apigw.ndjson
+	tests/data/ingest/apigw.ndjson tests/lambda-standin.py
 
 # The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
 # can use instead of s3rver.
