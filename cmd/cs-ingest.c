@@ -79,8 +79,8 @@ static const char usage_text[] =
 static const struct cs_cli_opt options[] = {
 	{ 'j', "jobs", "N", 'j', "uploads in flight (default 64)", 0 },
 	{ 0, "apigw", NULL, OPT_APIGW,
-	    "input lines are API Gateway HTTP API\n"
-	    "payload 2.0 events: POST /clickstream only", 0 },
+	    "input lines are API Gateway request events\n"
+	    "(payload 2.0 or 1.0): POST /clickstream only", 0 },
 	{ 0, "batch", "N", OPT_BATCH,
 	    "write batch-UUID.ndjson objects of up to N\n"
 	    "events per hour instead", 0 },
