@@ -25,7 +25,8 @@ INGEST_TESTS = \
 	tests/t4040-cs-ingest-faults.sh \
 	tests/t4050-cs-ingest-man.sh \
 	tests/t4060-cs-ingest-bench.sh \
-	tests/t4070-cs-ingest-lambda.sh
+	tests/t4070-cs-ingest-lambda.sh \
+	tests/t4071-cs-ingest-lambda-package.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
@@ -34,3 +35,6 @@ EXTRA_DIST += $(INGEST_TESTS) \
 # The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
 # can use instead of s3rver.
 dist_noinst_SCRIPTS += scripts/bench/bench-ingest scripts/bench/s3-sink
+
+# The ingest function's deployment zip (tests/t4071 runs it).
+dist_noinst_SCRIPTS += scripts/aws/package-lambda
