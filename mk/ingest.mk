@@ -26,11 +26,13 @@ INGEST_TESTS = \
 	tests/t4050-cs-ingest-man.sh \
 	tests/t4060-cs-ingest-bench.sh \
 	tests/t4070-cs-ingest-lambda.sh \
-	tests/t4071-cs-ingest-lambda-package.sh
+	tests/t4071-cs-ingest-lambda-package.sh \
+	tests/t4072-cs-ingest-lambda-template.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
-	tests/data/ingest/apigw.ndjson tests/lambda-standin.py
+	tests/data/ingest/apigw.ndjson tests/lambda-standin.py \
+	scripts/aws/ingest-lambda.template.json
 
 # The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
 # can use instead of s3rver.
