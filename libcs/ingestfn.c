@@ -377,6 +377,12 @@ store_events(struct cs_ingestfn *fn, int64_t deadline_ms,
 	if (rc == CS_OK)
 		rc = cs_uploader_drain(up, e);
 	failed = cs_uploader_failure(up, &msg);
+	/* The uploader's message goes with it: the first reason is kept. */
+	if (msg != NULL) {
+		cs_buf_reset(&fn->why);
+		if (cs_buf_append_str(&fn->why, msg) == -1 && rc == CS_OK)
+			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
 	cs_uploader_free(up);
 	cs_s3_get_stats(fn->s3, &after);
 	r->retries = after.retries - before.retries;
@@ -393,7 +399,7 @@ store_events(struct cs_ingestfn *fn, int64_t deadline_ms,
 		cs_buf_reset(&r->message);
 		if (rc == CS_OK && cs_buf_printf(&r->message,
 		    "%zu of %zu events not stored: %s", fn->nevents -
-		    fn->stored, fn->nevents, msg != NULL ? msg :
+		    fn->stored, fn->nevents,
 		    fn->why.len > 0 ? fn->why.data : "unknown") == -1)
 			rc = cs_error_set(e, CS_ENOMEM, "out of memory");
 		return rc;
