@@ -27,7 +27,8 @@ INGEST_TESTS = \
 	tests/t4060-cs-ingest-bench.sh \
 	tests/t4070-cs-ingest-lambda.sh \
 	tests/t4071-cs-ingest-lambda-package.sh \
-	tests/t4072-cs-ingest-lambda-template.sh
+	tests/t4072-cs-ingest-lambda-template.sh \
+	tests/t4073-cs-ingest-lambda-bench.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
@@ -39,4 +40,4 @@ EXTRA_DIST += $(INGEST_TESTS) \
 dist_noinst_SCRIPTS += scripts/bench/bench-ingest scripts/bench/s3-sink
 
 # The ingest function's deployment zip (tests/t4071 runs it).
-dist_noinst_SCRIPTS += scripts/aws/package-lambda
+dist_noinst_SCRIPTS += scripts/aws/package-lambda scripts/bench/bench-lambda
