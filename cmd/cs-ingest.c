@@ -325,6 +325,13 @@ init_failed(struct cs_lambda *l, int status, const char *msg)
 }
 
 static int
+lambda_stop(void *arg)
+{
+	(void)arg;
+	return cs_sig_caught() != 0;
+}
+
+static int
 run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
     char **argv)
 {
@@ -349,6 +356,7 @@ run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
 		    e.msg);
 	if (cs_sig_init(&e) != CS_OK)
 		init_failed(l, CS_EXIT_OSERR, e.msg);
+	cs_lambda_set_stop(l, lambda_stop, NULL);
 	if (argc == 0) {
 		/* The old function's place. */
 		if ((bucket = getenv("RAW_BUCKET_NAME")) == NULL ||
@@ -373,7 +381,7 @@ run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
 	cs_lambda_invocation_init(&inv);
 	while (!cs_sig_caught()) {
 		if ((code = cs_lambda_next(l, &inv, &e)) != CS_OK) {
-			if (cs_sig_caught())
+			if (code == CS_EINTR || cs_sig_caught())
 				break;
 			warnx("%s", e.msg);
 			status = code == CS_ENOMEM ? CS_EXIT_OSERR :

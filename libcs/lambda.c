@@ -25,6 +25,10 @@ struct cs_lambda {
 	struct cs_buf body;		/* what the API answered */
 	struct cs_buf out;		/* what we send (error bodies) */
 	struct cs_lambda_invocation *inv;	/* being filled by next() */
+	int (*stop)(void *arg);
+	void *stop_arg;
+	int stopping;			/* the wait in hand may be stopped */
+	int stopped;
 	int nomem;
 	char curl_err[CURL_ERROR_SIZE];
 };
@@ -103,6 +107,31 @@ cs_lambda_free(struct cs_lambda *l)
 	cs_buf_release(&l->body);
 	cs_buf_release(&l->out);
 	free(l);
+}
+
+void
+cs_lambda_set_stop(struct cs_lambda *l, int (*stop)(void *arg), void *arg)
+{
+	l->stop = stop;
+	l->stop_arg = arg;
+}
+
+/* curl's progress callback: about once a second while a transfer waits. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct cs_lambda *l = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (l->stopping && l->stop != NULL && l->stop(l->stop_arg)) {
+		l->stopped = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static size_t
@@ -190,6 +219,7 @@ call(struct cs_lambda *l, const char *path, const char *body, size_t len,
 	cs_buf_reset(&l->url);
 	cs_buf_reset(&l->body);
 	l->nomem = 0;
+	l->stopped = 0;
 	l->curl_err[0] = '\0';
 	if (cs_buf_append(&l->url, l->base.data, l->base.len) == -1 ||
 	    cs_buf_append_str(&l->url, path) == -1)
@@ -208,6 +238,9 @@ call(struct cs_lambda *l, const char *path, const char *body, size_t len,
 	/* /next waits for an invocation as long as it takes. */
 	curl_easy_setopt(l->curl, CURLOPT_TIMEOUT, 0L);
 	curl_easy_setopt(l->curl, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(l->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(l->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(l->curl, CURLOPT_XFERINFODATA, l);
 	if (body != NULL) {
 		curl_easy_setopt(l->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(l->curl, CURLOPT_POSTFIELDS, body);
@@ -218,6 +251,8 @@ call(struct cs_lambda *l, const char *path, const char *body, size_t len,
 	cc = curl_easy_perform(l->curl);
 	if (l->nomem)
 		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (l->stopped)
+		return cs_error_set(e, CS_EINTR, "cannot %s: interrupted", what);
 	if (cc != CURLE_OK)
 		return cs_error_set(e, CS_EUNAVAIL, "cannot %s: %s", what,
 		    l->curl_err[0] != '\0' ? l->curl_err :
@@ -262,8 +297,10 @@ cs_lambda_next(struct cs_lambda *l, struct cs_lambda_invocation *inv,
 	cs_buf_reset(&inv->function_arn);
 	inv->deadline_ms = 0;
 	l->inv = inv;
+	l->stopping = 1;
 	rc = call(l, "/invocation/next", NULL, 0, NULL, 200,
 	    "get the next invocation", e);
+	l->stopping = 0;
 	l->inv = NULL;
 	if (rc != CS_OK)
 		return rc;

@@ -15,6 +15,12 @@
  * (Lambda-Runtime-Trace-Id) and the function's ARN.  Each invocation is
  * then answered once, by cs_lambda_respond() or cs_lambda_error().
  *
+ * Stopping.  A wait in cs_lambda_next() asks the stop hook (when set,
+ * cs_lambda_set_stop()) about once a second, and ends with CS_EINTR when
+ * it says so: a program that caught SIGTERM (sig.h) ends instead of
+ * waiting for an invocation that may never come.  An answer is never cut
+ * short.
+ *
  * Ownership.  cs_lambda_new() allocates, cs_lambda_free() frees (NULL is
  * fine).  A struct cs_lambda_invocation is the caller's: _init, reuse
  * across calls, _release.  Nothing given to a function is kept after it
@@ -55,7 +61,14 @@ void cs_lambda_invocation_release(struct cs_lambda_invocation *inv);
 struct cs_lambda *cs_lambda_new(const char *api, struct cs_error *e);
 void cs_lambda_free(struct cs_lambda *l);
 
-/* GET /runtime/invocation/next: wait for the next invocation. */
+/* The hook of Stopping above; NULL: none. */
+void cs_lambda_set_stop(struct cs_lambda *l, int (*stop)(void *arg),
+    void *arg);
+
+/*
+ * GET /runtime/invocation/next: wait for the next invocation.  CS_EINTR
+ * when the stop hook ended the wait.
+ */
 enum cs_err cs_lambda_next(struct cs_lambda *l,
     struct cs_lambda_invocation *inv, struct cs_error *e);
 

@@ -302,4 +302,27 @@ test_expect_success 'no AWS_LAMBDA_RUNTIME_API: exit 78; usage errors: 64' '
 	test_expect_code 64 cs-ingest --lambda s3://bkt/x file 2>err
 '
 
+test_expect_success 'SIGTERM while waiting for an invocation: it ends, by the signal' '
+	rm -rf out api.port
+	mkdir out || return 1
+	# (each command started with & stands alone: & would take the chain)
+	"${PYTHON3:-python3}" "$top_srcdir/tests/lambda-standin.py" \
+		--queue q1 --out out --port-file api.port --hold 2>standin.err &
+	spid=$!
+	track_pid $spid
+	wait_until test -s api.port || return 1
+	AWS_LAMBDA_RUNTIME_API=127.0.0.1:$(cat api.port) \
+		cs-ingest --lambda $ep s3://bkt/term 2>log &
+	fpid=$!
+	track_pid $fpid
+	wait_until test -s out/a.response &&
+	sleep 0.3 &&
+	kill -TERM $fpid &&
+	{ wait $fpid; echo $? >status; } &&
+	kill $spid &&
+	echo 143 >expect && test_cmp expect status &&
+	$JQ -r .statusCode out/a.response >got &&
+	echo 200 >expect && test_cmp expect got
+'
+
 test_done
