@@ -21,6 +21,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "ingest.h"
+#include "ingestfn.h"
+#include "lambda.h"
 #include "linein.h"
 #include "ndjson.h"
 #include "reject.h"
@@ -38,7 +40,8 @@ enum {
 	OPT_BATCH_AGE,
 	OPT_BATCH_BYTES,
 	OPT_GZIP,
-	OPT_INGEST_FIELD
+	OPT_INGEST_FIELD,
+	OPT_LAMBDA
 };
 
 struct run {
@@ -67,13 +70,17 @@ static const char usage_text[] =
 "                 [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
 "                 [--rejects file] [--stats file] [--max-reject-rate rate]\n"
 "                 [--max-line-bytes size] [--progress | --no-progress]\n"
-"                 s3://bucket[/prefix] [file ...]\n";
+"                 s3://bucket[/prefix] [file ...]\n"
+"       cs-ingest --lambda [-j jobs] [--endpoint url] [--path-style]\n"
+"                 [--ca-bundle file] [--max-tries n] [--retry-delay ms]\n"
+"                 [--timeout seconds] [--max-line-bytes size]\n"
+"                 [s3://bucket[/prefix]]\n";
 
 static const struct cs_cli_opt options[] = {
 	{ 'j', "jobs", "N", 'j', "uploads in flight (default 64)", 0 },
 	{ 0, "apigw", NULL, OPT_APIGW,
-	    "input lines are API Gateway HTTP API\n"
-	    "payload 2.0 events: POST /clickstream only", 0 },
+	    "input lines are API Gateway request events\n"
+	    "(payload 2.0 or 1.0): POST /clickstream only", 0 },
 	{ 0, "batch", "N", OPT_BATCH,
 	    "write batch-UUID.ndjson objects of up to N\n"
 	    "events per hour instead", 0 },
@@ -87,6 +94,10 @@ static const struct cs_cli_opt options[] = {
 	    "the value of _ingest.NAME when the input\n"
 	    "has none (sourceIp, userAgent, method,\n"
 	    "path, apiId, stage)", 0 },
+	{ 0, "lambda", NULL, OPT_LAMBDA,
+	    "run as an AWS Lambda function's bootstrap:\n"
+	    "store the events of API Gateway requests\n"
+	    "(default s3://$RAW_BUCKET_NAME/events/)", 0 },
 	{ 0, NULL, NULL, 0, NULL, 0 }
 };
 
@@ -298,6 +309,120 @@ file_in(struct run *r, const char *path)
 }
 
 /* ------------------------------------------------------------------ */
+/* --lambda: the Runtime API loop (lambda.h) around the ingest function
+ * (ingestfn.h). */
+
+/* Told to Lambda on /runtime/init/error, then to the log, and the end. */
+static void __attribute__((noreturn))
+init_failed(struct cs_lambda *l, int status, const char *msg)
+{
+	struct cs_error e;
+
+	if (l != NULL && cs_lambda_init_error(l, "Runtime.InitError", msg,
+	    &e) != CS_OK)
+		warnx("%s", e.msg);
+	errx(status, "%s", msg);
+}
+
+static int
+lambda_stop(void *arg)
+{
+	(void)arg;
+	return cs_sig_caught() != 0;
+}
+
+static int
+run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
+    char **argv)
+{
+	struct cs_ingestfn_config fcfg;
+	struct cs_ingestfn_result res;
+	struct cs_lambda_invocation inv;
+	struct cs_s3name_url dest;
+	struct cs_buf prefix = CS_BUF_INIT, url = CS_BUF_INIT, log = CS_BUF_INIT;
+	struct cs_ingestfn *fn;
+	struct cs_lambda *l;
+	struct cs_error e;
+	enum cs_err code;
+	const char *api, *bucket;
+	int status = CS_EXIT_OK;
+
+	if (argc > 1)
+		usage("--lambda takes no input file");
+	if ((api = getenv("AWS_LAMBDA_RUNTIME_API")) == NULL || *api == '\0')
+		errx(CS_EXIT_CONFIG, "--lambda: AWS_LAMBDA_RUNTIME_API is not set");
+	if ((l = cs_lambda_new(api, &e)) == NULL)
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CONFIG, "%s",
+		    e.msg);
+	if (cs_sig_init(&e) != CS_OK)
+		init_failed(l, CS_EXIT_OSERR, e.msg);
+	cs_lambda_set_stop(l, lambda_stop, NULL);
+	if (argc == 0) {
+		/* The old function's place. */
+		if ((bucket = getenv("RAW_BUCKET_NAME")) == NULL ||
+		    *bucket == '\0')
+			init_failed(l, CS_EXIT_CONFIG, "no destination: give "
+			    "s3://bucket/prefix or set RAW_BUCKET_NAME");
+		if (cs_buf_printf(&url, "s3://%s/events/", bucket) == -1)
+			oom();
+	} else if (cs_buf_append_str(&url, argv[0]) == -1)
+		oom();
+	if (cs_ingest_destination(url.data, &dest, &prefix, &e) != CS_OK)
+		init_failed(l, e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+		    CS_EXIT_CONFIG, e.msg);
+	memset(&fcfg, 0, sizeof(fcfg));
+	fcfg.s3 = scfg;
+	fcfg.bucket = dest.bucket;
+	fcfg.prefix = prefix.data;
+	fcfg.max_event_bytes = cli->max_line_bytes;
+	if ((fn = cs_ingestfn_new(&fcfg, &e)) == NULL)
+		init_failed(l, cs_cli_exit_status_for(e.code), e.msg);
+	cs_ingestfn_result_init(&res);
+	cs_lambda_invocation_init(&inv);
+	while (!cs_sig_caught()) {
+		if ((code = cs_lambda_next(l, &inv, &e)) != CS_OK) {
+			if (code == CS_EINTR || cs_sig_caught())
+				break;
+			warnx("%s", e.msg);
+			status = code == CS_ENOMEM ? CS_EXIT_OSERR :
+			    CS_EXIT_UNAVAILABLE;
+			break;
+		}
+		code = cs_ingestfn_handle(fn, inv.event.data, inv.event.len,
+		    inv.deadline_ms, &res, &e);
+		if (code != CS_OK) {
+			/* A crash of the handler: Lambda starts a new runtime. */
+			warnx("request %s: %s", inv.request_id.data, e.msg);
+			if (cs_lambda_error(l, inv.request_id.data,
+			    "Runtime.InternalError", e.msg, &e) != CS_OK)
+				warnx("%s", e.msg);
+			status = code == CS_ENOMEM ? CS_EXIT_OSERR :
+			    CS_EXIT_SOFTWARE;
+			break;
+		}
+		if (cs_ingestfn_log(&res, inv.request_id.data, &log) == -1)
+			oom();
+		fprintf(stderr, "%s\n", log.data);
+		if (cs_lambda_respond(l, inv.request_id.data, res.response.data,
+		    res.response.len, &e) != CS_OK) {
+			warnx("%s", e.msg);
+			status = e.code == CS_ENOMEM ? CS_EXIT_OSERR :
+			    CS_EXIT_UNAVAILABLE;
+			break;
+		}
+	}
+	cs_lambda_invocation_release(&inv);
+	cs_ingestfn_result_release(&res);
+	cs_ingestfn_free(fn);
+	cs_lambda_free(l);
+	cs_s3name_url_release(&dest);
+	cs_buf_release(&prefix);
+	cs_buf_release(&url);
+	cs_buf_release(&log);
+	return cs_sig_end(status);
+}
+
+/* ------------------------------------------------------------------ */
 
 int
 main(int argc, char **argv)
@@ -314,7 +439,7 @@ main(int argc, char **argv)
 	struct cs_error e;
 	enum cs_err code;
 	int64_t batch_age = 0;		/* microseconds; 0: none */
-	int ch, i, status, batch = 0;
+	int ch, i, status, batch = 0, lambda = 0;
 
 	cs_cli_init(&r.cli, "cs-ingest");
 	memset(&icfg, 0, sizeof(icfg));
@@ -346,6 +471,9 @@ main(int argc, char **argv)
 		case OPT_GZIP:
 			bcfg.gzip = 1;
 			break;
+		case OPT_LAMBDA:
+			lambda = 1;
+			break;
 		case OPT_INGEST_FIELD:
 			if (cs_ingest_config_field(&icfg, optarg, &e) != CS_OK)
 				refuse(&e);
@@ -360,6 +488,15 @@ main(int argc, char **argv)
 		if (status != CS_EXIT_OK)
 			warn("cannot write to standard output");
 		return status;
+	}
+	if (lambda) {
+		if (batch || bcfg.gzip || batch_age != 0 || icfg.apigw ||
+		    icfg.nfields > 0)
+			usage("--lambda stores one object an event: no --apigw, "
+			    "--batch, --gzip or --ingest-field");
+		cs_ingest_config_release(&icfg);
+		scfg.user_agent = "cs-ingest/" PACKAGE_VERSION;
+		return run_lambda(&scfg, &r.cli, argc, argv);
 	}
 	if (argc < 1) {
 		warnx("no destination: want s3://bucket/prefix");

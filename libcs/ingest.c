@@ -335,6 +335,14 @@ enum {
 	AG_HTTP_PATH,
 	AG_HTTP_SOURCE_IP,
 	AG_HTTP_USER_AGENT,
+	/* Payload format 1.0 (REST APIs, and HTTP APIs that ask for it). */
+	AG_V1_METHOD,
+	AG_V1_PATH,
+	AG_V1_RESOURCE,
+	AG_RC_TIME_EPOCH_V1,
+	AG_RC_IDENTITY,
+	AG_ID_SOURCE_IP,
+	AG_ID_USER_AGENT,
 	AG_NFIELDS
 };
 
@@ -357,6 +365,13 @@ static const struct jfield apigw_fields[AG_NFIELDS] = {
 	[AG_HTTP_PATH] = { AG_RC_HTTP, "path", 0 },
 	[AG_HTTP_SOURCE_IP] = { AG_RC_HTTP, "sourceIp", 0 },
 	[AG_HTTP_USER_AGENT] = { AG_RC_HTTP, "userAgent", 0 },
+	[AG_V1_METHOD] = { J_ROOT, "httpMethod", 0 },
+	[AG_V1_PATH] = { J_ROOT, "path", 0 },
+	[AG_V1_RESOURCE] = { J_ROOT, "resource", 0 },
+	[AG_RC_TIME_EPOCH_V1] = { AG_RC, "requestTimeEpoch", 0 },
+	[AG_RC_IDENTITY] = { AG_RC, "identity", 0 },
+	[AG_ID_SOURCE_IP] = { AG_RC_IDENTITY, "sourceIp", 0 },
+	[AG_ID_USER_AGENT] = { AG_RC_IDENTITY, "userAgent", 0 },
 };
 
 /* The members of an added _ingest, in their order. */
@@ -393,6 +408,10 @@ struct cs_ingest {
 	struct jval ag[AG_NFIELDS];
 	struct cs_buf payload;		/* the decoded body (apigw) */
 	struct cs_buf name;		/* v5 names */
+	/* The request cs_ingest_request() read, for its events. */
+	struct ivalue rq[IG_NMEMBERS];
+	int64_t rq_received_at;
+	int rq_ok;
 };
 
 static enum cs_err
@@ -702,7 +721,8 @@ nomem:
 /* Name the event (see ingest.h). */
 static enum cs_err
 name_event(struct cs_ingest *ig, struct cs_ingest_event *ev,
-    const char *request_id, size_t request_id_len, struct cs_error *e)
+    const char *request_id, size_t request_id_len, size_t index,
+    struct cs_error *e)
 {
 	const struct cs_jval *id = ig->ev.f[CS_EV_EVENT_ID].type !=
 	    CS_JT_ABSENT ? &ig->ev.f[CS_EV_EVENT_ID] : &ig->ev.f[CS_EV_EVENT_ID_S];
@@ -720,6 +740,9 @@ name_event(struct cs_ingest *ig, struct cs_ingest_event *ev,
 	} else if (request_id != NULL && request_id_len > 0) {
 		if (cs_buf_append_str(nb, "request:") == -1 ||
 		    cs_buf_append(nb, request_id, request_id_len) == -1)
+			goto nomem;
+		/* The second and later events of one request: each its own. */
+		if (index > 0 && cs_buf_printf(nb, "#%zu", index) == -1)
 			goto nomem;
 		ev->naming = CS_INGEST_NAME_REQUEST_ID;
 	} else if (ev->kept_ingest) {
@@ -761,14 +784,14 @@ ingest_raw(struct cs_ingest *ig, const char *line, size_t len,
 			return rc;
 		rq = &ig->ev.f[CS_EV_INGEST_REQUEST_ID];
 		return name_event(ig, ev, rq->type == CS_JT_STRING ?
-		    rq->str : NULL, rq->len, e);
+		    rq->str : NULL, rq->len, 0, e);
 	}
 	memset(v, 0, sizeof(v));
 	ev->received_at = ig->cfg.clock();
 	ev->received_at -= ev->received_at % 1000;	/* stored in ms */
 	if ((rc = build_body(ig, ev, line, len, 1, 1, v, e)) != CS_OK)
 		return rc;
-	return name_event(ig, ev, NULL, 0, e);
+	return name_event(ig, ev, NULL, 0, 0, e);
 }
 
 /* Decode standard base64 (line breaks allowed) into out. */
@@ -795,21 +818,21 @@ base64_decode(const char *p, size_t n, struct cs_buf *out)
 	return ok ? 0 : -1;
 }
 
-/* 1 when the request is POST /clickstream (see ingest.h). */
+/*
+ * 1 when the request is POST /clickstream (see ingest.h): rk its route
+ * key (or resource), m its method, path its path.
+ */
 static int
-route_ok(const struct jscan *s, const struct jval *ag, char *why, size_t whysz)
+route_ok(const struct jscan *s, const struct jval *rk, const struct jval *m,
+    const struct jval *path, const struct jval *stage, char *why,
+    size_t whysz)
 {
 	static const char want[] = "/clickstream";
-	const struct jval *rk = ag[AG_ROUTE_KEY].type == JT_STRING ?
-	    &ag[AG_ROUTE_KEY] : &ag[AG_RC_ROUTE_KEY];
-	const struct jval *m = &ag[AG_HTTP_METHOD];
-	const struct jval *path = ag[AG_HTTP_PATH].type == JT_STRING ?
-	    &ag[AG_HTTP_PATH] : &ag[AG_RAW_PATH];
-	const struct jval *stage = &ag[AG_RC_STAGE];
 	const char *pp;
 	size_t pn;
 
-	if (jis(s, rk, "POST /clickstream"))
+	if (jis(s, rk, "POST /clickstream") ||
+	    (jis(s, rk, want) && jis(s, m, "POST")))
 		return 1;
 	pp = path->type == JT_STRING ? jstr(s, path) : "";
 	pn = path->type == JT_STRING ? path->len : 0;
@@ -825,7 +848,8 @@ route_ok(const struct jscan *s, const struct jval *ag, char *why, size_t whysz)
 	    memcmp(pp, want, pn) == 0)
 		return 1;
 	if (rk->type == JT_STRING && !jis(s, rk, "$default") &&
-	    rk->len < 100 && cs_utf8_valid(jstr(s, rk), rk->len))
+	    rk->len < 100 && rk->len > 0 && jstr(s, rk)[0] != '/' &&
+	    cs_utf8_valid(jstr(s, rk), rk->len))
 		snprintf(why, whysz, "route '%.*s' is not POST /clickstream",
 		    (int)rk->len, jstr(s, rk));
 	else
@@ -869,44 +893,69 @@ ivalue_from(struct ivalue *v, const struct jscan *s, const struct jval *j)
 	}
 }
 
-static enum cs_err
-ingest_apigw(struct cs_ingest *ig, const char *line, size_t len,
-    struct cs_ingest_event *ev, struct cs_error *e)
+enum cs_err
+cs_ingest_request(struct cs_ingest *ig, const char *env, size_t len,
+    struct cs_ingest_request *rq, struct cs_error *e)
 {
 	struct jscan *s = &ig->ag_scan;
 	const struct jval *ag = ig->ag;
 	const struct jval *body = &ag[AG_BODY];
-	struct ivalue v[IG_NMEMBERS];
+	const struct jval *epoch, *rk, *m, *path;
+	struct ivalue *v = ig->rq;
 	const char *p;
 	size_t n;
 	char why[256];
 	enum cs_err rc;
+	int v1;
 
-	if ((rc = check_text(line, len, "", e)) != CS_OK)
+	ig->rq_ok = 0;
+	memset(rq, 0, sizeof(*rq));
+	if (len >= 3 && memcmp(env, "\xef\xbb\xbf", 3) == 0) {
+		env += 3;
+		len -= 3;
+	}
+	if ((rc = check_text(env, len, "", e)) != CS_OK)
 		return rc;
-	if ((rc = jscan_run(s, apigw_fields, AG_NFIELDS, ig->ag, line, len, "",
+	if ((rc = jscan_run(s, apigw_fields, AG_NFIELDS, ig->ag, env, len, "",
 	    e)) != CS_OK)
 		return rc;
-	ev->line_is_json = 1;
+	rq->is_json = 1;
 	if (s->top != JT_OBJECT)
 		return cs_error_set(e, CS_ETYPE,
 		    "not an API Gateway event: not a JSON object");
-	if (ag[AG_VERSION].type != JT_ABSENT && !jis(s, &ag[AG_VERSION], "2.0"))
+	/* 1.0: says so, or a REST API's event, which has no version. */
+	v1 = jis(s, &ag[AG_VERSION], "1.0") ||
+	    (ag[AG_VERSION].type == JT_ABSENT && ag[AG_V1_METHOD].type != JT_ABSENT);
+	if (!v1 && ag[AG_VERSION].type != JT_ABSENT &&
+	    !jis(s, &ag[AG_VERSION], "2.0"))
 		return cs_error_set(e, CS_ETYPE, "not an API Gateway payload "
-		    "format 2.0 event: version is not \"2.0\"");
+		    "format 1.0 or 2.0 event: version is not \"1.0\" or \"2.0\"");
+	rq->version = v1 ? 1 : 2;
 	if (ag[AG_RC].type != JT_OBJECT)
 		return cs_error_set(e, ag[AG_RC].type == JT_ABSENT ?
 		    CS_EMISSING : CS_ETYPE, "not an API Gateway event: "
 		    "requestContext is %s", ag[AG_RC].type == JT_ABSENT ?
 		    "missing" : "not an object");
-	if (!route_ok(s, ag, why, sizeof(why)))
+	if (v1) {
+		rk = &ag[AG_V1_RESOURCE];
+		m = &ag[AG_V1_METHOD];
+		path = &ag[AG_V1_PATH];
+	} else {
+		rk = ag[AG_ROUTE_KEY].type == JT_STRING ? &ag[AG_ROUTE_KEY] :
+		    &ag[AG_RC_ROUTE_KEY];
+		m = &ag[AG_HTTP_METHOD];
+		path = ag[AG_HTTP_PATH].type == JT_STRING ? &ag[AG_HTTP_PATH] :
+		    &ag[AG_RAW_PATH];
+	}
+	if (!route_ok(s, rk, m, path, &ag[AG_RC_STAGE], why, sizeof(why)))
 		return cs_error_set(e, CS_EINVAL, "%s", why);
-	if (ag[AG_RC_TIME_EPOCH].type != JT_NUMBER ||
-	    parse_epoch_ms(jstr(s, &ag[AG_RC_TIME_EPOCH]),
-	    ag[AG_RC_TIME_EPOCH].len, &ev->received_at) == -1)
-		return cs_error_set(e, ag[AG_RC_TIME_EPOCH].type == JT_ABSENT ?
-		    CS_EMISSING : CS_ETIME, "requestContext.timeEpoch is %s",
-		    ag[AG_RC_TIME_EPOCH].type == JT_ABSENT ? "missing" :
+	epoch = v1 ? &ag[AG_RC_TIME_EPOCH_V1] : &ag[AG_RC_TIME_EPOCH];
+	if (epoch->type != JT_NUMBER || parse_epoch_ms(jstr(s, epoch),
+	    epoch->len, &ig->rq_received_at) == -1)
+		return cs_error_set(e, epoch->type == JT_ABSENT ?
+		    CS_EMISSING : CS_ETIME, "requestContext.%s is %s",
+		    v1 ? "requestTimeEpoch" : "timeEpoch",
+		    epoch->type == JT_ABSENT ? "missing" :
 		    "not a time in milliseconds");
 	if (body->type != JT_STRING)
 		return cs_error_set(e, body->type == JT_ABSENT ||
@@ -930,23 +979,69 @@ ingest_apigw(struct cs_ingest *ig, const char *line, size_t len,
 		p += 3;
 		n -= 3;
 	}
-	if ((rc = check_payload(ig, p, n, "body: ", e)) != CS_OK)
-		return rc;
-	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT)
-		return cs_error_set(e, CS_EINVAL,
-		    "body carries its own _ingest");
-	memset(v, 0, sizeof(v));
-	ivalue_from(&v[IG_SOURCE_IP], s, &ag[AG_HTTP_SOURCE_IP]);
-	ivalue_from(&v[IG_USER_AGENT], s, &ag[AG_HTTP_USER_AGENT]);
-	ivalue_from(&v[IG_METHOD], s, &ag[AG_HTTP_METHOD]);
-	ivalue_from(&v[IG_PATH], s, &ag[AG_HTTP_PATH]);
+	memset(v, 0, sizeof(ig->rq));
+	if (v1) {
+		ivalue_from(&v[IG_SOURCE_IP], s, &ag[AG_ID_SOURCE_IP]);
+		ivalue_from(&v[IG_USER_AGENT], s, &ag[AG_ID_USER_AGENT]);
+		ivalue_from(&v[IG_METHOD], s, &ag[AG_V1_METHOD]);
+		ivalue_from(&v[IG_PATH], s, &ag[AG_V1_PATH]);
+	} else {
+		ivalue_from(&v[IG_SOURCE_IP], s, &ag[AG_HTTP_SOURCE_IP]);
+		ivalue_from(&v[IG_USER_AGENT], s, &ag[AG_HTTP_USER_AGENT]);
+		ivalue_from(&v[IG_METHOD], s, &ag[AG_HTTP_METHOD]);
+		ivalue_from(&v[IG_PATH], s, &ag[AG_HTTP_PATH]);
+	}
 	ivalue_from(&v[IG_REQUEST_ID], s, &ag[AG_RC_REQUEST_ID]);
 	ivalue_from(&v[IG_API_ID], s, &ag[AG_RC_API_ID]);
 	ivalue_from(&v[IG_STAGE], s, &ag[AG_RC_STAGE]);
 	ivalue_from(&v[IG_TRACE_ID], s, &ag[AG_TRACE_ID]);
+	rq->body = p;
+	rq->body_len = n;
+	ig->rq_ok = 1;
+	return CS_OK;
+}
+
+enum cs_err
+cs_ingest_request_event(struct cs_ingest *ig, const char *p, size_t n,
+    size_t index, struct cs_ingest_event *ev, struct cs_error *e)
+{
+	const struct ivalue *v = ig->rq;
+	enum cs_err rc;
+
+	cs_buf_reset(&ev->body);
+	ev->naming = CS_INGEST_NAME_RANDOM;
+	ev->kept_ingest = 0;
+	ev->line_is_json = 0;
+	memset(&ev->uuid, 0, sizeof(ev->uuid));
+	if (!ig->rq_ok)
+		return cs_error_set(e, CS_EINTERNAL, "an event without its request");
+	ev->received_at = ig->rq_received_at;
+	if ((rc = check_payload(ig, p, n, "body: ", e)) != CS_OK)
+		return rc;
+	ev->line_is_json = 1;
+	if (ig->ev.f[CS_EV_INGEST].type != CS_JT_ABSENT)
+		return cs_error_set(e, CS_EINVAL,
+		    "body carries its own _ingest");
 	if ((rc = build_body(ig, ev, p, n, 1, 1, v, e)) != CS_OK)
 		return rc;
-	return name_event(ig, ev, v[IG_REQUEST_ID].p, v[IG_REQUEST_ID].n, e);
+	return name_event(ig, ev, v[IG_REQUEST_ID].p, v[IG_REQUEST_ID].n,
+	    index, e);
+}
+
+static enum cs_err
+ingest_apigw(struct cs_ingest *ig, const char *line, size_t len,
+    struct cs_ingest_event *ev, struct cs_error *e)
+{
+	struct cs_ingest_request rq;
+	enum cs_err rc;
+
+	rc = cs_ingest_request(ig, line, len, &rq, e);
+	ev->line_is_json = rq.is_json;
+	if (rc != CS_OK)
+		return rc;
+	rc = cs_ingest_request_event(ig, rq.body, rq.body_len, 0, ev, e);
+	ev->line_is_json = 1;
+	return rc;
 }
 
 enum cs_err

@@ -46,6 +46,23 @@
  * ("$default", "ANY /{proxy+}"), method POST and a path of "/clickstream"
  * once a leading "/STAGE" of a named stage is removed.
  *
+ * Requests.  cs_ingest_request() reads an API Gateway request event alone,
+ * for a front end whose body may hold several events (cs-ingest --lambda):
+ * payload format 2.0 as above, or 1.0 (a REST API's proxy event, which has
+ * no version, or "version":"1.0"), whose route is httpMethod POST with a
+ * resource, or a path once a named stage is removed, of /clickstream, and
+ * whose _ingest comes from requestContext.requestTimeEpoch,
+ * requestContext.identity.sourceIp and .userAgent, httpMethod, path, and
+ * requestContext's requestId, apiId and stage.  It checks the envelope,
+ * the route and the time, and decodes the body (base64 when
+ * isBase64Encoded; a byte order mark dropped); cs_ingest_request_event()
+ * then makes each event of the body as --apigw makes its one event.  The
+ * event at index 0 of a request is named as --apigw names it; at a later
+ * index i, when it has no eventId, from "request:" + requestId + "#" + i,
+ * so that the events of one request do not overwrite one another.
+ * cs_ingest_line() with apigw is cs_ingest_request() and the event of the
+ * whole body at index 0, so it takes format 1.0 too.
+ *
  * Object names.  PREFIX/YYYY/MM/DD/HH/event-UUID.json, the UTC hour of
  * receivedAt.  The UUID is derived so that a rerun overwrites instead of
  * adding a copy, whenever the event allows it (cs_uuid_v5 in
@@ -161,6 +178,29 @@ enum cs_err cs_ingest_set_field(struct cs_ingest *ig, const char *name,
 
 void cs_ingest_event_init(struct cs_ingest_event *ev);
 void cs_ingest_event_release(struct cs_ingest_event *ev);
+
+/* An API Gateway request (see Requests above). */
+struct cs_ingest_request {
+	const char *body;		/* decoded; valid until the next call on ig */
+	size_t body_len;
+	int version;			/* payload format: 1 or 2 */
+	int is_json;			/* the envelope was JSON (also when refused) */
+};
+
+/*
+ * Read env, an API Gateway request event, into rq.  Errors as
+ * cs_ingest_line()'s for the envelope.
+ */
+enum cs_err cs_ingest_request(struct cs_ingest *ig, const char *env,
+    size_t len, struct cs_ingest_request *rq, struct cs_error *e);
+/*
+ * The event p[0..n) (a part of the body of the last request read, or any
+ * text), the index-th of its request, with that request's _ingest.
+ * Errors as cs_ingest_line()'s for a body ("body: ..."); CS_EINTERNAL
+ * when no request was read.
+ */
+enum cs_err cs_ingest_request_event(struct cs_ingest *ig, const char *p,
+    size_t n, size_t index, struct cs_ingest_event *ev, struct cs_error *e);
 
 /* Check line and make the event to store (see above). */
 enum cs_err cs_ingest_line(struct cs_ingest *ig, const char *line,

@@ -50,6 +50,12 @@ mono_usec(void)
 	return (int64_t)ts.tv_sec * CS_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
+int64_t
+cs_uploader_now(void)
+{
+	return mono_usec();
+}
+
 static size_t
 body_len(const struct upload *p)
 {
@@ -189,14 +195,20 @@ upload_done(void *arg, const struct cs_s3_result *res)
 static void
 hurry(struct cs_uploader *u)
 {
-	if (u->cancelled || u->cfg.abandon == NULL ||
-	    !u->cfg.abandon(u->cfg.arg))
+	int late;
+
+	if (u->cancelled)
+		return;
+	late = u->cfg.deadline != 0 && mono_usec() >= u->cfg.deadline;
+	if (!late && (u->cfg.abandon == NULL || !u->cfg.abandon(u->cfg.arg)))
 		return;
 	u->cancelled = 1;
 	cs_s3_cancel(u->cfg.s3);
-	if (u->failed == CS_OK) {
-		u->failed = CS_EINTR;
-		strlcpy(u->failmsg, "interrupted", sizeof(u->failmsg));
+	if (u->failed == CS_OK || late) {
+		/* Late, the uploads' own "interrupted" is not the reason. */
+		u->failed = late ? CS_ETEMP : CS_EINTR;
+		strlcpy(u->failmsg, late ? "deadline reached" : "interrupted",
+		    sizeof(u->failmsg));
 	}
 }
 
@@ -218,6 +230,14 @@ pump(struct cs_uploader *u, int fd, int timeout_ms, int *fd_ready,
 	enum cs_err code;
 
 	hurry(u);
+	if (u->cfg.deadline != 0 && !u->cancelled) {
+		int64_t left = (u->cfg.deadline - mono_usec()) / 1000 + 1;
+
+		if (left < 0)
+			left = 0;
+		if (timeout_ms < 0 || left < timeout_ms)
+			timeout_ms = left > INT_MAX ? INT_MAX : (int)left;
+	}
 	if ((code = cs_s3_run(u->cfg.s3, fd, timeout_ms, fd_ready, e)) != CS_OK)
 		return code;
 	if (u->cfg.flush != NULL)

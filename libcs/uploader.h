@@ -75,12 +75,21 @@ struct cs_uploader_config {
 	int (*input_ended)(void *arg);
 	int (*abandon)(void *arg);
 	void *arg;
+	/*
+	 * CLOCK_MONOTONIC microseconds (cs_uploader_now()) after which the
+	 * uploads in flight are abandoned as abandon does, failing with
+	 * CS_ETEMP "deadline reached"; no wait lasts beyond it.  0: none.
+	 */
+	int64_t deadline;
 	int wake_fd;			/* readable once input_ended says so
 					   (cs_sig_fd()), for a wait without
 					   uploads in flight; -1: none */
 };
 
 struct cs_uploader;
+
+/* The clock of deadline: CLOCK_MONOTONIC in microseconds. */
+int64_t cs_uploader_now(void);
 
 /* NULL with e when out of memory. */
 struct cs_uploader *cs_uploader_new(const struct cs_uploader_config *cfg,
@@ -123,7 +132,9 @@ void cs_uploader_record(const struct cs_uploader_object *o,
 
 /*
  * CS_OK, or the error of the first upload that failed for good (CS_EINTR
- * when abandoned), msg its message.
+ * when abandoned, CS_ETEMP at the deadline), msg its message.  After
+ * either of these two the client was cancelled (cs_s3_cancel()) and takes
+ * no more operations.
  */
 enum cs_err cs_uploader_failure(const struct cs_uploader *u,
     const char **msg);

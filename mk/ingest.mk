@@ -2,13 +2,16 @@
 libcs_libcs_a_SOURCES += libcs/ingest.c libcs/ingest.h
 libcs_libcs_a_SOURCES += libcs/uploader.c libcs/uploader.h
 libcs_libcs_a_SOURCES += libcs/linein.c libcs/linein.h
+libcs_libcs_a_SOURCES += libcs/lambda.c libcs/lambda.h
+libcs_libcs_a_SOURCES += libcs/ingestfn.c libcs/ingestfn.h
 
 bin_PROGRAMS += cs-ingest
 dist_man1_MANS += man/cs-ingest.1
 cs_ingest_SOURCES = cmd/cs-ingest.c
 
 # C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
-INGEST_UNIT_TESTS = tests/unit/t-ingest tests/unit/t-uploader tests/unit/t-linein
+INGEST_UNIT_TESTS = tests/unit/t-ingest tests/unit/t-uploader tests/unit/t-linein \
+	tests/unit/t-ingestfn
 check_PROGRAMS += $(INGEST_UNIT_TESTS)
 TESTS += $(INGEST_UNIT_TESTS)
 
@@ -21,12 +24,20 @@ INGEST_TESTS = \
 	tests/t4030-cs-ingest-batch.sh \
 	tests/t4040-cs-ingest-faults.sh \
 	tests/t4050-cs-ingest-man.sh \
-	tests/t4060-cs-ingest-bench.sh
+	tests/t4060-cs-ingest-bench.sh \
+	tests/t4070-cs-ingest-lambda.sh \
+	tests/t4071-cs-ingest-lambda-package.sh \
+	tests/t4072-cs-ingest-lambda-template.sh \
+	tests/t4073-cs-ingest-lambda-bench.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
-	tests/data/ingest/apigw.ndjson
+	tests/data/ingest/apigw.ndjson tests/lambda-standin.py \
+	scripts/aws/ingest-lambda.template.json
 
 # The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
 # can use instead of s3rver.
 dist_noinst_SCRIPTS += scripts/bench/bench-ingest scripts/bench/s3-sink
+
+# The ingest function's deployment zip (tests/t4071 runs it).
+dist_noinst_SCRIPTS += scripts/aws/package-lambda scripts/bench/bench-lambda

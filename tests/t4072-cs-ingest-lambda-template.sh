@@ -1,0 +1,64 @@
+#!/bin/sh
+# scripts/aws/ingest-lambda.template.json, the live path's stack, holds to
+# the CloudFormation resource specification (tests/validate-cfn.py, as in
+# t5006) and to what cs-ingest(1) promises of it: the route POST
+# /clickstream in payload 2.0, a 128 MB provided.al2023 function whose
+# role may only put objects under the raw bucket's events/ and write its
+# own log group.
+. "$top_srcdir/tests/lib.sh"
+
+require_program "${JQ:-jq}"
+JQ=${JQ:-jq}
+PY=${PYTHON3:-python3}
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+tpl=$top_srcdir/scripts/aws/ingest-lambda.template.json
+
+spec=${CFNSPEC:-}
+if [ -z "$spec" ] && command -v npm >/dev/null 2>&1; then
+	spec=$(npm root -g 2>/dev/null)/@aws-cdk/cfnspec/spec/specification.json
+fi
+
+if [ -f "$spec" ]; then
+	test_expect_success 'the template holds to the resource specification' '
+		"$PY" "$top_srcdir/tests/validate-cfn.py" "$spec" "$tpl"
+	'
+	test_expect_success 'and the checker refuses it broken' '
+		$JQ ".Resources.Function.Properties.MemorySise = 128" "$tpl" >bad.json &&
+		test_must_fail "$PY" "$top_srcdir/tests/validate-cfn.py" "$spec" bad.json
+	'
+elif [ "${CI:-}" = true ]; then
+	echo "Bail out! npm's @aws-cdk/cfnspec is not installed (scripts/dev/install-deps)"
+	exit 1
+else
+	test_skip 'the template holds to the resource specification' 'no @aws-cdk/cfnspec'
+fi
+
+test_expect_success 'the function: provided.al2023, 128 MB, RAW_BUCKET_NAME' '
+	$JQ -r ".Resources.Function.Properties | [.Runtime, .MemorySize, .Environment.Variables.RAW_BUCKET_NAME.Ref] | @tsv" \
+		"$tpl" >got &&
+	printf "provided.al2023\t128\tRawBucketName\n" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'the route: POST /clickstream, a proxy integration in payload 2.0' '
+	$JQ -r "[.Resources.Route.Properties.RouteKey, .Resources.Integration.Properties.IntegrationType, .Resources.Integration.Properties.PayloadFormatVersion] | @tsv" \
+		"$tpl" >got &&
+	printf "POST /clickstream\tAWS_PROXY\t2.0\n" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'the role: s3:PutObject under events/ only, and its own log group' '
+	$JQ -c "[.Resources.Role.Properties.Policies[].PolicyDocument.Statement[] | {Effect, Action, Resource}]" \
+		"$tpl" >got &&
+	echo "[{\"Effect\":\"Allow\",\"Action\":\"s3:PutObject\",\"Resource\":{\"Fn::Sub\":\"arn:\${AWS::Partition}:s3:::\${RawBucketName}/events/*\"}},{\"Effect\":\"Allow\",\"Action\":[\"logs:CreateLogStream\",\"logs:PutLogEvents\"],\"Resource\":{\"Fn::Sub\":\"\${LogGroup.Arn}\"}}]" >expect &&
+	test_cmp expect got &&
+	$JQ -r ".Resources.Role.Properties | has(\"ManagedPolicyArns\")" "$tpl" >got &&
+	echo false >expect && test_cmp expect got
+'
+
+test_expect_success 'API Gateway may invoke the function for POST /clickstream only' '
+	$JQ -r ".Resources.InvokePermission.Properties.SourceArn[\"Fn::Sub\"]" "$tpl" >got &&
+	test_grep "/\*/POST/clickstream$" got
+'
+
+test_done
