@@ -86,7 +86,8 @@ CREATE OR REPLACE TRIGGER "clickstream_derive_touch" AFTER INSERT ON "clickstrea
     REFERENCING NEW TABLE AS cs_new_events
     FOR EACH STATEMENT EXECUTE FUNCTION "clickstream_derive_touch"();
 CREATE OR REPLACE FUNCTION "clickstream_derive_compute"() RETURNS void
-    LANGUAGE plpgsql SET client_min_messages = warning AS $cs$
+    LANGUAGE plpgsql SET client_min_messages = warning
+    SET search_path FROM CURRENT AS $cs$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,
         pg_temp.cs_derive_page_views;
@@ -192,7 +193,8 @@ END
 $cs$;
 CREATE OR REPLACE FUNCTION "clickstream_derive_refresh"(OUT n_keys bigint,
     OUT n_sessions bigint, OUT n_page_views bigint, OUT n_users bigint)
-    LANGUAGE plpgsql SET client_min_messages = warning AS $cs$
+    LANGUAGE plpgsql SET client_min_messages = warning
+    SET search_path FROM CURRENT AS $cs$
 BEGIN
     LOCK TABLE "clickstream_sessions" IN SHARE ROW EXCLUSIVE MODE;
     DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients;
@@ -249,7 +251,8 @@ $cs$;
 CREATE OR REPLACE FUNCTION "clickstream_derive_check"(win_from timestamptz,
     win_to timestamptz)
     RETURNS TABLE (relation text, key text, difference text)
-    LANGUAGE plpgsql SET client_min_messages = warning AS $cs$
+    LANGUAGE plpgsql SET client_min_messages = warning
+    SET search_path FROM CURRENT AS $cs$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients,
         pg_temp.cs_derive_users;
