@@ -189,6 +189,8 @@ BEGIN
         event_index, page_host, page_path, page_url, referrer_host,
         to_next AS time_to_next_event
     FROM cs_derive_ev WHERE event_name = 'page_view';
+    ANALYZE cs_derive_sessions;
+    ANALYZE cs_derive_page_views;
 END
 $cs$;
 CREATE OR REPLACE FUNCTION "clickstream_derive_refresh"(OUT n_keys bigint,
@@ -197,24 +199,31 @@ CREATE OR REPLACE FUNCTION "clickstream_derive_refresh"(OUT n_keys bigint,
     SET search_path FROM CURRENT AS $cs$
 BEGIN
     LOCK TABLE "clickstream_sessions" IN SHARE ROW EXCLUSIVE MODE;
-    DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients;
+    DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients,
+        pg_temp.cs_derive_old;
     CREATE TEMP TABLE cs_derive_keys (kind text, key text);
     WITH d AS (DELETE FROM "clickstream_derive_pending" RETURNING kind, key)
     INSERT INTO cs_derive_keys SELECT DISTINCT kind, key FROM d;
     GET DIAGNOSTICS n_keys = ROW_COUNT;
+    ANALYZE cs_derive_keys;
     PERFORM "clickstream_derive_compute"();
     CREATE TEMP TABLE cs_derive_clients AS
         SELECT key AS client_id FROM cs_derive_keys WHERE kind = 'c';
+    CREATE TEMP TABLE cs_derive_old (session_key text, client_id text);
     WITH d AS (
-        DELETE FROM "clickstream_sessions" s
-        WHERE s.session_id IN (SELECT key FROM cs_derive_keys WHERE kind = 's')
-           OR (s.session_id IS NULL AND s.client_id IN
-               (SELECT key FROM cs_derive_keys WHERE kind = 'c'))
+        DELETE FROM "clickstream_sessions" s USING cs_derive_keys k
+        WHERE k.kind = 's' AND s.session_key = k.key AND s.session_id = k.key
         RETURNING s.session_key, s.client_id
-    ), p AS (
-        DELETE FROM "clickstream_page_views" v USING d WHERE v.session_key = d.session_key
-    )
-    INSERT INTO cs_derive_clients SELECT client_id FROM d
+    ) INSERT INTO cs_derive_old SELECT * FROM d;
+    WITH d AS (
+        DELETE FROM "clickstream_sessions" s USING cs_derive_keys k
+        WHERE k.kind = 'c' AND s.client_id = k.key AND s.session_id IS NULL
+        RETURNING s.session_key, s.client_id
+    ) INSERT INTO cs_derive_old SELECT * FROM d;
+    ANALYZE cs_derive_old;
+    DELETE FROM "clickstream_page_views" v USING cs_derive_old d
+        WHERE v.session_key = d.session_key;
+    INSERT INTO cs_derive_clients SELECT client_id FROM cs_derive_old
         WHERE client_id IS NOT NULL;
     DELETE FROM "clickstream_page_views"
         WHERE event_id IN (SELECT event_id FROM cs_derive_page_views);
@@ -226,6 +235,7 @@ BEGIN
     GET DIAGNOSTICS n_page_views = ROW_COUNT;
     INSERT INTO cs_derive_clients SELECT client_id FROM cs_derive_sessions
         WHERE client_id IS NOT NULL;
+    ANALYZE cs_derive_clients;
     DELETE FROM "clickstream_users" WHERE client_id IN (SELECT client_id FROM cs_derive_clients);
     INSERT INTO "clickstream_users" (client_id, first_seen, last_seen, sessions, events, first_touch_medium, first_touch_campaign, last_touch_medium, last_touch_campaign, converted)
     SELECT client_id, min(session_start) AS first_seen,
@@ -245,7 +255,7 @@ BEGIN
     GROUP BY client_id;
     GET DIAGNOSTICS n_users = ROW_COUNT;
     DROP TABLE cs_derive_keys, cs_derive_clients, cs_derive_ev,
-        cs_derive_sessions, cs_derive_page_views;
+        cs_derive_sessions, cs_derive_page_views, cs_derive_old;
 END
 $cs$;
 CREATE OR REPLACE FUNCTION "clickstream_derive_check"(win_from timestamptz,
@@ -271,9 +281,11 @@ BEGIN
     INSERT INTO cs_derive_keys SELECT DISTINCT 's', e.session_id
         FROM "clickstream_events" e WHERE e.session_id IS NOT NULL
           AND e.client_id IN (SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c');
+    ANALYZE cs_derive_keys;
     PERFORM "clickstream_derive_compute"();
     CREATE TEMP TABLE cs_derive_clients AS
         SELECT k.key AS client_id FROM cs_derive_keys k WHERE k.kind = 'c';
+    ANALYZE cs_derive_clients;
     CREATE TEMP TABLE cs_derive_users AS
     SELECT client_id, min(session_start) AS first_seen,
         max(session_end) AS last_seen, count(*) AS sessions,
