@@ -140,6 +140,8 @@ static const char ddl_text[] =
 /* The rows of the keys in cs_derive_keys: the one place of the rules. */
 "CREATE OR REPLACE FUNCTION @derive_compute@() RETURNS void\n"
 "    LANGUAGE plpgsql SET client_min_messages = warning\n"
+/* Its sorts are of the touched events: in memory, not on disk. */
+"    SET work_mem = '256MB'\n"
 "    SET search_path FROM CURRENT AS $cs$\n"
 "BEGIN\n"
 "    DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,\n"

@@ -65,4 +65,4 @@ dist_sqlmigrations_DATA = \
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert
 scripts_bench_old_etl_insert_SOURCES = scripts/bench/old-etl-insert.c
-dist_noinst_SCRIPTS += scripts/bench/bench-load
+dist_noinst_SCRIPTS += scripts/bench/bench-load scripts/bench/bench-derive

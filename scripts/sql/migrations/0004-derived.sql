@@ -87,6 +87,7 @@ CREATE OR REPLACE TRIGGER "clickstream_derive_touch" AFTER INSERT ON "clickstrea
     FOR EACH STATEMENT EXECUTE FUNCTION "clickstream_derive_touch"();
 CREATE OR REPLACE FUNCTION "clickstream_derive_compute"() RETURNS void
     LANGUAGE plpgsql SET client_min_messages = warning
+    SET work_mem = '256MB'
     SET search_path FROM CURRENT AS $cs$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,
