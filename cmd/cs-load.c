@@ -4,7 +4,8 @@
  * records come with them.  With --pending or --check, read object records
  * instead and say which objects the warehouse holds (libcs/pending.c);
  * with --preflight, check that a load could run; with --schema-sql, print
- * a migration.  The work is libcs's; this is options, inputs and exit
+ * a migration.  With --derive, refresh the derived tables after a load;
+ * with --derive-check, compare them with a recompute (libcs/pgderive.c).  The work is libcs's; this is options, inputs and exit
  * status.
  *
  * Exit statuses: cs-load(1), EXIT STATUS (the values are libcs/cli.h's).
@@ -23,6 +24,7 @@
 #include "ndjson.h"
 #include "pending.h"
 #include "pgconn.h"
+#include "pgderive.h"
 #include "pgledger.h"
 #include "pgload.h"
 #include "pgname.h"
@@ -37,6 +39,8 @@ enum {
 	OPT_BATCH_ROWS,
 	OPT_CHECK,
 	OPT_CREATE,
+	OPT_DERIVE,
+	OPT_DERIVE_CHECK,
 	OPT_NO_CREATE,
 	OPT_PENDING,
 	OPT_PREFLIGHT,
@@ -70,6 +74,12 @@ static const struct cs_cli_opt options[] = {
 	    "create the table when it is missing", 0 },
 	{ 0, "no-create", NULL, OPT_NO_CREATE,
 	    "never create or upgrade a table", 0 },
+	{ 0, "derive", NULL, OPT_DERIVE,
+	    "then refresh the derived tables (sessions, page\n"
+	    "views, users), in a transaction of their own", 0 },
+	{ 0, "derive-check", NULL, OPT_DERIVE_CHECK,
+	    "compare the derived tables of [FROM, TO) with a\n"
+	    "recompute; 1 when they differ", 0 },
 	{ 0, "pending", NULL, OPT_PENDING,
 	    "read object records; write those of objects\n"
 	    "the table does not hold whole", 0 },
@@ -94,13 +104,14 @@ static const struct cs_cli_opt *const tables[] = { options,
 static const char usage_text[] =
 "usage: cs-load [-hnqV] [-d conninfo] [-j jobs] [-t table]\n"
 "               [--batch-bytes size] [--batch-rows n] [--create | --no-create]\n"
-"               [--retries n]\n"
+"               [--derive] [--retries n]\n"
 "               [--source name] [--rejects file] [--stats file]\n"
 "               [--max-reject-rate rate] [--max-line-bytes n]\n"
 "               [--progress | --no-progress] [file ...]\n"
 "       cs-load --pending | --check [-d conninfo] [-t table] [file ...]\n"
 "       cs-load --preflight [-d conninfo] [-t table] [--create | --no-create]\n"
-"       cs-load --schema-sql version [-t table]\n";
+"       cs-load --schema-sql version [-t table]\n"
+"       cs-load --derive-check [-q] [-d conninfo] [-t table] from to\n";
 
 static void __attribute__((noreturn))
 usage(const char *why)
@@ -243,9 +254,94 @@ ledger_run(struct cs_cli *cli, const struct cs_pgload_opts *o, int check,
 	return cs_sig_end(status);
 }
 
+/* An exit status for the refresh or the check, set by the last failure. */
+static int derive_status;
+
+static PGconn *
+derive_connect(const struct cs_pgload_opts *o)
+{
+	struct cs_error e;
+	PGconn *conn;
+	enum cs_err rc;
+
+	if ((rc = cs_pgconn_connect(o->conninfo, "cs-load", &conn, &e)) != CS_OK) {
+		derive_status = cs_cli_exit_status_for(rc == CS_ETEMP ?
+		    CS_EUNAVAIL : rc);
+		warnx("cannot connect: %s", e.msg);
+		return NULL;
+	}
+	return conn;
+}
+
+/* --derive: the refresh, its counts in the summary.  0 or -1. */
+static int
+derive_refresh(const struct cs_pgload_opts *o, const struct cs_pgname *name,
+    struct cs_summary *sum)
+{
+	struct cs_pgderive_stats st;
+	struct cs_error e;
+	PGconn *conn;
+	enum cs_err rc;
+
+	if ((conn = derive_connect(o)) == NULL)
+		return -1;
+	rc = cs_pgderive_refresh(conn, name, &st, &e);
+	PQfinish(conn);
+	if (rc != CS_OK) {
+		warnx("cannot refresh the derived tables of '%s': %s",
+		    name->display, e.msg);
+		derive_status = cs_cli_exit_status_for(rc == CS_ETEMP ?
+		    CS_EUNAVAIL : rc);
+		return -1;
+	}
+	cs_summary_add(sum, "sessions derived", (uint64_t)st.sessions);
+	cs_summary_add(sum, "page views derived", (uint64_t)st.page_views);
+	cs_summary_add(sum, "users derived", (uint64_t)st.users);
+	return 0;
+}
+
+/* --derive-check FROM TO: like diff(1), 1 when they differ. */
+static int
+derive_check(const struct cs_cli *cli, const struct cs_pgload_opts *o,
+    const struct cs_pgname *name, const char *from, const char *to)
+{
+	struct cs_buf report = CS_BUF_INIT;
+	struct cs_error e;
+	PGconn *conn;
+	int64_t n = 0;
+	enum cs_err rc;
+
+	if ((conn = derive_connect(o)) == NULL)
+		return derive_status;
+	rc = cs_pgderive_check(conn, name, from, to, 10, &n, &report, &e);
+	PQfinish(conn);
+	if (rc != CS_OK) {
+		cs_buf_release(&report);
+		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
+		    "cannot check the derived tables of '%s': %s",
+		    name->display, e.msg);
+	}
+	if (report.len > 0)
+		fwrite(report.data, 1, report.len, stdout);
+	cs_buf_release(&report);
+	if (fclose(stdout) == EOF)
+		err(CS_EXIT_IOERR, "standard output");
+	if (n > 0) {
+		warnx("the derived tables of '%s' differ from a recompute of [%s, %s): %lld rows%s",
+		    name->display, from, to, (long long)n,
+		    n > 10 ? ", the first 10 above" : "");
+		return CS_EXIT_INCOMPLETE;
+	}
+	if (!cli->quiet)
+		warnx("the derived tables of '%s' equal a recompute of [%s, %s)",
+		    name->display, from, to);
+	return CS_EXIT_OK;
+}
+
 /* A load: the rows of each input, then what is gathered.  Closes in. */
 static int
-load(struct cs_cli *cli, struct cs_pgload_opts *o, int argc, char *argv[],
+load(struct cs_cli *cli, struct cs_pgload_opts *o,
+    const struct cs_pgname *derive, int argc, char *argv[],
     struct cs_cli_input *in, int nin)
 {
 	const char *table = o->table ? o->table : CS_PGLOAD_DEFAULT_TABLE;
@@ -300,6 +396,14 @@ load(struct cs_cli *cli, struct cs_pgload_opts *o, int argc, char *argv[],
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli->quiet)
 		warnx("%s", e.msg);
 	cs_pgload_free(l);
+	/*
+	 * After the load's own transactions: what a failed load committed
+	 * is pending all the same, so the refresh runs unless it was fatal.
+	 */
+	if (derive != NULL && !o->dry_run && !fatal &&
+	    derive_refresh(o, derive, &sum) != 0 &&
+	    status == 0)
+		status = derive_status;
 	/* On a terminal: where the rejects went, and what they were. */
 	if (cs_reject_digest(rejects, &digest) == -1)
 		errx(CS_EXIT_OSERR, "out of memory");
@@ -323,8 +427,8 @@ load(struct cs_cli *cli, struct cs_pgload_opts *o, int argc, char *argv[],
  * is no file, psql's habit of a database name first) costs nothing.
  */
 static int
-run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode, int argc,
-    char *argv[])
+run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode,
+    const struct cs_pgname *derive, int argc, char *argv[])
 {
 	struct cs_cli_input *in;
 	struct cs_error e;
@@ -339,7 +443,7 @@ run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode, int argc,
 		errx(CS_EXIT_OSERR, "%s", e.msg);
 	if (mode == OPT_PENDING || mode == OPT_CHECK)
 		return ledger_run(cli, o, mode == OPT_CHECK, in, nin);
-	return load(cli, o, argc, argv, in, nin);
+	return load(cli, o, derive, argc, argv, in, nin);
 }
 
 int
@@ -352,7 +456,7 @@ main(int argc, char *argv[])
 	static struct cs_cli_getopt go;
 	char *conninfo = NULL;
 	const char *schema_version = NULL;
-	int ch, r, status, mode = 0;
+	int ch, r, status, mode = 0, derive = 0;
 
 	cs_cli_init(&cli, "cs-load");
 	memset(&o, 0, sizeof(o));
@@ -391,12 +495,16 @@ main(int argc, char *argv[])
 		case OPT_CREATE:
 			o.create = 1;
 			break;
+		case OPT_DERIVE:
+			derive = 1;
+			break;
 		case OPT_CHECK:
+		case OPT_DERIVE_CHECK:
 		case OPT_PENDING:
 		case OPT_PREFLIGHT:
 		case OPT_SCHEMA_SQL:
 			if (mode != 0 && mode != ch) {
-				warnx("--pending, --check, --preflight and --schema-sql exclude each other");
+				warnx("--pending, --check, --preflight, --schema-sql and --derive-check exclude each other");
 				usage(NULL);
 			}
 			mode = ch;
@@ -441,18 +549,28 @@ main(int argc, char *argv[])
 		warnx("--create and --no-create exclude each other");
 		usage(NULL);
 	}
+	if (derive && mode != 0) {
+		warnx("--derive goes with a load only");
+		usage(NULL);
+	}
+	if (mode == OPT_DERIVE_CHECK && argc != 2) {
+		warnx("--derive-check takes two operands: from and to");
+		usage(NULL);
+	}
 	if (mode == OPT_PREFLIGHT && argc > 0) {
 		warnx("--preflight reads no input");
 		usage(NULL);
 	}
 	/* From here one way out, where the copy of conninfo is wiped. */
 	o.conninfo = conninfo;
-	if (mode == OPT_SCHEMA_SQL)
+	if (mode == OPT_DERIVE_CHECK)
+		status = derive_check(&cli, &o, &table, argv[0], argv[1]);
+	else if (mode == OPT_SCHEMA_SQL)
 		status = schema_sql(&table, schema_version);
 	else if (mode == OPT_PREFLIGHT)
 		status = preflight(&o, &table);
 	else
-		status = run(&cli, &o, mode, argc, argv);
+		status = run(&cli, &o, mode, derive ? &table : NULL, argc, argv);
 	if (conninfo != NULL)
 		freezero(conninfo, strlen(conninfo));
 	return status;

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pgderive.h"
 #include "pgerr.h"
 #include "pgname.h"
 #include "pgschema.h"
@@ -195,6 +196,17 @@ ddl_v3(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	return r;
 }
 
+/*
+ * Migration "derived": the sessions, page views and users tables, their
+ * trigger, refresh and check, the dashboards' views (pgderive.h).
+ */
+static int
+ddl_derived(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_pgderive_ddl(n, b);
+}
+
 static const struct index_def v1_indexes[] = {
 	/* The dashboards ask for a time range, maybe of one login state. */
 	{ "event_timestamp_idx", "event_timestamp" },
@@ -204,6 +216,12 @@ static const struct index_def v1_indexes[] = {
 static const struct index_def v2_indexes[] = {
 	/* The rows of one object: a range of source_key, byte order. */
 	{ "source_key_idx", "source_key COLLATE \"C\"" },
+};
+
+static const struct index_def derived_indexes[] = {
+	/* A refresh reads the events of a session, or of a client. */
+	{ "session_id_idx", "session_id" },
+	{ "client_id_idx", "client_id" },
 };
 
 static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
@@ -216,6 +234,10 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	{ 3, "enrichment",
 	  "the enrichment columns: page, referrer, campaign, user agent, bot, geolocation",
 	  ddl_v3, NULL, 0 },
+	{ 4, "derived",
+	  "sessions, page views, users and the dashboard views, kept by a trigger and a refresh",
+	  ddl_derived, derived_indexes,
+	  sizeof(derived_indexes) / sizeof(derived_indexes[0]) },
 };
 
 /*

@@ -20,6 +20,9 @@
  *      an index on source_key
  *   3  the enrichment columns of clickstream_events (enrich.h): page_host
  *      ... geo_city, nullable, added without rewriting the table
+ *   4  the derived tables (pgderive.h): sessions, page views, users, the
+ *      trigger that records what a load touches, the refresh, the check,
+ *      the dashboards' views; indexes on session_id and client_id
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -39,7 +42,7 @@
 #include "pgname.h"
 
 /* The schema version this cs-tools writes. */
-#define CS_PGSCHEMA_VERSION	3
+#define CS_PGSCHEMA_VERSION	4
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

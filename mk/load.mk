@@ -2,6 +2,7 @@
 libcs_libcs_a_SOURCES += \
 	libcs/row.c libcs/row.h \
 	libcs/pgschema.c libcs/pgschema.h \
+	libcs/pgderive.c libcs/pgderive.h \
 	libcs/pgname.c libcs/pgname.h \
 	libcs/pgerr.c libcs/pgerr.h \
 	libcs/pgconn.c libcs/pgconn.h \
@@ -37,12 +38,14 @@ LOAD_SHELL_TESTS = \
 	tests/t3080-cs-load-transform.sh \
 	tests/t3090-cs-load-auth.sh \
 	tests/t3100-cs-load-ledger.sh \
-	tests/t3130-cs-load-old-etl-overlap.sh
+	tests/t3130-cs-load-old-etl-overlap.sh \
+	tests/t3140-cs-load-derive.sh
 
 TESTS += $(LOAD_UNIT_TESTS) $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
 	tests/data/load/rows.txt \
-	tests/data/load/old-etl-table.sql
+	tests/data/load/old-etl-table.sql \
+	tests/gen-sessions.py
 
 # The warehouse SQL for DBAs (the same tables cs-load creates), installed
 # in $(pkgdatadir)/sql.
@@ -56,9 +59,10 @@ sqlmigrationsdir = $(sqldir)/migrations
 dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0001-clickstream-events.sql \
 	scripts/sql/migrations/0002-load-ledger.sql \
-	scripts/sql/migrations/0003-enrichment.sql
+	scripts/sql/migrations/0003-enrichment.sql \
+	scripts/sql/migrations/0004-derived.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert
 scripts_bench_old_etl_insert_SOURCES = scripts/bench/old-etl-insert.c
-dist_noinst_SCRIPTS += scripts/bench/bench-load
+dist_noinst_SCRIPTS += scripts/bench/bench-load scripts/bench/bench-derive

@@ -105,11 +105,23 @@ test_expect_success 'a load as that role, and a rerun' '
 	test "$(count)" = 300
 '
 
+test_expect_success 'the role refreshes and checks the derived tables, and writes no pending key itself' '
+	load --derive </dev/null 2>err &&
+	test_grep "sessions derived" err &&
+	pgq -d dw -c "SELECT count(*) > 0 FROM warehouse.clickstream_sessions" >n &&
+	echo t >want && test_cmp want n &&
+	cs-load -q --derive-check -d "dbname=dw user=cs_loader" \
+		-t warehouse.clickstream_events 2026-01-01 2027-01-01 &&
+	pgq -d dw -c "SELECT has_table_privilege(${sq}cs_loader${sq},
+		${sq}warehouse.clickstream_derive_pending${sq}, ${sq}INSERT, UPDATE${sq})" >got &&
+	echo f >want && test_cmp want got
+'
+
 test_expect_success 'its runs are recorded, as that role' '
 	pgq -d dw -c "SELECT count(*) FROM warehouse.cs_load_runs
 		WHERE db_user = ${sq}cs_loader${sq} AND finished_at IS NOT NULL
 		AND exit_status = 0" >n &&
-	echo 2 >want && test_cmp want n
+	echo 3 >want && test_cmp want n
 '
 
 # A batch whose keys appear while it loads goes through the session's

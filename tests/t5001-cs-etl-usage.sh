@@ -166,6 +166,17 @@ test_expect_success 'CS_ETL_NO_ENRICH, CS_ETL_REFERERS and CS_ETL_GEOIP_DB reach
 	test_grep "^  cs-transform -q .* --no-enrich geo,ua --referers '\''/etc/cs tools/referers.json'\'' --geoip-db '\''/var/lib/Geo IP/City.mmdb'\'' |$" out
 '
 
+test_expect_success 'cs-load --derive each hour by default; --no-derive, CS_ETL_NO_DERIVE turn it off' '
+	dry --hour 2026-11-24T10 &&
+	test_grep "^  cs-load -q .* --create --derive --stats .* --source cs-etl:2026-11-24T10\$" out &&
+	run_dry cs-etl -c conf -n --no-derive --hour 2026-11-24T10 &&
+	! grep -e "--derive" out &&
+	run_dry env CS_ETL_NO_DERIVE=1 cs-etl -c conf -n --hour 2026-11-24T10 &&
+	! grep -e "--derive" out &&
+	test_expect_code 78 env CS_ETL_NO_DERIVE=maybe cs-etl -c conf -n 2>err &&
+	test_grep "CS_ETL_NO_DERIVE .maybe. is not 1, yes, 0 or no" err
+'
+
 test_expect_success 'a CS_ETL_NO_ENRICH that names no group is status 78' '
 	test_expect_code 78 env CS_ETL_NO_ENRICH=geo,agent cs-etl -c conf -n 2>err &&
 	test_grep "CS_ETL_NO_ENRICH .geo,agent.: .agent. is not ua, bot, geo, campaign, referrer, page or all" err &&

@@ -47,6 +47,13 @@ test_expect_success 'the next run picks up late objects, and fetches nothing els
 	test "$(etl_rows "event_timestamp < TIMESTAMPTZ '\''$H3:00:00Z'\''")" = 11
 '
 
+test_expect_success 'each hour refreshes the derived tables: late objects included, exactly' '
+	test "$(etl_field sessions_derived log)" -gt 0 &&
+	test "$(psql -X -A -t -q -c "SELECT count(*) FROM clickstream_derive_pending")" = 0 &&
+	test "$(psql -X -A -t -q -c "SELECT sum(events) FROM clickstream_sessions")" = 15 &&
+	cs-load -q --derive-check "$(etl_hour 0):00:00Z" "$(etl_hour 5):00:00Z"
+'
+
 test_expect_success 'a run with nothing new lists, and fetches nothing' '
 	CS_ETL_NOW=$(etl_now 4) cs-etl 2>log &&
 	test "$(etl_field objects log)" = 15 &&
@@ -54,6 +61,7 @@ test_expect_success 'a run with nothing new lists, and fetches nothing' '
 	test "$(etl_field events log)" = 0 &&
 	test "$(etl_field inserted log)" = 0 &&
 	test "$(etl_field duplicates log)" = 0 &&
+	test "$(etl_field sessions_derived log)" = 0 &&
 	test "$(etl_rows)" = 15
 '
 

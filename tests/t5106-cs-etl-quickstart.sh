@@ -29,6 +29,8 @@ test_expect_success 'the quickstart runs the pipeline and prints the dashboards'
 	test_grep "^-- Top products" out &&
 	test_grep "^-- Devices, browsers and referrers" out &&
 	test_grep "^ *desktop *| *Chrome *|" out &&
+	test_grep "^-- Sessions per day and how far they went" out &&
+	test_grep "^-- Channels: sessions and conversion rate" out &&
 	test_grep "quickstart --stop --dir $qs" out &&
 	test "$(wc -l <"$qs/ingested.ndjson")" = 300 &&
 	test "$(rows)" = 300 &&
@@ -43,6 +45,12 @@ test_expect_success 'the events per hour add up to the events' '
 		awk -F"|" "/^ *2026-11-24 1[0-2]:00/ { s += \$2 } END { print s }" >sum &&
 	echo 300 >expect &&
 	test_cmp expect sum
+'
+
+test_expect_success 'the derived sessions hold every event, and equal a recompute' '
+	test "$(PGHOST="$qs/pg/sock" PGPORT=5432 psql -X -q -At -d clickstream_dw -c "SELECT sum(events) FROM clickstream_sessions")" = \
+		"$(PGHOST="$qs/pg/sock" PGPORT=5432 psql -X -q -At -d clickstream_dw -c "SELECT count(*) FROM clickstream_events WHERE session_id IS NOT NULL OR client_id IS NOT NULL")" &&
+	PGHOST="$qs/pg/sock" PGPORT=5432 cs-load -q --derive-check -d clickstream_dw 2026-11-24T00:00:00Z 2026-11-25T00:00:00Z
 '
 
 test_expect_success 'the raw store has the layout of cs-tools-formats(5)' '

@@ -153,11 +153,12 @@ test_expect_success 'clickstream_events: every column of the migrations, with it
 	test_cmp row-order page-order
 '
 
-test_expect_success 'cs_load_runs, cs_load_objects, cs_tools_schema: every column, in order' '
-	for t in cs_load_runs cs_load_objects cs_tools_schema; do
+test_expect_success 'cs_load_runs, cs_load_objects, cs_tools_schema, the derived tables: every column, in order' '
+	for t in cs_load_runs cs_load_objects cs_tools_schema clickstream_sessions \
+	    clickstream_page_views clickstream_users clickstream_derive_pending; do
 		cat "$top_srcdir"/scripts/sql/migrations/*.sql >all.sql &&
 		columns "$t" all.sql | cut -d " " -f 1,2 >sql &&
-		test_line_count -gt 4 sql &&
+		test_line_count -ge 2 sql &&
 		sed -n "/^\\.Ss $t\$/,/^\\.S[sh] /p" "$page" |
 			sed -n "s/^\\.It Li \\([a-z_]*\\) Ta \\([A-Z]*\\) Ta .*/\\1 \\2/p" >documented &&
 		test_cmp sql documented || return 1

@@ -49,7 +49,7 @@ _cs_tools()
 		compopt -o filenames 2>/dev/null
 		return
 		;;
-	--hour | --from | --to | --since | --until)
+	--hour | --from | --to | --since | --until | --derive-check)
 		# The last few UTC hours, newest first.
 		local h hours=
 		for h in 1 2 3 4 5 6; do

@@ -58,7 +58,18 @@ FROM (VALUES
     -- The raw objects loaded (INSERT ... ON CONFLICT DO UPDATE).
     ('cs_load_objects', 'SELECT, INSERT, UPDATE', true),
     -- The schema's version, which cs-load reads and never writes.
-    ('cs_tools_schema', 'SELECT', true)
+    ('cs_tools_schema', 'SELECT', true),
+    -- The derived tables (migration 4), named after the events table,
+    -- which cs-load --derive rewrites for the keys it consumes; the
+    -- pending keys are written by the trigger as the tables' owner.
+    (regexp_replace(:'table', '_events$', '') || '_sessions',
+        'SELECT, INSERT, DELETE', false),
+    (regexp_replace(:'table', '_events$', '') || '_page_views',
+        'SELECT, INSERT, DELETE', false),
+    (regexp_replace(:'table', '_events$', '') || '_users',
+        'SELECT, INSERT, DELETE', false),
+    (regexp_replace(:'table', '_events$', '') || '_derive_pending',
+        'SELECT, DELETE', false)
 ) AS t (name, privileges, required)
 WHERE required OR to_regclass(format('%I.%I', :'schema', name)) IS NOT NULL
 \gexec
