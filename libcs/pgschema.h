@@ -20,6 +20,8 @@
  *      an index on source_key
  *   3  the enrichment columns of clickstream_events (enrich.h): page_host
  *      ... geo_city, nullable, added without rewriting the table
+ *   4  extra (CS_PGSCHEMA_V_EXTRA): the JSONB column of the members no
+ *      column takes (transform.h), nullable, added the same way
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -38,8 +40,15 @@
 #include "error.h"
 #include "pgname.h"
 
-/* The schema version this cs-tools writes. */
-#define CS_PGSCHEMA_VERSION	3
+/*
+ * The migration that adds the extra column: its number is written here
+ * only (the table of migrations, the column's comment and the tests take
+ * it from here or from cs-load --schema-sql), so that it can be renumbered.
+ */
+#define CS_PGSCHEMA_V_EXTRA	4
+
+/* The schema version this cs-tools writes: the last migration. */
+#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_EXTRA
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

@@ -37,7 +37,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3080-cs-load-transform.sh \
 	tests/t3090-cs-load-auth.sh \
 	tests/t3100-cs-load-ledger.sh \
-	tests/t3130-cs-load-old-etl-overlap.sh
+	tests/t3130-cs-load-old-etl-overlap.sh \
+	tests/t3140-cs-load-extra.sh
 
 TESTS += $(LOAD_UNIT_TESTS) $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -56,7 +57,8 @@ sqlmigrationsdir = $(sqldir)/migrations
 dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0001-clickstream-events.sql \
 	scripts/sql/migrations/0002-load-ledger.sql \
-	scripts/sql/migrations/0003-enrichment.sql
+	scripts/sql/migrations/0003-enrichment.sql \
+	scripts/sql/migrations/0004-extra.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

@@ -16,3 +16,4 @@
 \ir migrations/0001-clickstream-events.sql
 \ir migrations/0002-load-ledger.sql
 \ir migrations/0003-enrichment.sql
+\ir migrations/0004-extra.sql
