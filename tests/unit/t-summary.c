@@ -96,6 +96,11 @@ test_format(void)
 		cs_summary_add(&s, names[i], 1);
 	}
 	is_int(s.nextra, CS_SUMMARY_MAX_EXTRA, "at most the maximum");
+	is_int((int)s.dropped, 4, "the others counted as dropped");
+	cs_buf_reset(&b);
+	cs_summary_format(&s, &b);
+	ok(strstr(b.data, ", 4 counters dropped, ") != NULL,
+	    "and said in the line");
 	cs_buf_release(&b);
 }
 
