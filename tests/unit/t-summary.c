@@ -206,6 +206,16 @@ test_stats(void)
 		yajl_tree_free(v);
 	}
 	unlink(path);
+
+	/* A counter with no room is in the stats too. */
+	s.dropped = 3;
+	cs_buf_reset(&b);
+	is_int(cs_summary_write_stats(&s, path, 0, &e), CS_OK, "write stats");
+	slurp(path, &b);
+	ok(b.data != NULL && strstr(b.data, ",\"counters_dropped\":3},") != NULL,
+	    "extras.counters_dropped: %s", b.data ? b.data : "(none)");
+	unlink(path);
+	s.dropped = 0;
 	is_int(cs_summary_write_stats(&s, "/nonexistent/dir/stats", 0, &e),
 	    CS_EIO, "an unwritable path fails");
 	ok(strstr(e.msg, "'/nonexistent/dir/stats'") != NULL, "naming it");
