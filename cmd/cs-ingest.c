@@ -584,6 +584,7 @@ main(int argc, char **argv)
 	cs_s3_get_stats(r.s3, &st);
 	cs_summary_add(&r.sum, "events stored", r.events_stored);
 	cs_summary_add(&r.sum, "retries", st.retries);
+	cs_s3_summarize(r.s3, &r.sum);
 	/* An upload's failure decides (no such bucket: 66, as everywhere). */
 	code = cs_uploader_failure(r.up, NULL);
 	status = cs_cli_finish(&r.cli, &r.sum, code != CS_OK ?

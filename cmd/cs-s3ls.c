@@ -384,6 +384,7 @@ main(int argc, char *argv[])
 	cs_s3_get_stats(s3, &st);
 	cs_summary_add(&ls.sum, "requests", st.requests);
 	cs_summary_add(&ls.sum, "retries", st.retries);
+	cs_s3_summarize(s3, &ls.sum);
 	ls.sum.bytes_in = st.bytes_in;
 	if (ls.werr == CS_OK)
 		ls.werr = cs_ndjson_writer_free(ls.w, &ls.werror);

@@ -72,6 +72,11 @@ struct cs_evparse {
 	enum cs_err err;		/* set by a callback that cancels */
 	char errmsg[128];
 	struct cs_buf dec;		/* decoded strings; never reallocated mid-line */
+	/* The top-level members not in the table (ev->unknown). */
+	struct cs_evspan *spans;
+	size_t nspans, spans_cap;
+	int in_unknown;			/* the member being parsed is one */
+	size_t ustart;			/* where its name began */
 };
 
 const char *
@@ -138,6 +143,8 @@ clear_children(struct cs_event *ev, int parent)
 {
 	int f;
 
+	ev->unknown_inside &= ~CS_EV_BIT(parent);
+
 	for (f = 0; f < CS_EV_NFIELDS; f++)
 		if (field_parent[f] == parent) {
 			memset(&ev->f[f], 0, sizeof(ev->f[f]));
@@ -203,6 +210,50 @@ in_line(const struct cs_evparse *p, const unsigned char *s)
 	return (const char *)s >= p->line && (const char *)s < p->line + p->len;
 }
 
+/*
+ * A string token (a name or a value) with escapes, inside a top-level
+ * member not in the table, has just ended: is it safe to store?
+ */
+static void
+check_unknown_string(struct cs_evparse *p)
+{
+	const char *end = p->line + consumed(p), *start;
+
+	start = cs_json_string_start(p->line, end);
+	if (cs_json_string_flags(start, (size_t)(end - start)) != 0)
+		p->ev->unknown_unsafe = 1;
+}
+
+/*
+ * A value at the top level has ended at line + end: keep the member's
+ * span when its name is not in the table.  0 (cancel) when memory runs
+ * out.
+ */
+static int
+member_end(struct cs_evparse *p, size_t end)
+{
+	struct cs_evspan *n;
+	size_t cap;
+
+	if (!p->in_unknown)
+		return 1;
+	p->in_unknown = 0;
+	if (p->nspans == p->spans_cap) {
+		cap = p->spans_cap == 0 ? 8 : p->spans_cap * 2;
+		if ((n = reallocarray(p->spans, cap, sizeof(*n))) == NULL) {
+			strlcpy(p->errmsg, "out of memory", sizeof(p->errmsg));
+			p->err = CS_ENOMEM;
+			return 0;
+		}
+		p->spans = n;
+		p->spans_cap = cap;
+	}
+	p->spans[p->nspans].off = p->ustart;
+	p->spans[p->nspans].len = end - p->ustart;
+	p->nspans++;
+	return 1;
+}
+
 static int
 on_string(void *ctx, const unsigned char *s, size_t n)
 {
@@ -220,7 +271,9 @@ on_string(void *ctx, const unsigned char *s, size_t n)
 	if (f == NONE) {
 		if (!in_line(p, s) && p->depth >= 2)
 			check_span_string(p, p->line + consumed(p));
-		return 1;
+		if (p->in_unknown && !in_line(p, s) && n > 0)
+			check_unknown_string(p);
+		return p->depth != 1 || member_end(p, consumed(p));
 	}
 	v = &p->ev->f[f];
 	memset(v, 0, sizeof(*v));
@@ -260,24 +313,36 @@ on_key(void *ctx, const unsigned char *s, size_t n)
 	struct cs_evparse *p = ctx;
 	int d = p->depth, parent;
 
+	if (d == 1) {
+		/* A name not in the table starts a member kept whole. */
+		p->pending[1] = lookup(p, NONE, s, n);
+		if (p->pending[1] == NONE) {
+			p->in_unknown = 1;
+			p->ustart = (size_t)(cs_json_string_start(p->line,
+			    p->line + consumed(p)) - p->line);
+			if (!in_line(p, s))
+				check_unknown_string(p);
+		}
+		return 1;
+	}
+	if (p->in_unknown && !in_line(p, s))
+		check_unknown_string(p);
 	if (d > MAX_DEPTH - 1) {
 		if (!in_line(p, s))
 			check_span_string(p, p->line + consumed(p));
 		return 1;
 	}
-	if (d == 1)
-		parent = NONE;
-	else {
-		parent = p->cap[d];
-		if (!in_line(p, s))
-			check_span_string(p, p->line + consumed(p));
-		if (parent == NONE || !p->is_parent[parent] ||
-		    p->ev->f[parent].type != CS_JT_OBJECT) {
-			p->pending[d] = NONE;
-			return 1;
-		}
+	parent = p->cap[d];
+	if (!in_line(p, s))
+		check_span_string(p, p->line + consumed(p));
+	if (parent == NONE || !p->is_parent[parent] ||
+	    p->ev->f[parent].type != CS_JT_OBJECT) {
+		p->pending[d] = NONE;
+		return 1;
 	}
 	p->pending[d] = lookup(p, parent, s, n);
+	if (p->pending[d] == NONE)
+		p->ev->unknown_inside |= CS_EV_BIT(parent);
 	return 1;
 }
 
@@ -307,7 +372,7 @@ on_scalar(struct cs_evparse *p, enum cs_jtype t, int b, size_t n,
 			v->raw_len = n;
 		}
 	}
-	return 1;
+	return p->depth != 1 || member_end(p, p->finishing ? p->len : consumed(p));
 }
 
 static int
@@ -340,7 +405,9 @@ on_number(void *ctx, const char *s, size_t n)
 		v->str = v->raw = s;
 		v->len = v->raw_len = n;
 	}
-	return 1;
+	/* yajl reads past a number to end it: its end is its own. */
+	return p->depth != 1 || member_end(p, in_line(p, (const unsigned char *)s) ?
+	    (size_t)(s + n - p->line) : p->len);
 }
 
 static int
@@ -390,7 +457,7 @@ on_close(struct cs_evparse *p)
 	}
 	if (--p->depth == 0)
 		top_done(p);
-	return 1;
+	return p->depth != 1 || member_end(p, p->finishing ? p->len : consumed(p));
 }
 
 static int
@@ -465,6 +532,7 @@ cs_evparse_free(struct cs_evparse *p)
 	if (p->h != NULL)
 		yajl_free(p->h);
 	cs_buf_release(&p->dec);
+	free(p->spans);
 	free(p);
 }
 
@@ -516,6 +584,8 @@ cs_evparse_line(struct cs_evparse *p, const char *line, size_t len,
 	p->other = NULL;
 	p->finishing = 0;
 	p->err = CS_OK;
+	p->nspans = 0;
+	p->in_unknown = 0;
 	for (i = 0; i <= MAX_DEPTH; i++)
 		p->pending[i] = NONE;
 	for (i = 0; i <= MAX_DEPTH + 1; i++)
@@ -536,6 +606,9 @@ cs_evparse_line(struct cs_evparse *p, const char *line, size_t len,
 			return fail(p, CS_EJSON, e);
 		}
 	}
+	/* The spans' array is complete (or the line fails): not moved again. */
+	ev->unknown = p->spans;
+	ev->nunknown = p->nspans;
 	if (st == yajl_status_client_canceled) {
 		cs_error_set(e, p->err, "%s", p->errmsg);
 		return fail(p, p->err, e);

@@ -8,7 +8,12 @@
  * (or, when the JSON text had escapes, to a decoded copy in the parser),
  * objects and arrays are kept as the span of their JSON text in the line,
  * so that a program can copy them out as sent.  Members not in the table
- * are parsed (the whole line must be valid) and skipped.
+ * are parsed (the whole line must be valid) and skipped, but not
+ * forgotten: each top-level one is kept as the span of its JSON text
+ * ("name":value) in ev->unknown, and an object of the table whose members
+ * are read one by one (product, context_product, _source) that holds one
+ * has its bit in ev->unknown_inside.  That is what cs-transform's extra
+ * column is made of.
  *
  * What is refused, with a message that says where: bytes that are not
  * strict UTF-8 (also the overlong forms, surrogates and code points above
@@ -170,6 +175,12 @@ enum cs_event_field {
 /* A bit a member: more than 64 members need 128 bits (GCC and Clang). */
 __extension__ typedef unsigned __int128 cs_evbits;
 
+/* A span of the line: line + off, len bytes. */
+struct cs_evspan {
+	size_t off;
+	size_t len;
+};
+
 struct cs_event {
 	const char *line;	/* the line parsed */
 	size_t len;
@@ -180,6 +191,21 @@ struct cs_event {
 	 * clears its children and their bits.
 	 */
 	cs_evbits repeated;
+	/*
+	 * The top-level members not in the table, in the order of the line:
+	 * each the span of its JSON text, from the name's opening quote to
+	 * the value's end ("n" : [1]).  In the parser's memory.
+	 * unknown_unsafe: one of them holds \u0000 or an unpaired surrogate
+	 * escape (in its name or value; cs_json_append_safe() repairs it).
+	 */
+	const struct cs_evspan *unknown;
+	size_t nunknown;
+	unsigned char unknown_unsafe;
+	/*
+	 * Bit f is set when member f, an object whose members are in the
+	 * table, holds a member that is not (product.color).
+	 */
+	cs_evbits unknown_inside;
 };
 
 #define CS_EV_BIT(f) ((cs_evbits)1 << (f))

@@ -506,6 +506,7 @@ cs_fetcher_drain(struct cs_fetcher *f, struct cs_error *e)
 	cs_s3_get_stats(f->cfg.s3, &st);
 	if (st.retries > 0)
 		cs_summary_add(f->sum, "retries", st.retries);
+	cs_s3_summarize(f->cfg.s3, f->sum);
 	if (f->werr == CS_OK)
 		f->werr = cs_ndjson_writer_free(f->w, &we);
 	else

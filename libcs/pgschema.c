@@ -170,16 +170,18 @@ ddl_v2(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 _Static_assert(V3_FIRST + V3_NCOLS <= CS_ROW_NCOLS, "migration 3 has columns 23 to 46");
 
 /*
- * Migration 3: the enrichment columns, nullable, added to a table of any
- * size without rewriting it (a column without a default is catalog only).
+ * Columns first to first + count - 1 of cs_row_columns, nullable, added
+ * to a table of any size without rewriting it (a column without a default
+ * is catalog only).
  */
 static int
-ddl_v3(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+add_columns(const struct cs_pgname *n, const int *have_col, int first,
+    int count, struct cs_buf *b)
 {
 	const struct cs_row_column *c;
 	int i, r = 0, added = 0;
 
-	for (i = V3_FIRST; i < V3_FIRST + V3_NCOLS && r == 0; i++) {
+	for (i = first; i < first + count && r == 0; i++) {
 		c = &cs_row_columns[i];
 		if (have_col != NULL && have_col[i])
 			continue;
@@ -194,6 +196,24 @@ ddl_v3(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	if (r == 0 && added > 0)
 		r = cs_buf_append_str(b, ";\n");
 	return r;
+}
+
+/* Migration 3: the enrichment columns. */
+static int
+ddl_v3(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	return add_columns(n, have_col, V3_FIRST, V3_NCOLS, b);
+}
+
+/* The column of migration CS_PGSCHEMA_V_EXTRA, after the enrichment's. */
+#define VEXTRA_FIRST (V3_FIRST + V3_NCOLS)
+_Static_assert(VEXTRA_FIRST < CS_ROW_NCOLS, "the extra column is in cs_row_columns");
+
+/* Migration CS_PGSCHEMA_V_EXTRA: extra, the members no column takes. */
+static int
+ddl_extra(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	return add_columns(n, have_col, VEXTRA_FIRST, 1, b);
 }
 
 /*
@@ -238,6 +258,9 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	  "sessions, page views, users and the dashboard views, kept by a trigger and a refresh",
 	  ddl_derived, derived_indexes,
 	  sizeof(derived_indexes) / sizeof(derived_indexes[0]) },
+	[CS_PGSCHEMA_V_EXTRA - 1] = { CS_PGSCHEMA_V_EXTRA, "extra",
+	  "extra, the members of an event that no column takes",
+	  ddl_extra, NULL, 0 },
 };
 
 /*

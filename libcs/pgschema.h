@@ -23,6 +23,8 @@
  *   4  the derived tables (pgderive.h): sessions, page views, users, the
  *      trigger that records what a load touches, the refresh, the check,
  *      the dashboards' views; indexes on session_id and client_id
+ *   5  extra (CS_PGSCHEMA_V_EXTRA): the JSONB column of the members no
+ *      column takes (transform.h), nullable, added the same way
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -41,8 +43,15 @@
 #include "error.h"
 #include "pgname.h"
 
-/* The schema version this cs-tools writes. */
-#define CS_PGSCHEMA_VERSION	4
+/*
+ * The migration that adds the extra column: its number is written here
+ * only (the table of migrations, the column's comment and the tests take
+ * it from here or from cs-load --schema-sql), so that it can be renumbered.
+ */
+#define CS_PGSCHEMA_V_EXTRA	5
+
+/* The schema version this cs-tools writes: the last migration. */
+#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_EXTRA
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

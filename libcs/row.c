@@ -73,6 +73,8 @@ const struct cs_row_column cs_row_columns[CS_ROW_NCOLS] = {
 	{ "geo_country", CS_COL_TEXT, "TEXT", "text", 0, 0 },
 	{ "geo_region", CS_COL_TEXT, "TEXT", "text", 0, 0 },
 	{ "geo_city", CS_COL_TEXT, "TEXT", "text", 0, 0 },
+	/* Migration CS_PGSCHEMA_V_EXTRA: the members no column takes. */
+	{ "extra", CS_COL_JSONB, "JSONB", "jsonb", 0, 0 },
 };
 
 #define COL_EVENT_ID	0

@@ -14,8 +14,8 @@
  *   is_first_visit,  true, false or null
  *   is_bot
  *   *_price          an integer in the range of BIGINT, or null
- *   element, ingest  a JSON object or array, a string holding JSON
- *                    text, or null
+ *   element, ingest, a JSON object or array, a string holding JSON
+ *   extra            text, or null
  *
  * A key that is absent means NULL.  A key that names no column is
  * ignored: it is counted (cs_row_unknown_keys()) so that the program can
@@ -67,7 +67,7 @@ struct cs_row_column {
  * The columns of clickstream_events in table order: the 16 compat columns
  * first, then the nullable additions.  Append only.
  */
-#define CS_ROW_NCOLS 46
+#define CS_ROW_NCOLS 47
 extern const struct cs_row_column cs_row_columns[CS_ROW_NCOLS];
 
 /* Index of column name in cs_row_columns, or -1. */

@@ -272,6 +272,41 @@ cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st)
 	}
 }
 
+void
+cs_s3_summarize(const struct cs_s3 *s, struct cs_summary *sum)
+{
+	struct cs_s3_stats st;
+
+	cs_s3_get_stats(s, &st);
+	cs_summary_add(sum, "s3 list requests", st.list_requests);
+	cs_summary_add(sum, "s3 get requests", st.get_requests);
+	cs_summary_add(sum, "s3 put requests", st.put_requests);
+	if (st.head_requests > 0)
+		cs_summary_add(sum, "s3 head requests", st.head_requests);
+	cs_summary_add(sum, "s3 bytes in", st.bytes_in);
+	cs_summary_add(sum, "s3 bytes out", st.bytes_out);
+}
+
+/* n more requests of kind k (what S3 bills by). */
+static void
+count_requests(struct cs_s3 *s, enum cs_s3_op k, uint64_t n)
+{
+	switch (k) {
+	case CS_S3_GET:
+		s->lstats.get_requests += n;
+		break;
+	case CS_S3_PUT:
+		s->lstats.put_requests += n;
+		break;
+	case CS_S3_HEAD:
+		s->lstats.head_requests += n;
+		break;
+	case CS_S3_LIST:
+		s->lstats.list_requests += n;
+		break;
+	}
+}
+
 /* Operations. */
 
 static void
@@ -566,7 +601,8 @@ prepare(struct cs_http_request *rq, struct cs_error *e)
 
 		strlcpy(msg, e->msg, sizeof(msg));
 		op_error(e, op, rc, "%s", msg);
-	}
+	} else
+		count_requests(s, op->kind, 1);	/* signed: it goes out */
 	return rc;
 nomem:
 	cs_error_set(e, CS_ENOMEM, "out of memory");
@@ -1024,6 +1060,13 @@ run_local(struct cs_s3 *s, struct op *op)
 	}
 	res.err = rc;
 	res.tries = 1;
+	if (op->kind == CS_S3_LIST && rc == CS_OK) {
+		unsigned mk = op->max_keys > 0 ? op->max_keys : 1000;
+
+		/* The pages S3 would have sent: one for an empty listing. */
+		count_requests(s, op->kind, count == 0 ? 1 : (count + mk - 1) / mk);
+	} else
+		count_requests(s, op->kind, 1);
 	if (rc != CS_OK) {
 		char msg[sizeof(e.msg)];
 

@@ -57,6 +57,7 @@
 #include "cli.h"
 #include "error.h"
 #include "s3name.h"
+#include "summary.h"
 
 struct cs_s3;
 
@@ -210,13 +211,33 @@ void cs_s3_cancel(struct cs_s3 *s);
 /* Operations started whose done callback has not been called. */
 size_t cs_s3_pending(const struct cs_s3 *s);
 
+/*
+ * What the client did.  The requests by kind are what S3 bills by: each
+ * HTTP request sent, retries included, a listing's every page.  A local
+ * (file:///) client counts what the same operations would have cost on
+ * S3: a GET, PUT or HEAD each, and a listing as the pages of max_keys
+ * (1000) it would have taken, one at least; its bytes are the objects'
+ * bodies (over HTTP, the bytes on the wire, headers and listings too).
+ */
 struct cs_s3_stats {
 	uint64_t requests;		/* HTTP requests (or local operations) */
 	uint64_t retries;
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	uint64_t list_requests;		/* ListObjectsV2 pages */
+	uint64_t get_requests;
+	uint64_t put_requests;
+	uint64_t head_requests;
 };
 void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
+/*
+ * Add what the client did to a program's summary: "s3 list requests",
+ * "s3 get requests", "s3 put requests", "s3 bytes in", "s3 bytes out"
+ * (in the stats file s3_list_requests ... s3_bytes_out: what cs-etl sums
+ * into its log line and metrics), and "s3 head requests" when there were
+ * any.
+ */
+void cs_s3_summarize(const struct cs_s3 *s, struct cs_summary *sum);
 
 /*
  * 1 when etag (with or without quotes) is a single-part ETag, that is, the

@@ -77,7 +77,8 @@ cs_summary_add(struct cs_summary *s, const char *name, uint64_t n)
 		s->extra[s->nextra].name = name;
 		s->extra[s->nextra].value = n;
 		s->nextra++;
-	}
+	} else
+		s->dropped++;	/* a bug, said in the line and the stats */
 }
 
 uint64_t
@@ -124,6 +125,9 @@ counts(const struct cs_summary *s, struct cs_buf *out)
 		    (unsigned long long)s->extra[i].value,
 		    s->extra[i].name) == -1)
 			return -1;
+	if (s->dropped > 0 && cs_buf_printf(out, ", %llu counters dropped",
+	    (unsigned long long)s->dropped) == -1)
+		return -1;
 	return cs_buf_printf(out, ", %.1f MB", (double)volume(s) / MB);
 }
 
@@ -303,6 +307,9 @@ cs_summary_write_stats(const struct cs_summary *s, const char *path,
 		    (unsigned long long)s->extra[i].value) == -1)
 			goto nomem;
 	}
+	if (s->dropped > 0 && cs_buf_printf(&b, "%s\"counters_dropped\":%llu",
+	    s->nextra > 0 ? "," : "", (unsigned long long)s->dropped) == -1)
+		goto nomem;
 	if (cs_buf_printf(&b, "},\"seconds\":%.3f,\"exit_status\":%d}\n",
 	    cs_summary_elapsed(s), exit_status) == -1)
 		goto nomem;

@@ -32,7 +32,12 @@
 #include "error.h"
 #include "progress.h"
 
-#define CS_SUMMARY_MAX_EXTRA 40	/* cs-transform has up to 39 */
+/*
+ * cs-transform has the most, up to 40; a counter past the room is not
+ * lost silently: it is counted in dropped, which the line ("N counters
+ * dropped") and the stats file (extras.counters_dropped) show.
+ */
+#define CS_SUMMARY_MAX_EXTRA 64
 
 struct cs_summary {
 	const char *tool;
@@ -49,6 +54,7 @@ struct cs_summary {
 		uint64_t value;
 	} extra[CS_SUMMARY_MAX_EXTRA];
 	int nextra;
+	uint64_t dropped;		/* counters added when extra[] was full */
 	int interrupted;		/* the signal that ended the run, or 0 */
 	char where[320];		/* "into db.schema.table": said last; "" none */
 	int progress;			/* draw a progress line */

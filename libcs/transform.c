@@ -20,7 +20,8 @@ const char *const cs_transform_columns[CS_TRANSFORM_NCOLUMNS] = {
 	"context_product_price", "context_product_discount_price",
 	"context_product_url_path", "page_url", "referrer", "raw_event_id",
 	"source_key", "element", "ingest",
-	CS_ENRICH_COLUMN_NAMES
+	CS_ENRICH_COLUMN_NAMES,
+	"extra"
 };
 
 #define CS_TRANSFORM_FIX_NAME_(name, str) str,
@@ -110,6 +111,7 @@ cs_transform_init(struct cs_transform *t, enum cs_time_from from)
 {
 	memset(t, 0, sizeof(*t));
 	t->time_from = from;
+	t->extra_max = CS_TRANSFORM_EXTRA_MAX;
 }
 
 void
@@ -119,6 +121,7 @@ cs_transform_release(struct cs_transform *t)
 	cs_buf_release(&t->key);
 	cs_buf_release(&t->safe);
 	cs_buf_release(&t->ingest);
+	cs_buf_release(&t->extra);
 }
 
 int
@@ -476,6 +479,64 @@ put_ingest_anon(struct cs_transform *t, const struct cs_event *ev,
 	return CS_OK;
 }
 
+/*
+ * The extra column's object into t->extra, repaired when unsafe; its
+ * length 0 when there is nothing to keep.  CS_OK, CS_ETOOLONG (larger
+ * than t->extra_max) or CS_ENOMEM.
+ */
+static enum cs_err
+make_extra(struct cs_transform *t, const struct cs_event *ev,
+    struct cs_error *e)
+{
+	/* The objects whose members the mapping reads one by one. */
+	static const int inside[] = {
+		CS_EV_PRODUCT, CS_EV_CONTEXT_PRODUCT, CS_EV_SOURCE
+	};
+	struct cs_buf *x = &t->extra;
+	const struct cs_jval *v;
+	size_t i;
+	int unsafe = ev->unknown_unsafe, bad = 0;
+
+	cs_buf_reset(x);
+	for (i = 0; i < ev->nunknown; i++) {
+		bad |= cs_buf_append_char(x, x->len == 0 ? '{' : ',');
+		bad |= cs_buf_append(x, ev->line + ev->unknown[i].off,
+		    ev->unknown[i].len);
+	}
+	for (i = 0; i < sizeof(inside) / sizeof(inside[0]); i++) {
+		v = &ev->f[inside[i]];
+		if (!(ev->unknown_inside & CS_EV_BIT(inside[i])) ||
+		    v->type != CS_JT_OBJECT)
+			continue;
+		bad |= cs_buf_append_char(x, x->len == 0 ? '{' : ',');
+		bad |= cs_json_append_string(x, cs_evparse_field_path(inside[i]),
+		    strlen(cs_evparse_field_path(inside[i])));
+		bad |= cs_buf_append_char(x, ':');
+		bad |= cs_buf_append(x, v->raw, v->raw_len);
+		unsafe |= v->unsafe;
+	}
+	if (x->len > 0)
+		bad |= cs_buf_append_char(x, '}');
+	if (bad)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	if (x->len > 0 && unsafe) {
+		cs_buf_reset(&t->safe);
+		if (cs_json_append_safe(&t->safe, x->data, x->len) == -1)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		cs_buf_reset(x);
+		if (cs_buf_append(x, t->safe.data, t->safe.len) == -1)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+	}
+	if (x->len > t->extra_max) {
+		i = x->len;
+		cs_buf_reset(x);
+		return cs_error_set(e, CS_ETOOLONG, "members no column takes "
+		    "are %zu bytes of JSON, more than the %zu of the extra "
+		    "column", i, t->extra_max);
+	}
+	return CS_OK;
+}
+
 static int
 put_uuid(struct cs_buf *out, const struct cs_uuid *u)
 {
@@ -700,6 +761,8 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 		    "_source.last_modified is a time that parses");
 	if ((have_key = source_key(t, ev)) == -1)
 		goto nomem;
+	if ((code = make_extra(t, ev, e)) != CS_OK)
+		return code;
 
 	/* event_id */
 	f = pick2(ev, CS_EV_EVENT_ID, CS_EV_EVENT_ID_S);
@@ -783,10 +846,20 @@ cs_transform_row(struct cs_transform *t, const struct cs_event *ev,
 		cs_buf_truncate(out, start);
 		return code;
 	}
+	bad |= APPEND_LIT(out, ",\"extra\":");
+	if (t->extra.len == 0)
+		bad |= APPEND_LIT(out, "null");
+	else
+		bad |= put_text_as_string(out, t->extra.data, t->extra.len);
 	bad |= APPEND_LIT(out, "}");
 	if (bad)
 		goto nomem;
 	out->data[out->len] = '\0';
+	if (t->extra.len > 0) {
+		t->extra_kept++;
+		if (ev->unknown_unsafe)
+			t->repaired++;
+	}
 	return CS_OK;
 
 nomem:
@@ -805,6 +878,7 @@ cs_transform_summarize(const struct cs_transform *t, struct cs_summary *s)
 	    t->ids_from_content);
 	cs_summary_add(s, "times from a fallback", t->time_fallback);
 	cs_summary_add(s, "strings repaired", t->repaired);
+	cs_summary_add(s, "events with extra", t->extra_kept);
 	switch (mode) {
 	case CS_IPANON_TRUNCATE:
 		cs_summary_add(s, "addresses truncated", t->ips_anonymized);

@@ -16,7 +16,7 @@
  *   referrer_source, referrer_term, utm_source, utm_medium, utm_campaign,
  *   utm_term, utm_content, gclid, fbclid, msclkid, ua_browser_family,
  *   ua_browser_version, ua_os_family, ua_os_version, ua_device_family,
- *   ua_device_class, is_bot, geo_country, geo_region, geo_city
+ *   ua_device_class, is_bot, geo_country, geo_region, geo_city, extra
  *
  * The mapping (the man page cs-transform(1) has the same table):
  *
@@ -67,8 +67,22 @@
  *   ips_invalid; the event is not rejected).  Null and a missing sourceIp
  *   stay as they are.  An _ingest that names sourceIp twice, where only
  *   the last could be replaced, makes the whole ingest column null.
- * - The enrichment columns, from page_host on: t->enrich's
+ * - The enrichment columns, from page_host to geo_city: t->enrich's
  *   (libcs/enrich.h); with t->enrich NULL, all null.
+ * - extra: what no column takes, so that a tracker's new member is never
+ *   dropped.  A JSON object (in a JSON string, as element and ingest) of
+ *   the top-level members whose names are not in evparse.h's table, as
+ *   sent ("name":value, in the order of the line; a name given twice is
+ *   kept twice, and jsonb keeps the last, as the mapping does), and of
+ *   product, context_product and _source, whole, when one is an object
+ *   holding a member the mapping does not read; null when there is
+ *   nothing to keep.  element and _ingest need no such rule: their
+ *   columns keep them whole.  What the mapping reads is not kept again,
+ *   a member of a known name whose value the mapping cannot use included
+ *   (that is counted as nulled_*).  Unsafe escapes are repaired as in
+ *   the other columns.  More than t->extra_max bytes of it (the object's
+ *   JSON text) rejects the event (CS_ETOOLONG): its reject record keeps
+ *   the line, so nothing is lost, and the run says so.
  * - A string the warehouse cannot store ("\u0000", an unpaired surrogate)
  *   is written with U+FFFD in the place of the bad escape.
  *
@@ -77,8 +91,9 @@
  * the rows made with it.  The row is appended to the caller's buffer.
  *
  * Errors: cs_transform_row() returns CS_OK; CS_ETYPE (a name or id that
- * is not a string) or CS_ETIME (no usable timestamp), with e->msg the reason to
- * put in the reject record and nothing appended; CS_ENOMEM; CS_EINTERNAL
+ * is not a string), CS_ETIME (no usable timestamp) or CS_ETOOLONG (extra
+ * larger than t->extra_max), with e->msg the reason to put in the reject
+ * record and nothing appended; CS_ENOMEM; CS_EINTERNAL
  * (OpenSSL failed to hash an address, PCRE2 to match a user agent: not
  * the event's fault); CS_ECONFIG (the .mmdb of the geo enrichment is
  * corrupt: the run's configuration is at fault).  On an error nothing is
@@ -146,6 +161,9 @@ struct cs_transform {
 	struct cs_buf key;	/* scratch: source_key */
 	struct cs_buf safe;	/* scratch: a repaired span */
 	struct cs_buf ingest;	/* scratch: _ingest with sourceIp replaced */
+	struct cs_buf extra;	/* scratch: the extra column's object */
+	/* The most bytes the extra column may hold: CS_TRANSFORM_EXTRA_MAX by _init. */
+	size_t extra_max;
 	/* NULL or mode none: _ingest.sourceIp as sent.  Set after _init. */
 	struct cs_ipanon *anon;
 	/* NULL: the enrichment columns are null.  The caller's; set after _init. */
@@ -158,19 +176,27 @@ struct cs_transform {
 	uint64_t repaired;	/* values written with U+FFFD for an escape */
 	uint64_t ips_anonymized; /* sourceIp truncated, hashed or dropped */
 	uint64_t ips_invalid;	/* sourceIp not an address: made null */
+	uint64_t extra_kept;	/* rows whose extra is not null */
 	uint64_t fixes[CS_TRANSFORM_NFIXES];	/* values not taken as sent */
 };
 
 /* The column names in the order rows have them. */
 extern const char *const cs_transform_columns[];
-#define CS_TRANSFORM_NCOLUMNS 46
+#define CS_TRANSFORM_NCOLUMNS 47
+
+/*
+ * The extra column's bound: 64 KiB of JSON text, far above what a tracker
+ * adds, and small enough that the row fits cs-load's default line of 1M
+ * even when every byte is escaped.
+ */
+#define CS_TRANSFORM_EXTRA_MAX (64 * 1024)
 
 void cs_transform_init(struct cs_transform *t, enum cs_time_from from);
 void cs_transform_release(struct cs_transform *t);
 
 /*
  * What the rows made with t did, added to s: ids derived, times from a
- * fallback, strings repaired, the addresses anonymised (named by t->anon's
+ * fallback, strings repaired, events with extra, the addresses anonymised (named by t->anon's
  * mode) and not addresses, then the enrichment's counters
  * (cs_enrich_summarize) and the values not taken as sent that happened.
  */

@@ -39,7 +39,8 @@ LOAD_SHELL_TESTS = \
 	tests/t3090-cs-load-auth.sh \
 	tests/t3100-cs-load-ledger.sh \
 	tests/t3130-cs-load-old-etl-overlap.sh \
-	tests/t3140-cs-load-derive.sh
+	tests/t3140-cs-load-derive.sh \
+	tests/t3150-cs-load-extra.sh
 
 TESTS += $(LOAD_UNIT_TESTS) $(LOAD_SHELL_TESTS)
 EXTRA_DIST += $(LOAD_SHELL_TESTS) \
@@ -60,7 +61,8 @@ dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0001-clickstream-events.sql \
 	scripts/sql/migrations/0002-load-ledger.sql \
 	scripts/sql/migrations/0003-enrichment.sql \
-	scripts/sql/migrations/0004-derived.sql
+	scripts/sql/migrations/0004-derived.sql \
+	scripts/sql/migrations/0005-extra.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

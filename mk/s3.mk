@@ -35,7 +35,8 @@ S3_SHELL_TESTS = \
 	tests/t2007-fetch-file.sh \
 	tests/t2008-s3-bench.sh \
 	tests/t2009-s3-tls.sh \
-	tests/t2014-fetch-firehose.sh
+	tests/t2014-fetch-firehose.sh \
+	tests/t2015-s3-request-counts.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 

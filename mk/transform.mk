@@ -64,6 +64,7 @@ EXTRA_DIST += $(CS_TRANSFORM_TESTS) \
 	tests/data/transform/README \
 	tests/data/transform/anonymize.test \
 	tests/data/transform/enrich.test \
+	tests/data/transform/extra.test \
 	tests/data/transform/ids.test \
 	tests/data/transform/names.test \
 	tests/data/transform/objects.test \

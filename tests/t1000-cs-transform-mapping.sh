@@ -46,7 +46,7 @@ COLUMNS = ["event_id", "event_timestamp", "event_name", "user_id",
     "utm_campaign", "utm_term", "utm_content", "gclid", "fbclid",
     "msclkid", "ua_browser_family", "ua_browser_version", "ua_os_family",
     "ua_os_version", "ua_device_family", "ua_device_class", "is_bot",
-    "geo_country", "geo_region", "geo_city"]
+    "geo_country", "geo_region", "geo_city", "extra"]
 want = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 got = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
 bad = 0

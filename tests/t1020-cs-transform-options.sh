@@ -92,11 +92,11 @@ test_expect_success '--rejects appends, so that a pipeline can share the file' '
 test_expect_success '--stats writes the counters and the exit status' '
 	test_expect_code 65 cs-transform -q --rejects rej --stats stats.json one-bad.ndjson >out &&
 	"$JQ" -c "[.tool, .in, .out, .rejected, .exit_status, .bytes_in > 0, (.extras | keys)]" stats.json >got &&
-	echo "[\"cs-transform\",4,3,1,65,true,[\"bots\",\"campaigns\",\"geo_invalid\",\"geo_located\",\"geo_not_found\",\"ids_derived\",\"referrers_classified\",\"referrers_unknown\",\"referrers_unparsed\",\"strings_repaired\",\"times_from_a_fallback\",\"ua_cache_hits\",\"ua_cache_misses\",\"urls_unparsed\",\"user_agents_parsed\"]]" >want &&
+	echo "[\"cs-transform\",4,3,1,65,true,[\"bots\",\"campaigns\",\"events_with_extra\",\"geo_invalid\",\"geo_located\",\"geo_not_found\",\"ids_derived\",\"referrers_classified\",\"referrers_unknown\",\"referrers_unparsed\",\"strings_repaired\",\"times_from_a_fallback\",\"ua_cache_hits\",\"ua_cache_misses\",\"urls_unparsed\",\"user_agents_parsed\"]]" >want &&
 	test_cmp want got &&
 	cs-transform -q --no-enrich all --stats stats2.json good.ndjson >out &&
 	"$JQ" -c "[.extras | keys]" stats2.json >got &&
-	echo "[[\"ids_derived\",\"strings_repaired\",\"times_from_a_fallback\"]]" >want &&
+	echo "[[\"events_with_extra\",\"ids_derived\",\"strings_repaired\",\"times_from_a_fallback\"]]" >want &&
 	test_cmp want got
 '
 

@@ -20,7 +20,7 @@ test_expect_success 'every option of --help is in the page, and the other way ro
 test_expect_success 'the mapping lists every column, in the order of the rows' '
 	printf "{\"eventTimestamp\":\"2026-11-24T10:00:00Z\"}\n" | cs-transform -q |
 		"${JQ:-jq}" -r "keys_unsorted[]" >columns &&
-	test_line_count = 46 columns &&
+	test_line_count = 47 columns &&
 	sed -n "/^\\.Sh DESCRIPTION/,/^\\.Sh OPTIONS/p" "$page" |
 		sed -n "s/^\\.It Li \\([a-z_]*\\)\$/\\1/p" >documented &&
 	test_cmp columns documented

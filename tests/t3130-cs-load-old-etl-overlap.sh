@@ -197,7 +197,7 @@ test_expect_success 'cs-load first, then the old ETL into the upgraded table (a 
 	test_grep "1003 in, 1003 out" err &&
 	pgq -d b -c "SELECT count(*) FROM information_schema.columns
 		WHERE table_name = ${sq}clickstream_events${sq}" >n &&
-	echo 46 >expect && test_cmp expect n &&
+	echo 47 >expect && test_cmp expect n &&
 	pgq -d b -f old.sql >insert.out &&
 	count b "source_key IS NULL" >n &&
 	echo $((4 + nnoid)) >expect && test_cmp expect n &&

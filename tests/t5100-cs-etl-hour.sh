@@ -44,6 +44,10 @@ test_expect_success 'one log line says what each stage did, one that the table w
 	test "$(etl_field inserted log)" = 20 &&
 	test "$(etl_field duplicates log)" = 0 &&
 	test "$(etl_field rejected log)" = 0 &&
+	test "$(etl_field s3_list_requests log)" = 2 &&
+	test "$(etl_field s3_get_requests log)" = 20 &&
+	test "$(etl_field s3_put_requests log)" = 0 &&
+	test "$(etl_field s3_bytes_in log)" -gt 0 &&
 	for st in s3ls pending fetch transform load; do
 		test "$(etl_field $st.status log)" = 0 &&
 		etl_field $st.s log | grep -Eq "^[0-9]+\.[0-9][0-9]$" || return 1
@@ -84,8 +88,22 @@ test_expect_success 'the metrics are Embedded Metric Format records' '
 	head -n 1 emf.ndjson | jq -e ".EventsIn == 20 and .Inserted == 20 and .Duplicates == 0 and .Rejects == 0 and .Failed == 0 and .LagSeconds > 0" >/dev/null &&
 	tail -n 1 emf.ndjson | jq -e ".Inserted == 0 and .Duplicates == 0 and .PendingObjects == 0 and .Objects == 20" >/dev/null &&
 	head -n 1 emf.ndjson | jq -r "._aws.CloudWatchMetrics[0].Metrics[].Name" | sort >names &&
-	printf "%s\n" Duplicates DurationSeconds EventsIn Failed Inserted LagSeconds LateObjects Objects PendingObjects Rejects >expect &&
+	printf "%s\n" Duplicates DurationSeconds EventsIn Failed Inserted LagSeconds LateObjects Objects PendingObjects Rejects \
+		S3BytesIn S3BytesOut S3GetRequests S3ListRequests S3PutRequests >expect &&
 	test_cmp expect names
+'
+
+# cs-s3ls lists an hour as two prefixes (partition.h), a page each.
+test_expect_success 'the metrics count the S3 requests made: two LISTs, a GET an object' '
+	head -n 1 emf.ndjson | jq -e ".S3ListRequests == 2 and .S3GetRequests == 20 and
+		.S3PutRequests == 0 and .S3BytesIn > 0 and .S3BytesOut == 0" >/dev/null &&
+	tail -n 1 emf.ndjson | jq -e ".S3ListRequests == 2 and .S3GetRequests == 0 and
+		.S3PutRequests == 0" >/dev/null &&
+	head -n 1 emf.ndjson | jq -r "._aws.CloudWatchMetrics[0].Metrics[]
+		| select(.Name | startswith(\"S3\")) | .Name + \" \" + .Unit" >units &&
+	printf "%s\n" "S3ListRequests Count" "S3GetRequests Count" "S3PutRequests Count" \
+		"S3BytesIn Bytes" "S3BytesOut Bytes" >expect &&
+	test_cmp expect units
 '
 
 test_expect_success '--emf - writes the records to standard output' '

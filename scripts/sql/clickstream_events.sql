@@ -17,3 +17,4 @@
 \ir migrations/0002-load-ledger.sql
 \ir migrations/0003-enrichment.sql
 \ir migrations/0004-derived.sql
+\ir migrations/0005-extra.sql

@@ -366,6 +366,93 @@ test_reuse(void)
 	is_int(F(EVENT_NAME)->len, 1000, "decoded to 1000 newlines");
 }
 
+/* The span of unknown member i, as text. */
+static const char *
+unknown(size_t i)
+{
+	static char out[256];
+
+	if (i >= ev.nunknown)
+		return "(none)";
+	snprintf(out, sizeof(out), "%.*s", (int)ev.unknown[i].len,
+	    ev.line + ev.unknown[i].off);
+	return out;
+}
+
+static void
+test_unknown(void)
+{
+	is_int(parse("{\"eventName\":\"a\",\"x\":1,\"product\":{\"id\":\"p\"}}"),
+	    CS_OK, "one unknown member");
+	is_int(ev.nunknown, 1, "is kept");
+	is_str(unknown(0), "\"x\":1", "as its name and value");
+	ok(ev.unknown_inside == 0, "product has only known members");
+	ok(!ev.unknown_unsafe, "nothing unsafe");
+
+	is_int(parse("{ \"ab\" : [1,{\"c\":\"d\"}] , \"eventName\":\"a\","
+	    "\"n\":-1.5e3,\"t\":true,\"f\":false,\"z\":null,\"s\":\"q\\\"\","
+	    "\"o\":{\"eventName\":\"inner\"},\"e\":\"\",\"last\":7}"),
+	    CS_OK, "unknown members of every type");
+	is_int(ev.nunknown, 9, "all kept");
+	is_str(unknown(0), "\"ab\" : [1,{\"c\":\"d\"}]",
+	    "an array, blanks inside as sent, none after");
+	is_str(unknown(1), "\"n\":-1.5e3", "a number ends where it ends");
+	is_str(unknown(2), "\"t\":true", "true");
+	is_str(unknown(3), "\"f\":false", "false");
+	is_str(unknown(4), "\"z\":null", "null");
+	is_str(unknown(5), "\"s\":\"q\\\"\"", "an escaped string");
+	is_str(unknown(6), "\"o\":{\"eventName\":\"inner\"}",
+	    "an object (a known name inside it is not the event's)");
+	is_str(unknown(7), "\"e\":\"\"", "an empty string");
+	is_str(unknown(8), "\"last\":7", "a number before the end");
+	is_memz(F(EVENT_NAME)->str, F(EVENT_NAME)->len, "a",
+	    "the known member is still read");
+
+	is_int(parse("{\"k\\u00e9\":1,\"x\":2,\"x\":3}"), CS_OK,
+	    "an escaped name, a name twice");
+	is_int(ev.nunknown, 3, "each occurrence kept");
+	is_str(unknown(0), "\"k\\u00e9\":1", "the name as sent");
+	ok(!ev.unknown_unsafe, "an escape that is text is safe");
+
+	is_int(parse("{\"a\\u0000\":1}"), CS_OK, "a NUL escape in a name");
+	ok(ev.unknown_unsafe, "is unsafe");
+	is_int(parse("{\"a\":[\"\\ud83d\"]}"), CS_OK,
+	    "an unpaired surrogate in a value");
+	ok(ev.unknown_unsafe, "is unsafe");
+	is_int(parse("{\"a\":{\"\\u0000\":1}}"), CS_OK, "in a nested name");
+	ok(ev.unknown_unsafe, "is unsafe");
+	is_int(parse("{\"a\":\"x\",\"eventName\":\"\\u0000\"}"), CS_OK,
+	    "a NUL escape in a known member");
+	ok(!ev.unknown_unsafe, "does not make the unknown ones unsafe");
+
+	is_int(parse("{\"product\":{\"id\":\"p\",\"color\":\"red\"},"
+	    "\"context_product\":{\"product_id\":\"q\"},"
+	    "\"_source\":{\"bucket\":\"b\",\"x\":1},\"element\":{\"y\":1}}"),
+	    CS_OK, "unknown members inside objects");
+	is_int(ev.nunknown, 0, "are not top-level members");
+	ok(ev.unknown_inside & CS_EV_BIT(CS_EV_PRODUCT), "product has one");
+	ok(!(ev.unknown_inside & CS_EV_BIT(CS_EV_CONTEXT_PRODUCT)),
+	    "context_product has none");
+	ok(ev.unknown_inside & CS_EV_BIT(CS_EV_SOURCE), "_source has one");
+	ok(!(ev.unknown_inside & CS_EV_BIT(CS_EV_ELEMENT)),
+	    "element's members are not read one by one");
+	is_int(parse("{\"product\":{\"color\":\"red\"},\"product\":{\"id\":1}}"),
+	    CS_OK, "product twice");
+	ok(ev.unknown_inside == 0, "the last one's members count");
+	is_int(parse("{\"product\":{\"id\":{\"deep\":1}}}"), CS_OK,
+	    "a known member holding an object");
+	ok(ev.unknown_inside == 0, "what it holds is its own");
+
+	is_int(parse("\xef\xbb\xbf{\"a\":[[[[[{\"b\":[1]}]]]]],\"c\":\"\\u0041\"}"),
+	    CS_OK, "deep nesting after a byte order mark");
+	is_int(ev.nunknown, 2, "both kept");
+	is_str(unknown(0), "\"a\":[[[[[{\"b\":[1]}]]]]]", "the deep one whole");
+	is_str(unknown(1), "\"c\":\"\\u0041\"", "the next one");
+	is_int(parse("{\"x\":1,\"y\":2"), CS_EJSON, "an unfinished object");
+	is_int(parse("{\"eventName\":\"a\"}"), CS_OK, "then a line without");
+	is_int(ev.nunknown, 0, "keeps none of the last line's");
+}
+
 int
 main(void)
 {
@@ -379,6 +466,7 @@ main(void)
 	test_unsafe();
 	test_errors();
 	test_reuse();
+	test_unknown();
 	cs_evparse_free(P);
 	cs_evparse_free(NULL);
 	return done_testing();

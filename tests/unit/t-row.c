@@ -262,8 +262,12 @@ test_accessors(struct cs_row_parser *rp)
 
 	is_int(cs_row_column_index("ingest", 6), 21,
 	    "column index of the last column of migration 1");
-	is_int(cs_row_column_index("geo_city", 8), CS_ROW_NCOLS - 1,
+	is_int(cs_row_column_index("geo_city", 8), 45,
+	    "column index of the last enrichment column");
+	is_int(cs_row_column_index("extra", 5), CS_ROW_NCOLS - 1,
 	    "column index of the last column");
+	is_int(cs_row_columns[CS_ROW_NCOLS - 1].type, CS_COL_JSONB,
+	    "extra is JSONB");
 	is_int(cs_row_column_index("is_bot", 6), 42,
 	    "is_bot: a column of its own");
 	is_int(cs_row_column_index("event", 5), -1, "no such column");

@@ -96,6 +96,11 @@ test_format(void)
 		cs_summary_add(&s, names[i], 1);
 	}
 	is_int(s.nextra, CS_SUMMARY_MAX_EXTRA, "at most the maximum");
+	is_int((int)s.dropped, 4, "the others counted as dropped");
+	cs_buf_reset(&b);
+	cs_summary_format(&s, &b);
+	ok(strstr(b.data, ", 4 counters dropped, ") != NULL,
+	    "and said in the line");
 	cs_buf_release(&b);
 }
 
@@ -201,6 +206,16 @@ test_stats(void)
 		yajl_tree_free(v);
 	}
 	unlink(path);
+
+	/* A counter with no room is in the stats too. */
+	s.dropped = 3;
+	cs_buf_reset(&b);
+	is_int(cs_summary_write_stats(&s, path, 0, &e), CS_OK, "write stats");
+	slurp(path, &b);
+	ok(b.data != NULL && strstr(b.data, ",\"counters_dropped\":3},") != NULL,
+	    "extras.counters_dropped: %s", b.data ? b.data : "(none)");
+	unlink(path);
+	s.dropped = 0;
 	is_int(cs_summary_write_stats(&s, "/nonexistent/dir/stats", 0, &e),
 	    CS_EIO, "an unwritable path fails");
 	ok(strstr(e.msg, "'/nonexistent/dir/stats'") != NULL, "naming it");

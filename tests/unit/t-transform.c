@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -114,7 +115,7 @@ test_full_row(void)
 	    "\"ua_os_family\":null,\"ua_os_version\":null,"
 	    "\"ua_device_family\":null,\"ua_device_class\":null,"
 	    "\"is_bot\":null,\"geo_country\":null,\"geo_region\":null,"
-	    "\"geo_city\":null}";
+	    "\"geo_city\":null,\"extra\":null}";
 	size_t i;
 	const char *p;
 
@@ -605,6 +606,77 @@ test_anonymize(void)
 	cs_ipanon_release(&drop);
 }
 
+/* The extra column: what no other column takes. */
+static void
+test_extra(void)
+{
+	uint64_t kept = T.extra_kept, repaired;
+	char *big;
+	size_t n;
+
+	is_int(tf("{" RECV "}"), CS_OK, "an event of known members");
+	is_str(col("extra"), "null", "has no extra");
+	is_int(T.extra_kept - kept, 0, "and is not counted");
+
+	is_int(tf("{\"abTest\" : \"B\",\"eventName\":\"x\",\"n\":[1,{\"m\":null}],"
+	    RECV ",\"z\":1.50}"), CS_OK, "unknown members");
+	is_str(col("extra"),
+	    "\"{\\\"abTest\\\" : \\\"B\\\",\\\"n\\\":[1,{\\\"m\\\":null}],\\\"z\\\":1.50}\"",
+	    "an object of them, as sent, in a JSON string");
+	is_str(col("event_name"), "\"x\"", "the known ones mapped as before");
+	is_int(T.extra_kept - kept, 1, "counted");
+
+	tf("{\"product\":{\"id\":\"p1\",\"color\":\"red\"},\"context_product\":"
+	    "{\"product_id\":\"p2\"}," RECV "}");
+	is_str(col("extra"),
+	    "\"{\\\"product\\\":{\\\"id\\\":\\\"p1\\\",\\\"color\\\":\\\"red\\\"}}\"",
+	    "a product with an unknown member is kept whole");
+	is_str(col("context_product_id"), "\"p1\"", "and mapped as before");
+	tf("{\"q\":1,\"_source\":{\"bucket\":\"b\",\"key\":\"k\",\"line\":1,"
+	    "\"extra\":true}," RECV "}");
+	is_str(col("extra"),
+	    "\"{\\\"q\\\":1,\\\"_source\\\":{\\\"bucket\\\":\\\"b\\\",\\\"key\\\":\\\"k\\\",\\\"line\\\":1,\\\"extra\\\":true}}\"",
+	    "top-level members first, then the objects");
+	tf("{\"element\":{\"new\":1},\"_ingest\":{\"receivedAt\":"
+	    "\"2026-11-24T10:15:02.123Z\",\"new\":2},\"userId\":{\"a\":1}}");
+	is_str(col("extra"), "null",
+	    "element and _ingest keep their own; a known name of a bad type is nulled, not kept");
+
+	repaired = T.repaired;
+	tf("{\"k\\u0000\":\"\\udc00\"," RECV "}");
+	is_str(col("extra"), "\"{\\\"k\\\\ufffd\\\":\\\"\\\\ufffd\\\"}\"",
+	    "unstorable escapes repaired");
+	is_int(T.repaired - repaired, 1, "and counted once");
+
+	/* A member just under the bound, then one just over it. */
+	n = CS_TRANSFORM_EXTRA_MAX;
+	big = malloc(n + 100);
+	if (big == NULL)
+		return;
+	memcpy(big, "{" RECV ",\"b\":\"", strlen("{" RECV ",\"b\":\""));
+	{
+		size_t head = strlen("{" RECV ",\"b\":\"");
+		/* extra is {"b":"..."}: 8 bytes around the body. */
+		size_t body = n - 8;
+
+		memset(big + head, 'x', body);
+		memcpy(big + head + body, "\"}", 3);
+		is_int(tf(big), CS_OK, "an extra of exactly the bound is kept");
+		memset(big + head, 'x', body + 1);
+		memcpy(big + head + body + 1, "\"}", 3);
+		kept = T.extra_kept;
+		is_int(tf(big), CS_ETOOLONG, "one byte more rejects the event");
+		ok(strstr(err.msg, "65537 bytes") != NULL, "saying how large: %s",
+		    err.msg);
+		is_int(row.len, 0, "nothing written");
+		is_int(T.extra_kept - kept, 0, "not counted as kept");
+		T.extra_max = 1 << 20;
+		is_int(tf(big), CS_OK, "a larger bound takes it");
+		T.extra_max = CS_TRANSFORM_EXTRA_MAX;
+	}
+	free(big);
+}
+
 int
 main(void)
 {
@@ -619,6 +691,7 @@ main(void)
 	test_types();
 	test_repair();
 	test_anonymize();
+	test_extra();
 	cs_transform_release(&T);
 	cs_evparse_free(P);
 	cs_buf_release(&row);
