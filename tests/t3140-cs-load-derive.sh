@@ -141,9 +141,9 @@ test_expect_success 'a table loaded before the migration: its rows are derived o
 	pgq -d d2 -c "SET client_min_messages = warning" -c "DROP TABLE clickstream_sessions, clickstream_page_views,
 			clickstream_users, clickstream_derive_pending CASCADE" \
 		-c "DROP TRIGGER clickstream_derive_touch ON clickstream_events" \
-		-c "DELETE FROM cs_tools_schema WHERE version = 4" &&
+		-c "DELETE FROM cs_tools_schema WHERE version >= 4" &&
 	cs-load --derive -d d2 </dev/null 2>err &&
-	test_grep "upgrading table public.clickstream_events from schema version 3 to 4" err &&
+	test_grep "upgrading table public.clickstream_events from schema version 3 to " err &&
 	expect_all d2 &&
 	cs-load -q --derive-check -d d2 $FROM $TO
 '
