@@ -1054,13 +1054,14 @@ cs_ingest_line(struct cs_ingest *ig, const char *line, size_t len,
 	ev->kept_ingest = 0;
 	ev->line_is_json = 0;
 	memset(&ev->uuid, 0, sizeof(ev->uuid));
+	/* cs_ingest_request() drops the envelope's byte order mark itself. */
+	if (ig->cfg.apigw)
+		return ingest_apigw(ig, line, len, ev, e);
 	/* A UTF-8 byte order mark (an export from Windows) is not stored. */
 	if (len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
 		line += 3;
 		len -= 3;
 	}
-	if (ig->cfg.apigw)
-		return ingest_apigw(ig, line, len, ev, e);
 	return ingest_raw(ig, line, len, ev, e);
 }
 
