@@ -253,8 +253,11 @@ slow() {
 }
 slow_off() { pgq -c "UPDATE slow SET on_ = false"; }
 
+# batch-3 stalls until cs-fetch is killed, however long a slow (sanitizer)
+# build takes to load its first 1000 rows: s3fault's own limit (120 s)
+# would end the stall first.
 test_expect_success 'kill -9 of cs-fetch in the middle of the hour, then a rerun' '
-	start_s3fault "GET:batch-3:stall:*" &&
+	start_s3fault --stall-max 3600 "GET:batch-3:stall:*" &&
 	LOAD_OPTS="--batch-rows 100" &&
 	launch t_kfetch "$FAULT_ENDPOINT" --timeout 600 &&
 	wait_until have_rows t_kfetch 1000 &&
