@@ -3,7 +3,7 @@
  * warehouse (the events table and its derived tables) and from the raw
  * objects they were loaded from, recording the erasure in cs_erasures;
  * with --check, look for what remains of them.  The work is
- * libcs/erase.c's; this is options, wiring and exit status.
+ * libcs/erase.c's; this is options, wiring and the status to exit with.
  *
  * Exit statuses: cs-erase(1), EXIT STATUS (the values are libcs/cli.h's).
  */
@@ -65,7 +65,7 @@ static const char usage_text[] =
 "                [--max-tries n] [--retry-delay ms] [--timeout seconds]\n"
 "                [--stats file] [--progress | --no-progress]\n"
 "                client_id=id | user_id=id\n"
-"       cs-erase --check [-q] [-d conninfo] [-t table] [--endpoint url] ...\n"
+"       cs-erase --check [-q] [-d conninfo] [-t table] [--endpoint url]\n"
 "                client_id=id | user_id=id\n";
 
 static void __attribute__((noreturn))

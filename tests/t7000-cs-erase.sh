@@ -260,6 +260,33 @@ test_expect_success 'a file:/// store: objects deleted and rewritten in place' '
 	PGDATABASE=local cs-load --derive-check "$FROM" "$TO"
 '
 
+test_expect_success 'events never loaded: the scan of CAVEATS finds them, a load and a rerun erase them' '
+	ev cA sA4 15 ",\"eventId\":\"a9\"" >late &&
+	cs-ingest -q --endpoint "$S3_ENDPOINT" s3://bkt/events late >late.rec &&
+	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
+	day=$("$JQ" -r .last_modified late.rec | cut -c 1-10) &&
+	cs-s3ls -q --endpoint "$S3_ENDPOINT" --day "$day" s3://bkt/events/ |
+		cs-fetch -q --endpoint "$S3_ENDPOINT" | grep -F "\"cA\"" >found &&
+	test_line_count = 1 found &&
+	test "$("$JQ" -r ._source.key found)" = "$("$JQ" -r .key late.rec)" &&
+	cs-fetch -q --mark-objects --endpoint "$S3_ENDPOINT" <late.rec |
+		cs-transform -q | cs-load -q --derive &&
+	test_expect_code 1 cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
+	cs-erase -q --endpoint "$S3_ENDPOINT" client_id=cA >r &&
+	test "$("$JQ" -c "[.resumed, .rows, .objects_deleted]" r)" = "[0,1,1]" &&
+	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
+	test "$("$JQ" .records c)" = 2
+'
+
+test_expect_success 'cs-erase(1) renders clean; its SYNOPSIS is the usage, its items the options' '
+	page=$top_srcdir/man/cs-erase.1 &&
+	man_renders_clean "$page" &&
+	man_synopsis_is_usage "$page" cs-erase 200n &&
+	man_synopsis_renders_alike "$page" 200 &&
+	man_options_are_items "$page" cs-erase &&
+	man_options_are_help "$page" cs-erase
+'
+
 test_expect_success 'usage: one operand of the form kind=id' '
 	test_expect_code 64 cs-erase 2>err &&
 	test_expect_code 64 cs-erase session_id=x 2>err &&
