@@ -174,9 +174,10 @@ plan_group(struct plan *p)
 	size_t i;
 	struct obj *o = NULL;
 
+	if (p->nents == 0)
+		return 0;
 	qsort(p->ents, p->nents, sizeof(*p->ents), ent_cmp);
-	if (p->nents > 0 &&
-	    (p->objs = calloc(p->nents, sizeof(*p->objs))) == NULL)
+	if ((p->objs = calloc(p->nents, sizeof(*p->objs))) == NULL)
 		return -1;
 	for (i = 0; i < p->nents; i++) {
 		struct ent *x = &p->ents[i];

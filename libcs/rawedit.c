@@ -108,9 +108,10 @@ cs_rawedit_blank(const char *data, size_t len, const int64_t *lines, size_t n,
 	if (cs_json_append_string(&needle, id, strlen(id)) == -1 ||
 	    (n > 0 && (want = reallocarray(NULL, n, sizeof(*want))) == NULL))
 		goto nomem;
-	if (n > 0)
+	if (n > 0) {
 		memcpy(want, lines, n * sizeof(*want));
-	qsort(want, n, sizeof(*want), cmp_line);
+		qsort(want, n, sizeof(*want), cmp_line);
+	}
 	while (pos < len) {
 		const char *p = data + pos, *nl = memchr(p, '\n', len - pos);
 		size_t body = nl != NULL ? (size_t)(nl - p) : len - pos;

@@ -49,6 +49,8 @@ static const struct {
 	{ "blank lines are counted, kept",
 	  "{\"c\":\"B\"}\n\n{\"c\":\"A\"}\n", { 3 }, 1,
 	  "{\"c\":\"B\"}\n\n\n", 1, 0, 0, 0, 1 },
+	{ "no line named", "{\"c\":\"A\"}\n", { 0 }, 0, "{\"c\":\"A\"}\n",
+	  0, 0, 0, 0, 1 },
 	{ "a line past the end", "{\"c\":\"A\"}\n", { 1, 5 }, 2, "\n",
 	  1, 0, 0, 1, 0 },
 	{ "an id escaped as JSON escapes it", "{\"c\":\"a\\\"b\"}\n", { 1 }, 1,
