@@ -22,6 +22,7 @@
 #include "rawedit.h"
 #include "rawobj.h"
 #include "s3.h"
+#include "sig.h"
 #include "sigv4.h"
 #include "banned.h"
 
@@ -442,15 +443,22 @@ sync_done(void *arg, const struct cs_s3_result *r)
 	strlcpy(s->cenc, r->object.content_encoding, sizeof(s->cenc));
 }
 
-/* Wait for the one operation started; its result in s. */
+/*
+ * Wait for the one operation started; its result in s.  An interrupt
+ * (sig.h) abandons it: CS_EINTR, the record stays open for a rerun.
+ */
 static enum cs_err
 sync_wait(struct cs_s3 *s3, struct sync *s, enum cs_err started,
     struct cs_error *e)
 {
 	if (started != CS_OK)
 		return started;
-	if (cs_s3_drain(s3, e) != CS_OK)
-		return e->code;
+	while (cs_s3_pending(s3) > 0) {
+		if (cs_sig_caught())
+			cs_s3_cancel(s3);
+		else if (cs_s3_run(s3, -1, -1, NULL, e) != CS_OK)
+			return e->code;
+	}
 	if (s->rc != CS_OK)
 		*e = s->e;
 	return s->rc;
@@ -840,6 +848,12 @@ cs_erase_run(PGconn *conn, struct cs_s3 *s3, const struct cs_pgname *n,
 	for (i = 0; i < p.nobjs; i++) {
 		struct cs_error e2;
 
+		if (cs_sig_caught()) {
+			rc = cs_error_set(e, CS_EINTR, "interrupted: the erasure "
+			    "record %lld stays open, run again to finish it",
+			    (long long)rep->erasure_id);
+			goto out;
+		}
 		rc = raw_object(&c, s3, &p.objs[i], o->id, rep, &e2);
 		if (rc == CS_OK)
 			continue;

@@ -241,6 +241,25 @@ test_expect_success 'killed midway (kill -9 while a write stalls), a rerun finis
 	! get "$BKEY" - | grep -q "\"c[AC]\""
 '
 
+# SIGTERM, as a background job ignores SIGINT.  cB's events are left in
+# the batch (deleted, then) and its single-event object: the batch first.
+test_expect_success 'interrupted (SIGTERM while a delete stalls): status 143, the record open; a rerun finishes' '
+	start_s3fault "DELETE:ndjson\$:stall:*" &&
+	{ cs-erase -q --endpoint "$FAULT_ENDPOINT" client_id=cB >r1 2>e1 & } &&
+	pid=$! &&
+	wait_until grep -q "^DELETE .*stall\$" "$FAULT_LOG" &&
+	kill -TERM $pid &&
+	{ wait $pid; st=$?; } &&
+	test "$st" = 143 &&
+	test_grep "interrupted" e1 &&
+	test "$(awk "{ print \$1 }" "$FAULT_LOG" | sort -u | tr "\n" " ")" = "DELETE GET " &&
+	test "$(pgq -c "SELECT count(*) FROM cs_erasures WHERE finished_at IS NULL")" = 1 &&
+	cs-erase -q --endpoint "$S3_ENDPOINT" client_id=cB >r2 &&
+	test "$("$JQ" -c "[.resumed, .rows]" r2)" = "[1,3]" &&
+	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cB >c &&
+	cs-load --derive-check "$FROM" "$TO"
+'
+
 test_expect_success 'a file:/// store: objects deleted and rewritten in place' '
 	pgq -c "CREATE DATABASE local" &&
 	mkdir -p store/bkt &&
