@@ -498,6 +498,8 @@ cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
     int stopped, FILE *fp, struct cs_error *e)
 {
 	cs_error_clear(e);
+	/* From here a signal no longer changes how the run ends. */
+	cs_sig_settle();
 	status = cs_cli_exit_status(c, s, status, stopped);
 	/* An interrupted run ends as one, whatever else happened (sig.h). */
 	if (cs_sig_caught() != 0) {

@@ -53,19 +53,26 @@ now_ms(void)
 
 static int curl_initialised;
 
+enum cs_err
+cs_http_global_init(struct cs_error *e)
+{
+	if (!curl_initialised) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return cs_error_set(e, CS_EINTERNAL,
+			    "cannot initialise libcurl");
+		curl_initialised = 1;
+	}
+	return CS_OK;
+}
+
 struct cs_http *
 cs_http_new(const struct cs_http_config *cfg, struct cs_error *e)
 {
 	struct cs_http *h;
 	long conns;
 
-	if (!curl_initialised) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			cs_error_set(e, CS_EINTERNAL, "cannot initialise libcurl");
-			return NULL;
-		}
-		curl_initialised = 1;
-	}
+	if (cs_http_global_init(e) != CS_OK)
+		return NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		cs_error_set(e, CS_ENOMEM, "out of memory");
 		return NULL;

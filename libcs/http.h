@@ -121,6 +121,12 @@ struct cs_http_stats {
 	uint64_t bytes_out;		/* body bytes sent */
 };
 
+/*
+ * libcurl's global setup, once per process (not thread-safe: call it
+ * before starting threads); cs_http_new() calls it.  For any other user of
+ * curl easy handles (lambda.c).
+ */
+enum cs_err cs_http_global_init(struct cs_error *e);
 /* NULL and e filled when curl cannot be set up. */
 struct cs_http *cs_http_new(const struct cs_http_config *cfg,
     struct cs_error *e);

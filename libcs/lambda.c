@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "http.h"
 #include "json.h"
 #include "lambda.h"
 #include "banned.h"
@@ -49,8 +50,6 @@ cs_lambda_invocation_release(struct cs_lambda_invocation *inv)
 	memset(inv, 0, sizeof(*inv));
 }
 
-static int curl_initialised;
-
 struct cs_lambda *
 cs_lambda_new(const char *api, struct cs_error *e)
 {
@@ -68,13 +67,8 @@ cs_lambda_new(const char *api, struct cs_error *e)
 			    "'%.100s': want host:port", api);
 			return NULL;
 		}
-	if (!curl_initialised) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			cs_error_set(e, CS_EINTERNAL, "cannot initialise libcurl");
-			return NULL;
-		}
-		curl_initialised = 1;
-	}
+	if (cs_http_global_init(e) != CS_OK)
+		return NULL;
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		goto nomem;
 	if (cs_buf_printf(&l->base, "http://%s" API_PREFIX, api) == -1)

@@ -18,6 +18,7 @@ static const int handled[] = { SIGINT, SIGTERM, SIGHUP };
 
 static volatile sig_atomic_t first_sig;
 static volatile sig_atomic_t nsig;
+static volatile sig_atomic_t settled;
 static int pipefd[2] = { -1, -1 };
 static int installed;
 
@@ -33,6 +34,8 @@ handler(int sig)
 {
 	int saved = errno;
 
+	if (settled)
+		return;		/* after the summary: the run ended as it says */
 	if (first_sig == 0)
 		first_sig = sig;
 	nsig++;
@@ -216,6 +219,29 @@ cs_sig_read(void *ctx, void *buf, size_t len)
 	return n;
 }
 
+/* The handled signals in *set. */
+static void
+handled_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(set, handled[i]);
+}
+
+void
+cs_sig_settle(void)
+{
+	sigset_t set;
+
+	if (!installed)
+		return;
+	handled_set(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	settled = 1;
+}
+
 int
 cs_sig_end(int status)
 {
@@ -242,7 +268,12 @@ void
 cs_sig_reset(void)
 {
 	char buf[64];
+	sigset_t set;
 
+	/* A signal held by cs_sig_settle() is delivered, and dropped, here. */
+	handled_set(&set);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	settled = 0;
 	first_sig = 0;
 	nsig = 0;
 	last_fd = -1;

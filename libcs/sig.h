@@ -90,6 +90,15 @@ int cs_sig_wait_ms(int timeout_ms);
  */
 ssize_t cs_sig_read(void *ctx, void *buf, size_t len);
 /*
+ * The run's outcome is decided (cs_cli_finish() calls it before it writes
+ * the summary): from now on the handled signals are held until the
+ * process exits, so that a signal that comes after the summary cannot end
+ * by a signal a run whose summary says it completed.  What was caught
+ * before still ends the run by its signal (cs_sig_end()).  Only frees may
+ * follow: a held signal no longer interrupts a wait.
+ */
+void cs_sig_settle(void);
+/*
  * The end of main: when a signal was caught, flush standard output and
  * error, restore the signal's default action and send it to the process
  * again, which ends it; otherwise (or should the signal not end it)

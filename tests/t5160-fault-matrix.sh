@@ -118,7 +118,12 @@ test_expect_success 'S3 cuts each body short once' '
 
 # stalled: one run through the front of stall_run, with its --timeout.
 stalled() {
-	pgq -c "DROP TABLE IF EXISTS t_stall" >/dev/null &&
+	# A new table each try: its derived tables and views go with it.
+	pgq -c "SET client_min_messages = warning" \
+		-c "DROP TABLE IF EXISTS t_stall, t_stall_sessions,
+			t_stall_page_views, t_stall_users, t_stall_derive_pending CASCADE" \
+		-c "DELETE FROM cs_tools_schema WHERE target_table = 'public.t_stall'" \
+		>/dev/null &&
 	pipeline t_stall "$FAULT_ENDPOINT" --timeout "$timeout"
 }
 

@@ -55,6 +55,27 @@ child_ignored_on_entry(void)
 	_exit(cs_sig_caught() == 0 ? cs_sig_end(7) : 8);
 }
 
+/* A signal after the outcome is settled: held, and the run ends as told. */
+static void
+child_after_settle(void)
+{
+	cs_sig_init(NULL);
+	cs_sig_settle();
+	raise(SIGTERM);
+	_exit(cs_sig_caught() == 0 ? cs_sig_end(6) : 9);
+}
+
+/* One before: the run still ends by it, whatever comes after. */
+static void
+child_before_settle(void)
+{
+	cs_sig_init(NULL);
+	raise(SIGINT);
+	cs_sig_settle();
+	raise(SIGTERM);
+	_exit(cs_sig_end(0) == 130 ? 44 : 45);
+}
+
 static void
 child_no_signal(void)
 {
@@ -183,6 +204,13 @@ test_end(void)
 	st = in_child(child_ignored_on_entry);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 7,
 	    "a signal ignored on entry is not caught, and the run ends as usual");
+	st = in_child(child_after_settle);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 6,
+	    "a signal after cs_sig_settle is held: the run ends with its status");
+	st = in_child(child_before_settle);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT,
+	    "one caught before cs_sig_settle ends the run by it (%s)",
+	    WIFSIGNALED(st) ? cs_sig_name(WTERMSIG(st)) : "exited");
 	st = in_child(child_no_signal);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 5,
 	    "without a signal cs_sig_end returns the status");
