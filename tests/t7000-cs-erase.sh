@@ -3,7 +3,8 @@
 # warehouse, its derived tables and the raw store (single-event objects
 # deleted, batches, gzip ones too, written again without those events,
 # the other events byte for byte), recorded in cs_erasures, and checked;
-# a run killed midway is finished by a rerun; a file:/// store likewise.
+# a run killed midway is finished by a rerun; a file:/// store likewise;
+# its S3 requests counted by kind, deletes too.
 . "$top_srcdir/tests/lib.sh"
 
 require_program "${JQ:-jq}"
@@ -197,8 +198,10 @@ test_expect_success 'the check fails when an erased line is back in an object' '
 '
 
 test_expect_success 'erase user_id=uB: that event only; its session recomputed' '
-	cs-erase -q --record-id --endpoint "$S3_ENDPOINT" user_id=uB >r &&
+	cs-erase -q --record-id --stats ub.json --endpoint "$S3_ENDPOINT" user_id=uB >r &&
 	test "$("$JQ" -c "[.rows, .objects_rewritten, .raw_events]" r)" = "[1,1,1]" &&
+	# No object deleted: no delete count, as for HEADs (cs-tools-formats(5)).
+	test "$("$JQ" -c "[.extras.s3_get_requests, .extras.s3_put_requests, (.extras | has(\"s3_delete_requests\"))]" ub.json)" = "[1,1,false]" &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE user_id = '"'"'uB'"'"'")" = 0 &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = '"'"'cB'"'"'")" = 3 &&
 	test "$(pgq -c "SELECT events FROM clickstream_sessions WHERE session_key = '"'"'sB'"'"'")" = 3 &&
@@ -269,8 +272,11 @@ test_expect_success 'a file:/// store: objects deleted and rewritten in place' '
 	PGDATABASE=local load "file://$PWD/store" s3://bkt/events/ --create &&
 	cp "store/bkt/$("$JQ" -r .key lb.rec)" lb.before &&
 	PGDATABASE=local test_expect_code 1 cs-erase --check -q --endpoint "file://$PWD/store" client_id=cA >c &&
-	PGDATABASE=local cs-erase -q --endpoint "file://$PWD/store" client_id=cA >r &&
+	PGDATABASE=local cs-erase -q --stats l.json --endpoint "file://$PWD/store" client_id=cA >r &&
 	test "$("$JQ" -c "[.rows, .objects_deleted, .objects_rewritten]" r)" = "[4,1,2]" &&
+	# What the same work costs on S3 (t2015): a GET an object, a PUT a
+	# rewrite, a DELETE a deletion.
+	test "$("$JQ" -c "[.extras.s3_get_requests, .extras.s3_put_requests, .extras.s3_delete_requests]" l.json)" = "[3,2,1]" &&
 	sed "s/^.*\"clientId\":\"cA\".*\$//" lb.before >lb.expect &&
 	cmp lb.expect "store/bkt/$("$JQ" -r .key lb.rec)" &&
 	gunzip -c "store/bkt/$("$JQ" -r .key lg.rec)" | grep -c . >n && echo 3 >expect && test_cmp expect n &&
@@ -291,8 +297,14 @@ test_expect_success 'events never loaded: the scan of CAVEATS finds them, a load
 	cs-fetch -q --mark-objects --endpoint "$S3_ENDPOINT" <late.rec |
 		cs-transform -q | cs-load -q --derive &&
 	test_expect_code 1 cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
-	cs-erase -q --endpoint "$S3_ENDPOINT" client_id=cA >r &&
+	start_s3fault &&
+	cs-erase -q --stats st.json --endpoint "$FAULT_ENDPOINT" client_id=cA >r &&
 	test "$("$JQ" -c "[.resumed, .rows, .objects_deleted]" r)" = "[0,1,1]" &&
+	# What S3 bills by (t2015): the requests counted are those sent.
+	test "$("$JQ" -c "[.extras.s3_get_requests, .extras.s3_put_requests, .extras.s3_delete_requests]" st.json)" = "[1,0,1]" &&
+	test "$(grep -c "^GET " "$FAULT_LOG")" = 1 &&
+	test "$(grep -c "^DELETE " "$FAULT_LOG")" = 1 &&
+	test "$(grep -c "^PUT " "$FAULT_LOG")" = 0 &&
 	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
 	test "$("$JQ" .records c)" = 2
 '
