@@ -47,6 +47,19 @@ derived_of_others() {
 		WHERE client_id IS DISTINCT FROM '$1' ORDER BY client_id"
 }
 
+# derived_holding VALUE: the rows of the derived tables that hold VALUE
+# as a JSON string anywhere, and the keys pending for them that are VALUE.
+derived_holding() {
+	pgq -c "SELECT
+		(SELECT count(*) FROM clickstream_sessions s
+			WHERE to_jsonb(s)::text LIKE '%\"$1\"%') +
+		(SELECT count(*) FROM clickstream_page_views v
+			WHERE to_jsonb(v)::text LIKE '%\"$1\"%') +
+		(SELECT count(*) FROM clickstream_users u
+			WHERE to_jsonb(u)::text LIKE '%\"$1\"%') +
+		(SELECT count(*) FROM clickstream_derive_pending WHERE key = '$1')"
+}
+
 # get KEY FILE: the object as the aws CLI reads it.
 get() {
 	awscli s3 cp --quiet "s3://bkt/$1" "$2"
@@ -81,6 +94,9 @@ test_expect_success 'setup: single events, a batch, a gzip batch, a batch of one
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events")" = 14 &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = '"'"'cA'"'"'")" = 6 &&
 	cs-load --derive-check "$FROM" "$TO" &&
+	for id in cA uB cC cB; do
+		test "$(derived_holding $id)" -gt 0 || return 1
+	done &&
 	BKEY=$("$JQ" -r .key batch.rec) && GZKEY=$("$JQ" -r .key gz.rec) &&
 	AKEY=$("$JQ" -r .key abatch.rec) &&
 	SA=$("$JQ" -r .key sa.rec) && SB=$("$JQ" -r .key sb.rec) &&
@@ -121,7 +137,8 @@ test_expect_success 'erase client_id=cA: warehouse rows, derived rows, raw objec
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = '"'"'cA'"'"'")" = 0 &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_sessions WHERE client_id = '"'"'cA'"'"'")" = 0 &&
 	test "$(pgq -c "SELECT count(*) FROM clickstream_page_views WHERE client_id = '"'"'cA'"'"'")" = 0 &&
-	test "$(pgq -c "SELECT count(*) FROM clickstream_users WHERE client_id = '"'"'cA'"'"'")" = 0
+	test "$(pgq -c "SELECT count(*) FROM clickstream_users WHERE client_id = '"'"'cA'"'"'")" = 0 &&
+	test "$(derived_holding cA)" = 0
 '
 
 test_expect_success 'the derived tables still equal a recompute' '
@@ -206,6 +223,7 @@ test_expect_success 'erase user_id=uB: that event only; its session recomputed' 
 	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = '"'"'cB'"'"'")" = 3 &&
 	test "$(pgq -c "SELECT events FROM clickstream_sessions WHERE session_key = '"'"'sB'"'"'")" = 3 &&
 	test "$(pgq -c "SELECT id_value FROM cs_erasures WHERE id_kind = '"'"'user_id'"'"'")" = uB &&
+	test "$(derived_holding uB)" = 0 &&
 	cs-load --derive-check "$FROM" "$TO" &&
 	cs-erase --check -q --endpoint "$S3_ENDPOINT" user_id=uB >c &&
 	get "$GZKEY" gz2 && gunzip -c gz2 >gz2.plain &&
@@ -237,6 +255,7 @@ test_expect_success 'killed midway (kill -9 while a write stalls), a rerun finis
 	test "$(pgq -c "SELECT count(*) FROM cs_erasures WHERE finished_at IS NULL")" = 0 &&
 	test "$(pgq -c "SELECT runs FROM cs_erasures WHERE id_sha256 = encode(sha256('"'"'cC'"'"'), '"'"'hex'"'"')")" = 2 &&
 	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cC >c &&
+	test "$(derived_holding cC)" = 0 &&
 	cs-load --derive-check "$FROM" "$TO" &&
 	cs-s3ls -q --endpoint "$S3_ENDPOINT" s3://bkt/events/ | cs-load --check >states &&
 	test "$("$JQ" -r .state states | sort -u)" = loaded &&
@@ -260,6 +279,7 @@ test_expect_success 'interrupted (SIGTERM while a delete stalls): status 143, th
 	cs-erase -q --endpoint "$S3_ENDPOINT" client_id=cB >r2 &&
 	test "$("$JQ" -c "[.resumed, .rows]" r2)" = "[1,3]" &&
 	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cB >c &&
+	test "$(derived_holding cB)" = 0 &&
 	cs-load --derive-check "$FROM" "$TO"
 '
 
