@@ -283,6 +283,8 @@ cs_s3_summarize(const struct cs_s3 *s, struct cs_summary *sum)
 	cs_summary_add(sum, "s3 put requests", st.put_requests);
 	if (st.head_requests > 0)
 		cs_summary_add(sum, "s3 head requests", st.head_requests);
+	if (st.delete_requests > 0)
+		cs_summary_add(sum, "s3 delete requests", st.delete_requests);
 	cs_summary_add(sum, "s3 bytes in", st.bytes_in);
 	cs_summary_add(sum, "s3 bytes out", st.bytes_out);
 }
@@ -303,6 +305,9 @@ count_requests(struct cs_s3 *s, enum cs_s3_op k, uint64_t n)
 		break;
 	case CS_S3_LIST:
 		s->lstats.list_requests += n;
+		break;
+	case CS_S3_DELETE:
+		s->lstats.delete_requests += n;
 		break;
 	}
 }
@@ -339,6 +344,8 @@ verb(enum cs_s3_op k)
 		return "head";
 	case CS_S3_LIST:
 		return "list";
+	case CS_S3_DELETE:
+		return "delete";
 	}
 	return "?";
 }
@@ -890,6 +897,8 @@ http_done(struct cs_http_request *rq, enum cs_err err, const struct cs_error *e)
 			res.body_len = r->body.len;
 		} else if (op->kind == CS_S3_HEAD)
 			res.object.size = r->content_length;
+		else if (op->kind == CS_S3_DELETE)
+			res.object.size = 0;
 		else
 			res.object.size = (int64_t)op->len;
 	}
@@ -949,6 +958,21 @@ cs_s3_head(struct cs_s3 *s, const char *bucket, const char *key,
 	if ((op = op_new(s, CS_S3_HEAD, bucket, key, done, arg, e)) == NULL)
 		return e->code;
 	submit(s, op, "HEAD");
+	return CS_OK;
+}
+
+enum cs_err
+cs_s3_delete(struct cs_s3 *s, const char *bucket, const char *key,
+    cs_s3_done_fn done, void *arg, struct cs_error *e)
+{
+	struct op *op;
+
+	if (key == NULL || key[0] == '\0')
+		return cs_error_set(e, CS_EINVAL,
+		    "cannot delete an object without a key");
+	if ((op = op_new(s, CS_S3_DELETE, bucket, key, done, arg, e)) == NULL)
+		return e->code;
+	submit(s, op, "DELETE");
 	return CS_OK;
 }
 
@@ -1052,6 +1076,9 @@ run_local(struct cs_s3 *s, struct op *op)
 		rc = cs_s3local_put(s->root, op->bucket, op->key, op->body,
 		    op->len, &m, &e);
 		s->lstats.bytes_out += op->len;
+		break;
+	case CS_S3_DELETE:
+		rc = cs_s3local_delete(s->root, op->bucket, op->key, &e);
 		break;
 	case CS_S3_LIST:
 		rc = cs_s3local_list(s->root, op->bucket, op->key,

@@ -53,6 +53,9 @@ enum cs_err cs_s3local_head(int root, const char *bucket, const char *key,
 enum cs_err cs_s3local_put(int root, const char *bucket, const char *key,
     const void *body, size_t len, struct cs_s3local_meta *m,
     struct cs_error *e);
+/* Delete an object; one that is not there is no error, as on S3. */
+enum cs_err cs_s3local_delete(int root, const char *bucket, const char *key,
+    struct cs_error *e);
 enum cs_err cs_s3local_list(int root, const char *bucket, const char *prefix,
     const char *start_after, cs_s3local_entry_fn fn, void *arg,
     uint64_t *count, struct cs_error *e);
