@@ -227,6 +227,27 @@ ddl_derived(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	return cs_pgderive_ddl(n, b);
 }
 
+/*
+ * The stand-in of CS_PGSCHEMA_V_RESERVED: nothing.  Never released: the
+ * erasures migration takes the number at the merge.
+ */
+static int
+ddl_reserved(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	(void)n;
+	(void)have_col;
+	return cs_buf_append_str(b, "-- (reserved: the erasures migration)\n");
+}
+
+/* Migration CS_PGSCHEMA_V_DERIVE_FAST: the faster refresh (pgderive.h). */
+static int
+ddl_derive_fast(const struct cs_pgname *n, const int *have_col,
+    struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_pgderive_ddl_fast(n, b);
+}
+
 static const struct index_def v1_indexes[] = {
 	/* The dashboards ask for a time range, maybe of one login state. */
 	{ "event_timestamp_idx", "event_timestamp" },
@@ -261,6 +282,12 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	[CS_PGSCHEMA_V_EXTRA - 1] = { CS_PGSCHEMA_V_EXTRA, "extra",
 	  "extra, the members of an event that no column takes",
 	  ddl_extra, NULL, 0 },
+	[CS_PGSCHEMA_V_RESERVED - 1] = { CS_PGSCHEMA_V_RESERVED, "reserved",
+	  "(reserved for the erasures migration)", ddl_reserved, NULL, 0 },
+	[CS_PGSCHEMA_V_DERIVE_FAST - 1] = { CS_PGSCHEMA_V_DERIVE_FAST,
+	  "derive-fast",
+	  "a refresh of the derived tables whose time follows the touched events, not the table",
+	  ddl_derive_fast, NULL, 0 },
 };
 
 /*
