@@ -236,6 +236,15 @@ ddl_derived(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	return cs_pgderive_ddl(n, b);
 }
 
+/* Migration CS_PGSCHEMA_V_DERIVE_FAST: the faster refresh (pgderive.h). */
+static int
+ddl_derive_fast(const struct cs_pgname *n, const int *have_col,
+    struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_pgderive_ddl_fast(n, b);
+}
+
 static const struct index_def v1_indexes[] = {
 	/* The dashboards ask for a time range, maybe of one login state. */
 	{ "event_timestamp_idx", "event_timestamp" },
@@ -273,6 +282,10 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	[CS_PGSCHEMA_V_ERASURES - 1] = { CS_PGSCHEMA_V_ERASURES, "erasures",
 	  "cs_erasures, the record of each erasure of the events of one client or user",
 	  ddl_erasures, NULL, 0 },
+	[CS_PGSCHEMA_V_DERIVE_FAST - 1] = { CS_PGSCHEMA_V_DERIVE_FAST,
+	  "derive-fast",
+	  "a refresh of the derived tables whose time follows the touched events, not the table",
+	  ddl_derive_fast, NULL, 0 },
 };
 
 /*

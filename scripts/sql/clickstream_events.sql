@@ -19,3 +19,4 @@
 \ir migrations/0004-derived.sql
 \ir migrations/0005-extra.sql
 \ir migrations/0006-erasures.sql
+\ir migrations/0007-derive-fast.sql
