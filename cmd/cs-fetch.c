@@ -5,12 +5,12 @@
  * (cs-tools-formats(5), EVENT RECORD).
  *
  * The fetching is libcs/fetcher.c's: lines are read as they arrive and
- * turned into requests while fewer than -j (or the pacer's limit) are
- * pending, so a pipeline from
- * cs-s3ls streams; each object's events are written together once it has
- * arrived whole, and an object that fails is a reject record.  This file
- * parses the options, wires the engine to standard output, the rejects
- * and the summary, and ends by what failed worst.
+ * turned into requests while fewer than -j (or the pacer's limit, pace.h)
+ * are pending, so a pipeline from cs-s3ls streams; each object's events
+ * are written together once it has arrived whole, and an object that
+ * fails is a reject record.  This file parses the options, wires the
+ * engine to standard output, the rejects and the summary, and ends by
+ * what failed worst.
  *
  * Exit statuses: cs-fetch(1), EXIT STATUS (the values are libcs/cli.h's).
  */
