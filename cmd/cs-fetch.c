@@ -1,14 +1,16 @@
 /*
  * cs-fetch: read object records (or s3://bucket/key lines), fetch the
- * objects, -j at a time, and write every event of every object as an event
- * record (cs-tools-formats(5), EVENT RECORD).
+ * objects, -j at a time (or as many as pay, found as the run goes), and
+ * write every event of every object as an event record
+ * (cs-tools-formats(5), EVENT RECORD).
  *
  * The fetching is libcs/fetcher.c's: lines are read as they arrive and
- * turned into requests while fewer than -j are pending, so a pipeline from
- * cs-s3ls streams; each object's events are written together once it has
- * arrived whole, and an object that fails is a reject record.  This file
- * parses the options, wires the engine to standard output, the rejects
- * and the summary, and ends by what failed worst.
+ * turned into requests while fewer than -j (or the pacer's limit, pace.h)
+ * are pending, so a pipeline from cs-s3ls streams; each object's events
+ * are written together once it has arrived whole, and an object that
+ * fails is a reject record.  This file parses the options, wires the
+ * engine to standard output, the rejects and the summary, and ends by
+ * what failed worst.
  *
  * Exit statuses: cs-fetch(1), EXIT STATUS (the values are libcs/cli.h's).
  */
@@ -31,12 +33,22 @@
 #include "summary.h"
 #include "banned.h"
 
+/*
+ * Without -j: at most this many GETs in flight (a connection each, well
+ * within the usual 1024 descriptors), and this many bytes of objects in
+ * flight at their mean size.
+ */
+#define PACE_MAX_JOBS	512
+#define PACE_MAX_BYTES	((uint64_t)256 << 20)
+
 enum {
 	OPT_MARK_OBJECTS = CS_OPT_FIRST_PROGRAM_OPTION,
 	OPT_MAX_OBJECT_SIZE
 };
 
 static const struct cs_cli_opt options[] = {
+	{ 'j', "jobs", "N", 'j',
+	    "N GETs in flight (default: found as it goes, up to 512)", 0 },
 	{ 0, "mark-objects", NULL, OPT_MARK_OBJECTS,
 	    "after each object's events, an end-of-object record", 0 },
 	{ 0, "max-object-size", "N", OPT_MAX_OBJECT_SIZE,
@@ -119,13 +131,13 @@ main(int argc, char *argv[])
 	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	static struct cs_cli_getopt go;
-	int ch, rc, i;
+	int ch, rc, i, pace = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&fcfg, 0, sizeof(fcfg));
 	memset(&o, 0, sizeof(o));
 	cs_cli_init(&cli, "cs-fetch");
-	cfg.jobs = 64;
+	cfg.jobs = 0;			/* no -j: paced (pace.h) */
 	fcfg.max_object = CS_S3_DEFAULT_MAX_OBJECT;
 	cfg.user_agent = "cs-fetch/" PACKAGE_VERSION;
 	if (cs_cli_getopt_init(&go, tables, &e) != 0)
@@ -154,6 +166,10 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	cfg.max_object_size = fcfg.max_object;
+	if (cfg.jobs == 0) {
+		pace = 1;
+		cfg.jobs = PACE_MAX_JOBS;
+	}
 	cs_summary_init(&sum, "cs-fetch", cli.progress);
 	sum.input_total = cs_cli_input_size(argc, argv);
 	if (cs_sig_init(&e) != CS_OK)
@@ -168,6 +184,8 @@ main(int argc, char *argv[])
 	}
 	fcfg.s3 = s3;
 	fcfg.jobs = cfg.jobs;
+	fcfg.pace = pace;
+	fcfg.max_inflight_bytes = PACE_MAX_BYTES;
 	fcfg.max_line_bytes = cli.max_line_bytes;
 	fcfg.out_fd = STDOUT_FILENO;
 	fcfg.rejects = rj;

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "fetcher.h"
 #include "ndjson.h"
 #include "objmark.h"
+#include "pace.h"
 #include "rawobj.h"
 #include "sig.h"
 #include "banned.h"
@@ -36,6 +38,9 @@ struct cs_fetcher {
 	unsigned unavail_streak;	/* objects in a row that S3 failed */
 	unsigned warned;
 	struct job *jobs_in_flight;	/* freed at the end if still pending */
+	struct cs_pace pace;		/* with cfg.pace */
+	uint64_t throttled;		/* the client's throttles told to it */
+	uint64_t done, done_bytes;	/* completions not yet told to it */
 };
 
 /* One line, and the GET of the object it names. */
@@ -123,6 +128,45 @@ reject_object(struct cs_fetcher *f, struct job *j, const char *reason)
 	rj.key = j->ref.key;
 	cs_summary_add(f->sum, "failed", 1);
 	record_reject(f, &rj);
+}
+
+/* GETs in flight at most, now. */
+static unsigned
+limit(const struct cs_fetcher *f)
+{
+	return f->cfg.pace ? cs_pace_limit(&f->pace) : f->cfg.jobs;
+}
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Tell the pacer what the last pass of the client's loop brought: its
+ * completions, and the answers that said slow down (retries included),
+ * all at one time, as they came together.
+ */
+static void
+pace_feed(struct cs_fetcher *f)
+{
+	struct cs_s3_stats st;
+	int64_t now;
+
+	if (!f->cfg.pace)
+		return;
+	cs_s3_get_stats(f->cfg.s3, &st);
+	if (f->done == 0 && st.throttled == f->throttled)
+		return;
+	now = now_us();
+	cs_pace_done(&f->pace, now, f->done, f->done_bytes);
+	cs_pace_throttled(&f->pace, now, st.throttled - f->throttled);
+	f->throttled = st.throttled;
+	f->done = f->done_bytes = 0;
 }
 
 static void
@@ -240,6 +284,8 @@ on_got(void *arg, const struct cs_s3_result *r)
 		job_free(j);
 		return;
 	}
+	f->done++;
+	f->done_bytes += r->body_len;
 	if (r->err == CS_OK) {
 		emit(f, j, r);
 		job_free(j);
@@ -283,7 +329,9 @@ on_got(void *arg, const struct cs_s3_result *r)
 static unsigned
 give_up_after(const struct cs_fetcher *f)
 {
-	return f->cfg.jobs < 8 ? 8 : f->cfg.jobs;
+	unsigned n = limit(f);
+
+	return n < 8 ? 8 : n;
 }
 
 /* Parse a line (counted already) and start its GET, or reject it. */
@@ -374,6 +422,7 @@ run(struct cs_fetcher *f, int fd, struct cs_error *e)
 		e->code = CS_EINTERNAL;
 		return CS_EINTERNAL;
 	}
+	pace_feed(f);
 	if (f->werr == CS_OK && !f->stop &&
 	    (f->werr = cs_ndjson_writer_flush(f->w, e)) != CS_OK)
 		output_failed(f, e);
@@ -394,6 +443,14 @@ cs_fetcher_new(const struct cs_fetcher_config *cfg, struct cs_error *e)
 	f->cfg = *cfg;
 	if (f->cfg.jobs == 0)
 		f->cfg.jobs = 1;
+	if (f->cfg.pace) {
+		struct cs_pace_config pc;
+
+		memset(&pc, 0, sizeof(pc));
+		pc.max = f->cfg.jobs;
+		pc.max_bytes = f->cfg.max_inflight_bytes;
+		cs_pace_init(&f->pace, &pc, now_us());
+	}
 	f->sum = cfg->sum;
 	cs_rawobj_init(&f->ev);
 	return f;
@@ -445,7 +502,7 @@ cs_fetcher_read(struct cs_fetcher *f, const char *path, struct cs_error *e)
 	}
 	while (!f->stop && !interrupted(f)) {
 		while (!eof && !f->stop && !interrupted(f) &&
-		    cs_s3_pending(f->cfg.s3) < f->cfg.jobs &&
+		    cs_s3_pending(f->cfg.s3) < limit(f) &&
 		    cs_ndjson_reader_ready(r, fd)) {
 			rc = cs_ndjson_read(r, &l, e);
 			if (interrupted(f))
@@ -465,7 +522,7 @@ cs_fetcher_read(struct cs_fetcher *f, const char *path, struct cs_error *e)
 		if (eof || f->stop)
 			break;
 		/* Wait for a completion, or for input when there is room. */
-		if (run(f, cs_s3_pending(f->cfg.s3) < f->cfg.jobs ? fd : -1,
+		if (run(f, cs_s3_pending(f->cfg.s3) < limit(f) ? fd : -1,
 		    e) != CS_OK) {
 			cs_ndjson_reader_free(r);
 			if (fd != STDIN_FILENO)
@@ -484,7 +541,7 @@ cs_fetcher_add(struct cs_fetcher *f, const char *line, size_t len,
     struct cs_error *e)
 {
 	while (!f->stop && !interrupted(f) &&
-	    cs_s3_pending(f->cfg.s3) >= f->cfg.jobs)
+	    cs_s3_pending(f->cfg.s3) >= limit(f))
 		if (run(f, -1, e) != CS_OK)
 			return e->code;
 	if (f->stop)
@@ -506,6 +563,14 @@ cs_fetcher_drain(struct cs_fetcher *f, struct cs_error *e)
 	cs_s3_get_stats(f->cfg.s3, &st);
 	if (st.retries > 0)
 		cs_summary_add(f->sum, "retries", st.retries);
+	if (st.throttled > 0)
+		cs_summary_add(f->sum, "throttled", st.throttled);
+	if (f->cfg.pace) {
+		struct cs_pace_stats ps;
+
+		cs_pace_get_stats(&f->pace, &ps);
+		cs_summary_add(f->sum, "jobs peak", ps.peak);
+	}
 	cs_s3_summarize(f->cfg.s3, f->sum);
 	if (f->werr == CS_OK)
 		f->werr = cs_ndjson_writer_free(f->w, &we);

@@ -7,7 +7,8 @@
  * Model.  cs_fetcher_new() takes a client, an output descriptor, a
  * rejects destination and a summary.  cs_fetcher_read() reads an input
  * file line by line as its lines arrive, and starts a GET for each while
- * fewer than `jobs` are pending, so that a pipeline from cs-s3ls streams;
+ * fewer than `jobs` are pending (or, with pace, fewer than the pacer's
+ * limit of the moment), so that a pipeline from cs-s3ls streams;
  * cs_fetcher_add() takes one line (waiting for room first).
  * cs_fetcher_drain() waits for the GETs in flight and ends the output.
  *
@@ -24,8 +25,9 @@
  * are dropped.  So does an interrupt (the interrupted hook; the GETs in
  * flight are then abandoned, cs_s3_cancel()) and the output's reader
  * going away (EPIPE).  Objects that fail are counted by kind in
- * struct cs_fetcher_outcome.  Once `jobs` (8 at least) objects in a row
- * failed because S3 stayed unavailable, the rest are rejected untried.
+ * struct cs_fetcher_outcome.  Once `jobs` (the pacer's limit with pace;
+ * 8 at least) objects in a row failed because S3 stayed unavailable, the
+ * rest are rejected untried.
  *
  * Ownership.  The client, the rejects and the summary are borrowed for the
  * engine's life; out_fd is written, never closed.  Lines are copied.
@@ -42,6 +44,7 @@
 #define CS_FETCHER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "reject.h"
@@ -54,6 +57,14 @@
 struct cs_fetcher_config {
 	struct cs_s3 *s3;
 	unsigned jobs;			/* GETs in flight at most; 0: 1 */
+	/*
+	 * Non-zero: jobs is only a ceiling, and how many GETs are in flight
+	 * is found as the run goes (pace.h): raised while objects arrive
+	 * faster for it, cut when S3 says to slow down, within
+	 * max_inflight_bytes at the mean size of the objects (0: no bound).
+	 */
+	int pace;
+	uint64_t max_inflight_bytes;
 	size_t max_object;		/* decoded bytes of an object, at most */
 	size_t max_line_bytes;		/* of an input line, and of a document */
 	int mark_objects;		/* an end-of-object record after each */
@@ -62,7 +73,9 @@ struct cs_fetcher_config {
 	/*
 	 * Counts records in (lines), out (events) and rejected, bytes_in
 	 * (the objects' bytes as stored), input_bytes, and the extra
-	 * counters "failed", "objects", "empty", "abandoned" and "retries".
+	 * counters "failed", "objects", "empty", "abandoned", "retries",
+	 * "throttled" (answers that said slow down, when there were any) and,
+	 * with pace, "jobs peak" (the most GETs in flight it allowed).
 	 */
 	struct cs_summary *sum;
 	/* A message for a person (one line, no newline); NULL: dropped. */

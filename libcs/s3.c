@@ -642,6 +642,32 @@ code_retryable(const char *code)
 	return 0;
 }
 
+/*
+ * An answer that asks the client to send less (the SDKs' throttling
+ * errors): 503 (S3's SlowDown), 429, and the throttling codes.
+ */
+static int
+throttling(long status, const char *code)
+{
+	static const char *const codes[] = {
+		"SlowDown", "Throttling", "ThrottlingException",
+		"ThrottledException", "RequestThrottledException",
+		"RequestThrottled", "TooManyRequestsException",
+		"ProvisionedThroughputExceededException",
+		"RequestLimitExceeded", "BandwidthLimitExceeded",
+		"LimitExceededException", "EC2ThrottledException",
+		NULL
+	};
+	size_t i;
+
+	if (status == 503 || status == 429)
+		return 1;
+	for (i = 0; codes[i] != NULL; i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static const char *
 status_code_name(long status)
 {
@@ -793,6 +819,8 @@ check(struct cs_http_request *rq, struct cs_error *e)
 		    r->status == 301 || r->status == 307 ? CS_ECONFIG : CS_EPROTO;
 	else
 		code = CS_EPROTO;
+	if (code == CS_ETEMP && throttling(r->status, op->s3_code))
+		op->s3->lstats.throttled++;	/* for a pacer (pace.h) */
 	/* The answer says what to do. */
 	hint = strcmp(op->s3_code, "NoSuchBucket") == 0 ?
 	    ": check the bucket's name and the endpoint" : "";

@@ -230,6 +230,7 @@ size_t cs_s3_pending(const struct cs_s3 *s);
 struct cs_s3_stats {
 	uint64_t requests;		/* HTTP requests (or local operations) */
 	uint64_t retries;
+	uint64_t throttled;		/* answers that said slow down (503, 429, SlowDown...) */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint64_t list_requests;		/* ListObjectsV2 pages */

@@ -10,7 +10,8 @@ libcs_libcs_a_SOURCES += \
 	libcs/rawobj.c libcs/rawobj.h \
 	libcs/objmark.c libcs/objmark.h \
 	libcs/partition.c libcs/partition.h \
-	libcs/fetcher.c libcs/fetcher.h
+	libcs/fetcher.c libcs/fetcher.h \
+	libcs/pace.c libcs/pace.h
 
 bin_PROGRAMS += cs-s3ls cs-fetch
 cs_s3ls_SOURCES = cmd/cs-s3ls.c
@@ -18,10 +19,11 @@ cs_fetch_SOURCES = cmd/cs-fetch.c
 
 # C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
 # t-objmark: the end-of-object record, which cs-fetch, cs-transform and
-# cs-load share; t-fetcher: cs-fetch's engine, on the file:/// backend.
+# cs-load share; t-fetcher: cs-fetch's engine, on the file:/// backend;
+# t-pace: the pacer of requests in flight, on a simulated S3.
 S3_UNIT_TESTS = tests/unit/t-s3xml tests/unit/t-s3url tests/unit/t-s3local \
 	tests/unit/t-rawobj tests/unit/t-partition tests/unit/t-objmark \
-	tests/unit/t-fetcher
+	tests/unit/t-fetcher tests/unit/t-pace
 check_PROGRAMS += $(S3_UNIT_TESTS)
 TESTS += $(S3_UNIT_TESTS)
 
@@ -36,7 +38,8 @@ S3_SHELL_TESTS = \
 	tests/t2008-s3-bench.sh \
 	tests/t2009-s3-tls.sh \
 	tests/t2014-fetch-firehose.sh \
-	tests/t2015-s3-request-counts.sh
+	tests/t2015-s3-request-counts.sh \
+	tests/t2016-fetch-paced.sh
 TESTS += $(S3_SHELL_TESTS)
 EXTRA_DIST += $(S3_SHELL_TESTS)
 

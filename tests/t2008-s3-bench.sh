@@ -43,10 +43,29 @@ test_expect_success 'bench-s3 --server s3rver' '
 	test -z "$(ls "$TEST_DIR" | grep bench-s3)"
 '
 
+test_expect_success 'bench-s3 --rate: cs-fetch without -j, rclone at each --transfers' '
+	test -x /usr/bin/time || exit 0
+	"$top_srcdir/scripts/bench/bench-s3" --builddir "$top_builddir" --rate 400 \
+		--transfers "2 8" --objects 20 --delay-ms 2 --runs 1 --tmpdir "$TEST_DIR" >out 2>err ||
+		{ cat err; exit 1; }
+	test_grep "^bench-s3: 20 objects .* s3-mem at most 400 requests/s (SlowDown above), 2 ms each way" out &&
+	test_grep "^  cs-s3ls | cs-fetch (no -j) .* objects/s .* s CPU  (.* s s3-mem, .* s proxy)$" out &&
+	test_grep "^  rclone copy --fast-list --transfers 2 .* objects/s" out &&
+	test_grep "^  rclone copy --fast-list --transfers 8 .* objects/s" out &&
+	test_grep "^objects/s: [0-9]* = [0-9.]*% of min(rate limit 400/s, 512 in flight / 0.004 s = 128000/s): bound by the rate limit" out &&
+	test_grep "^cs-fetch last run: [0-9]* SlowDowns retried, [0-9]* in flight at most$" out &&
+	test_grep "^speed vs rclone at its best (--transfers [28]): [0-9.]*x   CPU vs it: [0-9.]*x" out &&
+	! grep "^  aws " out &&
+	test_line_count = 0 err &&
+	test -z "$(ls "$TEST_DIR" | grep bench-s3)"
+'
+
 test_expect_success 'bench-s3 refuses a bad option' '
 	test_expect_code 64 "$top_srcdir/scripts/bench/bench-s3" --server s3 2>err &&
 	test_grep "^usage: " err &&
-	test_expect_code 64 "$top_srcdir/scripts/bench/bench-s3" --objects 2>err
+	test_expect_code 64 "$top_srcdir/scripts/bench/bench-s3" --objects 2>err &&
+	test_expect_code 64 "$top_srcdir/scripts/bench/bench-s3" --rate 10 --server s3rver 2>err &&
+	test_expect_code 64 "$top_srcdir/scripts/bench/bench-s3" --rate x 2>err
 '
 
 # s3-mem, loaded with 1003 objects under p/ (more than a listing page), one
