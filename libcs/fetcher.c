@@ -324,14 +324,21 @@ on_got(void *arg, const struct cs_s3_result *r)
 /*
  * After this many objects in a row failed because S3 stayed unavailable,
  * the rest are rejected without being tried: the run will exit 75 anyway,
- * and hours of futile retries help nobody.
+ * and hours of futile retries help nobody.  Paced, the limit may still be
+ * small when the failures come (S3 down from the start): then as many as
+ * the fixed default used to be, so that a short outage of some objects
+ * does not cost the others.
  */
+#define GIVE_UP_MIN		8
+#define GIVE_UP_MIN_PACED	64
+
 static unsigned
 give_up_after(const struct cs_fetcher *f)
 {
-	unsigned n = limit(f);
+	unsigned n = limit(f), least;
 
-	return n < 8 ? 8 : n;
+	least = f->cfg.pace ? GIVE_UP_MIN_PACED : GIVE_UP_MIN;
+	return n < least ? least : n;
 }
 
 /* Parse a line (counted already) and start its GET, or reject it. */

@@ -148,7 +148,9 @@ test_expect_success 'S3 fails for good, then comes back: 75, then a rerun' '
 	start_s3fault "GET:(event-0[0-4]|batch-1):500:*" &&
 	launch t_down "$FAULT_ENDPOINT" --max-tries 2 && finish &&
 	statuses_are "0 75 0 0" &&
-	test "$(pgq -c "SELECT count(*) FROM t_down")" = $((2000 - 50 - 475)) &&
+	_rows=$(pgq -c "SELECT count(*) FROM t_down") &&
+	{ test "$_rows" = $((2000 - 50 - 475)) ||
+		{ echo "$_rows rows, want $((2000 - 50 - 475))" >&2; tail -n 5 fetch.err >&2; false; }; } &&
 	start_s3fault &&
 	pipeline t_down "$FAULT_ENDPOINT" &&
 	test_grep "2000 in, 525 out, 0 rejected, 1475 duplicates" load.err &&
