@@ -628,7 +628,7 @@ kept_ingest(struct cs_ingest *ig, struct cs_ingest_event *ev,
 		    "_ingest.receivedAt is missing");
 	if (ra->type != CS_JT_STRING && ra->type != CS_JT_NUMBER)
 		return cs_error_set(e, CS_ETYPE,
-		    "_ingest.receivedAt is not a string");
+		    "_ingest.receivedAt is neither a string nor a number");
 	/* A number: Unix ms, as API Gateway's mapping templates write it. */
 	if ((ra->type == CS_JT_STRING ? cs_time_parse(ra->str, ra->len,
 	    &ev->received_at) : cs_time_parse_epoch_ms(ra->str, ra->len,
