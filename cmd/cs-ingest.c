@@ -391,9 +391,18 @@ run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
 		code = cs_ingestfn_handle(fn, inv.event.data, inv.event.len,
 		    inv.deadline_ms, &res, &e);
 		if (code != CS_OK) {
-			/* A crash of the handler: Lambda starts a new runtime. */
-			warnx("request %s: %s", inv.request_id.data, e.msg);
+			/*
+			 * A crash of the handler: told on /error, and the
+			 * process ends (Lambda starts a new one).  Its log line
+			 * is the requests' JSON when memory allows.
+			 */
+			if (cs_ingestfn_log(&res, inv.request_id.data, &log) == 0)
+				fprintf(stderr, "%s\n", log.data);
+			else
+				warnx("request %s: %s", inv.request_id.data,
+				    e.msg);
 			if (cs_lambda_error(l, inv.request_id.data,
+			    code == CS_ENOMEM ? "Runtime.OutOfMemory" :
 			    "Runtime.InternalError", e.msg, &e) != CS_OK)
 				warnx("%s", e.msg);
 			status = code == CS_ENOMEM ? CS_EXIT_OSERR :

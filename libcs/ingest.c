@@ -626,10 +626,13 @@ kept_ingest(struct cs_ingest *ig, struct cs_ingest_event *ev,
 	if (ra->type == CS_JT_ABSENT)
 		return cs_error_set(e, CS_EMISSING,
 		    "_ingest.receivedAt is missing");
-	if (ra->type != CS_JT_STRING)
+	if (ra->type != CS_JT_STRING && ra->type != CS_JT_NUMBER)
 		return cs_error_set(e, CS_ETYPE,
-		    "_ingest.receivedAt is not a string");
-	if (cs_time_parse(ra->str, ra->len, &ev->received_at) == -1) {
+		    "_ingest.receivedAt is neither a string nor a number");
+	/* A number: Unix ms, as API Gateway's mapping templates write it. */
+	if ((ra->type == CS_JT_STRING ? cs_time_parse(ra->str, ra->len,
+	    &ev->received_at) : cs_time_parse_epoch_ms(ra->str, ra->len,
+	    &ev->received_at)) == -1) {
 		shown[0] = '\0';
 		if (ra->len < sizeof(shown)) {
 			memcpy(shown, ra->str, ra->len);
@@ -861,29 +864,6 @@ route_ok(const struct jscan *s, const struct jval *rk, const struct jval *m,
 	return 0;
 }
 
-/* requestContext.timeEpoch: integral milliseconds. */
-static int
-parse_epoch_ms(const char *p, size_t n, int64_t *usec)
-{
-	int64_t ms = 0;
-	size_t i = 0;
-	int neg = 0;
-
-	if (n > 0 && p[0] == '-') {
-		neg = 1;
-		i = 1;
-	}
-	if (i == n || n - i > 15)	/* beyond year 33000 */
-		return -1;
-	for (; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		ms = ms * 10 + (p[i] - '0');
-	}
-	*usec = (neg ? -ms : ms) * 1000;
-	return 0;
-}
-
 static void
 ivalue_from(struct ivalue *v, const struct jscan *s, const struct jval *j)
 {
@@ -950,7 +930,7 @@ cs_ingest_request(struct cs_ingest *ig, const char *env, size_t len,
 	if (!route_ok(s, rk, m, path, &ag[AG_RC_STAGE], why, sizeof(why)))
 		return cs_error_set(e, CS_EINVAL, "%s", why);
 	epoch = v1 ? &ag[AG_RC_TIME_EPOCH_V1] : &ag[AG_RC_TIME_EPOCH];
-	if (epoch->type != JT_NUMBER || parse_epoch_ms(jstr(s, epoch),
+	if (epoch->type != JT_NUMBER || cs_time_parse_epoch_ms(jstr(s, epoch),
 	    epoch->len, &ig->rq_received_at) == -1)
 		return cs_error_set(e, epoch->type == JT_ABSENT ?
 		    CS_EMISSING : CS_ETIME, "requestContext.%s is %s",

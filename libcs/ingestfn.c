@@ -420,6 +420,7 @@ cs_ingestfn_handle(struct cs_ingestfn *fn, const char *payload, size_t len,
 	r->events = r->stored = 0;
 	r->version = 0;
 	r->retries = 0;
+	cs_buf_reset(&r->message);
 	fn->nevents = 0;
 	rc = cs_ingest_request(fn->ig, payload, len, &rq, &re);
 	r->version = rq.version;
@@ -428,17 +429,22 @@ cs_ingestfn_handle(struct cs_ingestfn *fn, const char *payload, size_t len,
 		    "the limit of %zu", rq.body_len, fn->cfg.max_body_bytes);
 	if (rc == CS_OK)
 		rc = split_events(fn, rq.body, rq.body_len, &re);
-	if (rc == CS_ENOMEM || rc == CS_EINTERNAL) {
+	if (rc == CS_ENOMEM || rc == CS_EINTERNAL)
 		*e = re;
-		return rc;
-	}
-	if (rc != CS_OK)
+	else if (rc != CS_OK)
 		rc = answer(r, 400, re.msg, e);
 	else {
 		r->events = fn->nevents;
 		rc = store_events(fn, deadline_ms, r, e);
 	}
 	r->usec = cs_uploader_now() - t0;
+	if (rc != CS_OK) {
+		/* For the log line; short of memory, it stays "". */
+		r->status = 0;
+		cs_buf_reset(&r->message);
+		if (cs_buf_append_str(&r->message, e->msg) == -1)
+			cs_buf_reset(&r->message);
+	}
 	return rc;
 }
 

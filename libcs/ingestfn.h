@@ -34,7 +34,8 @@
  * Errors.  A request refused or not stored is no error: it is the
  * result's status.  cs_ingestfn_handle() fails only on CS_ENOMEM or
  * CS_EINTERNAL (a bug), which the runtime reports as a crash of the
- * handler.  cs_ingestfn_new() fails as cs_s3_new() does.  libcs: nothing
+ * handler; the result's status is then 0 and its message the error's,
+ * so that cs_ingestfn_log() can still tell it.  cs_ingestfn_new() fails as cs_s3_new() does.  libcs: nothing
  * here prints.
  */
 #ifndef CS_INGESTFN_H
@@ -63,7 +64,7 @@ struct cs_ingestfn_config {
 #define CS_INGESTFN_MARGIN_MS	500
 
 struct cs_ingestfn_result {
-	int status;			/* 200, 400, 500 */
+	int status;			/* 200, 400, 500; 0: failed */
 	struct cs_buf response;		/* the proxy integration's JSON */
 	struct cs_buf message;		/* why (400, 500), for the log; "" */
 	size_t events;			/* events in the body (0 when refused) */
@@ -92,7 +93,7 @@ enum cs_err cs_ingestfn_handle(struct cs_ingestfn *fn, const char *payload,
 
 /*
  * A log line for r (no newline): one JSON object with the time, level
- * ("info", "warn" for 400, "error" for 500), requestId (request_id),
+ * ("info", "warn" for 400, "error" for 500 and 0), requestId (request_id),
  * status, events, stored, retries, ms, version and message.  It holds no
  * secret and none of the events.  -1 out of memory.
  */

@@ -193,6 +193,32 @@ cs_time_parse_utc(const char *s, size_t len, int64_t *usec)
 }
 
 int
+cs_time_parse_epoch_ms(const char *s, size_t len, int64_t *usec)
+{
+	int64_t ms = 0, t;
+	size_t i = 0;
+	int neg = 0;
+
+	if (len > 0 && s[0] == '-') {
+		neg = 1;
+		i = 1;
+	}
+	/* 15 digits: beyond year 33000, and no overflow below. */
+	if (i == len || len - i > 15)
+		return -1;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		ms = ms * 10 + (s[i] - '0');
+	}
+	t = (neg ? -ms : ms) * 1000;
+	if (t < CS_TIME_MIN || t > CS_TIME_MAX)
+		return -1;
+	*usec = t;
+	return 0;
+}
+
+int
 cs_time_parse_loose(const char *s, size_t len, int64_t *usec)
 {
 	return parse(s, len, ZONE_LOOSE, usec);

@@ -40,6 +40,13 @@ int cs_time_parse_utc(const char *s, size_t len, int64_t *usec);
  */
 int cs_time_parse_loose(const char *s, size_t len, int64_t *usec);
 /*
+ * Unix time in milliseconds, a JSON integer: "1795515302123", an optional
+ * '-', at most 15 digits, nothing else (no fraction, no exponent, no
+ * blank), within CS_TIME_MIN..CS_TIME_MAX.  What API Gateway gives as
+ * requestTimeEpoch and timeEpoch.
+ */
+int cs_time_parse_epoch_ms(const char *s, size_t len, int64_t *usec);
+/*
  * 2026-11-24T10:15:02.123Z: always milliseconds.  Returns the length (0
  * when usec is out of range).
  */

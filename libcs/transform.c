@@ -603,6 +603,18 @@ time_of(const struct cs_jval *v, int utc, int64_t *usec)
 	    cs_time_parse(v->str, v->len, usec)) == 0;
 }
 
+/*
+ * _ingest.receivedAt: a timestamp, or Unix ms as a number (API Gateway's
+ * mapping templates have only $context.requestTimeEpoch for it).
+ */
+static int
+received_at(const struct cs_jval *v, int64_t *usec)
+{
+	if (v->type == CS_JT_NUMBER)
+		return cs_time_parse_epoch_ms(v->str, v->len, usec) == 0;
+	return time_of(v, 0, usec);
+}
+
 static int
 event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 {
@@ -629,7 +641,8 @@ event_time(struct cs_transform *t, const struct cs_event *ev, int64_t *usec)
 			v = &ev->f[CS_EV_SOURCE_LAST_MODIFIED];
 			break;
 		}
-		if (time_of(v, utc, usec)) {
+		if (order[t->time_from][i] == CS_TIME_FROM_INGEST ?
+		    received_at(v, usec) : time_of(v, utc, usec)) {
 			if (i > 0)
 				t->time_fallback++;
 			return 1;

@@ -28,12 +28,15 @@ INGEST_TESTS = \
 	tests/t4070-cs-ingest-lambda.sh \
 	tests/t4071-cs-ingest-lambda-package.sh \
 	tests/t4072-cs-ingest-lambda-template.sh \
-	tests/t4073-cs-ingest-lambda-bench.sh
+	tests/t4073-cs-ingest-lambda-bench.sh \
+	tests/t4074-cs-ingest-lambda-errors.sh \
+	tests/t4075-cs-ingest-firehose-template.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
-	tests/data/ingest/apigw.ndjson tests/lambda-standin.py \
-	scripts/aws/ingest-lambda.template.json
+	tests/data/ingest/apigw.ndjson tests/lambda-standin.py tests/lambda-lib.sh \
+	scripts/aws/ingest-lambda.template.json \
+	scripts/aws/ingest-firehose.template.json
 
 # The benchmark (tests/t4060 gives it a smoke run), and the upload sink it
 # can use instead of s3rver.

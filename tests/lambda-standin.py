@@ -15,7 +15,9 @@ Invocations are the files of --queue DIR, in the order of their names; a
 file's name less its extension is its request id.  Each is handed out
 once.  What the runtime sends back is recorded in --out DIR: ID.response,
 ID.error (with ID.error-type, the Lambda-Runtime-Function-Error-Type
-header), init.error.  --log gets a line per request: "MS METHOD PATH
+header, and ID.error-ctype, the Content-Type), init.error (with
+init.error-type and init.error-ctype).  As Lambda, an /init/error ends
+the runtime's life: /next is answered 500 after it.  --log gets a line per request: "MS METHOD PATH
 CONN" (milliseconds since the start, and the number of the connection it
 came on, to see that the runtime keeps one open).
 
@@ -24,7 +26,9 @@ recoverable state: the runtime should exit"), so that a test's runtime
 ends; with --hold it waits instead (as Lambda, which freezes the
 process).  --deadline-ms N gives each invocation N ms (default 3000);
 --delay-ms N delays each /next answer; --next-status S answers /next with
-status S (403, 500) from the start.
+status S (403, 500) from the start; --bad-id hands the invocations out
+with a Lambda-Runtime-Aws-Request-Id a URL path cannot carry as it is,
+--no-id without one (answers that no runtime can reply to).
 """
 
 import argparse
@@ -48,6 +52,8 @@ def main():
     ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--next-status", type=int, default=0)
     ap.add_argument("--hold", action="store_true")
+    ap.add_argument("--bad-id", action="store_true")
+    ap.add_argument("--no-id", action="store_true")
     a = ap.parse_args()
 
     names = sorted(n for n in os.listdir(a.queue)
@@ -55,7 +61,7 @@ def main():
     queue = [(os.path.splitext(n)[0], os.path.join(a.queue, n))
              for n in names]
     lock = threading.Condition()
-    state = {"next": 0, "open": set(), "answered": 0}
+    state = {"next": 0, "open": set(), "answered": 0, "init_error": False}
     start = time.monotonic()
     conns = itertools.count(1)
     logf = open(a.log, "a", buffering=1) if a.log else None
@@ -98,6 +104,10 @@ def main():
                 return self.reply(a.next_status,
                                   b'{"errorType":"Forced"}')
             with lock:
+                if state["init_error"]:
+                    return self.reply(
+                        500, b'{"errorMessage":"the runtime reported an '
+                        b'init error","errorType":"Runtime.Exit"}')
                 while state["next"] >= len(queue):
                     if not a.hold and state["answered"] >= len(queue):
                         return self.reply(
@@ -110,8 +120,11 @@ def main():
             with open(path, "rb") as f:
                 body = f.read()
             deadline = int(time.time() * 1000) + a.deadline_ms
-            self.reply(200, body, [
-                ("Lambda-Runtime-Aws-Request-Id", rid),
+            hdrs = [("Lambda-Runtime-Aws-Request-Id",
+                     rid + "/../x" if a.bad_id else rid)]
+            if a.no_id:
+                hdrs = []
+            self.reply(200, body, hdrs + [
                 ("Lambda-Runtime-Deadline-Ms", str(deadline)),
                 ("Lambda-Runtime-Invoked-Function-Arn",
                  "arn:aws:lambda:us-east-1:123456789012:function:ingest"),
@@ -120,12 +133,24 @@ def main():
             ])
 
         def do_POST(self):
+            def record(name, body):
+                # The headers first: a test that sees NAME.error has all.
+                for ext, h in (("error-type",
+                                "Lambda-Runtime-Function-Error-Type"),
+                               ("error-ctype", "Content-Type")):
+                    with open(os.path.join(a.out, name + "." + ext),
+                              "w") as f:
+                        f.write(self.headers.get(h, "") + "\n")
+                with open(os.path.join(a.out, name + ".error"), "wb") as f:
+                    f.write(body)
+
             log("POST", self.path, self.conn)
             n = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(n)
             if self.path == API + "/init/error":
-                with open(os.path.join(a.out, "init.error"), "wb") as f:
-                    f.write(body)
+                record("init", body)
+                with lock:
+                    state["init_error"] = True
                 return self.reply(202, b'{"status":"OK"}')
             parts = self.path[len(API):].split("/")
             # ["", "invocation", ID, "response"|"error"]
@@ -139,12 +164,11 @@ def main():
                     return self.reply(
                         400, b'{"errorType":"InvalidRequestID"}')
                 state["open"].discard(rid)
-            with open(os.path.join(a.out, rid + "." + what), "wb") as f:
-                f.write(body)
             if what == "error":
-                with open(os.path.join(a.out, rid + ".error-type"), "w") as f:
-                    f.write(self.headers.get(
-                        "Lambda-Runtime-Function-Error-Type", "") + "\n")
+                record(rid, body)
+            else:
+                with open(os.path.join(a.out, rid + ".response"), "wb") as f:
+                    f.write(body)
             with lock:
                 state["answered"] += 1
                 lock.notify_all()

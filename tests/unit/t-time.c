@@ -270,6 +270,37 @@ test_round_trip(void)
 	is_int(days, 3652059, "and there are 3652059 of them");
 }
 
+/* Unix ms as API Gateway writes it: digits only, within the range. */
+static void
+test_epoch_ms(void)
+{
+	static const struct {
+		const char *in;
+		int64_t usec;
+	} good[] = {
+		{ "1795515302123", INT64_C(1795515302123000) },
+		{ "0", 0 },
+		{ "-1000", INT64_C(-1000000) },
+		{ "253402300799999", CS_TIME_MAX - 999 },
+	};
+	static const char *bad[] = {
+		"", "-", "1795515302123.5", "1.7e12", " 1", "1 ", "+1", "0x10",
+		"253402300800000", "-62135596800001", "9999999999999999",
+		"2026-11-24T10:15:02Z",
+	};
+	int64_t t;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		t = -1;
+		ok(cs_time_parse_epoch_ms(good[i].in, strlen(good[i].in),
+		    &t) == 0 && t == good[i].usec, "epoch ms '%s'", good[i].in);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(cs_time_parse_epoch_ms(bad[i], strlen(bad[i]), &t) == -1,
+		    "epoch ms refuses '%s'", bad[i]);
+}
+
 static void
 test_now(void)
 {
@@ -287,6 +318,7 @@ main(void)
 	test_format();
 	test_floor();
 	test_round_trip();
+	test_epoch_ms();
 	test_now();
 	return done_testing();
 }
