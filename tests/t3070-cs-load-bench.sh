@@ -14,7 +14,8 @@ test_expect_success 'bench-load runs every method and reports the goals' '
 	{ test $st -eq 0 || test $st -eq 1; } || { cat err; exit 1; }
 	test_grep "^bench-load: 2000 rows" out &&
 	test_grep "psql .copy (CSV), fresh table" out &&
-	test_grep "cs-load, fresh table .* rows/s .*x psql  (goal >= 1.0: " out &&
+	test_grep "cs-load, fresh table .* rows/s .*x psql  (goal >= 1.5: " out &&
+	test_grep "^      bound: " out &&
 	test_grep "cs-load, rerun (all duplicates)" out &&
 	test_grep "old method (2000 rows), fresh" out &&
 	test_grep "the same, prepared, binary" out &&
