@@ -352,7 +352,7 @@ cs_s3local_head(int root, const char *bucket, const char *key,
 
 /*
  * PUT, by groups (s3local.h).  A group stages each object (its temporary
- * file written, writeback started, descriptor kept), then commits them
+ * file written, its descriptor kept), then commits them
  * all: sync the files, rename them, sync the directories.
  */
 
@@ -361,7 +361,7 @@ struct staged {
 	int fd;				/* -1: not staged (put->err says why) */
 	int dir;			/* its directory, in the group's dirset */
 	const char *leaf;		/* into the key */
-	char tmp[32];
+	char tmp[40];
 	int renamed;
 };
 
@@ -373,6 +373,8 @@ struct group {
 	const char *last_key;
 	size_t last_dirlen;		/* the key's bytes up to its last '/' */
 	int last_dir;			/* -1: none */
+	uint64_t tmp_id;		/* temporary files' names */
+	unsigned tmp_n;
 };
 
 static size_t
@@ -436,8 +438,9 @@ stage(struct group *g, struct cs_s3local_put *p, struct staged *st)
 		g->last_dir = st->dir;
 	}
 	dfd = g->dirs.v[st->dir].fd;
-	snprintf(st->tmp, sizeof(st->tmp), TMP_PREFIX "%08x%08x", arc4random(),
-	    arc4random());
+	/* The group's random name and a count: one arc4random() a group. */
+	snprintf(st->tmp, sizeof(st->tmp), TMP_PREFIX "%016llx%x",
+	    (unsigned long long)g->tmp_id, g->tmp_n++);
 	st->fd = openat(dfd, st->tmp, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (st->fd < 0) {
@@ -461,15 +464,6 @@ stage(struct group *g, struct cs_s3local_put *p, struct staged *st)
 		}
 		off += (size_t)n;
 	}
-#ifdef HAVE_SYNC_FILE_RANGE
-	/*
-	 * Start the writeback now, so that the group's files go to the disk
-	 * together and the syncs that follow find them written: one journal
-	 * commit for the lot rather than one each.  A hint: fsync() decides.
-	 */
-	if (p->len > 0)
-		(void)sync_file_range(st->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
 	EVP_Digest(p->body, p->len, md, &mdlen, EVP_md5(), NULL);
 	etag_from_md5(md, &p->meta);
 	return 0;
@@ -480,14 +474,51 @@ static size_t
 commit(struct group *g, struct cs_s3local_put *p, struct staged *st, size_t n)
 {
 	struct stat sb;
-	size_t i, stored = 0;
-	int err, dir_err = 0;
+	size_t i, stored = 0, staged = 0;
+	int err, dir_err = 0, sync_err = 0, each = 1;
 
 	/* The bytes first: nothing is renamed before it is whole on disk. */
+	for (i = 0; i < n; i++)
+		if (st[i].fd >= 0)
+			staged++;
+#ifdef HAVE_SYNCFS
+	/*
+	 * Many files: one syncfs(), which gives what fsync() of each would
+	 * (syncfs(2)) for one journal commit and one cache flush, where an
+	 * fsync() each, on ext4, commits and flushes for nearly every file.
+	 * It reports (Linux 5.8 on) any writeback error of the filesystem
+	 * since the descriptor was opened: the group's directories were, in
+	 * this group, before its first write.  A filesystem mounted inside
+	 * the store is another filesystem: one syncfs() for each.  It also
+	 * writes what other programs left dirty on the filesystem, so a lone
+	 * file has an fsync() of its own.
+	 */
+	if (staged > 1) {
+		each = 0;
+		for (i = 0; i < g->dirs.n && !each && sync_err == 0; i++) {
+			size_t j;
+
+			for (j = 0; j < i; j++)
+				if (g->dirs.v[j].dev == g->dirs.v[i].dev)
+					break;
+			if (j < i)
+				continue;	/* synced already */
+			if (syncfs(g->dirs.v[i].fd) == 0)
+				continue;
+			if (errno == ENOSYS)
+				each = 1;	/* not here: fsync() each */
+			else
+				sync_err = errno;
+		}
+	}
+#endif
 	for (i = 0; i < n; i++) {
 		if (st[i].fd < 0)
 			continue;
-		if (fsync(st[i].fd) != 0 || fstat(st[i].fd, &sb) != 0) {
+		if (sync_err != 0)
+			errno = sync_err;
+		if (sync_err != 0 || (each && fsync(st[i].fd) != 0) ||
+		    fstat(st[i].fd, &sb) != 0) {
 			err = errno;
 			close(st[i].fd);
 			st[i].fd = -1;
@@ -567,6 +598,7 @@ cs_s3local_put_group(int root, struct cs_s3local_put *puts, size_t n)
 	memset(&g, 0, sizeof(g));
 	g.root = root;
 	g.last_dir = -1;
+	g.tmp_id = (uint64_t)arc4random() << 32 | arc4random();
 	if (n <= 1 || (st = calloc(n, sizeof(*st))) == NULL) {
 		/* Out of memory (or a group of one): one at a time. */
 		for (i = 0; i < n; i++)

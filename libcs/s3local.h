@@ -57,11 +57,11 @@ enum cs_err cs_s3local_put(int root, const char *bucket, const char *key,
 /*
  * PUTs made durable together, as a database commits a group of
  * transactions with one flush of its log: each object is written to its
- * temporary file (its writeback started at once), then every file is
- * synced, then each is renamed into place in the order given (a key given
- * twice: the later body wins, as with PUTs one after another), and then
- * each directory of the objects' paths, the bucket's included, is synced
- * once.  A group of n costs two waits for the disk, not 2n.
+ * temporary file, then every file is synced (one syncfs() on Linux, else
+ * an fsync() each), then each is renamed into place in the order given (a
+ * key given twice: the later body wins, as with PUTs one after another),
+ * and then each directory of the objects' paths, the bucket's included, is
+ * synced once.  A group of n costs two waits for the disk, not 2n.
  *
  * Only then does cs_s3local_put_group() return: a put whose err is CS_OK
  * is durable (written, synced, renamed, its directories synced); one with
