@@ -28,7 +28,8 @@ INGEST_TESTS = \
 	tests/t4070-cs-ingest-lambda.sh \
 	tests/t4071-cs-ingest-lambda-package.sh \
 	tests/t4072-cs-ingest-lambda-template.sh \
-	tests/t4073-cs-ingest-lambda-bench.sh
+	tests/t4073-cs-ingest-lambda-bench.sh \
+	tests/t4080-cs-ingest-local-durable.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
