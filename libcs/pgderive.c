@@ -26,8 +26,11 @@
  */
 #define SESSION_TIMEOUT "interval '30 minutes'"
 
-/* The user rows of the clients in cs_derive_clients, from sessions src. */
-#define USERS_SELECT(src) \
+/*
+ * The user rows of the clients in cs_derive_clients, from sessions src;
+ * in_clients is how the clients are matched.
+ */
+#define USERS_SELECT_IN(src, in_clients) \
 "    SELECT client_id, min(session_start) AS first_seen,\n" \
 "        max(session_end) AS last_seen, count(*) AS sessions,\n" \
 "        sum(events)::bigint AS events,\n" \
@@ -41,8 +44,10 @@
 "            FILTER (WHERE campaign IS NOT NULL))[1] AS last_touch_campaign,\n" \
 "        bool_or(reached_checkout_complete) AS converted\n" \
 "    FROM " src "\n" \
-"    WHERE client_id IN (SELECT client_id FROM cs_derive_clients)\n" \
+"    WHERE client_id " in_clients "\n" \
 "    GROUP BY client_id;\n"
+#define USERS_SELECT(src) USERS_SELECT_IN(src, \
+	"IN (SELECT client_id FROM cs_derive_clients)")
 
 #define SESSION_COLS "session_key, session_id, client_id, user_id, " \
 	"session_start, session_end, duration, engaged_time, events, " \
@@ -438,6 +443,188 @@ USERS_SELECT("cs_derive_sessions")
 "    SELECT 'c', client_id FROM @events@\n"
 "    WHERE client_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @sessions@);\n";
 
+/*
+ * The migration "derive-fast": the same rows, computed in time that
+ * follows the keys, not the table.  The touched events are found through
+ * = ANY (ARRAY(...)), which the planner estimates as a few keys and so
+ * answers from the session_id and client_id indexes (a join with the
+ * keys let it scan the whole table once they were many); one sort of the
+ * touched events, by session, on bytes (COLLATE "C": the same partitions,
+ * without strcoll); the events with a session id skip the inactivity
+ * split; and "the first x in (event_timestamp, event_id) order" is the
+ * row where a running count of x in that order is 1, read by max(), in
+ * place of an array_agg(... ORDER BY) that sorted every session again for
+ * each column.
+ */
+static const char fast_text[] =
+"CREATE OR REPLACE FUNCTION @derive_compute@() RETURNS void\n"
+"    LANGUAGE plpgsql SET client_min_messages = warning\n"
+"    SET work_mem = '256MB'\n"
+"    SET search_path FROM CURRENT AS $cs$\n"
+"BEGIN\n"
+"    DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,\n"
+"        pg_temp.cs_derive_page_views;\n"
+"    CREATE TEMP TABLE cs_derive_ev AS\n"
+"    WITH anon AS (\n"
+"        SELECT e.event_id, e.event_timestamp, e.event_name, e.client_id,\n"
+"            e.session_id, e.user_id, e.page_host, e.page_path, e.page_url,\n"
+"            e.referrer_host, e.referrer_medium, e.referrer_source,\n"
+"            e.utm_source, e.utm_medium, e.utm_campaign, e.ua_device_class,\n"
+"            e.geo_country, e.is_bot\n"
+"        FROM @events@ e\n"
+"        WHERE e.session_id IS NULL AND e.client_id = ANY (ARRAY(\n"
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))\n"
+"    ), gap AS (\n"
+"        SELECT anon.*, event_timestamp - lag(event_timestamp) OVER (\n"
+"            PARTITION BY client_id COLLATE \"C\"\n"
+"            ORDER BY event_timestamp, event_id) AS since_prev\n"
+"        FROM anon\n"
+"    ), split AS (\n"
+"        SELECT gap.*, count(*) FILTER (WHERE since_prev IS NULL\n"
+"            OR since_prev > " SESSION_TIMEOUT ") OVER (\n"
+"            PARTITION BY client_id COLLATE \"C\"\n"
+"            ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING) AS split_no\n"
+"        FROM gap\n"
+"    ), ev AS (\n"
+"        SELECT e.session_id AS session_key, e.event_id, e.event_timestamp,\n"
+"            e.event_name, e.client_id, e.session_id, e.user_id, e.page_host,\n"
+"            e.page_path, e.page_url, e.referrer_host, e.referrer_medium,\n"
+"            e.referrer_source, e.utm_source, e.utm_medium, e.utm_campaign,\n"
+"            e.ua_device_class, e.geo_country, e.is_bot\n"
+"        FROM @events@ e\n"
+"        WHERE e.session_id = ANY (ARRAY(\n"
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))\n"
+"        UNION ALL\n"
+"        SELECT client_id || '#' || (first_value(event_id) OVER (\n"
+"                PARTITION BY client_id COLLATE \"C\", split_no\n"
+"                ORDER BY event_timestamp, event_id))::text,\n"
+"            event_id, event_timestamp, event_name, client_id, session_id,\n"
+"            user_id, page_host, page_path, page_url, referrer_host,\n"
+"            referrer_medium, referrer_source, utm_source, utm_medium,\n"
+"            utm_campaign, ua_device_class, geo_country, is_bot\n"
+"        FROM split\n"
+"    ), marked AS (\n"
+"        SELECT ev.*, referrer_host IS NOT NULL\n"
+"            AND referrer_medium IS DISTINCT FROM 'internal' AS external\n"
+"        FROM ev\n"
+"    )\n"
+"    SELECT marked.*, row_number() OVER w AS event_index,\n"
+"        lead(event_timestamp) OVER w - event_timestamp AS to_next,\n"
+"        count(*) FILTER (WHERE event_name = 'page_view') OVER w AS page_view_no,\n"
+"        count(*) FILTER (WHERE event_name = 'page_view') OVER (\n"
+"            PARTITION BY session_key COLLATE \"C\") AS page_view_total,\n"
+"        count(*) FILTER (WHERE external) OVER w AS external_no,\n"
+"        count(user_id) OVER w AS user_id_no,\n"
+"        count(utm_medium) OVER w AS utm_medium_no,\n"
+"        count(utm_source) OVER w AS utm_source_no,\n"
+"        count(utm_campaign) OVER w AS utm_campaign_no,\n"
+"        count(ua_device_class) OVER w AS device_class_no,\n"
+"        count(geo_country) OVER w AS country_no\n"
+"    FROM marked\n"
+"    WINDOW w AS (PARTITION BY session_key COLLATE \"C\"\n"
+"        ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING);\n"
+"    CREATE TEMP TABLE cs_derive_sessions AS\n"
+"    SELECT session_key, session_id, client_id, user_id, session_start,\n"
+"        session_end, session_end - session_start AS duration, engaged_time,\n"
+"        events, page_views, landing_page, exit_page, referrer_host,\n"
+"        coalesce(utm_medium, referrer_medium,\n"
+"            CASE WHEN referrer_host IS NULL THEN 'direct' END) AS medium,\n"
+"        coalesce(utm_source, referrer_source) AS source, campaign,\n"
+"        device_class, country, is_bot, reached_product_view,\n"
+"        reached_add_to_cart, reached_checkout_start, reached_checkout_complete\n"
+"    FROM (\n"
+"        SELECT session_key, min(session_id) AS session_id,\n"
+"            max(client_id) FILTER (WHERE event_index = 1) AS client_id,\n"
+"            max(user_id) FILTER (WHERE user_id_no = 1) AS user_id,\n"
+"            min(event_timestamp) AS session_start,\n"
+"            max(event_timestamp) AS session_end,\n"
+"            coalesce(sum(least(to_next, " SESSION_TIMEOUT "))\n"
+"                FILTER (WHERE to_next IS NOT NULL),\n"
+"                interval '0') AS engaged_time,\n"
+"            count(*) AS events,\n"
+"            count(*) FILTER (WHERE event_name = 'page_view') AS page_views,\n"
+"            max(coalesce(page_path, page_url)) FILTER (\n"
+"                WHERE event_name = 'page_view' AND page_view_no = 1) AS landing_page,\n"
+"            max(coalesce(page_path, page_url)) FILTER (\n"
+"                WHERE event_name = 'page_view' AND page_view_no = page_view_total) AS exit_page,\n"
+"            max(referrer_host) FILTER (WHERE external AND external_no = 1) AS referrer_host,\n"
+"            max(referrer_medium) FILTER (WHERE external AND external_no = 1) AS referrer_medium,\n"
+"            max(referrer_source) FILTER (WHERE external AND external_no = 1) AS referrer_source,\n"
+"            max(utm_medium) FILTER (WHERE utm_medium_no = 1) AS utm_medium,\n"
+"            max(utm_source) FILTER (WHERE utm_source_no = 1) AS utm_source,\n"
+"            max(utm_campaign) FILTER (WHERE utm_campaign_no = 1) AS campaign,\n"
+"            max(ua_device_class) FILTER (WHERE device_class_no = 1) AS device_class,\n"
+"            max(geo_country) FILTER (WHERE country_no = 1) AS country,\n"
+"            coalesce(bool_or(is_bot), false) AS is_bot,\n"
+"            bool_or(event_name = 'product_view') AS reached_product_view,\n"
+"            bool_or(event_name = 'add_to_cart_click') AS reached_add_to_cart,\n"
+"            bool_or(event_name = 'checkout_start') AS reached_checkout_start,\n"
+"            bool_or(event_name = 'checkout_complete') AS reached_checkout_complete\n"
+"        FROM cs_derive_ev GROUP BY session_key\n"
+"    ) s;\n"
+"    CREATE TEMP TABLE cs_derive_page_views AS\n"
+"    SELECT event_id, session_key, client_id, event_timestamp,\n"
+"        page_view_no AS page_view_index, event_index, page_host, page_path,\n"
+"        page_url, referrer_host, to_next AS time_to_next_event\n"
+"    FROM cs_derive_ev WHERE event_name = 'page_view';\n"
+"END\n"
+"$cs$;\n"
+"CREATE OR REPLACE FUNCTION @derive_refresh@(OUT n_keys bigint,\n"
+"    OUT n_sessions bigint, OUT n_page_views bigint, OUT n_users bigint)\n"
+"    LANGUAGE plpgsql SET client_min_messages = warning\n"
+"    SET search_path FROM CURRENT AS $cs$\n"
+"BEGIN\n"
+"    LOCK TABLE @sessions@ IN SHARE ROW EXCLUSIVE MODE;\n"
+"    DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients,\n"
+"        pg_temp.cs_derive_old;\n"
+"    CREATE TEMP TABLE cs_derive_keys (kind text, key text);\n"
+"    WITH d AS (DELETE FROM @derive_pending@ RETURNING kind, key)\n"
+"    INSERT INTO cs_derive_keys SELECT DISTINCT kind, key FROM d;\n"
+"    GET DIAGNOSTICS n_keys = ROW_COUNT;\n"
+"    PERFORM @derive_compute@();\n"
+"    CREATE TEMP TABLE cs_derive_old (session_key text, client_id text);\n"
+"    WITH d AS (\n"
+"        DELETE FROM @sessions@ s\n"
+"        WHERE s.session_key = ANY (ARRAY(\n"
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))\n"
+"          AND s.session_id = s.session_key\n"
+"        RETURNING s.session_key, s.client_id\n"
+"    ) INSERT INTO cs_derive_old SELECT * FROM d;\n"
+"    WITH d AS (\n"
+"        DELETE FROM @sessions@ s\n"
+"        WHERE s.client_id = ANY (ARRAY(\n"
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))\n"
+"          AND s.session_id IS NULL\n"
+"        RETURNING s.session_key, s.client_id\n"
+"    ) INSERT INTO cs_derive_old SELECT * FROM d;\n"
+"    DELETE FROM @page_views@ v\n"
+"        WHERE v.session_key = ANY (ARRAY(SELECT session_key FROM cs_derive_old));\n"
+"    DELETE FROM @page_views@ v\n"
+"        WHERE v.event_id = ANY (ARRAY(SELECT event_id FROM cs_derive_page_views));\n"
+"    INSERT INTO @sessions@ (" SESSION_COLS ")\n"
+"        SELECT " SESSION_COLS " FROM cs_derive_sessions;\n"
+"    GET DIAGNOSTICS n_sessions = ROW_COUNT;\n"
+"    INSERT INTO @page_views@ (" PAGE_VIEW_COLS ")\n"
+"        SELECT " PAGE_VIEW_COLS " FROM cs_derive_page_views;\n"
+"    GET DIAGNOSTICS n_page_views = ROW_COUNT;\n"
+"    CREATE TEMP TABLE cs_derive_clients AS\n"
+"        SELECT DISTINCT client_id FROM (\n"
+"            SELECT key AS client_id FROM cs_derive_keys WHERE kind = 'c'\n"
+"            UNION ALL SELECT client_id FROM cs_derive_old\n"
+"            UNION ALL SELECT client_id FROM cs_derive_sessions) c\n"
+"        WHERE client_id IS NOT NULL;\n"
+"    DELETE FROM @users@ u\n"
+"        WHERE u.client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients));\n"
+"    INSERT INTO @users@ (" USER_COLS ")\n"
+USERS_SELECT_IN("@sessions@",
+    "= ANY (ARRAY(SELECT client_id FROM cs_derive_clients))")
+"    GET DIAGNOSTICS n_users = ROW_COUNT;\n"
+"    DROP TABLE cs_derive_keys, cs_derive_clients, cs_derive_ev,\n"
+"        cs_derive_sessions, cs_derive_page_views, cs_derive_old;\n"
+"END\n"
+"$cs$;\n"
+;
+
 /* The prefix of the derived names: "X" of "X_events", else the name. */
 static size_t
 prefix_len(const struct cs_pgname *n)
@@ -501,6 +688,12 @@ int
 cs_pgderive_ddl(const struct cs_pgname *n, struct cs_buf *b)
 {
 	return expand(n, ddl_text, b);
+}
+
+int
+cs_pgderive_ddl_fast(const struct cs_pgname *n, struct cs_buf *b)
+{
+	return expand(n, fast_text, b);
 }
 
 /* Does the refresh function exist?  CS_ECONFIG when not. */

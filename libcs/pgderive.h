@@ -35,6 +35,13 @@
 int cs_pgderive_ddl(const struct cs_pgname *n, struct cs_buf *b);
 
 /*
+ * The DDL of the later migration "derive-fast" (pgschema.h), appended to
+ * b: the refresh's functions replaced by faster ones that compute the
+ * same rows.  0 or -1.
+ */
+int cs_pgderive_ddl_fast(const struct cs_pgname *n, struct cs_buf *b);
+
+/*
  * The quoted name of derived object what ("sessions", "page_views",
  * "users", "derive_pending", "v_hourly_volume"...) of events table n, in
  * its schema when qualify is set, appended to b: 0 or -1.

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "erase.h"
 #include "pgderive.h"
 #include "pgerr.h"
 #include "pgname.h"
@@ -216,6 +217,14 @@ ddl_extra(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 	return add_columns(n, have_col, VEXTRA_FIRST, 1, b);
 }
 
+/* Migration CS_PGSCHEMA_V_ERASURES: the record of erasures (erase.h). */
+static int
+ddl_erasures(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_erase_ddl(n, b);
+}
+
 /*
  * Migration "derived": the sessions, page views and users tables, their
  * trigger, refresh and check, the dashboards' views (pgderive.h).
@@ -225,6 +234,15 @@ ddl_derived(const struct cs_pgname *n, const int *have_col, struct cs_buf *b)
 {
 	(void)have_col;
 	return cs_pgderive_ddl(n, b);
+}
+
+/* Migration CS_PGSCHEMA_V_DERIVE_FAST: the faster refresh (pgderive.h). */
+static int
+ddl_derive_fast(const struct cs_pgname *n, const int *have_col,
+    struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_pgderive_ddl_fast(n, b);
 }
 
 static const struct index_def v1_indexes[] = {
@@ -261,6 +279,13 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	[CS_PGSCHEMA_V_EXTRA - 1] = { CS_PGSCHEMA_V_EXTRA, "extra",
 	  "extra, the members of an event that no column takes",
 	  ddl_extra, NULL, 0 },
+	[CS_PGSCHEMA_V_ERASURES - 1] = { CS_PGSCHEMA_V_ERASURES, "erasures",
+	  "cs_erasures, the record of each erasure of the events of one client or user",
+	  ddl_erasures, NULL, 0 },
+	[CS_PGSCHEMA_V_DERIVE_FAST - 1] = { CS_PGSCHEMA_V_DERIVE_FAST,
+	  "derive-fast",
+	  "a refresh of the derived tables whose time follows the touched events, not the table",
+	  ddl_derive_fast, NULL, 0 },
 };
 
 /*

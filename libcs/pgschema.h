@@ -25,6 +25,11 @@
  *      the dashboards' views; indexes on session_id and client_id
  *   5  extra (CS_PGSCHEMA_V_EXTRA): the JSONB column of the members no
  *      column takes (transform.h), nullable, added the same way
+ *   6  cs_erasures (CS_PGSCHEMA_V_ERASURES): the record of each erasure
+ *      of a person's events (erase.h)
+ *   7  derive-fast (CS_PGSCHEMA_V_DERIVE_FAST): the derived tables'
+ *      refresh replaced by one whose time follows the touched events, not
+ *      the table (pgderive.h); the same rows
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -50,8 +55,20 @@
  */
 #define CS_PGSCHEMA_V_EXTRA	5
 
+/*
+ * The migration that adds cs_erasures, the record of erasures (erase.h):
+ * its number is written here only, like CS_PGSCHEMA_V_EXTRA's.
+ */
+#define CS_PGSCHEMA_V_ERASURES	6
+
+/*
+ * The migration that replaces the derived tables' refresh functions with
+ * faster ones (pgderive.h): its number is written here only.
+ */
+#define CS_PGSCHEMA_V_DERIVE_FAST	7
+
 /* The schema version this cs-tools writes: the last migration. */
-#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_EXTRA
+#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_DERIVE_FAST
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

@@ -288,6 +288,8 @@ cs_s3_summarize(const struct cs_s3 *s, struct cs_summary *sum)
 	cs_summary_add(sum, "s3 put requests", st.put_requests);
 	if (st.head_requests > 0)
 		cs_summary_add(sum, "s3 head requests", st.head_requests);
+	if (st.delete_requests > 0)
+		cs_summary_add(sum, "s3 delete requests", st.delete_requests);
 	cs_summary_add(sum, "s3 bytes in", st.bytes_in);
 	cs_summary_add(sum, "s3 bytes out", st.bytes_out);
 }
@@ -308,6 +310,9 @@ count_requests(struct cs_s3 *s, enum cs_s3_op k, uint64_t n)
 		break;
 	case CS_S3_LIST:
 		s->lstats.list_requests += n;
+		break;
+	case CS_S3_DELETE:
+		s->lstats.delete_requests += n;
 		break;
 	}
 }
@@ -344,6 +349,8 @@ verb(enum cs_s3_op k)
 		return "head";
 	case CS_S3_LIST:
 		return "list";
+	case CS_S3_DELETE:
+		return "delete";
 	}
 	return "?";
 }
@@ -895,6 +902,8 @@ http_done(struct cs_http_request *rq, enum cs_err err, const struct cs_error *e)
 			res.body_len = r->body.len;
 		} else if (op->kind == CS_S3_HEAD)
 			res.object.size = r->content_length;
+		else if (op->kind == CS_S3_DELETE)
+			res.object.size = 0;
 		else
 			res.object.size = (int64_t)op->len;
 	}
@@ -954,6 +963,21 @@ cs_s3_head(struct cs_s3 *s, const char *bucket, const char *key,
 	if ((op = op_new(s, CS_S3_HEAD, bucket, key, done, arg, e)) == NULL)
 		return e->code;
 	submit(s, op, "HEAD");
+	return CS_OK;
+}
+
+enum cs_err
+cs_s3_delete(struct cs_s3 *s, const char *bucket, const char *key,
+    cs_s3_done_fn done, void *arg, struct cs_error *e)
+{
+	struct op *op;
+
+	if (key == NULL || key[0] == '\0')
+		return cs_error_set(e, CS_EINVAL,
+		    "cannot delete an object without a key");
+	if ((op = op_new(s, CS_S3_DELETE, bucket, key, done, arg, e)) == NULL)
+		return e->code;
+	submit(s, op, "DELETE");
 	return CS_OK;
 }
 
@@ -1103,6 +1127,9 @@ run_local(struct cs_s3 *s, struct op *op)
 		break;
 	case CS_S3_PUT:		/* run_local_puts()'s */
 		rc = cs_error_set(&e, CS_EINTERNAL, "a PUT out of its group");
+		break;
+	case CS_S3_DELETE:
+		rc = cs_s3local_delete(s->root, op->bucket, op->key, &e);
 		break;
 	case CS_S3_LIST:
 		rc = cs_s3local_list(s->root, op->bucket, op->key,

@@ -121,7 +121,8 @@ enum cs_s3_op {
 	CS_S3_GET = 1,
 	CS_S3_PUT,
 	CS_S3_HEAD,
-	CS_S3_LIST
+	CS_S3_LIST,
+	CS_S3_DELETE
 };
 
 struct cs_s3_result {
@@ -155,6 +156,13 @@ enum cs_err cs_s3_get(struct cs_s3 *s, const char *bucket, const char *key,
     cs_s3_done_fn done, void *arg, struct cs_error *e);
 /* HEAD s3://bucket/key: size, etag, last_modified, content type and encoding. */
 enum cs_err cs_s3_head(struct cs_s3 *s, const char *bucket, const char *key,
+    cs_s3_done_fn done, void *arg, struct cs_error *e);
+
+/*
+ * DELETE s3://bucket/key.  S3 answers a key that is not there as one it
+ * deleted, and so does the local backend: deleting twice is no error.
+ */
+enum cs_err cs_s3_delete(struct cs_s3 *s, const char *bucket, const char *key,
     cs_s3_done_fn done, void *arg, struct cs_error *e);
 
 struct cs_s3_put {
@@ -232,6 +240,7 @@ struct cs_s3_stats {
 	uint64_t get_requests;
 	uint64_t put_requests;
 	uint64_t head_requests;
+	uint64_t delete_requests;
 };
 void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
 /*
@@ -239,7 +248,7 @@ void cs_s3_get_stats(const struct cs_s3 *s, struct cs_s3_stats *st);
  * "s3 get requests", "s3 put requests", "s3 bytes in", "s3 bytes out"
  * (in the stats file s3_list_requests ... s3_bytes_out: what cs-etl sums
  * into its log line and metrics), and "s3 head requests" when there were
- * any.
+ * any, "s3 delete requests" when there were any.
  */
 void cs_s3_summarize(const struct cs_s3 *s, struct cs_summary *sum);
 

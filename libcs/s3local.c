@@ -639,6 +639,31 @@ struct dent {
 	int is_dir;
 };
 
+/*
+ * DELETE: the file, as S3 deletes an object.  A key that is not there is
+ * no error (S3 answers 204 to it too): a rerun of an erasure meets it.
+ */
+enum cs_err
+cs_s3local_delete(int root, const char *bucket, const char *key,
+    struct cs_error *e)
+{
+	const char *leaf;
+	int dir, err;
+
+	if ((dir = open_parent(root, bucket, key, 0, NULL, NULL, &leaf,
+	    e)) < 0)
+		return e->code == CS_ENOTFOUND &&
+		    strncmp(e->msg, "NoSuchKey", 9) == 0 ? CS_OK : e->code;
+	if (unlinkat(dir, leaf, 0) != 0 && errno != ENOENT) {
+		err = errno;
+		close(dir);
+		return cs_error_set_errno(e, err == EISDIR ? CS_EINVAL : CS_EIO,
+		    err, "cannot delete (local store)");
+	}
+	close(dir);
+	return CS_OK;
+}
+
 static int
 dent_cmp(const void *a, const void *b)
 {

@@ -89,6 +89,9 @@ struct cs_s3local_put {
 
 size_t cs_s3local_put_group(int root, struct cs_s3local_put *puts, size_t n);
 
+/* Delete an object; one that is not there is no error, as on S3. */
+enum cs_err cs_s3local_delete(int root, const char *bucket, const char *key,
+    struct cs_error *e);
 enum cs_err cs_s3local_list(int root, const char *bucket, const char *prefix,
     const char *start_after, cs_s3local_entry_fn fn, void *arg,
     uint64_t *count, struct cs_error *e);

@@ -16,6 +16,9 @@ const struct cs_s3perm cs_s3perm_table[] = {
 	{ "cs-fetch", CS_S3PERM_OP(CS_S3_GET), "iam-warehouse-instance-policy.json" },
 	/* Writes the raw events. */
 	{ "cs-ingest", CS_S3PERM_OP(CS_S3_PUT), "iam-ingest-policy.json" },
+	/* Reads, rewrites and deletes the raw objects of an erasure. */
+	{ "cs-erase", CS_S3PERM_OP(CS_S3_GET) | CS_S3PERM_OP(CS_S3_PUT) |
+	    CS_S3PERM_OP(CS_S3_DELETE), "iam-erase-policy.json" },
 	/* No S3 at all. */
 	{ "cs-transform", 0, NULL },
 	{ "cs-load", 0, NULL },
@@ -33,6 +36,8 @@ cs_s3perm_action(enum cs_s3_op op)
 		return "s3:PutObject";
 	case CS_S3_LIST:
 		return "s3:ListBucket";
+	case CS_S3_DELETE:
+		return "s3:DeleteObject";
 	}
 	return "";
 }

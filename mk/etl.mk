@@ -15,12 +15,12 @@ cs-etl: $(srcdir)/scripts/cs-etl.in Makefile
 dist_man1_MANS += man/cs-etl.1
 dist_man7_MANS += man/cs-tools.7
 
-# Bash completion: one file that completes all six commands, installed
+# Bash completion: one file that completes all seven commands, installed
 # under each command's name, where bash-completion looks for it on demand.
 bashcompdir = $(datadir)/bash-completion/completions
 cs_etl_completions = completions/cs-etl completions/cs-ingest \
 	completions/cs-s3ls completions/cs-fetch completions/cs-transform \
-	completions/cs-load
+	completions/cs-load completions/cs-erase
 nodist_bashcomp_DATA = $(cs_etl_completions)
 CLEANFILES += $(cs_etl_completions)
 $(cs_etl_completions): $(srcdir)/scripts/completion/cs-tools.bash

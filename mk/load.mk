@@ -62,7 +62,9 @@ dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0002-load-ledger.sql \
 	scripts/sql/migrations/0003-enrichment.sql \
 	scripts/sql/migrations/0004-derived.sql \
-	scripts/sql/migrations/0005-extra.sql
+	scripts/sql/migrations/0005-extra.sql \
+	scripts/sql/migrations/0006-erasures.sql \
+	scripts/sql/migrations/0007-derive-fast.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

@@ -16,7 +16,7 @@ int
 main(void)
 {
 	static const enum cs_s3_op ops[] = {
-		CS_S3_GET, CS_S3_PUT, CS_S3_HEAD, CS_S3_LIST
+		CS_S3_GET, CS_S3_PUT, CS_S3_HEAD, CS_S3_LIST, CS_S3_DELETE
 	};
 	const struct cs_s3perm *p;
 	size_t i, j;

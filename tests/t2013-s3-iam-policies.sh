@@ -24,8 +24,8 @@ needed() {
 }
 
 test_expect_success 'the table names every program, and policies that exist' '
-	cut -d" " -f1 table | sort >programs &&
-	printf "%s\n" cs-fetch cs-ingest cs-load cs-s3ls cs-transform >want &&
+	cut -d" " -f1 table | sort -u >programs &&
+	printf "%s\n" cs-erase cs-fetch cs-ingest cs-load cs-s3ls cs-transform >want &&
 	test_cmp want programs &&
 	for p in $(awk "\$3 != \"-\" { print \$3 }" table | sort -u); do
 		test -f "$aws/$p" || { echo "no scripts/aws/$p"; return 1; }
@@ -58,7 +58,8 @@ test_expect_success 'and each policy the table names is one of those' '
 '
 
 # What each program sends, as IAM actions: ListBucket for a listing,
-# GetObject for a GET or HEAD of an object, PutObject for a PUT.
+# GetObject for a GET or HEAD of an object, PutObject for a PUT,
+# DeleteObject for a DELETE (cs-erase's row: t7000).
 start_s3rver bkt
 start_s3fault
 mkdir -p up/events/2026/11/24/10
@@ -71,6 +72,7 @@ sent() {
 		if (m == "GET" && p ~ /[?&]list-type=/) print "s3:ListBucket";
 		else if (m == "GET" || m == "HEAD") print "s3:GetObject";
 		else if (m == "PUT") print "s3:PutObject";
+		else if (m == "DELETE") print "s3:DeleteObject";
 		else print "unknown:" m }' "$FAULT_LOG" | sort -u
 }
 # row PROGRAM: the actions of PROGRAM in the table.

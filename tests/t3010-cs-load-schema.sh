@@ -281,7 +281,8 @@ test_expect_success 'loaders starting together create the tables once' '
 	{ cs-load --create -d race r1 2>e1 & } && p1=$! &&
 	{ cs-load --create -d race r2 2>e2 & } && p2=$! &&
 	{ cs-load --create -d race r3 2>e3 & } && p3=$! &&
-	wait $p1 && wait $p2 && wait $p3 &&
+	{ wait $p1 && wait $p2 && wait $p3 ||
+		{ tail -n 3 e1 e2 e3 >&2; false; }; } &&
 	pgq -d race -c "SELECT count(*), count(DISTINCT event_id) FROM clickstream_events" >n &&
 	echo "700|700" >expect && test_cmp expect n &&
 	pgq -d race -c "SELECT sum(inserted), sum(duplicates) FROM cs_load_runs" >n &&

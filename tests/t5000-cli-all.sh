@@ -6,7 +6,7 @@
 
 version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
 
-for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-etl; do
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase cs-etl; do
 	test_expect_success "$prog is built" "
 		test -x '$top_builddir/$prog'
 	"
@@ -37,7 +37,7 @@ test_expect_success "cs-etl answers a usage error with one line and 'try --help'
 	test_expect_code 64 '$top_builddir/cs-etl' --hour </dev/null 2>err &&
 	test_line_count = 2 err
 "
-for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase; do
 	test_expect_success "$prog answers a usage error with one line and 'try --help'" "
 		test_expect_code 64 '$top_builddir/$prog' --no-such-option </dev/null 2>err &&
 		test_line_count = 2 err &&
@@ -52,13 +52,13 @@ for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
 done
 
 # A version that could not be written is an error, not a success.
-for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase; do
 	test_expect_success "$prog --version to a full device exits 74" "
 		test_expect_code 74 '$top_builddir/$prog' --version >/dev/full
 	"
 done
 # The same for --help.
-for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+for prog in cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase; do
 	test_expect_success "$prog --help to a full device exits 74" "
 		test_expect_code 74 '$top_builddir/$prog' --help >/dev/full
 	"

@@ -20,14 +20,14 @@ complete_words() {
 }
 
 test_expect_success 'one completion file per command is built, all the same' '
-	for c in cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+	for c in cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase; do
 		test_cmp "$top_srcdir/scripts/completion/cs-tools.bash" "$top_builddir/completions/$c" || return 1
 	done
 '
 
-test_expect_success 'all six commands are registered' '
+test_expect_success 'all seven commands are registered' '
 	bash -c ". \"$top_builddir/completions/cs-load\" && complete -p" >out &&
-	for c in cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load; do
+	for c in cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase; do
 		grep -qx "complete -F _cs_tools $c" out || { cat out; return 1; }
 	done
 '

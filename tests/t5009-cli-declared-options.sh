@@ -57,7 +57,7 @@ complete_words() {
 	' sh "$top_builddir" "$1" "$@"
 }
 
-for p in cs-fetch cs-ingest cs-load cs-s3ls cs-transform; do
+for p in cs-erase cs-fetch cs-ingest cs-load cs-s3ls cs-transform; do
 	test_expect_success "$p: the declaration as --help renders it" "
 		declared $p >decl &&
 		test_line_count -ge 10 decl &&

@@ -51,7 +51,7 @@ test_expect_success 'cli.h defines the statuses, each once' '
 	test_line_count = 1 etl-only
 '
 
-for page in cs-fetch cs-ingest cs-load cs-s3ls cs-transform; do
+for page in cs-erase cs-fetch cs-ingest cs-load cs-s3ls cs-transform; do
 	test_expect_success "$page(1): each status of EXIT STATUS is one of cli.h" "
 		page_statuses '$man/$page.1' >listed &&
 		test_line_count -gt 5 listed &&

@@ -1,5 +1,5 @@
 # bash completion for cs-tools: cs-etl, cs-ingest, cs-s3ls, cs-fetch,
-# cs-transform and cs-load.
+# cs-transform, cs-load and cs-erase.
 #
 # Installed once under each command's name in bash-completion's directory
 # (bash-completion loads completions/<command> when first needed); works
@@ -113,4 +113,4 @@ _cs_tools()
 	esac
 }
 
-complete -F _cs_tools cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load
+complete -F _cs_tools cs-etl cs-ingest cs-s3ls cs-fetch cs-transform cs-load cs-erase

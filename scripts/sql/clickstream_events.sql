@@ -18,3 +18,5 @@
 \ir migrations/0003-enrichment.sql
 \ir migrations/0004-derived.sql
 \ir migrations/0005-extra.sql
+\ir migrations/0006-erasures.sql
+\ir migrations/0007-derive-fast.sql

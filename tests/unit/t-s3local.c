@@ -176,6 +176,8 @@ test_escapes(void)
 		    CS_EINVAL, "put refuses '%s'", bad[i]);
 		is_int(cs_s3local_head(root, "bkt", bad[i], &m, &e),
 		    CS_EINVAL, "head refuses '%s'", bad[i]);
+		is_int(cs_s3local_delete(root, "bkt", bad[i], &e),
+		    CS_EINVAL, "delete refuses '%s'", bad[i]);
 	}
 	is_int(cs_s3local_get(root, "..", "secret", 1000, &b, &m, &e), CS_EINVAL,
 	    "bucket '..' refused");
@@ -195,6 +197,14 @@ test_escapes(void)
 	    CS_EDENIED, "put through a link refused");
 	snprintf(path, sizeof(path), "%s/new", top);
 	ok(access(path, F_OK) != 0, "nothing written outside");
+	is_int(cs_s3local_delete(root, "bkt", "dirlink/secret", &e), CS_EDENIED,
+	    "delete through a link refused");
+	is_int(cs_s3local_delete(root, "bkt", "link", &e), CS_OK,
+	    "a link in the bucket is deleted itself");
+	snprintf(path, sizeof(path), "%s/secret", top);
+	ok(access(path, F_OK) == 0, "not what it points to");
+	snprintf(path, sizeof(path), "%s/store/bkt/link", top);
+	symlink("../../secret", path);
 	is_int(b.len, 0, "no byte of the secret read");
 	/* A bucket that is a link. */
 	snprintf(path, sizeof(path), "%s/store/lnkbucket", top);
@@ -208,6 +218,27 @@ test_escapes(void)
 	list_is("", NULL, "empty|events/2026/11/24/10/event-1.json|o/B|"
 	    "o/a-c|o/a.x|o/a/a|o/a/b|o/z z+=|o/\xc3\xa9",
 	    "whole bucket, without links or temporary files");
+	cs_buf_release(&b);
+}
+
+static void
+test_delete(void)
+{
+	struct cs_s3local_meta m;
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_error e;
+
+	put("bkt", "d/x/gone.json", "{}");
+	is_int(cs_s3local_delete(root, "bkt", "d/x/gone.json", &e), CS_OK,
+	    "delete an object");
+	is_int(cs_s3local_get(root, "bkt", "d/x/gone.json", 1000, &b, &m, &e),
+	    CS_ENOTFOUND, "it is gone");
+	is_int(cs_s3local_delete(root, "bkt", "d/x/gone.json", &e), CS_OK,
+	    "deleting it again is no error, as on S3");
+	is_int(cs_s3local_delete(root, "bkt", "nodir/x", &e), CS_OK,
+	    "nor is a key under no directory");
+	is_int(cs_s3local_delete(root, "nobucket", "x", &e), CS_ENOTFOUND,
+	    "a missing bucket is an error");
 	cs_buf_release(&b);
 }
 
@@ -406,6 +437,7 @@ main(void)
 	test_put_get();
 	test_order();
 	test_escapes();
+	test_delete();
 	test_stop_and_open();
 	test_group();
 	test_group_descriptors();

@@ -50,6 +50,8 @@ start(struct cs_s3 *s3, enum cs_s3_op op, struct cs_error *e)
 		memset(&l, 0, sizeof(l));
 		l.bucket = "bkt";
 		return cs_s3_list(s3, &l, NULL, done, NULL, e);
+	case CS_S3_DELETE:
+		return cs_s3_delete(s3, "bkt", "k", done, NULL, e);
 	}
 	return CS_EINTERNAL;
 }
@@ -58,11 +60,11 @@ int
 main(void)
 {
 	static const enum cs_s3_op ops[] = {
-		CS_S3_PUT, CS_S3_GET, CS_S3_HEAD, CS_S3_LIST
+		CS_S3_PUT, CS_S3_GET, CS_S3_HEAD, CS_S3_LIST, CS_S3_DELETE
 	};
 	static const char *const agents[] = {
 		"cs-s3ls/1", "cs-fetch/1", "cs-ingest/1", "cs-transform/1",
-		"cs-load/1", "s3cli/1", NULL
+		"cs-load/1", "cs-erase/1", "s3cli/1", NULL
 	};
 	char dir[] = "/tmp/t-s3perm.XXXXXX", ep[64], path[128];
 	struct cs_s3_config cfg;
@@ -73,6 +75,7 @@ main(void)
 	is_str(cs_s3perm_action(CS_S3_GET), "s3:GetObject", "GET");
 	is_str(cs_s3perm_action(CS_S3_HEAD), "s3:GetObject", "HEAD");
 	is_str(cs_s3perm_action(CS_S3_PUT), "s3:PutObject", "PUT");
+	is_str(cs_s3perm_action(CS_S3_DELETE), "s3:DeleteObject", "DELETE");
 	is_str(cs_s3perm_action(CS_S3_LIST), "s3:ListBucket", "LIST");
 	is_int(cs_s3perm_ops("cs-fetch/0.1.0"), CS_S3PERM_OP(CS_S3_GET),
 	    "cs-fetch gets");
@@ -81,6 +84,9 @@ main(void)
 	is_int(cs_s3perm_ops("cs-fetcher/1"), CS_S3PERM_ANY, "not a prefix match");
 	is_int(cs_s3perm_ops(NULL), CS_S3PERM_ANY, "no user agent: any");
 	is_int(cs_s3perm_ops("cs-load/1"), 0, "cs-load: no S3");
+	is_int(cs_s3perm_ops("cs-erase/1"), CS_S3PERM_OP(CS_S3_GET) |
+	    CS_S3PERM_OP(CS_S3_PUT) | CS_S3PERM_OP(CS_S3_DELETE),
+	    "cs-erase: reads, writes and deletes objects");
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -91,6 +97,9 @@ main(void)
 	snprintf(ep, sizeof(ep), "file://%s", dir);
 	for (i = 0; agents[i] != NULL; i++) {
 		unsigned want = cs_s3perm_ops(agents[i]);
+
+		/* The object again: a DELETE before took it. */
+		fclose(fopen(path, "w"));
 
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.endpoint = ep;
