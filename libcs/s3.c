@@ -88,6 +88,9 @@ struct cs_s3 {
 	unsigned jobs;
 	struct op *ops;
 	struct op *lhead, *ltail;
+	struct cs_s3local_put *group;	/* a local group of PUTs */
+	struct op **group_ops;		/* and their operations */
+	unsigned group_cap;
 	size_t pending;
 	int done_calls;
 	int cancelled;			/* cs_s3_cancel() was called */
@@ -242,6 +245,8 @@ cs_s3_free(struct cs_s3 *s)
 		cs_awsconf_release(&s->aws);
 	cs_awsconf_bucket_endpoint_release(&s->ep);
 	free(s->ep_bucket);
+	free(s->group);
+	free(s->group_ops);
 	free(s);
 }
 
@@ -1075,6 +1080,54 @@ local_entry(void *arg, const char *key, const struct cs_s3local_meta *m)
 	return op->entry != NULL ? op->entry(op->arg, &o) : 0;
 }
 
+/*
+ * End a local operation: its result (rc, m, e) told to its callback, with
+ * the S3 code the local error stands for.
+ */
+static void
+local_finish(struct cs_s3 *s, struct op *op, enum cs_err rc,
+    const struct cs_s3local_meta *m, struct cs_error *e,
+    struct cs_s3_result *res, uint64_t count)
+{
+	res->err = rc;
+	res->tries = 1;
+	if (op->kind == CS_S3_LIST && rc == CS_OK) {
+		unsigned mk = op->max_keys > 0 ? op->max_keys : 1000;
+
+		/* The pages S3 would have sent: one for an empty listing. */
+		count_requests(s, op->kind, count == 0 ? 1 : (count + mk - 1) / mk);
+	} else
+		count_requests(s, op->kind, 1);
+	if (rc != CS_OK) {
+		char msg[sizeof(e->msg)];
+
+		/* Name the S3 code the local error stands for. */
+		strlcpy(msg, e->msg, sizeof(msg));
+		strlcpy(op->s3_code, strncmp(msg, "NoSuchKey", 9) == 0 ?
+		    "NoSuchKey" : strncmp(msg, "NoSuchBucket", 12) == 0 ?
+		    "NoSuchBucket" : rc == CS_EDENIED ? "AccessDenied" :
+		    rc == CS_EINVAL ? "InvalidArgument" : "",
+		    sizeof(op->s3_code));
+		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
+			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
+		/* Name the directory that is missing. */
+		if (strcmp(op->s3_code, "NoSuchBucket") == 0)
+			snprintf(msg, sizeof(msg), "NoSuchBucket: the local store "
+			    "'%s' has no directory '%s': check the bucket's name "
+			    "and the endpoint", s->aws.local_dir, op->bucket);
+		op_error(e, op, rc, "%s", msg);
+		res->error = e;
+		res->body = NULL;
+		res->body_len = 0;
+	} else if (op->kind != CS_S3_LIST) {
+		res->object.size = m->size;
+		res->object.etag = m->etag;
+		res->object.last_modified = m->last_modified;
+	}
+	op_finish(op, res);
+}
+
+/* A GET, HEAD or LIST. */
 static void
 run_local(struct cs_s3 *s, struct op *op)
 {
@@ -1083,7 +1136,7 @@ run_local(struct cs_s3 *s, struct op *op)
 	struct cs_error e;
 	struct cs_buf body = CS_BUF_INIT;
 	enum cs_err rc = CS_OK;
-	uint64_t count;
+	uint64_t count = 0;
 
 	result_init(&res);
 	cs_error_clear(&e);
@@ -1100,10 +1153,8 @@ run_local(struct cs_s3 *s, struct op *op)
 	case CS_S3_HEAD:
 		rc = cs_s3local_head(s->root, op->bucket, op->key, &m, &e);
 		break;
-	case CS_S3_PUT:
-		rc = cs_s3local_put(s->root, op->bucket, op->key, op->body,
-		    op->len, &m, &e);
-		s->lstats.bytes_out += op->len;
+	case CS_S3_PUT:		/* run_local_puts()'s */
+		rc = cs_error_set(&e, CS_EINTERNAL, "a PUT out of its group");
 		break;
 	case CS_S3_DELETE:
 		rc = cs_s3local_delete(s->root, op->bucket, op->key, &e);
@@ -1113,57 +1164,94 @@ run_local(struct cs_s3 *s, struct op *op)
 		    op->start_after, local_entry, op, &count, &e);
 		break;
 	}
-	res.err = rc;
-	res.tries = 1;
-	if (op->kind == CS_S3_LIST && rc == CS_OK) {
-		unsigned mk = op->max_keys > 0 ? op->max_keys : 1000;
-
-		/* The pages S3 would have sent: one for an empty listing. */
-		count_requests(s, op->kind, count == 0 ? 1 : (count + mk - 1) / mk);
-	} else
-		count_requests(s, op->kind, 1);
-	if (rc != CS_OK) {
-		char msg[sizeof(e.msg)];
-
-		/* Name the S3 code the local error stands for. */
-		strlcpy(msg, e.msg, sizeof(msg));
-		strlcpy(op->s3_code, strncmp(msg, "NoSuchKey", 9) == 0 ?
-		    "NoSuchKey" : strncmp(msg, "NoSuchBucket", 12) == 0 ?
-		    "NoSuchBucket" : rc == CS_EDENIED ? "AccessDenied" :
-		    rc == CS_EINVAL ? "InvalidArgument" : "",
-		    sizeof(op->s3_code));
-		if (op->kind == CS_S3_LIST && rc == CS_ENOTFOUND)
-			strlcpy(op->s3_code, "NoSuchBucket", sizeof(op->s3_code));
-		/* Name the directory that is missing. */
-		if (strcmp(op->s3_code, "NoSuchBucket") == 0)
-			snprintf(msg, sizeof(msg), "NoSuchBucket: the local store "
-			    "'%s' has no directory '%s': check the bucket's name "
-			    "and the endpoint", s->aws.local_dir, op->bucket);
-		op_error(&e, op, rc, "%s", msg);
-		res.error = &e;
-		res.body = NULL;
-		res.body_len = 0;
-	} else if (op->kind != CS_S3_LIST) {
-		res.object.size = m.size;
-		res.object.etag = m.etag;
-		res.object.last_modified = m.last_modified;
-	}
-	op_finish(op, &res);
+	local_finish(s, op, rc, &m, &e, &res, count);
 	cs_buf_release(&body);
+}
+
+static struct op *
+local_pop(struct cs_s3 *s)
+{
+	struct op *op = s->lhead;
+
+	s->lhead = op->lnext;
+	if (s->lhead == NULL)
+		s->ltail = NULL;
+	return op;
+}
+
+/*
+ * The PUTs at the head of the queue, max at most, written as one group
+ * (cs_s3local_put_group(): durable together, for two waits on the disk),
+ * and only then told to their callbacks, in order.  How many were run.
+ */
+static unsigned
+run_local_puts(struct cs_s3 *s, unsigned max)
+{
+	struct cs_s3_result res;
+	struct cs_s3local_put one, *group = s->group;
+	struct op *one_op, **ops = s->group_ops;
+	unsigned n = 0, i;
+
+	if (max > s->group_cap) {
+		struct cs_s3local_put *np;
+		struct op **nops;
+
+		if ((np = reallocarray(s->group, max, sizeof(*np))) != NULL)
+			s->group = group = np;
+		if (np != NULL && (nops = reallocarray(s->group_ops, max,
+		    sizeof(*nops))) != NULL) {
+			s->group_ops = ops = nops;
+			s->group_cap = max;
+		}
+	}
+	if (s->group_cap == 0) {
+		/* Out of memory: a group of one. */
+		group = &one;
+		ops = &one_op;
+		max = 1;
+	} else if (max > s->group_cap)
+		max = s->group_cap;
+	while (n < max && s->lhead != NULL && s->lhead->kind == CS_S3_PUT) {
+		struct op *op = local_pop(s);
+		struct cs_s3local_put *p = &group[n];
+
+		ops[n++] = op;
+		memset(p, 0, sizeof(*p));
+		p->bucket = op->bucket;
+		p->key = op->key;
+		p->body = op->body != NULL ? op->body : "";
+		p->len = op->len;
+	}
+	cs_s3local_put_group(s->root, group, n);
+	for (i = 0; i < n; i++) {
+		struct cs_s3local_put *p = &group[i];
+
+		s->lstats.requests++;
+		s->lstats.bytes_out += p->len;
+		result_init(&res);
+		local_finish(s, ops[i], p->err, &p->meta, &p->error, &res, 0);
+		/*
+		 * A callback that cancelled the client has ended the rest
+		 * (interrupted, though stored: as a PUT whose answer was lost).
+		 */
+		if (s->cancelled)
+			break;
+	}
+	return n;
 }
 
 static enum cs_err
 run_local_queue(struct cs_s3 *s, int fd, int timeout_ms, int *fd_ready)
 {
 	unsigned n = 0;
-	struct op *op;
 
-	while (n < s->jobs && (op = s->lhead) != NULL) {
-		s->lhead = op->lnext;
-		if (s->lhead == NULL)
-			s->ltail = NULL;
-		run_local(s, op);
-		n++;
+	while (n < s->jobs && s->lhead != NULL && !s->cancelled) {
+		if (s->lhead->kind == CS_S3_PUT)
+			n += run_local_puts(s, s->jobs - n);
+		else {
+			run_local(s, local_pop(s));
+			n++;
+		}
 	}
 	if (n == 0 && fd >= 0) {
 		struct pollfd p = { fd, POLLIN, 0 };

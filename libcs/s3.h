@@ -44,9 +44,13 @@
  * dir/BUCKET/KEY is the object, ETag is the quoted MD5 hex of its bytes,
  * LastModified its mtime; listings have S3's semantics (prefix, start-after,
  * byte-wise lexical order); a PUT writes a temporary file ".cs-tmp.*" in the
- * same directory and renames it into place.  Keys with an empty, "." or
- * ".." segment are refused, and symbolic links are never followed, so no
- * key reaches outside dir.
+ * same directory and renames it into place.  The PUTs pending when
+ * cs_s3_run() is called (up to jobs) are written as one group
+ * (cs_s3local_put_group()): their callbacks come once the whole group is
+ * durable, files and directories synced, so a caller that keeps jobs PUTs
+ * pending pays two waits for the disk per group rather than per object.
+ * Keys with an empty, "." or ".." segment are refused, and symbolic links
+ * are never followed, so no key reaches outside dir.
  */
 #ifndef CS_S3_H
 #define CS_S3_H

@@ -89,53 +89,132 @@ open_dir(int at, const char *name)
 }
 
 /*
+ * The directories a group of PUTs syncs, each once (told apart by device
+ * and inode): every directory of the objects' paths, from the bucket's
+ * down, whether this group made it or found it (a directory another
+ * writer made may not be durable yet).
+ */
+struct dirset {
+	struct sdir {
+		int fd;
+		dev_t dev;
+		ino_t ino;
+	} *v;
+	size_t n, cap;
+};
+
+/*
+ * Keep fd's directory in ds (a descriptor of its own) unless it is there:
+ * its index, or -1 with errno.
+ */
+static int
+dirset_add(struct dirset *ds, int fd)
+{
+	struct stat st;
+	size_t i;
+	int nfd;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	for (i = 0; i < ds->n; i++)
+		if (ds->v[i].dev == st.st_dev && ds->v[i].ino == st.st_ino)
+			return (int)i;
+	if (ds->n == ds->cap) {
+		size_t ncap = ds->cap ? ds->cap * 2 : 8;
+		struct sdir *nv = reallocarray(ds->v, ncap, sizeof(*nv));
+
+		if (nv == NULL)
+			return errno = ENOMEM, -1;
+		ds->v = nv;
+		ds->cap = ncap;
+	}
+	if ((nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	ds->v[ds->n].fd = nfd;
+	ds->v[ds->n].dev = st.st_dev;
+	ds->v[ds->n].ino = st.st_ino;
+	return (int)ds->n++;
+}
+
+static void
+dirset_clear(struct dirset *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++)
+		close(ds->v[i].fd);
+	ds->n = 0;
+}
+
+/*
  * Open the directory that holds key's last segment, creating directories
- * when create is set.  *leaf points into key at the last segment.
+ * when create is set, and keeping every directory of the path in ds when
+ * it is not NULL (*leaf_dir: the index of the last).  *leaf points into
+ * key at the last segment.  On failure errno is the cause.
  */
 static int
 open_parent(int root, const char *bucket, const char *key, int create,
-    const char **leaf, struct cs_error *e)
+    struct dirset *ds, int *leaf_dir, const char **leaf, struct cs_error *e)
 {
-	int fd, nfd;
+	int fd, nfd, err, idx = -1;
 	const char *seg, *slash;
 	char name[256];
 
-	if (!bucket_ok(bucket))
-		return cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name",
-		    bucket), -1;
-	if (!cs_s3name_key_local_valid(key))
-		return cs_error_set(e, CS_EINVAL,
-		    "key not allowed in a local store "
-		    "(empty, '.' or '..' segment, or too long)"), -1;
-	fd = open_dir(root, bucket);
-	if (fd < 0) {
-		walk_error(e, errno, 0);
+	if (!bucket_ok(bucket)) {
+		cs_error_set(e, CS_EINVAL, "'%s' is not a bucket name", bucket);
+		errno = EINVAL;
 		return -1;
 	}
-	for (seg = key; (slash = strchr(seg, '/')) != NULL; seg = slash + 1) {
-		size_t n = (size_t)(slash - seg);
+	if (!cs_s3name_key_local_valid(key)) {
+		cs_error_set(e, CS_EINVAL, "key not allowed in a local store "
+		    "(empty, '.' or '..' segment, or too long)");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open_dir(root, bucket);
+	if (fd < 0) {
+		err = errno;
+		walk_error(e, err, 0);
+		errno = err;
+		return -1;
+	}
+	for (seg = key; ; seg = slash + 1) {
+		size_t n;
 
+		if (ds != NULL && (idx = dirset_add(ds, fd)) < 0) {
+			err = errno;
+			close(fd);
+			cs_error_set_errno(e, err == ENOMEM ? CS_ENOMEM : CS_EIO,
+			    err, "cannot open a directory (local store)");
+			errno = err;
+			return -1;
+		}
+		if ((slash = strchr(seg, '/')) == NULL)
+			break;
+		n = (size_t)(slash - seg);
 		memcpy(name, seg, n);
 		name[n] = '\0';
 		if (create && mkdirat(fd, name, 0777) != 0 && errno != EEXIST) {
-			int err = errno;
-
+			err = errno;
 			close(fd);
 			cs_error_set_errno(e, CS_EIO, err,
 			    "cannot make a directory (local store)");
+			errno = err;
 			return -1;
 		}
 		nfd = open_dir(fd, name);
 		if (nfd < 0) {
-			int err = errno;
-
+			err = errno;
 			close(fd);
 			walk_error(e, err, 1);
+			errno = err;
 			return -1;
 		}
 		close(fd);
 		fd = nfd;
 	}
+	if (leaf_dir != NULL)
+		*leaf_dir = idx;
 	*leaf = seg;
 	return fd;
 }
@@ -228,7 +307,8 @@ open_object(int root, const char *bucket, const char *key, int *out,
 	const char *leaf;
 	int dir, fd;
 
-	if ((dir = open_parent(root, bucket, key, 0, &leaf, e)) < 0)
+	if ((dir = open_parent(root, bucket, key, 0, NULL, NULL, &leaf,
+	    e)) < 0)
 		return e->code;
 	fd = openat(dir, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -270,62 +350,286 @@ cs_s3local_head(int root, const char *bucket, const char *key,
 	return rc;
 }
 
+/*
+ * PUT, by groups (s3local.h).  A group stages each object (its temporary
+ * file written, its descriptor kept), then commits them
+ * all: sync the files, rename them, sync the directories.
+ */
+
+/* An object staged: its temporary file, open. */
+struct staged {
+	int fd;				/* -1: not staged (put->err says why) */
+	int dir;			/* its directory, in the group's dirset */
+	const char *leaf;		/* into the key */
+	char tmp[40];
+	int renamed;
+};
+
+struct group {
+	int root;
+	struct dirset dirs;
+	/* The last directory walked: the next key is likely in it too. */
+	const char *last_bucket;
+	const char *last_key;
+	size_t last_dirlen;		/* the key's bytes up to its last '/' */
+	int last_dir;			/* -1: none */
+	uint64_t tmp_id;		/* temporary files' names */
+	unsigned tmp_n;
+};
+
+static size_t
+dir_len(const char *key)
+{
+	const char *slash = strrchr(key, '/');
+
+	return slash != NULL ? (size_t)(slash - key) + 1 : 0;
+}
+
+static int
+out_of_descriptors(int err)
+{
+	return err == EMFILE || err == ENFILE;
+}
+
+static void
+put_fail(struct cs_s3local_put *p, int err, const char *what)
+{
+	p->err = cs_error_set_errno(&p->error, err == EISDIR ? CS_EINVAL :
+	    err == ENOMEM ? CS_ENOMEM : CS_EIO, err, "%s (local store)", what);
+}
+
+/*
+ * Stage p: 0 staged, -1 failed (p->err says why), 1 failed for want of a
+ * descriptor (worth trying again once the group has been committed).
+ */
+static int
+stage(struct group *g, struct cs_s3local_put *p, struct staged *st)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	size_t off = 0, dlen = dir_len(p->key);
+	int dfd, err;
+
+	st->fd = -1;
+	st->renamed = 0;
+	p->err = CS_OK;
+	cs_error_clear(&p->error);
+	if (g->last_dir >= 0 && strcmp(p->bucket, g->last_bucket) == 0 &&
+	    dlen == g->last_dirlen && memcmp(p->key, g->last_key, dlen) == 0) {
+		if (!cs_s3name_key_local_valid(p->key)) {
+			p->err = cs_error_set(&p->error, CS_EINVAL,
+			    "key not allowed in a local store "
+			    "(empty, '.' or '..' segment, or too long)");
+			return -1;
+		}
+		st->dir = g->last_dir;
+		st->leaf = p->key + dlen;
+	} else {
+		dfd = open_parent(g->root, p->bucket, p->key, 1, &g->dirs,
+		    &st->dir, &st->leaf, &p->error);
+		if (dfd < 0) {
+			p->err = p->error.code;
+			return out_of_descriptors(errno) ? 1 : -1;
+		}
+		close(dfd);
+		g->last_bucket = p->bucket;
+		g->last_key = p->key;
+		g->last_dirlen = dlen;
+		g->last_dir = st->dir;
+	}
+	dfd = g->dirs.v[st->dir].fd;
+	/* The group's random name and a count: one arc4random() a group. */
+	snprintf(st->tmp, sizeof(st->tmp), TMP_PREFIX "%016llx%x",
+	    (unsigned long long)g->tmp_id, g->tmp_n++);
+	st->fd = openat(dfd, st->tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (st->fd < 0) {
+		err = errno;
+		put_fail(p, err, "cannot write");
+		return out_of_descriptors(err) ? 1 : -1;
+	}
+	while (off < p->len) {
+		ssize_t n = write(st->fd, (const char *)p->body + off,
+		    p->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			close(st->fd);
+			st->fd = -1;
+			unlinkat(dfd, st->tmp, 0);
+			put_fail(p, err, "cannot write");
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	EVP_Digest(p->body, p->len, md, &mdlen, EVP_md5(), NULL);
+	etag_from_md5(md, &p->meta);
+	return 0;
+}
+
+/* Commit the staged objects of p[0..n): see s3local.h.  How many stored. */
+static size_t
+commit(struct group *g, struct cs_s3local_put *p, struct staged *st, size_t n)
+{
+	struct stat sb;
+	size_t i, stored = 0, staged = 0;
+	int err, dir_err = 0, sync_err = 0, each = 1;
+
+	/* The bytes first: nothing is renamed before it is whole on disk. */
+	for (i = 0; i < n; i++)
+		if (st[i].fd >= 0)
+			staged++;
+#ifdef HAVE_SYNCFS
+	/*
+	 * Many files: one syncfs(), which gives what fsync() of each would
+	 * (syncfs(2)) for one journal commit and one cache flush, where an
+	 * fsync() each, on ext4, commits and flushes for nearly every file.
+	 * It reports (Linux 5.8 on) any writeback error of the filesystem
+	 * since the descriptor was opened: the group's directories were, in
+	 * this group, before its first write.  A filesystem mounted inside
+	 * the store is another filesystem: one syncfs() for each.  It also
+	 * writes what other programs left dirty on the filesystem, so a lone
+	 * file has an fsync() of its own.
+	 */
+	if (staged > 1) {
+		each = 0;
+		for (i = 0; i < g->dirs.n && !each && sync_err == 0; i++) {
+			size_t j;
+
+			for (j = 0; j < i; j++)
+				if (g->dirs.v[j].dev == g->dirs.v[i].dev)
+					break;
+			if (j < i)
+				continue;	/* synced already */
+			if (syncfs(g->dirs.v[i].fd) == 0)
+				continue;
+			if (errno == ENOSYS)
+				each = 1;	/* not here: fsync() each */
+			else
+				sync_err = errno;
+		}
+	}
+#endif
+	for (i = 0; i < n; i++) {
+		if (st[i].fd < 0)
+			continue;
+		if (sync_err != 0)
+			errno = sync_err;
+		if (sync_err != 0 || (each && fsync(st[i].fd) != 0) ||
+		    fstat(st[i].fd, &sb) != 0) {
+			err = errno;
+			close(st[i].fd);
+			st[i].fd = -1;
+			unlinkat(g->dirs.v[st[i].dir].fd, st[i].tmp, 0);
+			put_fail(&p[i], err, "cannot write");
+			continue;
+		}
+		meta_from_stat(&sb, &p[i].meta);
+		if (close(st[i].fd) != 0) {
+			err = errno;
+			st[i].fd = -1;
+			unlinkat(g->dirs.v[st[i].dir].fd, st[i].tmp, 0);
+			put_fail(&p[i], err, "cannot write");
+			continue;
+		}
+		st[i].fd = -1;
+		st[i].renamed = 1;	/* to be */
+	}
+	/* In the order given: a key given twice ends with its later body. */
+	for (i = 0; i < n; i++) {
+		int dfd;
+
+		if (!st[i].renamed)
+			continue;
+		dfd = g->dirs.v[st[i].dir].fd;
+		if (renameat(dfd, st[i].tmp, dfd, st[i].leaf) != 0) {
+			err = errno;
+			st[i].renamed = 0;
+			unlinkat(dfd, st[i].tmp, 0);
+			put_fail(&p[i], err, "cannot write");
+		}
+	}
+	/* Then the names: each directory of the paths, once. */
+	for (i = 0; i < g->dirs.n; i++)
+		if (fsync(g->dirs.v[i].fd) != 0 && dir_err == 0)
+			dir_err = errno;
+	for (i = 0; i < n; i++) {
+		if (!st[i].renamed)
+			continue;
+		if (dir_err != 0)
+			put_fail(&p[i], dir_err, "cannot sync a directory");
+		else
+			stored++;
+	}
+	dirset_clear(&g->dirs);
+	g->last_dir = -1;
+	return stored;
+}
+
+/* Stage and commit p[0..n) with st[0..n), in groups as descriptors allow. */
+static size_t
+put_groups(struct group *g, struct cs_s3local_put *p, struct staged *st,
+    size_t n)
+{
+	size_t i = 0, start, stored = 0;
+
+	while (i < n) {
+		start = i;
+		while (i < n) {
+			/* Out of descriptors: commit what is staged first. */
+			if (stage(g, &p[i], &st[i - start]) > 0 && i > start)
+				break;
+			i++;
+		}
+		stored += commit(g, p + start, st, i - start);
+	}
+	return stored;
+}
+
+size_t
+cs_s3local_put_group(int root, struct cs_s3local_put *puts, size_t n)
+{
+	struct group g;
+	struct staged one, *st;
+	size_t i, stored = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.root = root;
+	g.last_dir = -1;
+	g.tmp_id = (uint64_t)arc4random() << 32 | arc4random();
+	if (n <= 1 || (st = calloc(n, sizeof(*st))) == NULL) {
+		/* Out of memory (or a group of one): one at a time. */
+		for (i = 0; i < n; i++)
+			stored += put_groups(&g, puts + i, &one, 1);
+	} else {
+		stored = put_groups(&g, puts, st, n);
+		free(st);
+	}
+	free(g.dirs.v);
+	return stored;
+}
+
 enum cs_err
 cs_s3local_put(int root, const char *bucket, const char *key,
     const void *body, size_t len, struct cs_s3local_meta *m,
     struct cs_error *e)
 {
-	const char *leaf;
-	char tmp[64];
-	struct stat st;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t off = 0;
-	int dir, fd, err;
+	struct cs_s3local_put p;
 
-	if ((dir = open_parent(root, bucket, key, 1, &leaf, e)) < 0)
-		return e->code;
-	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%08x%08x", arc4random(),
-	    arc4random());
-	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0666);
-	if (fd < 0) {
-		err = errno;
-		close(dir);
-		return cs_error_set_errno(e, CS_EIO, err,
-		    "cannot write (local store)");
+	memset(&p, 0, sizeof(p));
+	p.bucket = bucket;
+	p.key = key;
+	p.body = body;
+	p.len = len;
+	if (cs_s3local_put_group(root, &p, 1) == 1) {
+		*m = p.meta;
+		return CS_OK;
 	}
-	while (off < len) {
-		ssize_t n = write(fd, (const char *)body + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 || fstat(fd, &st) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dir, tmp, dir, leaf) != 0)
-		goto fail;
-	close(dir);
-	EVP_Digest(body, len, md, &mdlen, EVP_md5(), NULL);
-	meta_from_stat(&st, m);
-	etag_from_md5(md, m);
-	return CS_OK;
-fail:
-	err = errno;
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dir, tmp, 0);
-	close(dir);
-	return cs_error_set_errno(e, err == EISDIR ? CS_EINVAL : CS_EIO, err,
-	    "cannot write (local store)");
+	if (e != NULL)
+		*e = p.error;
+	return p.err;
 }
 
 /* Listing. */
@@ -346,7 +650,8 @@ cs_s3local_delete(int root, const char *bucket, const char *key,
 	const char *leaf;
 	int dir, err;
 
-	if ((dir = open_parent(root, bucket, key, 0, &leaf, e)) < 0)
+	if ((dir = open_parent(root, bucket, key, 0, NULL, NULL, &leaf,
+	    e)) < 0)
 		return e->code == CS_ENOTFOUND &&
 		    strncmp(e->msg, "NoSuchKey", 9) == 0 ? CS_OK : e->code;
 	if (unlinkat(dir, leaf, 0) != 0 && errno != ENOENT) {

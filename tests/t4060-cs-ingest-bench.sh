@@ -37,6 +37,22 @@ test_expect_success 'bench-ingest against the sink' '
 	test_line_count = 0 err
 '
 
+test_expect_success 'bench-ingest into a local store, next to rclone and cp' '
+	test -x /usr/bin/time || exit 0
+	"$top_srcdir/scripts/bench/bench-ingest" --builddir "$top_builddir" \
+		--server file --events 20 --batch-events 300 --batch 50 --jobs 8 \
+		--runs 1 --tmpdir "$TEST_DIR" >out 2>err ||
+		{ cat err; exit 1; }
+	test_grep "^bench-ingest: 20 events .* 8 in flight, file://, " out &&
+	test_grep "^  cs-ingest -j 8  .* events/s .* s CPU  (durable: synced before its record)$" out &&
+	test_grep "^  rclone copy --transfers 8 --checkers 8 .* events/s .*(not synced)$" out &&
+	test_grep "^  cp -r  .* events/s .*(not synced)$" out &&
+	test_grep "^  cs-ingest -j 8 --batch 50 --gzip .* events/s" out &&
+	test_grep "^single-event cs-ingest into file:// vs rclone copy: [0-9.]*x .* vs cp -r: [0-9.]*x$" out &&
+	test_line_count = 0 err &&
+	test -z "$(ls "$TEST_DIR" | grep bench-ingest)"
+'
+
 test_expect_success 'bench-ingest refuses a bad option' '
 	test_expect_code 64 "$top_srcdir/scripts/bench/bench-ingest" --events x 2>err &&
 	test_grep "^usage: " err &&

@@ -1,18 +1,21 @@
 /*
  * t-s3local: the file:/// backend: put, get, head, S3's listing order and
- * filters, and keys that try to leave the directory.
+ * filters, keys that try to leave the directory, and PUTs by groups.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "md5.h"
 #include "s3.h"
 #include "s3local.h"
 #include "tap.h"
@@ -263,6 +266,155 @@ test_stop_and_open(void)
 	(void)fd;
 }
 
+/* Files in store/BUCKET/DIR: how many objects, how many temporary. */
+static void
+count_files(const char *dir, int *objects, int *temps)
+{
+	char path[600];
+	struct dirent *de;
+	DIR *d;
+
+	*objects = *temps = 0;
+	snprintf(path, sizeof(path), "%s/store/%s", top, dir);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    strcmp(de->d_name, "..") == 0))
+			continue;
+		if (strncmp(de->d_name, ".cs-tmp.", 8) == 0)
+			(*temps)++;
+		else
+			(*objects)++;
+	}
+	closedir(d);
+}
+
+#define GROUP_N	40
+
+static void
+test_group(void)
+{
+	struct cs_s3local_put p[GROUP_N];
+	char keys[GROUP_N][64], bodies[GROUP_N][32], hex[33], etag[35];
+	struct cs_buf b = CS_BUF_INIT;
+	struct cs_s3local_meta m;
+	struct cs_error e;
+	int i, good = 1, objects, temps;
+
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < GROUP_N; i++) {
+		/* Two directories, both new: one of 30 objects, one of 10. */
+		snprintf(keys[i], sizeof(keys[i]), "g/2026/11/24/%s/e-%02d.json",
+		    i < 30 ? "10" : "11", i);
+		snprintf(bodies[i], sizeof(bodies[i]), "{\"n\":%d}", i);
+		p[i].bucket = "grp";
+		p[i].key = keys[i];
+		p[i].body = bodies[i];
+		p[i].len = strlen(bodies[i]);
+	}
+	is_int(cs_s3local_put_group(root, p, GROUP_N), GROUP_N,
+	    "a group of 40 in two new directories: all stored");
+	for (i = 0; i < GROUP_N && good; i++) {
+		cs_md5_hex(bodies[i], strlen(bodies[i]), hex);
+		snprintf(etag, sizeof(etag), "\"%s\"", hex);
+		cs_buf_reset(&b);
+		good = p[i].err == CS_OK && strcmp(p[i].meta.etag, etag) == 0 &&
+		    p[i].meta.size == (int64_t)strlen(bodies[i]) &&
+		    cs_s3local_get(root, "grp", keys[i], 100, &b, &m, &e) == CS_OK &&
+		    b.len == strlen(bodies[i]) &&
+		    memcmp(b.data, bodies[i], b.len) == 0 &&
+		    m.last_modified == p[i].meta.last_modified;
+		if (!good)
+			diag("object %d: %s", i, p[i].error.msg);
+	}
+	ok(good, "each one's bytes, ETag, size and time as its put told");
+	count_files("grp/g/2026/11/24/10", &objects, &temps);
+	is_int(objects, 30, "30 objects in the first directory");
+	is_int(temps, 0, "no temporary file left there");
+	count_files("grp/g/2026/11/24/11", &objects, &temps);
+	is_int(objects, 10, "10 in the second");
+	is_int(temps, 0, "no temporary file left there either");
+
+	/* One group, objects that fail among those that do not. */
+	memset(p, 0, 6 * sizeof(p[0]));
+	p[0].bucket = "grp", p[0].key = "m/a", p[0].body = "first", p[0].len = 5;
+	p[1].bucket = "grp", p[1].key = "m/../x", p[1].body = "x", p[1].len = 1;
+	p[2].bucket = "grp", p[2].key = "m/b", p[2].body = "b", p[2].len = 1;
+	p[3].bucket = "nobucket", p[3].key = "m/c", p[3].body = "c", p[3].len = 1;
+	p[4].bucket = "grp", p[4].key = "g/2026", p[4].body = "d", p[4].len = 1;
+	p[5].bucket = "grp", p[5].key = "m/a", p[5].body = "second", p[5].len = 6;
+	is_int(cs_s3local_put_group(root, p, 6), 3,
+	    "a mixed group: three stored");
+	is_int(p[0].err, CS_OK, "the first put of a key: stored");
+	is_int(p[1].err, CS_EINVAL, "a key with '..': refused");
+	is_int(p[2].err, CS_OK, "its neighbour stored all the same");
+	is_int(p[3].err, CS_ENOTFOUND, "no such bucket");
+	ok(strstr(p[3].error.msg, "NoSuchBucket") != NULL, "says so: %s",
+	    p[3].error.msg);
+	is_int(p[4].err, CS_EINVAL, "a key that is a directory: refused");
+	is_int(p[5].err, CS_OK, "the second put of the same key: stored");
+	cs_buf_reset(&b);
+	cs_s3local_get(root, "grp", "m/a", 100, &b, &m, &e);
+	is_mem(b.data, b.len, "second", 6, "the later put of a key wins");
+	count_files("grp/m", &objects, &temps);
+	is_int(objects * 100 + temps, 200, "two objects, no temporary file");
+	is_int(cs_s3local_put_group(root, p, 0), 0, "an empty group");
+	cs_buf_release(&b);
+}
+
+/*
+ * A group holds a descriptor per object until its sync: with few left,
+ * it commits what it has staged and goes on, losing nothing.
+ */
+static void
+test_group_descriptors(void)
+{
+	struct cs_s3local_put p[GROUP_N];
+	char keys[GROUP_N][64];
+	struct rlimit old, rl;
+	size_t stored = 0;
+	int i, fd, objects, temps, bad = 0;
+
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < GROUP_N; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "fd/2026/11/24/10/e-%02d", i);
+		p[i].bucket = "grp";
+		p[i].key = keys[i];
+		p[i].body = keys[i];
+		p[i].len = strlen(keys[i]);
+	}
+	/* 14 descriptors free: the walk's 6 directories, and a few files. */
+	if ((fd = open("/dev/null", O_RDONLY)) < 0 ||
+	    getrlimit(RLIMIT_NOFILE, &old) != 0) {
+		ok(0, "descriptors: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	rl = old;
+	rl.rlim_cur = (rlim_t)fd + 14;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		ok(0, "setrlimit: %s", strerror(errno));
+		return;
+	}
+	stored = cs_s3local_put_group(root, p, GROUP_N);
+	setrlimit(RLIMIT_NOFILE, &old);
+	for (i = 0; i < GROUP_N; i++)
+		if (p[i].err != CS_OK && bad++ == 0)
+			diag("object %d: %s", i, p[i].error.msg);
+	is_int(stored, GROUP_N, "short of descriptors: all 40 stored, "
+	    "in smaller groups");
+	count_files("grp/fd/2026/11/24/10", &objects, &temps);
+	is_int(objects, GROUP_N, "40 objects there");
+	is_int(temps, 0, "and no temporary file");
+	/* The descriptors were all given back. */
+	fd = open("/dev/null", O_RDONLY);
+	ok(fd >= 0 && (rlim_t)fd < rl.rlim_cur - 13, "no descriptor kept (%d)",
+	    fd);
+	if (fd >= 0)
+		close(fd);
+}
+
 int
 main(void)
 {
@@ -277,6 +429,8 @@ main(void)
 	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/store/bkt", top);
 	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/store/grp", top);
+	mkdir(path, 0777);
 	snprintf(path, sizeof(path), "%s/store", top);
 	root = cs_s3local_open(path, &e);
 	ok(root >= 0, "open the store");
@@ -285,6 +439,8 @@ main(void)
 	test_escapes();
 	test_delete();
 	test_stop_and_open();
+	test_group();
+	test_group_descriptors();
 	close(root);
 	{
 		char cmd[400];
