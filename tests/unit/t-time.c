@@ -277,13 +277,13 @@ test_epoch_ms(void)
 	static const struct {
 		const char *in;
 		int64_t usec;
-	} good[] = {
+	} ms_good[] = {
 		{ "1795515302123", INT64_C(1795515302123000) },
 		{ "0", 0 },
 		{ "-1000", INT64_C(-1000000) },
 		{ "253402300799999", CS_TIME_MAX - 999 },
 	};
-	static const char *bad[] = {
+	static const char *ms_bad[] = {
 		"", "-", "1795515302123.5", "1.7e12", " 1", "1 ", "+1", "0x10",
 		"253402300800000", "-62135596800001", "9999999999999999",
 		"2026-11-24T10:15:02Z",
@@ -291,14 +291,15 @@ test_epoch_ms(void)
 	int64_t t;
 	size_t i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < sizeof(ms_good) / sizeof(ms_good[0]); i++) {
 		t = -1;
-		ok(cs_time_parse_epoch_ms(good[i].in, strlen(good[i].in),
-		    &t) == 0 && t == good[i].usec, "epoch ms '%s'", good[i].in);
+		ok(cs_time_parse_epoch_ms(ms_good[i].in,
+		    strlen(ms_good[i].in), &t) == 0 && t == ms_good[i].usec,
+		    "epoch ms '%s'", ms_good[i].in);
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ok(cs_time_parse_epoch_ms(bad[i], strlen(bad[i]), &t) == -1,
-		    "epoch ms refuses '%s'", bad[i]);
+	for (i = 0; i < sizeof(ms_bad) / sizeof(ms_bad[0]); i++)
+		ok(cs_time_parse_epoch_ms(ms_bad[i], strlen(ms_bad[i]), &t) == -1,
+		    "epoch ms refuses '%s'", ms_bad[i]);
 }
 
 static void
