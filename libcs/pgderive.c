@@ -61,6 +61,96 @@
 	"first_touch_medium, first_touch_campaign, last_touch_medium, " \
 	"last_touch_campaign, converted"
 
+/* ON CONFLICT of session: the row changes only where it differs. */
+#define SESSION_UPSERT \
+"    ON CONFLICT (session_key) DO UPDATE SET (" \
+	"session_id, client_id, user_id, session_start, session_end, " \
+	"duration, engaged_time, events, page_views, landing_page, " \
+	"exit_page, referrer_host, medium, source, campaign, " \
+	"device_class, country, is_bot, reached_product_view, " \
+	"reached_add_to_cart, reached_checkout_start, " \
+	"reached_checkout_complete" \
+	") = ROW(" \
+	"EXCLUDED.session_id, EXCLUDED.client_id, EXCLUDED.user_id, " \
+	"EXCLUDED.session_start, EXCLUDED.session_end, " \
+	"EXCLUDED.duration, EXCLUDED.engaged_time, EXCLUDED.events, " \
+	"EXCLUDED.page_views, EXCLUDED.landing_page, " \
+	"EXCLUDED.exit_page, EXCLUDED.referrer_host, EXCLUDED.medium, " \
+	"EXCLUDED.source, EXCLUDED.campaign, EXCLUDED.device_class, " \
+	"EXCLUDED.country, EXCLUDED.is_bot, " \
+	"EXCLUDED.reached_product_view, EXCLUDED.reached_add_to_cart, " \
+	"EXCLUDED.reached_checkout_start, " \
+	"EXCLUDED.reached_checkout_complete" \
+	")\n" \
+"        WHERE (" \
+	"s.session_id, s.client_id, s.user_id, s.session_start, " \
+	"s.session_end, s.duration, s.engaged_time, s.events, " \
+	"s.page_views, s.landing_page, s.exit_page, s.referrer_host, " \
+	"s.medium, s.source, s.campaign, s.device_class, s.country, " \
+	"s.is_bot, s.reached_product_view, s.reached_add_to_cart, " \
+	"s.reached_checkout_start, s.reached_checkout_complete" \
+	")\n" \
+"        IS DISTINCT FROM (" \
+	"EXCLUDED.session_id, EXCLUDED.client_id, EXCLUDED.user_id, " \
+	"EXCLUDED.session_start, EXCLUDED.session_end, " \
+	"EXCLUDED.duration, EXCLUDED.engaged_time, EXCLUDED.events, " \
+	"EXCLUDED.page_views, EXCLUDED.landing_page, " \
+	"EXCLUDED.exit_page, EXCLUDED.referrer_host, EXCLUDED.medium, " \
+	"EXCLUDED.source, EXCLUDED.campaign, EXCLUDED.device_class, " \
+	"EXCLUDED.country, EXCLUDED.is_bot, " \
+	"EXCLUDED.reached_product_view, EXCLUDED.reached_add_to_cart, " \
+	"EXCLUDED.reached_checkout_start, " \
+	"EXCLUDED.reached_checkout_complete" \
+	");\n"
+/* ON CONFLICT of page_view: the row changes only where it differs. */
+#define PAGE_VIEW_UPSERT \
+"    ON CONFLICT (event_id) DO UPDATE SET (" \
+	"session_key, client_id, event_timestamp, page_view_index, " \
+	"event_index, page_host, page_path, page_url, referrer_host, " \
+	"time_to_next_event" \
+	") = ROW(" \
+	"EXCLUDED.session_key, EXCLUDED.client_id, " \
+	"EXCLUDED.event_timestamp, EXCLUDED.page_view_index, " \
+	"EXCLUDED.event_index, EXCLUDED.page_host, " \
+	"EXCLUDED.page_path, EXCLUDED.page_url, " \
+	"EXCLUDED.referrer_host, EXCLUDED.time_to_next_event" \
+	")\n" \
+"        WHERE (" \
+	"v.session_key, v.client_id, v.event_timestamp, " \
+	"v.page_view_index, v.event_index, v.page_host, v.page_path, " \
+	"v.page_url, v.referrer_host, v.time_to_next_event" \
+	")\n" \
+"        IS DISTINCT FROM (" \
+	"EXCLUDED.session_key, EXCLUDED.client_id, " \
+	"EXCLUDED.event_timestamp, EXCLUDED.page_view_index, " \
+	"EXCLUDED.event_index, EXCLUDED.page_host, " \
+	"EXCLUDED.page_path, EXCLUDED.page_url, " \
+	"EXCLUDED.referrer_host, EXCLUDED.time_to_next_event" \
+	");\n"
+/* ON CONFLICT of user: the row changes only where it differs. */
+#define USER_UPSERT \
+"    ON CONFLICT (client_id) DO UPDATE SET (" \
+	"first_seen, last_seen, sessions, events, first_touch_medium, " \
+	"first_touch_campaign, last_touch_medium, " \
+	"last_touch_campaign, converted" \
+	") = ROW(" \
+	"EXCLUDED.first_seen, EXCLUDED.last_seen, EXCLUDED.sessions, " \
+	"EXCLUDED.events, EXCLUDED.first_touch_medium, " \
+	"EXCLUDED.first_touch_campaign, EXCLUDED.last_touch_medium, " \
+	"EXCLUDED.last_touch_campaign, EXCLUDED.converted" \
+	")\n" \
+"        WHERE (" \
+	"u.first_seen, u.last_seen, u.sessions, u.events, " \
+	"u.first_touch_medium, u.first_touch_campaign, " \
+	"u.last_touch_medium, u.last_touch_campaign, u.converted" \
+	")\n" \
+"        IS DISTINCT FROM (" \
+	"EXCLUDED.first_seen, EXCLUDED.last_seen, EXCLUDED.sessions, " \
+	"EXCLUDED.events, EXCLUDED.first_touch_medium, " \
+	"EXCLUDED.first_touch_campaign, EXCLUDED.last_touch_medium, " \
+	"EXCLUDED.last_touch_campaign, EXCLUDED.converted" \
+	");\n"
+
 /*
  * The migration.  @events@ is the events table; @x@ the derived object
  * x, qualified; @=x@ its bare name (triggers, indexes).
@@ -576,37 +666,40 @@ static const char fast_text[] =
 "BEGIN\n"
 "    LOCK TABLE @sessions@ IN SHARE ROW EXCLUSIVE MODE;\n"
 "    DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients,\n"
-"        pg_temp.cs_derive_old;\n"
+"        pg_temp.cs_derive_old, pg_temp.cs_derive_users;\n"
 "    CREATE TEMP TABLE cs_derive_keys (kind text, key text);\n"
 "    WITH d AS (DELETE FROM @derive_pending@ RETURNING kind, key)\n"
 "    INSERT INTO cs_derive_keys SELECT DISTINCT kind, key FROM d;\n"
 "    GET DIAGNOSTICS n_keys = ROW_COUNT;\n"
 "    PERFORM @derive_compute@();\n"
 "    CREATE TEMP TABLE cs_derive_old (session_key text, client_id text);\n"
-"    WITH d AS (\n"
-"        DELETE FROM @sessions@ s\n"
+"    INSERT INTO cs_derive_old SELECT s.session_key, s.client_id\n"
+"        FROM @sessions@ s\n"
 "        WHERE s.session_key = ANY (ARRAY(\n"
 "            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))\n"
-"          AND s.session_id = s.session_key\n"
-"        RETURNING s.session_key, s.client_id\n"
-"    ) INSERT INTO cs_derive_old SELECT * FROM d;\n"
-"    WITH d AS (\n"
-"        DELETE FROM @sessions@ s\n"
+"          AND s.session_id = s.session_key;\n"
+"    INSERT INTO cs_derive_old SELECT s.session_key, s.client_id\n"
+"        FROM @sessions@ s\n"
 "        WHERE s.client_id = ANY (ARRAY(\n"
 "            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))\n"
-"          AND s.session_id IS NULL\n"
-"        RETURNING s.session_key, s.client_id\n"
-"    ) INSERT INTO cs_derive_old SELECT * FROM d;\n"
+"          AND s.session_id IS NULL;\n"
+"    DELETE FROM @sessions@ s\n"
+"        WHERE s.session_key = ANY (ARRAY(\n"
+"            SELECT o.session_key FROM cs_derive_old o\n"
+"            WHERE NOT EXISTS (SELECT 1 FROM cs_derive_sessions n\n"
+"                WHERE n.session_key = o.session_key)));\n"
 "    DELETE FROM @page_views@ v\n"
-"        WHERE v.session_key = ANY (ARRAY(SELECT session_key FROM cs_derive_old));\n"
-"    DELETE FROM @page_views@ v\n"
-"        WHERE v.event_id = ANY (ARRAY(SELECT event_id FROM cs_derive_page_views));\n"
-"    INSERT INTO @sessions@ (" SESSION_COLS ")\n"
-"        SELECT " SESSION_COLS " FROM cs_derive_sessions;\n"
-"    GET DIAGNOSTICS n_sessions = ROW_COUNT;\n"
-"    INSERT INTO @page_views@ (" PAGE_VIEW_COLS ")\n"
-"        SELECT " PAGE_VIEW_COLS " FROM cs_derive_page_views;\n"
-"    GET DIAGNOSTICS n_page_views = ROW_COUNT;\n"
+"        WHERE v.session_key = ANY (ARRAY(SELECT session_key FROM cs_derive_old))\n"
+"          AND NOT EXISTS (SELECT 1 FROM cs_derive_page_views n\n"
+"              WHERE n.event_id = v.event_id);\n"
+"    INSERT INTO @sessions@ AS s (" SESSION_COLS ")\n"
+"        SELECT " SESSION_COLS " FROM cs_derive_sessions\n"
+SESSION_UPSERT
+"    SELECT count(*) INTO n_sessions FROM cs_derive_sessions;\n"
+"    INSERT INTO @page_views@ AS v (" PAGE_VIEW_COLS ")\n"
+"        SELECT " PAGE_VIEW_COLS " FROM cs_derive_page_views\n"
+PAGE_VIEW_UPSERT
+"    SELECT count(*) INTO n_page_views FROM cs_derive_page_views;\n"
 "    CREATE TEMP TABLE cs_derive_clients AS\n"
 "        SELECT DISTINCT client_id FROM (\n"
 "            SELECT key AS client_id FROM cs_derive_keys WHERE kind = 'c'\n"
@@ -614,13 +707,19 @@ static const char fast_text[] =
 "            UNION ALL SELECT client_id FROM cs_derive_sessions) c\n"
 "        WHERE client_id IS NOT NULL;\n"
 "    DELETE FROM @users@ u\n"
-"        WHERE u.client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients));\n"
-"    INSERT INTO @users@ (" USER_COLS ")\n"
+"        WHERE u.client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients))\n"
+"          AND NOT EXISTS (SELECT 1 FROM @sessions@ s\n"
+"              WHERE s.client_id = u.client_id);\n"
+"    CREATE TEMP TABLE cs_derive_users AS\n"
 USERS_SELECT_IN("@sessions@",
     "= ANY (ARRAY(SELECT client_id FROM cs_derive_clients))")
 "    GET DIAGNOSTICS n_users = ROW_COUNT;\n"
+"    INSERT INTO @users@ AS u (" USER_COLS ")\n"
+"        SELECT " USER_COLS " FROM cs_derive_users\n"
+USER_UPSERT
 "    DROP TABLE cs_derive_keys, cs_derive_clients, cs_derive_ev,\n"
-"        cs_derive_sessions, cs_derive_page_views, cs_derive_old;\n"
+"        cs_derive_sessions, cs_derive_page_views, cs_derive_old,\n"
+"        cs_derive_users;\n"
 "END\n"
 "$cs$;\n"
 ;

@@ -3,11 +3,14 @@
  * cs-transform makes, for the cs-load tests and benchmark.  The same
  * arguments give the same rows, so a second run is a rerun.
  *
- *   gen-rows [-c] [-s first] [-S seed] count
+ *   gen-rows [-c] [-e per-session] [-E per-client] [-s first] [-S seed] count
  *
  * -c writes the same rows as CSV in table column order (what psql's
  * \copy ... CSV takes); -s numbers the rows from first (default 0); -S
- * changes every event_id.  Rows look like the tracker's: random UUIDs,
+ * changes every event_id.  -e N gives row i the session id s-<i/N> and
+ * -E N the client id c-<i/N>, so that sessions and clients have several
+ * events (the derived tables' benchmark); without them every row has its
+ * own random ones.  Rows look like the tracker's: random UUIDs,
  * timestamps 10 ms apart, several kinds of event, products, click
  * targets and an _ingest block, 500 to 800 bytes each.
  */
@@ -87,15 +90,26 @@ main(int argc, char *argv[])
 	char id[CS_UUID_STRLEN + 1], ts[CS_TIME_BUFSIZE];
 	char user[32], client[32], session[32], pid[32], pname[64], price[24];
 	char dprice[24], url[160], srckey[200], element[300], ingest[400];
-	uint64_t first = 0, seed = 0, count, i, r;
+	uint64_t first = 0, seed = 0, per_session = 0, per_client = 0;
+	uint64_t count, i, r;
 	const char *errstr, *name;
 	int ch, csv = 0, f, product, isclick;
 	int64_t t0 = INT64_C(1795860000000000);	/* 2026-11-28T10:00:00Z */
 
-	while ((ch = getopt(argc, argv, "cs:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "ce:E:s:S:")) != -1) {
 		switch (ch) {
 		case 'c':
 			csv = 1;
+			break;
+		case 'e':
+			per_session = (uint64_t)strtonum(optarg, 1, INT64_MAX, &errstr);
+			if (errstr != NULL)
+				errx(64, "-e %s: %s", optarg, errstr);
+			break;
+		case 'E':
+			per_client = (uint64_t)strtonum(optarg, 1, INT64_MAX, &errstr);
+			if (errstr != NULL)
+				errx(64, "-E %s: %s", optarg, errstr);
 			break;
 		case 's':
 			first = (uint64_t)strtonum(optarg, 0, INT64_MAX, &errstr);
@@ -108,12 +122,12 @@ main(int argc, char *argv[])
 				errx(64, "-S %s: %s", optarg, errstr);
 			break;
 		default:
-			fprintf(stderr, "usage: gen-rows [-c] [-s first] [-S seed] count\n");
+			fprintf(stderr, "usage: gen-rows [-c] [-e per-session] [-E per-client] [-s first] [-S seed] count\n");
 			return 64;
 		}
 	}
 	if (optind + 1 != argc)
-		errx(64, "usage: gen-rows [-c] [-s first] [-S seed] count");
+		errx(64, "usage: gen-rows [-c] [-e per-session] [-E per-client] [-s first] [-S seed] count");
 	count = (uint64_t)strtonum(argv[optind], 0, INT64_MAX, &errstr);
 	if (errstr != NULL)
 		errx(64, "count %s: %s", argv[optind], errstr);
@@ -131,8 +145,14 @@ main(int argc, char *argv[])
 		product = strstr(name, "product") != NULL || strstr(name, "cart") != NULL;
 		isclick = strstr(name, "click") != NULL;
 		snprintf(user, sizeof(user), "user-%" PRIu64, (r >> 8) % 50000);
-		snprintf(client, sizeof(client), "c-%016" PRIx64, mix(r >> 16));
-		snprintf(session, sizeof(session), "s-%016" PRIx64, mix(r >> 20));
+		if (per_client > 0)
+			snprintf(client, sizeof(client), "c-%" PRIu64, i / per_client);
+		else
+			snprintf(client, sizeof(client), "c-%016" PRIx64, mix(r >> 16));
+		if (per_session > 0)
+			snprintf(session, sizeof(session), "s-%" PRIu64, i / per_session);
+		else
+			snprintf(session, sizeof(session), "s-%016" PRIx64, mix(r >> 20));
 		snprintf(pid, sizeof(pid), "sku-%" PRIu64, (r >> 24) % 5000);
 		snprintf(pname, sizeof(pname), "Product number %" PRIu64, (r >> 24) % 5000);
 		snprintf(price, sizeof(price), "%" PRIu64, 100 + (r >> 32) % 100000);

@@ -160,6 +160,23 @@ test_expect_success 'without --derive the keys wait; a later --derive consumes t
 	expect_all d3
 '
 
+test_expect_success 'every key pending again: all derived, no row rewritten' '
+	for t in sessions page_views users; do
+		pgq -d d3 -c "SELECT xmin, count(*) FROM clickstream_$t GROUP BY 1 ORDER BY xmin::text::bigint" >x.$t.before || return 1
+	done &&
+	pgq -d d3 -c "INSERT INTO clickstream_derive_pending
+		SELECT DISTINCT ${sq}s${sq}, session_id FROM clickstream_events WHERE session_id IS NOT NULL
+		UNION SELECT DISTINCT ${sq}c${sq}, client_id FROM clickstream_events WHERE client_id IS NOT NULL" &&
+	cs-load --derive -d d3 </dev/null 2>err &&
+	n=$(pgq -d d3 -c "SELECT count(*) FROM clickstream_sessions") &&
+	test_grep " $n sessions derived" err &&
+	for t in sessions page_views users; do
+		pgq -d d3 -c "SELECT xmin, count(*) FROM clickstream_$t GROUP BY 1 ORDER BY xmin::text::bigint" >x.$t.after &&
+		test_cmp x.$t.before x.$t.after || return 1
+	done &&
+	expect_all d3
+'
+
 test_expect_success 'usage: --derive-check takes two operands; --derive only with a load' '
 	test_expect_code 64 cs-load --derive-check $FROM 2>err &&
 	test_grep "two operands" err &&

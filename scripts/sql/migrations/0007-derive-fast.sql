@@ -133,37 +133,44 @@ CREATE OR REPLACE FUNCTION "clickstream_derive_refresh"(OUT n_keys bigint,
 BEGIN
     LOCK TABLE "clickstream_sessions" IN SHARE ROW EXCLUSIVE MODE;
     DROP TABLE IF EXISTS pg_temp.cs_derive_keys, pg_temp.cs_derive_clients,
-        pg_temp.cs_derive_old;
+        pg_temp.cs_derive_old, pg_temp.cs_derive_users;
     CREATE TEMP TABLE cs_derive_keys (kind text, key text);
     WITH d AS (DELETE FROM "clickstream_derive_pending" RETURNING kind, key)
     INSERT INTO cs_derive_keys SELECT DISTINCT kind, key FROM d;
     GET DIAGNOSTICS n_keys = ROW_COUNT;
     PERFORM "clickstream_derive_compute"();
     CREATE TEMP TABLE cs_derive_old (session_key text, client_id text);
-    WITH d AS (
-        DELETE FROM "clickstream_sessions" s
+    INSERT INTO cs_derive_old SELECT s.session_key, s.client_id
+        FROM "clickstream_sessions" s
         WHERE s.session_key = ANY (ARRAY(
             SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))
-          AND s.session_id = s.session_key
-        RETURNING s.session_key, s.client_id
-    ) INSERT INTO cs_derive_old SELECT * FROM d;
-    WITH d AS (
-        DELETE FROM "clickstream_sessions" s
+          AND s.session_id = s.session_key;
+    INSERT INTO cs_derive_old SELECT s.session_key, s.client_id
+        FROM "clickstream_sessions" s
         WHERE s.client_id = ANY (ARRAY(
             SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))
-          AND s.session_id IS NULL
-        RETURNING s.session_key, s.client_id
-    ) INSERT INTO cs_derive_old SELECT * FROM d;
+          AND s.session_id IS NULL;
+    DELETE FROM "clickstream_sessions" s
+        WHERE s.session_key = ANY (ARRAY(
+            SELECT o.session_key FROM cs_derive_old o
+            WHERE NOT EXISTS (SELECT 1 FROM cs_derive_sessions n
+                WHERE n.session_key = o.session_key)));
     DELETE FROM "clickstream_page_views" v
-        WHERE v.session_key = ANY (ARRAY(SELECT session_key FROM cs_derive_old));
-    DELETE FROM "clickstream_page_views" v
-        WHERE v.event_id = ANY (ARRAY(SELECT event_id FROM cs_derive_page_views));
-    INSERT INTO "clickstream_sessions" (session_key, session_id, client_id, user_id, session_start, session_end, duration, engaged_time, events, page_views, landing_page, exit_page, referrer_host, medium, source, campaign, device_class, country, is_bot, reached_product_view, reached_add_to_cart, reached_checkout_start, reached_checkout_complete)
-        SELECT session_key, session_id, client_id, user_id, session_start, session_end, duration, engaged_time, events, page_views, landing_page, exit_page, referrer_host, medium, source, campaign, device_class, country, is_bot, reached_product_view, reached_add_to_cart, reached_checkout_start, reached_checkout_complete FROM cs_derive_sessions;
-    GET DIAGNOSTICS n_sessions = ROW_COUNT;
-    INSERT INTO "clickstream_page_views" (event_id, session_key, client_id, event_timestamp, page_view_index, event_index, page_host, page_path, page_url, referrer_host, time_to_next_event)
-        SELECT event_id, session_key, client_id, event_timestamp, page_view_index, event_index, page_host, page_path, page_url, referrer_host, time_to_next_event FROM cs_derive_page_views;
-    GET DIAGNOSTICS n_page_views = ROW_COUNT;
+        WHERE v.session_key = ANY (ARRAY(SELECT session_key FROM cs_derive_old))
+          AND NOT EXISTS (SELECT 1 FROM cs_derive_page_views n
+              WHERE n.event_id = v.event_id);
+    INSERT INTO "clickstream_sessions" AS s (session_key, session_id, client_id, user_id, session_start, session_end, duration, engaged_time, events, page_views, landing_page, exit_page, referrer_host, medium, source, campaign, device_class, country, is_bot, reached_product_view, reached_add_to_cart, reached_checkout_start, reached_checkout_complete)
+        SELECT session_key, session_id, client_id, user_id, session_start, session_end, duration, engaged_time, events, page_views, landing_page, exit_page, referrer_host, medium, source, campaign, device_class, country, is_bot, reached_product_view, reached_add_to_cart, reached_checkout_start, reached_checkout_complete FROM cs_derive_sessions
+    ON CONFLICT (session_key) DO UPDATE SET (session_id, client_id, user_id, session_start, session_end, duration, engaged_time, events, page_views, landing_page, exit_page, referrer_host, medium, source, campaign, device_class, country, is_bot, reached_product_view, reached_add_to_cart, reached_checkout_start, reached_checkout_complete) = ROW(EXCLUDED.session_id, EXCLUDED.client_id, EXCLUDED.user_id, EXCLUDED.session_start, EXCLUDED.session_end, EXCLUDED.duration, EXCLUDED.engaged_time, EXCLUDED.events, EXCLUDED.page_views, EXCLUDED.landing_page, EXCLUDED.exit_page, EXCLUDED.referrer_host, EXCLUDED.medium, EXCLUDED.source, EXCLUDED.campaign, EXCLUDED.device_class, EXCLUDED.country, EXCLUDED.is_bot, EXCLUDED.reached_product_view, EXCLUDED.reached_add_to_cart, EXCLUDED.reached_checkout_start, EXCLUDED.reached_checkout_complete)
+        WHERE (s.session_id, s.client_id, s.user_id, s.session_start, s.session_end, s.duration, s.engaged_time, s.events, s.page_views, s.landing_page, s.exit_page, s.referrer_host, s.medium, s.source, s.campaign, s.device_class, s.country, s.is_bot, s.reached_product_view, s.reached_add_to_cart, s.reached_checkout_start, s.reached_checkout_complete)
+        IS DISTINCT FROM (EXCLUDED.session_id, EXCLUDED.client_id, EXCLUDED.user_id, EXCLUDED.session_start, EXCLUDED.session_end, EXCLUDED.duration, EXCLUDED.engaged_time, EXCLUDED.events, EXCLUDED.page_views, EXCLUDED.landing_page, EXCLUDED.exit_page, EXCLUDED.referrer_host, EXCLUDED.medium, EXCLUDED.source, EXCLUDED.campaign, EXCLUDED.device_class, EXCLUDED.country, EXCLUDED.is_bot, EXCLUDED.reached_product_view, EXCLUDED.reached_add_to_cart, EXCLUDED.reached_checkout_start, EXCLUDED.reached_checkout_complete);
+    SELECT count(*) INTO n_sessions FROM cs_derive_sessions;
+    INSERT INTO "clickstream_page_views" AS v (event_id, session_key, client_id, event_timestamp, page_view_index, event_index, page_host, page_path, page_url, referrer_host, time_to_next_event)
+        SELECT event_id, session_key, client_id, event_timestamp, page_view_index, event_index, page_host, page_path, page_url, referrer_host, time_to_next_event FROM cs_derive_page_views
+    ON CONFLICT (event_id) DO UPDATE SET (session_key, client_id, event_timestamp, page_view_index, event_index, page_host, page_path, page_url, referrer_host, time_to_next_event) = ROW(EXCLUDED.session_key, EXCLUDED.client_id, EXCLUDED.event_timestamp, EXCLUDED.page_view_index, EXCLUDED.event_index, EXCLUDED.page_host, EXCLUDED.page_path, EXCLUDED.page_url, EXCLUDED.referrer_host, EXCLUDED.time_to_next_event)
+        WHERE (v.session_key, v.client_id, v.event_timestamp, v.page_view_index, v.event_index, v.page_host, v.page_path, v.page_url, v.referrer_host, v.time_to_next_event)
+        IS DISTINCT FROM (EXCLUDED.session_key, EXCLUDED.client_id, EXCLUDED.event_timestamp, EXCLUDED.page_view_index, EXCLUDED.event_index, EXCLUDED.page_host, EXCLUDED.page_path, EXCLUDED.page_url, EXCLUDED.referrer_host, EXCLUDED.time_to_next_event);
+    SELECT count(*) INTO n_page_views FROM cs_derive_page_views;
     CREATE TEMP TABLE cs_derive_clients AS
         SELECT DISTINCT client_id FROM (
             SELECT key AS client_id FROM cs_derive_keys WHERE kind = 'c'
@@ -171,8 +178,10 @@ BEGIN
             UNION ALL SELECT client_id FROM cs_derive_sessions) c
         WHERE client_id IS NOT NULL;
     DELETE FROM "clickstream_users" u
-        WHERE u.client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients));
-    INSERT INTO "clickstream_users" (client_id, first_seen, last_seen, sessions, events, first_touch_medium, first_touch_campaign, last_touch_medium, last_touch_campaign, converted)
+        WHERE u.client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients))
+          AND NOT EXISTS (SELECT 1 FROM "clickstream_sessions" s
+              WHERE s.client_id = u.client_id);
+    CREATE TEMP TABLE cs_derive_users AS
     SELECT client_id, min(session_start) AS first_seen,
         max(session_end) AS last_seen, count(*) AS sessions,
         sum(events)::bigint AS events,
@@ -189,8 +198,14 @@ BEGIN
     WHERE client_id = ANY (ARRAY(SELECT client_id FROM cs_derive_clients))
     GROUP BY client_id;
     GET DIAGNOSTICS n_users = ROW_COUNT;
+    INSERT INTO "clickstream_users" AS u (client_id, first_seen, last_seen, sessions, events, first_touch_medium, first_touch_campaign, last_touch_medium, last_touch_campaign, converted)
+        SELECT client_id, first_seen, last_seen, sessions, events, first_touch_medium, first_touch_campaign, last_touch_medium, last_touch_campaign, converted FROM cs_derive_users
+    ON CONFLICT (client_id) DO UPDATE SET (first_seen, last_seen, sessions, events, first_touch_medium, first_touch_campaign, last_touch_medium, last_touch_campaign, converted) = ROW(EXCLUDED.first_seen, EXCLUDED.last_seen, EXCLUDED.sessions, EXCLUDED.events, EXCLUDED.first_touch_medium, EXCLUDED.first_touch_campaign, EXCLUDED.last_touch_medium, EXCLUDED.last_touch_campaign, EXCLUDED.converted)
+        WHERE (u.first_seen, u.last_seen, u.sessions, u.events, u.first_touch_medium, u.first_touch_campaign, u.last_touch_medium, u.last_touch_campaign, u.converted)
+        IS DISTINCT FROM (EXCLUDED.first_seen, EXCLUDED.last_seen, EXCLUDED.sessions, EXCLUDED.events, EXCLUDED.first_touch_medium, EXCLUDED.first_touch_campaign, EXCLUDED.last_touch_medium, EXCLUDED.last_touch_campaign, EXCLUDED.converted);
     DROP TABLE cs_derive_keys, cs_derive_clients, cs_derive_ev,
-        cs_derive_sessions, cs_derive_page_views, cs_derive_old;
+        cs_derive_sessions, cs_derive_page_views, cs_derive_old,
+        cs_derive_users;
 END
 $cs$;
 COMMIT;
