@@ -13,6 +13,7 @@ require_program "${AWS:-/usr/bin/aws}" "Debian's awscli"
 start_postgres
 start_s3rver bkt
 FROM=2000-01-01T00:00:00Z
+sq="'"
 TO=2100-01-01T00:00:00Z
 
 # ev CLIENT SESSION N [MORE]: a raw event (MORE: members added).
@@ -327,6 +328,26 @@ test_expect_success 'events never loaded: the scan of CAVEATS finds them, a load
 	test "$(grep -c "^PUT " "$FAULT_LOG")" = 0 &&
 	cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cA >c &&
 	test "$("$JQ" .records c)" = 2
+'
+
+# The object changed since it was loaded: the line the warehouse names
+# holds another client's event now.  It is left as it is, the rows go, and
+# the run exits 1 with the record open (cs-erase(1), EXIT STATUS).
+test_expect_success 'a raw line that no longer holds the id is left, and the run exits 1' '
+	{ ev cD sD 20 ",\"eventId\":\"d1\""; ev cE sE 21 ",\"eventId\":\"e1\""; } >dbatch &&
+	cs-ingest -q --batch 100 --endpoint "$S3_ENDPOINT" s3://bkt/events dbatch >d.rec &&
+	load "$S3_ENDPOINT" s3://bkt/events/ &&
+	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = ${sq}cD${sq}")" = 1 &&
+	DKEY=$("$JQ" -r .key d.rec) &&
+	get "$DKEY" d.before &&
+	{ sed -n 2p d.before && sed -n 1p d.before; } >d.swapped &&
+	awscli s3 cp --quiet d.swapped "s3://bkt/$DKEY" &&
+	test_expect_code 1 cs-erase -q --endpoint "$S3_ENDPOINT" client_id=cD >r 2>err &&
+	test_grep "$DKEY: line 1 .*does not hold an event of the client_id: left as it is" err &&
+	test "$("$JQ" .raw_mismatched r)" = 1 &&
+	get "$DKEY" d.after && cmp d.swapped d.after &&
+	test "$(pgq -c "SELECT count(*) FROM clickstream_events WHERE client_id = ${sq}cD${sq}")" = 0 &&
+	test_expect_code 1 cs-erase --check -q --endpoint "$S3_ENDPOINT" client_id=cD >c 2>err
 '
 
 test_expect_success 'cs-erase(1) renders clean; its SYNOPSIS is the usage, its items the options' '
