@@ -106,7 +106,7 @@ test_expect_success 'a load as that role, and a rerun' '
 '
 
 test_expect_success 'the role refreshes and checks the derived tables, and writes no pending key itself' '
-	load --derive </dev/null 2>err &&
+	{ load --derive </dev/null 2>err || { cat err >&2; false; }; } &&
 	test_grep "sessions derived" err &&
 	pgq -d dw -c "SELECT count(*) > 0 FROM warehouse.clickstream_sessions" >n &&
 	echo t >want && test_cmp want n &&

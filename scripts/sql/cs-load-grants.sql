@@ -60,14 +60,16 @@ FROM (VALUES
     -- The schema's version, which cs-load reads and never writes.
     ('cs_tools_schema', 'SELECT', true),
     -- The derived tables (migration 4), named after the events table,
-    -- which cs-load --derive rewrites for the keys it consumes; the
-    -- pending keys are written by the trigger as the tables' owner.
+    -- which cs-load --derive rewrites for the keys it consumes (an
+    -- upsert of the rows that changed since migration 7, a delete of
+    -- those gone); the pending keys are written by the trigger as the
+    -- tables' owner.
     (regexp_replace(:'table', '_events$', '') || '_sessions',
-        'SELECT, INSERT, DELETE', false),
+        'SELECT, INSERT, UPDATE, DELETE', false),
     (regexp_replace(:'table', '_events$', '') || '_page_views',
-        'SELECT, INSERT, DELETE', false),
+        'SELECT, INSERT, UPDATE, DELETE', false),
     (regexp_replace(:'table', '_events$', '') || '_users',
-        'SELECT, INSERT, DELETE', false),
+        'SELECT, INSERT, UPDATE, DELETE', false),
     (regexp_replace(:'table', '_events$', '') || '_derive_pending',
         'SELECT, DELETE', false)
 ) AS t (name, privileges, required)
