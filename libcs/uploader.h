@@ -1,9 +1,10 @@
 /*
  * uploader.h: cs-ingest's engine: events in, objects in the bucket out,
  * with up to `jobs` uploads (or, paced, as many as pay: pace.h; and a
- * bounded number of bytes) in flight on an S3 client (s3.h), one object per event or batches (ingest.h's
- * batcher), and a failure latch: once an upload has failed for good,
- * nothing more is stored, and every event not stored is handed back.
+ * bounded number of bytes) in flight on an S3 client (s3.h), one object
+ * per event or batches (ingest.h's batcher), and a failure latch: once an
+ * upload has failed for good, nothing more is stored, and every event not
+ * stored is handed back.
  *
  * Model.  cs_uploader_new() takes a client and a bucket; cs_uploader_add()
  * takes one event (ingest.h's cs_ingest_line() made it) and starts its
