@@ -424,6 +424,13 @@ interrupted(struct cs_fetcher *f)
 static enum cs_err
 run(struct cs_fetcher *f, int fd, struct cs_error *e)
 {
+	/*
+	 * Every caller has started all it could: fewer in flight than the
+	 * limit means the input was slow (or has ended), and the pacer does
+	 * not measure such a window.
+	 */
+	if (f->cfg.pace)
+		cs_pace_inflight(&f->pace, (unsigned)cs_s3_pending(f->cfg.s3));
 	if (cs_s3_run(f->cfg.s3, fd, -1, NULL, e) != CS_OK) {
 		/* Whatever the client says, its loop failing is a bug. */
 		e->code = CS_EINTERNAL;

@@ -8,7 +8,9 @@
  * rejects destination and a summary.  cs_fetcher_read() reads an input
  * file line by line as its lines arrive, and starts a GET for each while
  * fewer than `jobs` are pending (or, with pace, fewer than the pacer's
- * limit of the moment), so that a pipeline from cs-s3ls streams;
+ * limit of the moment, which is told how many were in flight each time
+ * the engine waits, so that a slow input is not taken for a limit that
+ * does not pay), so that a pipeline from cs-s3ls streams;
  * cs_fetcher_add() takes one line (waiting for room first).
  * cs_fetcher_drain() waits for the GETs in flight and ends the output.
  *

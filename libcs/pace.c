@@ -33,6 +33,7 @@ new_window(struct cs_pace *p, int64_t now, int settling)
 	p->win_done = 0;
 	p->win_answers = 0;
 	p->settling = settling;
+	p->win_short = 0;
 }
 
 static void
@@ -103,6 +104,16 @@ window_end(struct cs_pace *p, int64_t now)
 		return;
 	}
 	p->cut_this_window = 0;
+	if (p->win_short) {
+		/*
+		 * The input, not the limit, was the bound: neither a step nor
+		 * its failure.  The reference stays, to judge a step by once
+		 * the limit is reached again.
+		 */
+		p->st.input_limited++;
+		new_window(p, now, 0);
+		return;
+	}
 	if (p->base == 0 || p->limit <= p->base) {
 		/* The first measure, a hold, or after a cut: a fresh reference. */
 		p->base = p->limit;
@@ -211,6 +222,16 @@ cs_pace_throttled(struct cs_pace *p, int64_t now_us, uint64_t n)
 	failed(p, cut, now_us);
 	p->base = 0;
 	p->settling = 1;
+}
+
+void
+cs_pace_inflight(struct cs_pace *p, unsigned n)
+{
+	unsigned limit = cs_pace_limit(p);
+
+	/* Nearly: a caller with a bound of bytes of its own stops short. */
+	if (n < limit - limit / 8)
+		p->win_short = 1;
 }
 
 unsigned

@@ -27,6 +27,17 @@
  * do not cut again.  The limit stays within [min, max], and within
  * max_bytes of in-flight data at the mean size of the objects so far.
  *
+ * Input-limited windows.  A caller whose input is slow has fewer requests
+ * in flight than the limit allows, and what it measures then is its
+ * input's rate, not what the limit brings: a step would be judged as not
+ * paying, and the limit taken back and held for nothing.  So, as TCP
+ * grows and judges its window only while the window is full, the caller
+ * says how many requests are in flight each time it has started all it
+ * could (cs_pace_inflight()), and a window in which that was ever below
+ * the limit by more than an eighth is not measured: the limit neither
+ * grows nor is taken back on it (throttles still cut).  A caller that
+ * never says is taken to be at the limit always.
+ *
  * Ownership.  struct cs_pace is the caller's (no allocation); its fields
  * are private.  Errors: none.
  */
@@ -49,6 +60,7 @@ struct cs_pace_stats {
 	uint64_t done;			/* completions told */
 	uint64_t throttles;		/* throttling answers told */
 	uint64_t cuts;			/* multiplicative decreases */
+	uint64_t input_limited;		/* windows not measured: input was slow */
 };
 
 struct cs_pace {
@@ -61,6 +73,7 @@ struct cs_pace {
 	int slow_start;
 	int settling;			/* this window is not measured */
 	int cut_this_window;		/* throttles ignored until the next */
+	int win_short;			/* this window was below the limit */
 	int64_t win_start, win_last;	/* its start, its last answer */
 	uint64_t win_done;		/* completions in this window */
 	uint64_t win_answers;		/* completions and throttles */
@@ -79,6 +92,13 @@ void cs_pace_done(struct cs_pace *p, int64_t now_us, uint64_t n,
     uint64_t bytes);
 /* n answers said to slow down. */
 void cs_pace_throttled(struct cs_pace *p, int64_t now_us, uint64_t n);
+/*
+ * n requests are in flight, now that the caller has started all that it
+ * had or that the limit allows: told once a pass of its loop, before it
+ * waits.  Fewer than the limit (nearly) mean that its input was the bound
+ * (see Input-limited windows).
+ */
+void cs_pace_inflight(struct cs_pace *p, unsigned n);
 /* How many requests may be in flight now: 1 at least. */
 unsigned cs_pace_limit(const struct cs_pace *p);
 void cs_pace_get_stats(const struct cs_pace *p, struct cs_pace_stats *st);

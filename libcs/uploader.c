@@ -1,7 +1,8 @@
 /*
  * uploader.c: cs-ingest's engine (uploader.h): a free list of uploads, a
- * budget of uploads and bytes in flight, the failure latch, and the S3
- * client's loop run while the front end waits for its input.
+ * budget of uploads (fixed, or paced: pace.h) and bytes in flight, the
+ * failure latch, and the S3 client's loop run while the front end waits
+ * for its input.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 
 #include "buf.h"
 #include "md5.h"
+#include "pace.h"
 #include "time.h"
 #include "uploader.h"
 #include "banned.h"
@@ -39,6 +41,9 @@ struct cs_uploader {
 	char failmsg[sizeof(((struct cs_error *)0)->msg)];
 	int cancelled;			/* uploads abandoned */
 	struct cs_error fatal;		/* an error inside a callback */
+	struct cs_pace pace;		/* with cfg.pace */
+	uint64_t throttled;		/* the client's throttles told to it */
+	uint64_t done, done_bytes;	/* completions not yet told to it */
 };
 
 static int64_t
@@ -54,6 +59,45 @@ int64_t
 cs_uploader_now(void)
 {
 	return mono_usec();
+}
+
+/* Uploads in flight at most, now. */
+static unsigned
+limit(const struct cs_uploader *u)
+{
+	return u->cfg.pace ? cs_pace_limit(&u->pace) : u->cfg.jobs;
+}
+
+/*
+ * Tell the pacer what the last turn of the client's loop brought: the
+ * uploads that ended, and the answers that said slow down (retries
+ * included), at one time, as they came together.
+ */
+static void
+pace_feed(struct cs_uploader *u)
+{
+	struct cs_s3_stats st;
+	int64_t now;
+
+	cs_s3_get_stats(u->cfg.s3, &st);
+	if (u->done == 0 && st.throttled == u->throttled)
+		return;
+	now = mono_usec();
+	cs_pace_done(&u->pace, now, u->done, u->done_bytes);
+	cs_pace_throttled(&u->pace, now, st.throttled - u->throttled);
+	u->throttled = st.throttled;
+	u->done = u->done_bytes = 0;
+}
+
+unsigned
+cs_uploader_jobs_peak(const struct cs_uploader *u)
+{
+	struct cs_pace_stats ps;
+
+	if (!u->cfg.pace)
+		return 0;
+	cs_pace_get_stats(&u->pace, &ps);
+	return ps.peak;
 }
 
 static size_t
@@ -76,6 +120,17 @@ cs_uploader_new(const struct cs_uploader_config *cfg, struct cs_error *e)
 		u->cfg.max_inflight_bytes = CS_UPLOADER_MAX_INFLIGHT_BYTES;
 	if (u->cfg.jobs == 0)
 		u->cfg.jobs = 1;
+	if (u->cfg.pace) {
+		struct cs_pace_config pc;
+		struct cs_s3_stats st;
+
+		memset(&pc, 0, sizeof(pc));
+		pc.max = u->cfg.jobs;
+		pc.max_bytes = u->cfg.max_inflight_bytes;
+		cs_pace_init(&u->pace, &pc, mono_usec());
+		cs_s3_get_stats(u->cfg.s3, &st);
+		u->throttled = st.throttled;	/* a client used before */
+	}
 	if (cfg->batch != NULL &&
 	    (u->batcher = cs_ingest_batcher_new(cfg->batch, e)) == NULL) {
 		free(u);
@@ -162,6 +217,8 @@ upload_done(void *arg, const struct cs_s3_result *res)
 	struct cs_uploader *u = p->up;
 	struct cs_uploader_object o;
 
+	u->done++;
+	u->done_bytes += body_len(p);
 	if (res->err == CS_OK) {
 		memset(&o, 0, sizeof(o));
 		o.key = p->key.data;
@@ -238,8 +295,17 @@ pump(struct cs_uploader *u, int fd, int timeout_ms, int *fd_ready,
 		if (timeout_ms < 0 || left < timeout_ms)
 			timeout_ms = left > INT_MAX ? INT_MAX : (int)left;
 	}
+	/*
+	 * Every caller has started all it could: fewer in flight than the
+	 * limit means the input was slow (or the bytes' bound was reached),
+	 * and the pacer does not measure such a window.
+	 */
+	if (u->cfg.pace)
+		cs_pace_inflight(&u->pace, (unsigned)cs_s3_pending(u->cfg.s3));
 	if ((code = cs_s3_run(u->cfg.s3, fd, timeout_ms, fd_ready, e)) != CS_OK)
 		return code;
+	if (u->cfg.pace)
+		pace_feed(u);
 	if (u->cfg.flush != NULL)
 		u->cfg.flush(u->cfg.arg);
 	return fatal(u, e);
@@ -270,7 +336,7 @@ upload_start(struct cs_uploader *u, struct upload *p,
 	size_t len = body_len(p);
 	enum cs_err code;
 
-	while (cs_s3_pending(u->cfg.s3) >= u->cfg.jobs ||
+	while (cs_s3_pending(u->cfg.s3) >= limit(u) ||
 	    (cs_s3_pending(u->cfg.s3) > 0 &&
 	    u->inflight_bytes + len > u->cfg.max_inflight_bytes))
 		if ((code = pump(u, -1, -1, NULL, e)) != CS_OK) {

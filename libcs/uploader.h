@@ -1,9 +1,10 @@
 /*
  * uploader.h: cs-ingest's engine: events in, objects in the bucket out,
- * with up to `jobs` uploads (and a bounded number of bytes) in flight on
- * an S3 client (s3.h), one object per event or batches (ingest.h's
- * batcher), and a failure latch: once an upload has failed for good,
- * nothing more is stored, and every event not stored is handed back.
+ * with up to `jobs` uploads (or, paced, as many as pay: pace.h; and a
+ * bounded number of bytes) in flight on an S3 client (s3.h), one object
+ * per event or batches (ingest.h's batcher), and a failure latch: once an
+ * upload has failed for good, nothing more is stored, and every event not
+ * stored is handed back.
  *
  * Model.  cs_uploader_new() takes a client and a bucket; cs_uploader_add()
  * takes one event (ingest.h's cs_ingest_line() made it) and starts its
@@ -62,6 +63,13 @@ struct cs_uploader_config {
 	const char *bucket;
 	const char *prefix;		/* as cs_ingest_prefix() made it */
 	unsigned jobs;			/* uploads in flight at most */
+	/*
+	 * Non-zero: jobs is only a ceiling, and how many uploads are in
+	 * flight is found as the run goes (pace.h): raised while they end
+	 * faster for it, cut when S3 says to slow down (the client's
+	 * "throttled" count), within max_inflight_bytes at their mean size.
+	 */
+	int pace;
 	size_t max_inflight_bytes;	/* 0: CS_UPLOADER_MAX_INFLIGHT_BYTES */
 	/* Batches (cfg->prefix is this prefix); NULL: an object per event. */
 	const struct cs_ingest_batch_config *batch;
@@ -114,6 +122,9 @@ enum cs_err cs_uploader_wait(struct cs_uploader *u, int fd,
     struct cs_error *e);
 /* The end of the input: upload the open batches, and wait for them all. */
 enum cs_err cs_uploader_drain(struct cs_uploader *u, struct cs_error *e);
+
+/* With pace, the most uploads it allowed in flight so far; else 0. */
+unsigned cs_uploader_jobs_peak(const struct cs_uploader *u);
 
 /* An ETag made from a body's MD5: 32 hex digits in quotes, and a NUL. */
 #define CS_UPLOADER_ETAG_SIZE	35

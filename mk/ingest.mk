@@ -31,7 +31,8 @@ INGEST_TESTS = \
 	tests/t4073-cs-ingest-lambda-bench.sh \
 	tests/t4074-cs-ingest-lambda-errors.sh \
 	tests/t4075-cs-ingest-firehose-template.sh \
-	tests/t4080-cs-ingest-local-durable.sh
+	tests/t4080-cs-ingest-local-durable.sh \
+	tests/t4090-cs-ingest-paced.sh
 TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \

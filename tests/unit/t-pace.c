@@ -1,8 +1,9 @@
 /*
  * Unit tests for libcs/pace.c: the controller fed directly, then fed by a
  * simulated client against a simulated server (a fixed round trip, and a
- * rate limit that answers SlowDown or a capacity that queues), all on a
- * synthetic clock: nothing here depends on the machine's speed.
+ * rate limit that answers SlowDown or a capacity that queues), with an
+ * input that may be slower than the limit allows, all on a synthetic
+ * clock: nothing here depends on the machine's speed.
  */
 #include "config.h"
 
@@ -36,6 +37,8 @@ struct sim {
 	int64_t refilled;
 	int64_t server_free;
 	/* The client. */
+	double input;		/* requests it has to start a second; 0: no end */
+	double avail;		/* arrived, not yet started */
 	struct cs_pace pace;
 	struct req r[MAXREQ];
 	unsigned n;
@@ -110,12 +113,22 @@ run(struct sim *s, int64_t until)
 			q->due = s->now + (int64_t)(rnd(s) * 100 * MS *
 			    (double)(1u << (q->tries < 5 ? q->tries - 1 : 4)));
 		}
-		while (s->n < cs_pace_limit(&s->pace) && s->n < MAXREQ) {
+		if (s->input > 0) {
+			s->avail += (double)TICK * s->input / SEC;
+			if (s->avail > 1000)	/* a pipe's buffer */
+				s->avail = 1000;
+		}
+		while (s->n < cs_pace_limit(&s->pace) && s->n < MAXREQ &&
+		    (s->input == 0 || s->avail >= 1)) {
 			struct req *q = &s->r[s->n++];
 
+			if (s->input > 0)
+				s->avail -= 1;
 			q->tries = 1;
 			send(s, q);
 		}
+		/* As the fetcher does: told before it waits, every pass. */
+		cs_pace_inflight(&s->pace, s->n);
 	}
 }
 
@@ -194,6 +207,34 @@ test_direct(void)
 	cs_pace_init(&p, &cfg, 0);
 	cs_pace_done(&p, 1000, 1, 65536);
 	is_int(cs_pace_limit(&p), 4, "but never below min");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.start = 40;
+	cfg.max = 1024;
+	cs_pace_init(&p, &cfg, 0);
+	t = 0;
+	for (i = 0; i < 400; i++) {
+		cs_pace_inflight(&p, 10);
+		cs_pace_done(&p, t += 1000, 1, 500);
+	}
+	cs_pace_get_stats(&p, &st);
+	is_int(st.limit, 40, "10 in flight of 40 allowed: the limit stays");
+	ok(st.input_limited >= 5, "its windows are not measured (%llu)",
+	    (unsigned long long)st.input_limited);
+	for (i = 0; i < 400 && cs_pace_limit(&p) == 40; i++) {
+		cs_pace_inflight(&p, 35);
+		cs_pace_done(&p, t += 1000, 1, 500);
+	}
+	ok(cs_pace_limit(&p) > 40, "35 of 40 is nearly the limit: it grows "
+	    "(to %u)", cs_pace_limit(&p));
+	cs_pace_throttled(&p, t += 1000, 1);
+	before = cs_pace_limit(&p);
+	for (i = 0; i < 400; i++) {
+		cs_pace_inflight(&p, 1);
+		cs_pace_done(&p, t += 1000, 1, 500);
+	}
+	is_int(cs_pace_limit(&p), before,
+	    "after a cut, input-limited windows neither raise nor lower it");
 }
 
 static void
@@ -298,6 +339,76 @@ test_recovers(void)
 	free(s);
 }
 
+/*
+ * Input slower than the limit from the start (400 requests a second, 8 in
+ * flight over 20 ms, where the limit starts at 16), then without end: the
+ * slow stretch is not measured, so it leaves no failed step behind, and
+ * slow start takes the limit to the round trip's bound at once.
+ */
+static void
+test_slow_input_first(void)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	struct cs_pace_config cfg;
+	struct cs_pace_stats st;
+	double r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max = 256;
+	sim_init(s, &cfg, 20 * MS);
+	s->input = 400;
+	r = measure(s, 5 * SEC);
+	cs_pace_get_stats(&s->pace, &st);
+	ok(r >= 0.95 * 400, "input-limited at 400/s: %.0f/s", r);
+	is_int(st.limit, 16, "the limit stays at its start");
+	is_int(st.peak, 16, "and was never raised");
+	ok(st.input_limited >= 20, "no window measured (%llu input-limited)",
+	    (unsigned long long)st.input_limited);
+	s->input = 0;
+	run(s, 5 * SEC + 500 * MS);
+	r = measure(s, 7 * SEC);
+	cs_pace_get_stats(&s->pace, &st);
+	is_int(st.limit, 256, "input without end: grows to max within 0.5 s");
+	ok(r >= 0.9 * 256 / 0.020, "at 90%% of max / round trip (%.0f/s)", r);
+	free(s);
+}
+
+/*
+ * A server that queues at 2000/s, the limit found, then a trickle of
+ * input (300/s) for 5 s: the limit stays where it was (neither collapses
+ * nor is probed), and when input is plenty again, throughput is back at
+ * once.
+ */
+static void
+test_slow_input_later(void)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	struct cs_pace_config cfg;
+	struct cs_pace_stats st0, st;
+	double r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.max = 1024;
+	sim_init(s, &cfg, 20 * MS);
+	s->capacity = 2000;
+	run(s, 3 * SEC);
+	cs_pace_get_stats(&s->pace, &st0);
+	s->input = 300;
+	r = measure(s, 8 * SEC);
+	cs_pace_get_stats(&s->pace, &st);
+	ok(r >= 0.95 * 300, "input-limited at 300/s: %.0f/s", r);
+	is_int(st.limit, st0.limit, "the limit found (%u) stays", st0.limit);
+	is_int(st.peak, st0.peak, "and is not probed above");
+	ok(st.input_limited - st0.input_limited >= 20,
+	    "the windows are not measured (%llu)",
+	    (unsigned long long)(st.input_limited - st0.input_limited));
+	s->input = 0;
+	r = measure(s, 10 * SEC);
+	ok(r >= 0.95 * 2000, "input without end: 2000/s again at once (%.0f/s)",
+	    r);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -306,5 +417,7 @@ main(void)
 	test_plateau();
 	test_slowdown();
 	test_recovers();
+	test_slow_input_first();
+	test_slow_input_later();
 	return done_testing();
 }

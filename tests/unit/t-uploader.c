@@ -126,6 +126,9 @@ static const char *lines[] = {
 };
 #define NLINES	(sizeof(lines) / sizeof(lines[0]))
 
+/* rig_init() makes a paced uploader (pace.h), jobs its ceiling. */
+static int rig_pace;
+
 struct rig {
 	struct cs_s3 *s3;
 	struct cs_ingest *ig;
@@ -163,6 +166,7 @@ rig_init(struct rig *r, const char *bucket, unsigned jobs, size_t budget,
 	ucfg.bucket = bucket;
 	ucfg.prefix = "events/";
 	ucfg.jobs = jobs;
+	ucfg.pace = rig_pace;
 	ucfg.max_inflight_bytes = budget;
 	if (batch_events > 0) {
 		r->bcfg.prefix = "events/";
@@ -257,6 +261,44 @@ test_byte_budget(void)
 	ok(cs_uploader_drain(r.up, &e) == CS_OK && r.seen.stored == NLINES &&
 	    r.seen.bodies_match, "all stored");
 	rig_free(&r);
+}
+
+static void
+test_paced(void)
+{
+	struct rig r;
+	struct cs_error e;
+
+	if (rig_init(&r, "bkt", 2, 0, 0) == -1) {
+		ok(0, "rig");
+		return;
+	}
+	is_int(cs_uploader_jobs_peak(r.up), 0, "not paced: no peak");
+	rig_free(&r);
+	rig_pace = 1;
+	if (rig_init(&r, "bkt", 4, 0, 0) == -1) {
+		ok(0, "rig");
+		rig_pace = 0;
+		return;
+	}
+	ok(rig_add(&r, NLINES, 4) == 0, "paced: five events added");
+	is_int(r.seen.over_budget, 0,
+	    "never more than its ceiling in flight (the pacer starts at 16)");
+	ok(cs_uploader_drain(r.up, &e) == CS_OK && r.seen.stored == NLINES &&
+	    r.seen.bodies_match, "all stored");
+	is_int(cs_uploader_jobs_peak(r.up), 4, "its peak: the ceiling");
+	rig_free(&r);
+	if (rig_init(&r, "bkt", 64, 1, 0) == -1) {
+		ok(0, "rig");
+		rig_pace = 0;
+		return;
+	}
+	ok(rig_add(&r, NLINES, 1) == 0 && r.seen.over_budget == 0,
+	    "paced, a byte budget smaller than a body: one upload at a time");
+	ok(cs_uploader_drain(r.up, &e) == CS_OK && r.seen.stored == NLINES,
+	    "all stored");
+	rig_free(&r);
+	rig_pace = 0;
 }
 
 static void
@@ -452,6 +494,7 @@ main(void)
 
 	test_objects();
 	test_byte_budget();
+	test_paced();
 	test_batches();
 	test_latch();
 	test_abandon();
