@@ -600,3 +600,41 @@ stall_abandoned() {
 	test_line_count = 1 "$FAULT_STALLS" &&
 	grep -E "^[A-Z]+ [^ ]*$1[^ ]* abandoned [0-9]+\$" "$FAULT_STALLS"
 }
+
+# ---------------------------------------------------------------------
+# s3-mem with a request rate, behind a round trip (t2016, t4090).
+
+# start_s3mem_rated S3-MEM-OPTION...: scripts/bench/s3-mem with those
+# options (--rate, --burst, --load or --bucket) behind latency-proxy, 10 ms
+# each way; sets MEM (s3-mem itself) and EP (the proxy, for the programs),
+# and credentials s3-mem takes.
+start_s3mem_rated() {
+	"${PYTHON3:-python3}" "$top_srcdir/scripts/bench/s3-mem" \
+		--port-file mem.port "$@" 2>mem.log &
+	track_pid $!
+	wait_until test -s mem.port || {
+		echo "Bail out! s3-mem did not start"; exit 1; }
+	"$top_builddir/scripts/bench/latency-proxy" \
+		--upstream "127.0.0.1:$(cat mem.port)" --delay-ms 10 \
+		--port-file proxy.port &
+	track_pid $!
+	wait_until test -s proxy.port || { echo "Bail out! no proxy"; exit 1; }
+	MEM=http://127.0.0.1:$(cat mem.port)
+	EP=http://127.0.0.1:$(cat proxy.port)
+	AWS_ACCESS_KEY_ID=MEM AWS_SECRET_ACCESS_KEY=MEM AWS_REGION=us-east-1
+	export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+}
+
+# s3mem_slowdowns: the SlowDowns s3-mem of start_s3mem_rated has answered
+# so far.
+s3mem_slowdowns() {
+	"${PYTHON3:-python3}" -c 'import sys, urllib.request
+print(urllib.request.urlopen(sys.argv[1] + "/__stats").read().split()[5].decode())' "$MEM"
+}
+
+# summary_counter NAME: the counter NAME of the summary line in err (0 when
+# the summary leaves it out, as it does a counter that stayed 0).
+summary_counter() {
+	_n=$(grep -o "[0-9]* $1[,(]" err | grep -o "^[0-9]*")
+	echo "${_n:-0}"
+}

@@ -9,7 +9,6 @@
 . "$top_srcdir/tests/lib.sh"
 
 PY=${PYTHON3:-python3}
-PROXY=$top_builddir/scripts/bench/latency-proxy
 N=1200
 
 mkdir -p load/bkt/h
@@ -21,32 +20,12 @@ cat load/bkt/h/* | LC_ALL=C sort >expect
 
 # 400 requests a second, 20 at once: 8 in flight over a 20 ms round trip
 # reach it, and cs-fetch starts with 16.
-"$PY" "$top_srcdir/scripts/bench/s3-mem" --load load --port-file mem.port \
-	--rate 400 --burst 20 2>mem.log &
-track_pid $!
-wait_until test -s mem.port || { echo "Bail out! s3-mem did not start"; exit 1; }
-"$PROXY" --upstream "127.0.0.1:$(cat mem.port)" --delay-ms 10 --port-file proxy.port &
-track_pid $!
-wait_until test -s proxy.port || { echo "Bail out! no proxy"; exit 1; }
-MEM=http://127.0.0.1:$(cat mem.port)
-EP=http://127.0.0.1:$(cat proxy.port)
-AWS_ACCESS_KEY_ID=MEM AWS_SECRET_ACCESS_KEY=MEM AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+start_s3mem_rated --load load --rate 400 --burst 20
 i=0 && while [ $i -lt $N ]; do
 	echo "s3://bkt/h/e$i.json"
 	i=$((i + 1))
 done >objects
 
-# slowdowns: the SlowDowns s3-mem has answered so far.
-slowdowns() {
-	"$PY" -c 'import sys, urllib.request
-print(urllib.request.urlopen(sys.argv[1] + "/__stats").read().split()[5].decode())' "$MEM"
-}
-# counter NAME: the summary's counter NAME in err (0 when absent).
-counter() {
-	n=$(grep -o "[0-9]* $1[,(]" err | grep -o "^[0-9]*")
-	echo "${n:-0}"
-}
 
 # hammer.py URL: 100 GETs at once on one connection (pipelined), more
 # than the bucket holds; the first answer that is not a 200, whole.
@@ -73,14 +52,14 @@ test_expect_success 's3-mem --rate answers SlowDown as S3 does' '
 '
 
 test_expect_success 'no -j, a rate limit: every object once, the SlowDowns retried' '
-	s0=$(slowdowns) &&
+	s0=$(s3mem_slowdowns) &&
 	cs-fetch --no-progress --endpoint "$EP" <objects >out 2>err &&
-	s1=$(slowdowns) &&
+	s1=$(s3mem_slowdowns) &&
 	strip_source out | LC_ALL=C sort >got &&
 	test_cmp expect got &&
 	test_grep " 0 rejected, $N objects," err &&
-	throttled=$(counter throttled) && retries=$(counter retries) &&
-	peak=$(counter "jobs peak") &&
+	throttled=$(summary_counter throttled) && retries=$(summary_counter retries) &&
+	peak=$(summary_counter "jobs peak") &&
 	say "$throttled throttled, $retries retries, $((s1 - s0)) SlowDowns, peak $peak" &&
 	test "$throttled" -gt 0 &&
 	test "$throttled" = $((s1 - s0)) &&
@@ -94,14 +73,14 @@ test_expect_success 'no -j, a rate limit: every object once, the SlowDowns retri
 '
 
 test_expect_success 'with -j 128 the number is kept, and SlowDowns are many more' '
-	s0=$(slowdowns) &&
+	s0=$(s3mem_slowdowns) &&
 	cs-fetch --no-progress -j 128 --max-tries 100 --retry-delay 10 \
 		--endpoint "$EP" <objects >out 2>err &&
-	s1=$(slowdowns) &&
+	s1=$(s3mem_slowdowns) &&
 	strip_source out | LC_ALL=C sort >got &&
 	test_cmp expect got &&
 	! grep "jobs peak" err &&
-	fixed=$(counter throttled) &&
+	fixed=$(summary_counter throttled) &&
 	say "-j 128: $fixed throttled, paced: $(cat paced.throttled)" &&
 	test "$fixed" = $((s1 - s0)) &&
 	test "$fixed" -gt $((2 * $(cat paced.throttled)))
