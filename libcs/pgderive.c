@@ -155,6 +155,24 @@
  * The migration.  @events@ is the events table; @x@ the derived object
  * x, qualified; @=x@ its bare name (triggers, indexes).
  */
+/*
+ * The head of cs_derive_sessions, the same in the first refresh and in
+ * migration 7's: the columns of a session from its aggregates (below it,
+ * each computes them its own way).
+ */
+#define SESSIONS_HEAD \
+	"    CREATE TEMP TABLE cs_derive_sessions AS\n" \
+	"    SELECT session_key, session_id, client_id, user_id, session_start,\n" \
+	"        session_end, session_end - session_start AS duration, engaged_time,\n" \
+	"        events, page_views, landing_page, exit_page, referrer_host,\n" \
+	"        coalesce(utm_medium, referrer_medium,\n" \
+	"            CASE WHEN referrer_host IS NULL THEN 'direct' END) AS medium,\n" \
+	"        coalesce(utm_source, referrer_source) AS source, campaign,\n" \
+	"        device_class, country, is_bot, reached_product_view,\n" \
+	"        reached_add_to_cart, reached_checkout_start, reached_checkout_complete\n" \
+	"    FROM (\n" \
+	"        SELECT session_key, min(session_id) AS session_id,\n"
+
 static const char ddl_text[] =
 "CREATE TABLE IF NOT EXISTS @sessions@ (\n"
 "    session_key TEXT PRIMARY KEY,\n"
@@ -283,17 +301,7 @@ static const char ddl_text[] =
 "            AND referrer_medium IS DISTINCT FROM 'internal' AS external\n"
 "    FROM keyed\n"
 "    WINDOW w AS (PARTITION BY session_key ORDER BY event_timestamp, event_id);\n"
-"    CREATE TEMP TABLE cs_derive_sessions AS\n"
-"    SELECT session_key, session_id, client_id, user_id, session_start,\n"
-"        session_end, session_end - session_start AS duration, engaged_time,\n"
-"        events, page_views, landing_page, exit_page, referrer_host,\n"
-"        coalesce(utm_medium, referrer_medium,\n"
-"            CASE WHEN referrer_host IS NULL THEN 'direct' END) AS medium,\n"
-"        coalesce(utm_source, referrer_source) AS source, campaign,\n"
-"        device_class, country, is_bot, reached_product_view,\n"
-"        reached_add_to_cart, reached_checkout_start, reached_checkout_complete\n"
-"    FROM (\n"
-"        SELECT session_key, min(session_id) AS session_id,\n"
+SESSIONS_HEAD
 "            (array_agg(client_id ORDER BY event_timestamp, event_id))[1] AS client_id,\n"
 "            (array_agg(user_id ORDER BY event_timestamp, event_id)\n"
 "                FILTER (WHERE user_id IS NOT NULL))[1] AS user_id,\n"
@@ -613,17 +621,7 @@ static const char fast_text[] =
 "    FROM marked\n"
 "    WINDOW w AS (PARTITION BY session_key COLLATE \"C\"\n"
 "        ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING);\n"
-"    CREATE TEMP TABLE cs_derive_sessions AS\n"
-"    SELECT session_key, session_id, client_id, user_id, session_start,\n"
-"        session_end, session_end - session_start AS duration, engaged_time,\n"
-"        events, page_views, landing_page, exit_page, referrer_host,\n"
-"        coalesce(utm_medium, referrer_medium,\n"
-"            CASE WHEN referrer_host IS NULL THEN 'direct' END) AS medium,\n"
-"        coalesce(utm_source, referrer_source) AS source, campaign,\n"
-"        device_class, country, is_bot, reached_product_view,\n"
-"        reached_add_to_cart, reached_checkout_start, reached_checkout_complete\n"
-"    FROM (\n"
-"        SELECT session_key, min(session_id) AS session_id,\n"
+SESSIONS_HEAD
 "            max(client_id) FILTER (WHERE event_index = 1) AS client_id,\n"
 "            max(user_id) FILTER (WHERE user_id_no = 1) AS user_id,\n"
 "            min(event_timestamp) AS session_start,\n"
