@@ -638,3 +638,49 @@ summary_counter() {
 	_n=$(grep -o "[0-9]* $1[,(]" err | grep -o "^[0-9]*")
 	echo "${_n:-0}"
 }
+
+# ---------------------------------------------------------------------
+# CloudFormation templates against the resource specification (t4072,
+# t4075, t5006).
+
+# find_cfn_spec: sets cfnspec to npm's @aws-cdk/cfnspec specification
+# (CFNSPEC names another), or to nothing when it is not installed; in CI,
+# where scripts/dev/install-deps installs it, its absence bails out.
+find_cfn_spec() {
+	cfnspec=${CFNSPEC:-}
+	if [ -z "$cfnspec" ] && command -v npm >/dev/null 2>&1; then
+		cfnspec=$(npm root -g 2>/dev/null)/@aws-cdk/cfnspec/spec/specification.json
+	fi
+	[ -f "$cfnspec" ] && return 0
+	cfnspec=
+	if [ "${CI:-}" = true ]; then
+		echo "Bail out! npm's @aws-cdk/cfnspec is not installed (scripts/dev/install-deps)"
+		exit 1
+	fi
+}
+
+# cfn_check FILE...: tests/validate-cfn.py, FILEs against the specification
+# find_cfn_spec found.
+cfn_check() {
+	"${PY:-${PYTHON3:-python3}}" "$top_srcdir/tests/validate-cfn.py" "$cfnspec" "$@"
+}
+
+# test_cfn_template TEMPLATE JQ-FILTER: two tests, TEMPLATE holds to the
+# specification, and the checker refuses it once JQ-FILTER has broken it
+# (a misspelt property); skipped without the specification.
+test_cfn_template() {
+	find_cfn_spec
+	if [ -z "$cfnspec" ]; then
+		test_skip 'the template holds to the resource specification' \
+			'no @aws-cdk/cfnspec'
+		return 0
+	fi
+	_cfn_tpl=$1 _cfn_break=$2
+	test_expect_success 'the template holds to the resource specification' '
+		cfn_check "$_cfn_tpl"
+	'
+	test_expect_success 'and the checker refuses it broken' '
+		"${JQ:-jq}" "$_cfn_break" "$_cfn_tpl" >bad.json &&
+		test_must_fail cfn_check bad.json
+	'
+}

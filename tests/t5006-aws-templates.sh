@@ -11,23 +11,11 @@ PY=${PYTHON3:-python3}
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 alarms=$s/aws/cs-etl-alarms.template.json
 
-spec=${CFNSPEC:-}
-if [ -z "$spec" ] && command -v npm >/dev/null 2>&1; then
-	spec=$(npm root -g 2>/dev/null)/@aws-cdk/cfnspec/spec/specification.json
-fi
-if [ ! -f "$spec" ]; then
-	if [ "${CI:-}" = true ]; then
-		echo "Bail out! npm's @aws-cdk/cfnspec is not installed (scripts/dev/install-deps)"
-		exit 1
-	fi
+find_cfn_spec
+if [ -z "$cfnspec" ]; then
 	echo "1..0 # SKIP npm's @aws-cdk/cfnspec is not installed (scripts/dev/install-deps)"
 	exit 0
 fi
-
-# cfn_check FILE...: validate-cfn.py against the specification.
-cfn_check() {
-	"$PY" "$top_srcdir/tests/validate-cfn.py" "$spec" "$@"
-}
 
 # broken JQ-FILTER: the alarms template changed by JQ-FILTER, in bad.json.
 broken() {
