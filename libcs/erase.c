@@ -310,6 +310,25 @@ exec_count(struct ctx *c, const char *sql, int np, const char *const *pv,
 	return CS_OK;
 }
 
+/* The rows of TABLE whose COL is ID: SELECT count(*) ... WHERE COL = $1. */
+static enum cs_err
+count_where(struct ctx *c, const char *table, const char *col,
+    const char *id, int64_t *v, const char *what, struct cs_error *e)
+{
+	struct cs_buf sql = CS_BUF_INIT;
+	const char *pv[1] = { id };
+	enum cs_err rc;
+
+	*v = 0;
+	if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s = $1",
+	    table, col) == -1)
+		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+	else
+		rc = exec_count(c, sql.data, 1, pv, v, what, e);
+	cs_buf_release(&sql);
+	return rc;
+}
+
 static enum cs_err
 ctx_init(struct ctx *c, PGconn *conn, const struct cs_pgname *n,
     enum cs_erase_kind kind, void (*say)(void *, const char *), void *sctx,
@@ -621,35 +640,25 @@ count_derived(struct ctx *c, const char *id, struct cs_erase_report *rep,
 	const char *pv[1] = { id };
 	enum cs_err rc;
 
-	if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s = $1",
-	    c->sessions.data, c->col) == -1)
-		goto nomem;
-	if ((rc = exec_count(c, sql.data, 1, pv, &rep->sessions,
-	    "cannot count the sessions", e)) != CS_OK)
-		goto out;
-	cs_buf_reset(&sql);
-	if ((c->kind == CS_ERASE_CLIENT_ID ? cs_buf_printf(&sql,
-	    "SELECT count(*) FROM %s WHERE client_id = $1", c->page_views.data) :
-	    cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE event_id IN"
-	    " (SELECT event_id FROM %s WHERE user_id = $1)",
-	    c->page_views.data, c->n->quoted)) == -1)
-		goto nomem;
-	if ((rc = exec_count(c, sql.data, 1, pv, &rep->page_views,
-	    "cannot count the page views", e)) != CS_OK)
-		goto out;
-	cs_buf_reset(&sql);
 	rep->users = 0;
+	if ((rc = count_where(c, c->sessions.data, c->col, id, &rep->sessions,
+	    "cannot count the sessions", e)) != CS_OK)
+		return rc;
 	if (c->kind == CS_ERASE_CLIENT_ID) {
-		if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE"
-		    " client_id = $1", c->users.data) == -1)
-			goto nomem;
-		rc = exec_count(c, sql.data, 1, pv, &rep->users,
-		    "cannot count the users", e);
+		if ((rc = count_where(c, c->page_views.data, "client_id", id,
+		    &rep->page_views, "cannot count the page views", e)) != CS_OK)
+			return rc;
+		return count_where(c, c->users.data, "client_id", id,
+		    &rep->users, "cannot count the users", e);
 	}
-	goto out;
-nomem:
-	rc = cs_error_set(e, CS_ENOMEM, "out of memory");
-out:
+	/* The page views hold no user_id: through the events. */
+	if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE event_id IN"
+	    " (SELECT event_id FROM %s WHERE user_id = $1)",
+	    c->page_views.data, c->n->quoted) == -1)
+		rc = cs_error_set(e, CS_ENOMEM, "out of memory");
+	else
+		rc = exec_count(c, sql.data, 1, pv, &rep->page_views,
+		    "cannot count the page views", e);
 	cs_buf_release(&sql);
 	return rc;
 }
@@ -802,11 +811,7 @@ cs_erase_run(PGconn *conn, struct cs_s3 *s3, const struct cs_pgname *n,
 			    p.objs[i].n, p.objs[i].bucket, p.objs[i].key);
 		if ((rc = count_derived(&c, o->id, rep, e)) != CS_OK)
 			goto out;
-		cs_buf_reset(&sql);
-		if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s = $1",
-		    n->quoted, c.col) == -1)
-			goto nomem;
-		rc = exec_count(&c, sql.data, 1, pv, &rep->rows,
+		rc = count_where(&c, n->quoted, c.col, o->id, &rep->rows,
 		    "cannot count the events", e);
 		goto out;
 	}
@@ -963,12 +968,7 @@ cs_erase_check(PGconn *conn, struct cs_s3 *s3, const struct cs_pgname *n,
 		tell(&c, "%s: an erasure of the %s is not finished: run it again",
 		    c.records.data, c.col);
 	/* The warehouse. */
-	cs_buf_reset(&sql);
-	if (cs_buf_printf(&sql, "SELECT count(*) FROM %s WHERE %s = $1",
-	    n->quoted, c.col) == -1)
-		goto nomem;
-	pv[0] = id;
-	if ((rc = exec_count(&c, sql.data, 1, pv, &rm->events,
+	if ((rc = count_where(&c, n->quoted, c.col, id, &rm->events,
 	    "cannot count the events", e)) != CS_OK ||
 	    (rc = count_derived(&c, id, &rep, e)) != CS_OK)
 		goto out;
