@@ -25,15 +25,16 @@ test_expect_success 'transform.jq gives cs-transform'"'"'s rows' '
 	test_cmp a b
 '
 
-test_expect_success 'bench-transform runs and reports the three speeds, and the anonymize modes' '
+test_expect_success 'bench-transform runs and reports the four speeds, and the anonymize modes' '
 	test -x /usr/bin/time || exit 0
 	"$top_srcdir/scripts/bench/bench-transform" --builddir "$top_builddir" \
 		--mb 1 --big-mb 2 --runs 1 --anonymize --tmpdir "$TEST_DIR" >out 2>err &&
 	test_grep "^  yajl parse-only .* MB/s .* events/s" out &&
 	test_grep "^  cs-transform .* MB/s .* events/s" out &&
+	test_grep "^    --no-enrich all .* MB/s .* events/s" out &&
 	test_grep "^  jq -c -f transform.jq .* MB/s" out &&
 	test_grep "^cs-transform / jq: .*x" out &&
-	test_grep "^cs-transform / yajl: .*x" out &&
+	test_grep "^plain mapping / yajl: .*x  (goal >= 0.4x, --no-enrich all: " out &&
 	test_grep "^peak RSS of cs-transform: [0-9]* KiB at 1 MB, [0-9]* KiB at 2 MB" out &&
 	for m in truncate hash drop; do
 		test_grep "^  cs-transform $m .* MB/s .* events/s .*x the default)$" out || return 1
