@@ -22,6 +22,7 @@ tests_gen_rows_SOURCES = tests/gen-rows.c
 # C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD);
 # pgload's loader runs connections on threads.
 LOAD_UNIT_TESTS = tests/unit/t-row tests/unit/t-pgconn tests/unit/t-pgname \
+	tests/unit/t-pgderive tests/unit/t-pgschema \
 	tests/unit/t-pgload
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
 tests_unit_t_pgload_LDADD = $(CS_LIBS) -lpthread
