@@ -5,8 +5,8 @@
  * instead and say which objects the warehouse holds (libcs/pending.c);
  * with --preflight, check that a load could run; with --schema-sql, print
  * a migration.  With --derive, refresh the derived tables after a load;
- * with --derive-check, compare them with a recompute (libcs/pgderive.c).  The work is libcs's; this is options, inputs and exit
- * status.
+ * with --derive-check, compare them with a recompute (libcs/pgderive.c).
+ * The work is libcs's; this is options, inputs and the end of a run.
  *
  * Exit statuses: cs-load(1), EXIT STATUS (the values are libcs/cli.h's).
  */
@@ -23,7 +23,6 @@
 #include "error.h"
 #include "ndjson.h"
 #include "pending.h"
-#include "pgconn.h"
 #include "pgderive.h"
 #include "pgledger.h"
 #include "pgload.h"
@@ -166,38 +165,42 @@ preflight(const struct cs_pgload_opts *o, const struct cs_pgname *name)
 {
 	struct cs_pgschema_state st;
 	struct cs_error e;
-	PGconn *conn;
 	enum cs_err rc;
 
-	if ((rc = cs_pgconn_connect(o->conninfo, "cs-load", &conn, &e)) != CS_OK)
-		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
-		    "cannot connect: %s", e.msg);
-	rc = cs_pgschema_preflight(conn, name, o->no_create ? CS_PGSCHEMA_KEEP :
-	    o->create ? CS_PGSCHEMA_CREATE : CS_PGSCHEMA_UPGRADE, &st, say_out,
-	    NULL, &e);
-	PQfinish(conn);
+	rc = cs_pgschema_preflight_db(o->conninfo, "cs-load", name,
+	    o->no_create ? CS_PGSCHEMA_KEEP : o->create ? CS_PGSCHEMA_CREATE :
+	    CS_PGSCHEMA_UPGRADE, &st, say_out, NULL, &e);
 	if (fflush(stdout) == EOF)
 		err(CS_EXIT_IOERR, "standard output");
 	if (rc != CS_OK)
-		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
-		    "%s", e.msg);
+		errx(cs_cli_exit_status_for(rc), "%s", e.msg);
 	return CS_EXIT_OK;
+}
+
+static int
+stop(void)
+{
+	return cs_sig_caught();
+}
+
+static int
+abandon(void)
+{
+	return cs_sig_count() >= 2;
 }
 
 /* --pending and --check. */
 static int
 ledger_run(struct cs_cli *cli, const struct cs_pgload_opts *o, int check,
+    struct cs_rejects *rejects, struct cs_summary *sum,
     struct cs_cli_input *in, int nin)
 {
 	struct cs_pgledger_opts lo;
 	struct cs_pending_opts po;
 	struct cs_pgledger *l;
-	struct cs_ndjson_writer *w;
-	struct cs_summary sum;
-	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
-	enum cs_err rc = CS_OK;
-	int i, status = CS_EXIT_OK, stopped = 0;
+	enum cs_err rc;
+	int status = CS_EXIT_OK;
 
 	memset(&lo, 0, sizeof(lo));
 	lo.conninfo = o->conninfo;
@@ -207,97 +210,24 @@ ledger_run(struct cs_cli *cli, const struct cs_pgload_opts *o, int check,
 	memset(&po, 0, sizeof(po));
 	po.check = check;
 	po.max_line = cli->max_line_bytes;
-	po.summary = &sum;
-	if ((po.rejects = cs_reject_open("cs-load", cli->rejects_path, &e)) == NULL)
-		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
-		    "%s", e.msg);
-	cs_summary_init(&sum, "cs-load", cli->progress);
+	po.summary = sum;
+	po.rejects = rejects;
 	if (cs_pgledger_open(&lo, &l, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "cannot read what '%s' holds: %s",
 		    o->table ? o->table : CS_PGLOAD_DEFAULT_TABLE, e.msg);
-	if (cs_pgledger_schema(l)->target[0] != '\0')
-		snprintf(sum.where, sizeof(sum.where), "against %s.%s",
-		    cs_pgledger_schema(l)->database, cs_pgledger_schema(l)->target);
-	if ((w = cs_ndjson_writer_new_fd(STDOUT_FILENO, 0)) == NULL)
-		errx(CS_EXIT_OSERR, "out of memory");
-	for (i = 0; i < nin && rc == CS_OK && !cs_sig_caught(); i++)
-		rc = cs_pending_run(l, &po, in[i].fd, in[i].path, w, &e);
-	if (rc == CS_OK)
-		rc = cs_ndjson_writer_free(w, &e);
-	else
-		cs_ndjson_writer_free(w, NULL);
-	if (rc == CS_EPIPE)
-		stopped = 1;
-	else if (rc != CS_OK) {
+	rc = cs_pending_inputs(l, &po, in, nin, STDOUT_FILENO, stop, &e);
+	if (rc != CS_OK && rc != CS_EPIPE) {
 		warnx("%s", e.msg);
 		status = cs_cli_exit_status_for(rc);
 	}
 	cs_pgledger_free(l);
 	cs_cli_close_inputs(in, nin);
-	if (cs_reject_digest(po.rejects, &digest) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_reject_close(po.rejects, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		if (status == 0)
-			status = CS_EXIT_IOERR;
-	}
 	/* Like diff(1): 1 when the warehouse lacks something checked. */
-	if (status == 0 && check && cs_summary_get(&sum, "loaded") <
-	    sum.in - sum.rejected)
+	if (status == 0 && check && cs_summary_get(sum, "loaded") <
+	    sum->in - sum->rejected)
 		status = CS_EXIT_INCOMPLETE;
-	status = cs_cli_finish(cli, &sum, status, stopped, stderr, &e);
-	if (e.code != CS_OK)
-		warnx("%s", e.msg);
-	if (digest.len > 0)
-		fputs(digest.data, stderr);
-	cs_buf_release(&digest);
-	return cs_sig_end(status);
-}
-
-/* An exit status for the refresh or the check, set by the last failure. */
-static int derive_status;
-
-static PGconn *
-derive_connect(const struct cs_pgload_opts *o)
-{
-	struct cs_error e;
-	PGconn *conn;
-	enum cs_err rc;
-
-	if ((rc = cs_pgconn_connect(o->conninfo, "cs-load", &conn, &e)) != CS_OK) {
-		derive_status = cs_cli_exit_status_for(rc == CS_ETEMP ?
-		    CS_EUNAVAIL : rc);
-		warnx("cannot connect: %s", e.msg);
-		return NULL;
-	}
-	return conn;
-}
-
-/* --derive: the refresh, its counts in the summary.  0 or -1. */
-static int
-derive_refresh(const struct cs_pgload_opts *o, const struct cs_pgname *name,
-    struct cs_summary *sum)
-{
-	struct cs_pgderive_stats st;
-	struct cs_error e;
-	PGconn *conn;
-	enum cs_err rc;
-
-	if ((conn = derive_connect(o)) == NULL)
-		return -1;
-	rc = cs_pgderive_refresh(conn, name, &st, &e);
-	PQfinish(conn);
-	if (rc != CS_OK) {
-		warnx("cannot refresh the derived tables of '%s': %s",
-		    name->display, e.msg);
-		derive_status = cs_cli_exit_status_for(rc == CS_ETEMP ?
-		    CS_EUNAVAIL : rc);
-		return -1;
-	}
-	cs_summary_add(sum, "sessions derived", (uint64_t)st.sessions);
-	cs_summary_add(sum, "page views derived", (uint64_t)st.page_views);
-	cs_summary_add(sum, "users derived", (uint64_t)st.users);
-	return 0;
+	return cs_sig_end(cs_cli_finish_rejects(cli, sum, rejects, status,
+	    rc == CS_EPIPE, stderr, say, NULL));
 }
 
 /* --derive-check FROM TO: like diff(1), 1 when they differ. */
@@ -307,19 +237,15 @@ derive_check(const struct cs_cli *cli, const struct cs_pgload_opts *o,
 {
 	struct cs_buf report = CS_BUF_INIT;
 	struct cs_error e;
-	PGconn *conn;
 	int64_t n = 0;
 	enum cs_err rc;
 
-	if ((conn = derive_connect(o)) == NULL)
-		return derive_status;
-	rc = cs_pgderive_check(conn, name, from, to, 10, &n, &report, &e);
-	PQfinish(conn);
+	rc = cs_pgderive_check_db(o->conninfo, "cs-load", name, from, to, 10,
+	    &n, &report, &e);
 	if (rc != CS_OK) {
 		cs_buf_release(&report);
-		errx(cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL : rc),
-		    "cannot check the derived tables of '%s': %s",
-		    name->display, e.msg);
+		warnx("%s", e.msg);
+		return cs_cli_exit_status_for(rc);
 	}
 	if (report.len > 0)
 		fwrite(report.data, 1, report.len, stdout);
@@ -341,56 +267,36 @@ derive_check(const struct cs_cli *cli, const struct cs_pgload_opts *o,
 /* A load: the rows of each input, then what is gathered.  Closes in. */
 static int
 load(struct cs_cli *cli, struct cs_pgload_opts *o,
-    const struct cs_pgname *derive, int argc, char *argv[],
-    struct cs_cli_input *in, int nin)
+    const struct cs_pgname *derive, struct cs_rejects *rejects,
+    struct cs_summary *sum, struct cs_cli_input *in, int nin)
 {
 	const char *table = o->table ? o->table : CS_PGLOAD_DEFAULT_TABLE;
-	struct cs_summary sum;
 	struct cs_pgload *l = NULL;
-	struct cs_rejects *rejects;
-	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err rc;
-	int i, status = 0, fatal = 0;
+	int status, fatal;
 
-	if ((rejects = cs_reject_open("cs-load", cli->rejects_path, &e)) == NULL)
-		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
-		    "%s", e.msg);
-	cs_summary_init(&sum, "cs-load", cli->progress);
-	sum.input_total = cs_cli_input_size(argc, argv);
 	o->version = cs_cli_version(cli);
 	o->rejects = rejects;
-	o->summary = &sum;
+	o->summary = sum;
 	o->notice = say;
 	if (cs_pgload_new(o, &l, &e) != CS_OK)
 		errx(cs_cli_exit_status_for(e.code), "cannot load into '%s': %s",
 		    table, e.msg);
-	/* A signal ends an input; the lines already read are loaded. */
-	for (i = 0; i < nin && !fatal && !cs_sig_caught(); i++) {
-		if ((rc = cs_pgload_add_lines(l, cs_sig_read, &in[i].fd,
-		    in[i].path, cli->max_line_bytes, &e)) == CS_OK)
-			continue;
-		warnx("%s", e.msg);
-		status = cs_cli_exit_status_for(rc);
-		fatal = rc != CS_ENOTFOUND;	/* an unreadable input is skipped */
-	}
-	cs_cli_close_inputs(in, nin);
 	/*
-	 * Interrupted, the rows already read are loaded all the same (each
-	 * batch whole or not at all); a second signal gives them up.
+	 * A signal ends an input, and the rows already read are loaded all
+	 * the same (each batch whole or not at all); a second signal gives
+	 * them up.
 	 */
-	if (!fatal && cs_sig_count() < 2 && cs_pgload_flush(l, &e) != CS_OK) {
-		warnx("cannot load into '%s': %s", table, e.msg);
-		status = cs_cli_exit_status_for(e.code);
-		fatal = 1;
-	}
+	status = cs_cli_exit_status_for(cs_pgload_add_inputs(l, in, nin,
+	    cs_sig_read, cli->max_line_bytes, stop, abandon, &fatal));
 	if (cs_pgload_stats(l)->table_created) {
-		cs_summary_add(&sum, "table_created", 1);
+		cs_summary_add(sum, "table_created", 1);
 		if (!cli->quiet)
 			warnx("created table '%s'", table);
 	}
 	if (status == 0)
-		status = cs_cli_reject_status(cli, &sum);
+		status = cs_cli_reject_status(cli, sum);
 	if (status == 0 && cs_sig_caught())
 		status = cs_sig_exit_status();
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli->quiet)
@@ -401,24 +307,14 @@ load(struct cs_cli *cli, struct cs_pgload_opts *o,
 	 * is pending all the same, so the refresh runs unless it was fatal.
 	 */
 	if (derive != NULL && !o->dry_run && !fatal &&
-	    derive_refresh(o, derive, &sum) != 0 &&
-	    status == 0)
-		status = derive_status;
-	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_reject_digest(rejects, &digest) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_reject_close(rejects, &e) != CS_OK) {
+	    (rc = cs_pgderive_refresh_db(o->conninfo, "cs-load", derive, sum,
+	    &e)) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
-			status = CS_EXIT_IOERR;
+			status = cs_cli_exit_status_for(rc);
 	}
-	status = cs_cli_finish(cli, &sum, status, 0, stderr, &e);
-	if (e.code != CS_OK)
-		warnx("%s", e.msg);
-	if (digest.len > 0)
-		fputs(digest.data, stderr);
-	cs_buf_release(&digest);
-	return status;
+	return cs_cli_finish_rejects(cli, sum, rejects, status, 0, stderr,
+	    say, NULL);
 }
 
 /*
@@ -431,6 +327,8 @@ run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode,
     const struct cs_pgname *derive, int argc, char *argv[])
 {
 	struct cs_cli_input *in;
+	struct cs_rejects *rejects;
+	struct cs_summary sum;
 	struct cs_error e;
 	int nin;
 
@@ -441,9 +339,15 @@ run(struct cs_cli *cli, struct cs_pgload_opts *o, int mode,
 	}
 	if (cs_sig_init(&e) != CS_OK)
 		errx(CS_EXIT_OSERR, "%s", e.msg);
+	if ((rejects = cs_reject_open("cs-load", cli->rejects_path, &e)) == NULL)
+		errx(e.code == CS_ENOMEM ? CS_EXIT_OSERR : CS_EXIT_CANTCREAT,
+		    "%s", e.msg);
+	cs_summary_init(&sum, "cs-load", cli->progress);
 	if (mode == OPT_PENDING || mode == OPT_CHECK)
-		return ledger_run(cli, o, mode == OPT_CHECK, in, nin);
-	return load(cli, o, derive, argc, argv, in, nin);
+		return ledger_run(cli, o, mode == OPT_CHECK, rejects, &sum, in,
+		    nin);
+	sum.input_total = cs_cli_input_size(argc, argv);
+	return load(cli, o, derive, rejects, &sum, in, nin);
 }
 
 int
@@ -503,10 +407,8 @@ main(int argc, char *argv[])
 		case OPT_PENDING:
 		case OPT_PREFLIGHT:
 		case OPT_SCHEMA_SQL:
-			if (mode != 0 && mode != ch) {
-				warnx("--pending, --check, --preflight, --schema-sql and --derive-check exclude each other");
-				usage(NULL);
-			}
+			if (mode != 0 && mode != ch)
+				usage("--pending, --check, --preflight, --schema-sql and --derive-check exclude each other");
 			mode = ch;
 			if (ch == OPT_SCHEMA_SQL)
 				schema_version = optarg;
@@ -534,33 +436,17 @@ main(int argc, char *argv[])
 		return r;
 	}
 	/* Mistakes cost nothing: a bad name, an input that is not there. */
-	if (cs_pgname_parse(&table, o.table != NULL ? o.table :
-	    CS_PGLOAD_DEFAULT_TABLE, &e) != CS_OK) {
-		warnx("invalid --table: %s", e.msg);
-		usage(NULL);
-	}
-	if (!cs_pgname_plain(o.table != NULL ? o.table : CS_PGLOAD_DEFAULT_TABLE)) {
-		warnx("invalid --table '%s': not a plain name (letters, digits, "
-		    "_); put any other name in double quotes, as in SQL",
-		    o.table);
-		usage(NULL);
-	}
-	if (o.create && o.no_create) {
-		warnx("--create and --no-create exclude each other");
-		usage(NULL);
-	}
-	if (derive && mode != 0) {
-		warnx("--derive goes with a load only");
-		usage(NULL);
-	}
-	if (mode == OPT_DERIVE_CHECK && argc != 2) {
-		warnx("--derive-check takes two operands: from and to");
-		usage(NULL);
-	}
-	if (mode == OPT_PREFLIGHT && argc > 0) {
-		warnx("--preflight reads no input");
-		usage(NULL);
-	}
+	if (cs_pgname_parse_option(&table, "--table", o.table != NULL ?
+	    o.table : CS_PGLOAD_DEFAULT_TABLE, &e) != CS_OK)
+		usage(e.msg);
+	if (o.create && o.no_create)
+		usage("--create and --no-create exclude each other");
+	if (derive && mode != 0)
+		usage("--derive goes with a load only");
+	if (mode == OPT_DERIVE_CHECK && argc != 2)
+		usage("--derive-check takes two operands: from and to");
+	if (mode == OPT_PREFLIGHT && argc > 0)
+		usage("--preflight reads no input");
 	/* From here one way out, where the copy of conninfo is wiped. */
 	o.conninfo = conninfo;
 	if (mode == OPT_DERIVE_CHECK)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "ndjson.h"
+#include "reject.h"
 #include "sig.h"
 #include "banned.h"
 
@@ -524,6 +525,34 @@ cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
 	    status == CS_EXIT_OK)
 		status = strcmp(c->stats_path, "-") == 0 ? CS_EXIT_IOERR :
 		    CS_EXIT_CANTCREAT;
+	return status;
+}
+
+int
+cs_cli_finish_rejects(const struct cs_cli *c, struct cs_summary *s,
+    struct cs_rejects *rj, int status, int stopped, FILE *fp,
+    void (*say)(void *ctx, const char *msg), void *ctx)
+{
+	struct cs_buf digest = CS_BUF_INIT;
+	struct cs_error e;
+
+	if (cs_reject_digest(rj, &digest) == -1) {
+		if (say != NULL)
+			say(ctx, "out of memory");
+		status = CS_EXIT_OSERR;
+	}
+	if (cs_reject_close(rj, &e) != CS_OK) {
+		if (say != NULL)
+			say(ctx, e.msg);
+		if (status == CS_EXIT_OK)
+			status = CS_EXIT_IOERR;
+	}
+	status = cs_cli_finish(c, s, status, stopped, fp, &e);
+	if (e.code != CS_OK && say != NULL)
+		say(ctx, e.msg);
+	if (digest.len > 0)
+		fputs(digest.data, fp);
+	cs_buf_release(&digest);
 	return status;
 }
 

@@ -260,6 +260,19 @@ int cs_cli_exit_status(const struct cs_cli *c, const struct cs_summary *s,
 int cs_cli_finish(const struct cs_cli *c, struct cs_summary *s, int status,
     int stopped, FILE *fp, struct cs_error *e);
 /*
+ * cs_cli_finish() for a run that made rejects (reject.h), once its outputs
+ * are closed: the rejects' digest taken (reject.h: on a terminal, where
+ * they went and what they were), rj closed and freed (a failure to, told
+ * to say, makes a status of CS_EXIT_OK CS_EXIT_IOERR), cs_cli_finish()
+ * (what it tells given to say), and the digest written to fp after the
+ * summary line.  Returns the exit status; out of memory for the digest is
+ * told and makes the status CS_EXIT_OSERR.  say may be NULL.
+ */
+struct cs_rejects;
+int cs_cli_finish_rejects(const struct cs_cli *c, struct cs_summary *s,
+    struct cs_rejects *rj, int status, int stopped, FILE *fp,
+    void (*say)(void *ctx, const char *msg), void *ctx);
+/*
  * The bytes the inputs hold, for the progress line's percent: the sizes
  * of the files named (none: standard input), when every one is a regular
  * file ("-" too, from its offset on); 0 when one is a pipe or a terminal,

@@ -474,3 +474,110 @@ cs_ingestfn_log(const struct cs_ingestfn_result *r, const char *request_id,
 		return -1;
 	return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* cs-ingest --lambda. */
+
+enum cs_err
+cs_ingestfn_destination(const char *arg, const char *raw_bucket,
+    struct cs_s3name_url *dest, struct cs_buf *prefix, struct cs_error *e)
+{
+	struct cs_buf url = CS_BUF_INIT;
+	enum cs_err code;
+
+	if (arg == NULL) {
+		if (raw_bucket == NULL || *raw_bucket == '\0')
+			return cs_error_set(e, CS_ECONFIG, "no destination: give "
+			    "s3://bucket/prefix or set RAW_BUCKET_NAME");
+		if (cs_buf_printf(&url, "s3://%s/events/", raw_bucket) == -1)
+			return cs_error_set(e, CS_ENOMEM, "out of memory");
+		arg = url.data;
+	}
+	code = cs_ingest_destination(arg, dest, prefix, e);
+	cs_buf_release(&url);
+	return code;
+}
+
+static void
+serve_warn(void (*warn)(void *, const char *), void *arg, const char *msg)
+{
+	if (warn != NULL)
+		warn(arg, msg);
+}
+
+/*
+ * A crash of the handler (code, e): its log line when memory allows,
+ * else a line of its own; then /error.
+ */
+static void
+serve_crash(struct cs_lambda *l, const struct cs_ingestfn_result *res,
+    const char *request_id, enum cs_err code, const struct cs_error *e,
+    struct cs_buf *line, void (*log)(void *, const char *),
+    void (*warn)(void *, const char *), void *arg)
+{
+	struct cs_buf why = CS_BUF_INIT;
+	struct cs_error le;
+
+	if (cs_ingestfn_log(res, request_id, line) == 0) {
+		if (log != NULL)
+			log(arg, line->data);
+	} else if (cs_buf_printf(&why, "request %s: %s", request_id,
+	    e->msg) == 0)
+		serve_warn(warn, arg, why.data);
+	else
+		serve_warn(warn, arg, e->msg);
+	cs_buf_release(&why);
+	if (cs_lambda_error(l, request_id, code == CS_ENOMEM ?
+	    "Runtime.OutOfMemory" : "Runtime.InternalError", e->msg,
+	    &le) != CS_OK)
+		serve_warn(warn, arg, le.msg);
+}
+
+enum cs_err
+cs_ingestfn_serve(struct cs_ingestfn *fn, struct cs_lambda *l,
+    int (*stop)(void *arg), void (*log)(void *arg, const char *line),
+    void (*warn)(void *arg, const char *msg), void *arg)
+{
+	struct cs_ingestfn_result res;
+	struct cs_lambda_invocation inv;
+	struct cs_buf line = CS_BUF_INIT;
+	struct cs_error e;
+	enum cs_err code, rc = CS_OK;
+
+	cs_ingestfn_result_init(&res);
+	cs_lambda_invocation_init(&inv);
+	while (stop == NULL || !stop(arg)) {
+		if ((code = cs_lambda_next(l, &inv, &e)) != CS_OK) {
+			if (code == CS_EINTR || (stop != NULL && stop(arg)))
+				break;
+			serve_warn(warn, arg, e.msg);
+			rc = code == CS_ENOMEM ? CS_ENOMEM : CS_EUNAVAIL;
+			break;
+		}
+		code = cs_ingestfn_handle(fn, inv.event.data, inv.event.len,
+		    inv.deadline_ms, &res, &e);
+		if (code != CS_OK) {
+			serve_crash(l, &res, inv.request_id.data, code, &e,
+			    &line, log, warn, arg);
+			rc = code == CS_ENOMEM ? CS_ENOMEM : CS_EINTERNAL;
+			break;
+		}
+		if (cs_ingestfn_log(&res, inv.request_id.data, &line) == -1) {
+			serve_warn(warn, arg, "out of memory");
+			rc = CS_ENOMEM;
+			break;
+		}
+		if (log != NULL)
+			log(arg, line.data);
+		if (cs_lambda_respond(l, inv.request_id.data, res.response.data,
+		    res.response.len, &e) != CS_OK) {
+			serve_warn(warn, arg, e.msg);
+			rc = e.code == CS_ENOMEM ? CS_ENOMEM : CS_EUNAVAIL;
+			break;
+		}
+	}
+	cs_lambda_invocation_release(&inv);
+	cs_ingestfn_result_release(&res);
+	cs_buf_release(&line);
+	return rc;
+}

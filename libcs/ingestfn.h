@@ -37,6 +37,11 @@
  * handler; the result's status is then 0 and its message the error's,
  * so that cs_ingestfn_log() can still tell it.  cs_ingestfn_new() fails as cs_s3_new() does.  libcs: nothing
  * here prints.
+ *
+ * The runtime.  cs_ingestfn_serve() is cs-ingest --lambda's loop: the
+ * Runtime API's invocations (lambda.h) handled one after the other, each
+ * answered and its log line handed to the caller; cs_ingestfn_destination()
+ * where the events go when no destination is given.
  */
 #ifndef CS_INGESTFN_H
 #define CS_INGESTFN_H
@@ -46,7 +51,9 @@
 
 #include "buf.h"
 #include "error.h"
+#include "lambda.h"
 #include "s3.h"
+#include "s3name.h"
 
 struct cs_ingestfn_config {
 	const struct cs_s3_config *s3;	/* copied, strings borrowed */
@@ -99,5 +106,34 @@ enum cs_err cs_ingestfn_handle(struct cs_ingestfn *fn, const char *payload,
  */
 int cs_ingestfn_log(const struct cs_ingestfn_result *r,
     const char *request_id, struct cs_buf *out);
+
+/*
+ * The destination of cs-ingest --lambda: arg ("s3://bucket[/prefix]"), or
+ * when arg is NULL the old function's place, s3://RAW_BUCKET/events/
+ * (raw_bucket: the RAW_BUCKET_NAME variable).  dest and prefix as
+ * cs_ingest_destination() fills them (the caller's to release), with its
+ * errors; CS_ECONFIG when neither arg nor raw_bucket is given ("no
+ * destination: give s3://bucket/prefix or set RAW_BUCKET_NAME").
+ */
+enum cs_err cs_ingestfn_destination(const char *arg, const char *raw_bucket,
+    struct cs_s3name_url *dest, struct cs_buf *prefix, struct cs_error *e);
+
+/*
+ * The runtime's loop around fn: the next invocation from l handled, its
+ * log line (cs_ingestfn_log()) given to log, and answered on /response,
+ * until stop (NULL: never) says so, between invocations and during the
+ * wait for the next (cs_lambda_set_stop() is the caller's), or something
+ * fails.  A crash of the handler is told on /error (Runtime.OutOfMemory,
+ * Runtime.InternalError) and ends the loop: Lambda starts a new process.
+ *
+ * Every failure has been told when this returns, through log (a crash,
+ * when its log line could be made) or warn (one line, no newline): what
+ * it returns is for the exit status.  CS_OK once stopped; the handler's
+ * crash, CS_ENOMEM or CS_EINTERNAL; or a failure of the API on /next or
+ * /response (lambda.h), returned as CS_EUNAVAIL unless it is CS_ENOMEM.
+ */
+enum cs_err cs_ingestfn_serve(struct cs_ingestfn *fn, struct cs_lambda *l,
+    int (*stop)(void *arg), void (*log)(void *arg, const char *line),
+    void (*warn)(void *arg, const char *msg), void *arg);
 
 #endif

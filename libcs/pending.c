@@ -210,3 +210,26 @@ cs_pending_run(struct cs_pgledger *l, const struct cs_pending_opts *o, int fd,
 	free(c);
 	return rc;
 }
+
+enum cs_err
+cs_pending_inputs(struct cs_pgledger *l, const struct cs_pending_opts *o,
+    const struct cs_cli_input *in, int nin, int out_fd, int (*stop)(void),
+    struct cs_error *e)
+{
+	const struct cs_pgschema_state *st = cs_pgledger_schema(l);
+	struct cs_ndjson_writer *w;
+	enum cs_err rc = CS_OK;
+	int i;
+
+	if (st->target[0] != '\0')
+		snprintf(o->summary->where, sizeof(o->summary->where),
+		    "against %s.%s", st->database, st->target);
+	if ((w = cs_ndjson_writer_new_fd(out_fd, 0)) == NULL)
+		return cs_error_set(e, CS_ENOMEM, "out of memory");
+	for (i = 0; i < nin && rc == CS_OK && (stop == NULL || !stop()); i++)
+		rc = cs_pending_run(l, o, in[i].fd, in[i].path, w, e);
+	if (rc == CS_OK)
+		return cs_ndjson_writer_free(w, e);
+	cs_ndjson_writer_free(w, NULL);
+	return rc;
+}

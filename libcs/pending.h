@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "cli.h"
 #include "error.h"
 #include "ndjson.h"
 #include "pgledger.h"
@@ -43,5 +44,16 @@ struct cs_pending_opts {
 enum cs_err cs_pending_run(struct cs_pgledger *l,
     const struct cs_pending_opts *o, int fd, const char *name,
     struct cs_ndjson_writer *w, struct cs_error *e);
+
+/*
+ * A whole run: the summary's where set to "against DB.TABLE" when the
+ * table exists, cs_pending_run() over the inputs in[0..nin) (cli.h's,
+ * left open) in turn, writing to out_fd (never closed), until one fails
+ * or stop (NULL: never) says so, and the output flushed.  CS_OK, CS_EPIPE
+ * when the output's reader went away, or the first error, with e.
+ */
+enum cs_err cs_pending_inputs(struct cs_pgledger *l,
+    const struct cs_pending_opts *o, const struct cs_cli_input *in,
+    int nin, int out_fd, int (*stop)(void), struct cs_error *e);
 
 #endif

@@ -637,3 +637,16 @@ cs_pgconn_pause(double s)
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
 }
+
+enum cs_err
+cs_pgconn_connect_once(const char *conninfo, const char *app, PGconn **out,
+    struct cs_error *e)
+{
+	struct cs_error ce;
+	enum cs_err rc;
+
+	if ((rc = cs_pgconn_connect(conninfo, app, out, &ce)) == CS_OK)
+		return CS_OK;
+	return cs_error_set(e, rc == CS_ETEMP ? CS_EUNAVAIL : rc,
+	    "cannot connect: %s", ce.msg);
+}

@@ -100,6 +100,15 @@ int cs_pgconn_redact(struct cs_buf *msg, const char *ci, const char *pw);
 enum cs_err cs_pgconn_connect(const char *conninfo, const char *app,
     PGconn **out, struct cs_error *e);
 
+/*
+ * cs_pgconn_connect() for a run that tries once (cs-load --preflight, the
+ * derived tables' refresh and check): its CS_ETEMP returned as
+ * CS_EUNAVAIL, since nothing tries again, and the message "cannot connect:
+ * ...".
+ */
+enum cs_err cs_pgconn_connect_once(const char *conninfo, const char *app,
+    PGconn **out, struct cs_error *e);
+
 /* Seconds to wait before try n (0-based): 0.25, 0.5, ... up to 15. */
 double cs_pgconn_backoff(int n);
 

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pgconn.h"
 #include "pgderive.h"
 #include "pgerr.h"
 #include "pgname.h"
@@ -901,4 +902,55 @@ cs_pgderive_check(PGconn *conn, const struct cs_pgname *n, const char *from,
 	if (PQstatus(conn) == CONNECTION_OK)
 		PQclear(PQexec(conn, "ROLLBACK"));
 	return rc;
+}
+
+/* A failure of what was asked of the server, that nothing tries again. */
+static enum cs_err
+failed_db(enum cs_err rc, const char *what, const struct cs_pgname *n,
+    const struct cs_error *de, struct cs_error *e)
+{
+	return cs_error_set(e, rc == CS_ETEMP ? CS_EUNAVAIL : rc,
+	    "cannot %s the derived tables of '%s': %s", what, n->display,
+	    de->msg);
+}
+
+enum cs_err
+cs_pgderive_refresh_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, struct cs_summary *sum, struct cs_error *e)
+{
+	struct cs_pgderive_stats st;
+	struct cs_error de;
+	PGconn *conn;
+	enum cs_err rc;
+
+	if ((rc = cs_pgconn_connect_once(conninfo, app, &conn, e)) != CS_OK)
+		return rc;
+	rc = cs_pgderive_refresh(conn, n, &st, &de);
+	PQfinish(conn);
+	if (rc != CS_OK)
+		return failed_db(rc, "refresh", n, &de, e);
+	cs_summary_add(sum, "sessions derived", (uint64_t)st.sessions);
+	cs_summary_add(sum, "page views derived", (uint64_t)st.page_views);
+	cs_summary_add(sum, "users derived", (uint64_t)st.users);
+	return CS_OK;
+}
+
+enum cs_err
+cs_pgderive_check_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, const char *from, const char *to,
+    int max_report, int64_t *differences, struct cs_buf *report,
+    struct cs_error *e)
+{
+	struct cs_error de;
+	PGconn *conn;
+	enum cs_err rc;
+
+	if ((rc = cs_pgconn_connect_once(conninfo, app, &conn, e)) != CS_OK)
+		return rc;
+	rc = cs_pgderive_check(conn, n, from, to, max_report, differences,
+	    report, &de);
+	PQfinish(conn);
+	if (rc != CS_OK)
+		return failed_db(rc, "check", n, &de, e);
+	return CS_OK;
 }

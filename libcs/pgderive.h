@@ -16,7 +16,8 @@
  * The rules (the 30-minute inactivity split, the engaged time, the
  * attribution) are in cs-tools-formats(5), DERIVED TABLES.
  *
- * Ownership: the caller's PGconn is used and left open, idle.  Errors:
+ * Ownership: the caller's PGconn is used and left open, idle (the _db
+ * functions open and close their own).  Errors:
  * CS_ENOMEM, CS_ETEMP (the connection failed: call again), CS_ECONFIG
  * (the derived tables are missing: the schema is older than the
  * migration), CS_EDENIED, CS_EDB.
@@ -30,6 +31,7 @@
 #include "buf.h"
 #include "error.h"
 #include "pgname.h"
+#include "summary.h"
 
 /* The schema migration's DDL for events table n, appended to b: 0 or -1. */
 int cs_pgderive_ddl(const struct cs_pgname *n, struct cs_buf *b);
@@ -73,5 +75,21 @@ enum cs_err cs_pgderive_refresh(PGconn *conn, const struct cs_pgname *n,
 enum cs_err cs_pgderive_check(PGconn *conn, const struct cs_pgname *n,
     const char *from, const char *to, int max_report, int64_t *differences,
     struct cs_buf *report, struct cs_error *e);
+
+/*
+ * cs-load --derive and --derive-check: connect to conninfo once
+ * (cs_pgconn_connect_once(), application name app), then refresh or
+ * check as above, and close.  The refresh's counts are added to sum
+ * ("sessions derived", "page views derived", "users derived").  Errors
+ * as the connection's, or as the refresh's or the check's with CS_ETEMP
+ * as CS_EUNAVAIL (nothing tries again) and the message "cannot refresh
+ * (check) the derived tables of 'TABLE': ...".
+ */
+enum cs_err cs_pgderive_refresh_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, struct cs_summary *sum, struct cs_error *e);
+enum cs_err cs_pgderive_check_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, const char *from, const char *to,
+    int max_report, int64_t *differences, struct cs_buf *report,
+    struct cs_error *e);
 
 #endif

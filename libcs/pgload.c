@@ -74,6 +74,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "error.h"
 #include "json.h"
 #include "ndjson.h"
@@ -1962,4 +1963,32 @@ cs_pgload_free(struct cs_pgload *l)
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
+}
+
+enum cs_err
+cs_pgload_add_inputs(struct cs_pgload *l, struct cs_cli_input *in, int nin,
+    cs_read_fn rd, size_t max_line, int (*stop)(void), int (*abandon)(void),
+    int *fatal)
+{
+	struct cs_error e;
+	enum cs_err rc, last = CS_OK;
+	int i;
+
+	*fatal = 0;
+	for (i = 0; i < nin && !*fatal && (stop == NULL || !stop()); i++) {
+		if ((rc = cs_pgload_add_lines(l, rd, &in[i].fd, in[i].path,
+		    max_line, &e)) == CS_OK)
+			continue;
+		notice(l, "%s", e.msg);
+		last = rc;
+		*fatal = rc != CS_ENOTFOUND;
+	}
+	cs_cli_close_inputs(in, nin);
+	if (!*fatal && (abandon == NULL || !abandon()) &&
+	    (rc = cs_pgload_flush(l, &e)) != CS_OK) {
+		notice(l, "cannot load into '%s': %s", l->o.table, e.msg);
+		last = e.code;
+		*fatal = 1;
+	}
+	return last;
 }

@@ -52,6 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "error.h"
 #include "ndjson.h"
 #include "reject.h"
@@ -129,6 +130,20 @@ enum cs_err cs_pgload_add_lines(struct cs_pgload *l, cs_read_fn fn, void *ctx,
     const char *name, size_t max_line, struct cs_error *e);
 /* Load the rows gathered so far and wait until every batch is settled. */
 enum cs_err cs_pgload_flush(struct cs_pgload *l, struct cs_error *e);
+/*
+ * A program's inputs, in[0..nin) (cli.h's; closed and freed here once
+ * read, before the flush): the lines of each added in turn, read through
+ * rd (cs_sig_read() in a program, so that a signal ends an input) until
+ * stop (NULL: never) says so; then what was gathered flushed, unless
+ * abandon (NULL: never) says so.  An input that cannot be read
+ * (CS_ENOTFOUND) is skipped; any other error ends the load, and so does
+ * the flush's ("cannot load into 'TABLE': ...").  Each failure is told
+ * through the notice callback.  Returns the last failure's code (CS_OK:
+ * none), *fatal set when it ended the load.
+ */
+enum cs_err cs_pgload_add_inputs(struct cs_pgload *l,
+    struct cs_cli_input *in, int nin, cs_read_fn rd, size_t max_line,
+    int (*stop)(void), int (*abandon)(void), int *fatal);
 /*
  * Stop the threads (after the batches they hold), then complete the audit
  * row with the counters and exit_status.  Call cs_pgload_flush() first to

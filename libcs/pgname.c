@@ -158,3 +158,18 @@ cs_pgname_parse(struct cs_pgname *n, const char *s, struct cs_error *e)
 	snprintf(n->display, sizeof(n->display), "%s.%s", n->schema, n->name);
 	return quote_names(n, s, e);
 }
+
+enum cs_err
+cs_pgname_parse_option(struct cs_pgname *n, const char *opt, const char *s,
+    struct cs_error *e)
+{
+	struct cs_error pe;
+
+	if (cs_pgname_parse(n, s, &pe) != CS_OK)
+		return cs_error_set(e, CS_EINVAL, "invalid %s: %s", opt, pe.msg);
+	if (!cs_pgname_plain(s))
+		return cs_error_set(e, CS_EINVAL, "invalid %s '%s': not a plain "
+		    "name (letters, digits, _); put any other name in double "
+		    "quotes, as in SQL", opt, s);
+	return CS_OK;
+}

@@ -54,6 +54,16 @@ enum cs_err cs_pgname_parse(struct cs_pgname *n, const char *s,
 int cs_pgname_plain(const char *s);
 
 /*
+ * The value s of a command-line option opt ("--table") that names a
+ * table: cs_pgname_parse(), and cs_pgname_plain() so that a typo is not
+ * taken for a name.  CS_EINVAL with "invalid OPT: WHY", or "invalid OPT
+ * 'S': not a plain name (letters, digits, _); put any other name in
+ * double quotes, as in SQL".
+ */
+enum cs_err cs_pgname_parse_option(struct cs_pgname *n, const char *opt,
+    const char *s, struct cs_error *e);
+
+/*
  * Append s as a quoted identifier: in double quotes, each one doubled.
  * 0, or -1 when out of memory.
  */

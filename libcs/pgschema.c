@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "error.h"
 #include "erase.h"
+#include "pgconn.h"
 #include "pgderive.h"
 #include "pgerr.h"
 #include "pgname.h"
@@ -869,4 +870,22 @@ cs_pgschema_preflight(PGconn *conn, const struct cs_pgname *n,
 	tell(say, ctx, "table %s: schema version %d, rows can be inserted",
 	    t.target, t.version);
 	return CS_OK;
+}
+
+enum cs_err
+cs_pgschema_preflight_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, enum cs_pgschema_mode mode,
+    struct cs_pgschema_state *st, void (*say)(void *ctx, const char *msg),
+    void *ctx, struct cs_error *e)
+{
+	PGconn *conn;
+	enum cs_err rc;
+
+	if ((rc = cs_pgconn_connect_once(conninfo, app, &conn, e)) != CS_OK)
+		return rc;
+	rc = cs_pgschema_preflight(conn, n, mode, st, say, ctx, e);
+	PQfinish(conn);
+	if (rc == CS_ETEMP)
+		rc = e->code = CS_EUNAVAIL;
+	return rc;
 }

@@ -111,6 +111,16 @@ enum cs_err cs_pgschema_prepare(PGconn *conn, const struct cs_pgname *n,
 enum cs_err cs_pgschema_preflight(PGconn *conn, const struct cs_pgname *n,
     enum cs_pgschema_mode mode, struct cs_pgschema_state *st,
     void (*say)(void *ctx, const char *msg), void *ctx, struct cs_error *e);
+/*
+ * cs-load --preflight: cs_pgschema_preflight() on a connection to
+ * conninfo made once (cs_pgconn_connect_once(), application name app),
+ * then closed.  Its errors, or the connection's, with CS_ETEMP as
+ * CS_EUNAVAIL (nothing tries again).
+ */
+enum cs_err cs_pgschema_preflight_db(const char *conninfo, const char *app,
+    const struct cs_pgname *n, enum cs_pgschema_mode mode,
+    struct cs_pgschema_state *st, void (*say)(void *ctx, const char *msg),
+    void *ctx, struct cs_error *e);
 
 /*
  * The version recorded for the events table and whether the bookkeeping

@@ -13,10 +13,9 @@ TESTS += $(HOSTILE_UNIT_TESTS)
 # and libFuzzer in a directory of their own and runs each FUZZ_SECONDS.
 FUZZ_HARNESSES = json ndjson transform rawobj-ref rawobj-split row s3xml \
 	ini awscred sigv4 time ingest objmark geo enrich
-check_LIBRARIES = tests/fuzz/libfuzzcommon.a
-tests_fuzz_libfuzzcommon_a_SOURCES = tests/fuzz/fuzz-common.c \
+# A replay program is its harness and these, linked with libcs (LDADD).
+FUZZ_REPLAY_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-common.c \
 	tests/fuzz/jsonv.c tests/fuzz/fuzz.h tests/fuzz/jsonv.h
-FUZZ_REPLAY_LIBS = tests/fuzz/libfuzzcommon.a $(CS_LIBS)
 check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
 	tests/fuzz/replay-transform tests/fuzz/replay-rawobj-ref \
 	tests/fuzz/replay-rawobj-split tests/fuzz/replay-row \
@@ -24,40 +23,40 @@ check_PROGRAMS += tests/fuzz/replay-json tests/fuzz/replay-ndjson \
 	tests/fuzz/replay-sigv4 tests/fuzz/replay-time tests/fuzz/replay-ingest \
 	tests/fuzz/replay-objmark tests/fuzz/replay-geo \
 	tests/fuzz/replay-enrich
-tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz-json.c tests/fuzz/replay.c
-tests_fuzz_replay_json_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c tests/fuzz/replay.c
-tests_fuzz_replay_ndjson_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_transform_SOURCES = tests/fuzz/fuzz-transform.c tests/fuzz/replay.c
-tests_fuzz_replay_transform_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_rawobj_ref_SOURCES = tests/fuzz/fuzz-rawobj-ref.c tests/fuzz/replay.c
-tests_fuzz_replay_rawobj_ref_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_rawobj_split_SOURCES = tests/fuzz/fuzz-rawobj-split.c tests/fuzz/replay.c
-tests_fuzz_replay_rawobj_split_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_row_SOURCES = tests/fuzz/fuzz-row.c tests/fuzz/replay.c
-tests_fuzz_replay_row_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_s3xml_SOURCES = tests/fuzz/fuzz-s3xml.c tests/fuzz/replay.c
-tests_fuzz_replay_s3xml_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_ini_SOURCES = tests/fuzz/fuzz-ini.c tests/fuzz/replay.c
-tests_fuzz_replay_ini_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_awscred_SOURCES = tests/fuzz/fuzz-awscred.c tests/fuzz/replay.c
-tests_fuzz_replay_awscred_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_sigv4_SOURCES = tests/fuzz/fuzz-sigv4.c tests/fuzz/replay.c
-tests_fuzz_replay_sigv4_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_time_SOURCES = tests/fuzz/fuzz-time.c tests/fuzz/replay.c
-tests_fuzz_replay_time_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_ingest_SOURCES = tests/fuzz/fuzz-ingest.c tests/fuzz/replay.c
-tests_fuzz_replay_ingest_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_objmark_SOURCES = tests/fuzz/fuzz-objmark.c tests/fuzz/replay.c
-tests_fuzz_replay_objmark_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_geo_SOURCES = tests/fuzz/fuzz-geo.c tests/fuzz/replay.c
-tests_fuzz_replay_geo_LDADD = $(FUZZ_REPLAY_LIBS)
-tests_fuzz_replay_enrich_SOURCES = tests/fuzz/fuzz-enrich.c tests/fuzz/replay.c
-tests_fuzz_replay_enrich_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_json_SOURCES = tests/fuzz/fuzz-json.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ndjson_SOURCES = tests/fuzz/fuzz-ndjson.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_transform_SOURCES = tests/fuzz/fuzz-transform.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_rawobj_ref_SOURCES = tests/fuzz/fuzz-rawobj-ref.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_rawobj_split_SOURCES = tests/fuzz/fuzz-rawobj-split.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_row_SOURCES = tests/fuzz/fuzz-row.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_s3xml_SOURCES = tests/fuzz/fuzz-s3xml.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ini_SOURCES = tests/fuzz/fuzz-ini.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_awscred_SOURCES = tests/fuzz/fuzz-awscred.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_sigv4_SOURCES = tests/fuzz/fuzz-sigv4.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_time_SOURCES = tests/fuzz/fuzz-time.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_ingest_SOURCES = tests/fuzz/fuzz-ingest.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_objmark_SOURCES = tests/fuzz/fuzz-objmark.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_geo_SOURCES = tests/fuzz/fuzz-geo.c \
+	$(FUZZ_REPLAY_SOURCES)
+tests_fuzz_replay_enrich_SOURCES = tests/fuzz/fuzz-enrich.c \
+	$(FUZZ_REPLAY_SOURCES)
 
 check_PROGRAMS += tests/fuzz/jsonv-check
-tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c
-tests_fuzz_jsonv_check_LDADD = tests/fuzz/libfuzzcommon.a
+tests_fuzz_jsonv_check_SOURCES = tests/fuzz/jsonv-check.c tests/fuzz/jsonv.c \
+	tests/fuzz/jsonv.h
 
 TESTS += tests/t6000-json-suite.sh tests/t6010-fuzz-corpus.sh \
 	tests/t6020-hostile-input.sh

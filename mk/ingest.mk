@@ -4,6 +4,7 @@ libcs_libcs_a_SOURCES += libcs/uploader.c libcs/uploader.h
 libcs_libcs_a_SOURCES += libcs/linein.c libcs/linein.h
 libcs_libcs_a_SOURCES += libcs/lambda.c libcs/lambda.h
 libcs_libcs_a_SOURCES += libcs/ingestfn.c libcs/ingestfn.h
+libcs_libcs_a_SOURCES += libcs/ingester.c libcs/ingester.h
 
 bin_PROGRAMS += cs-ingest
 dist_man1_MANS += man/cs-ingest.1
@@ -11,7 +12,7 @@ cs_ingest_SOURCES = cmd/cs-ingest.c
 
 # C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
 INGEST_UNIT_TESTS = tests/unit/t-ingest tests/unit/t-uploader tests/unit/t-linein \
-	tests/unit/t-ingestfn
+	tests/unit/t-ingestfn tests/unit/t-ingester
 check_PROGRAMS += $(INGEST_UNIT_TESTS)
 TESTS += $(INGEST_UNIT_TESTS)
 

@@ -12,19 +12,17 @@ libcs_libcs_a_SOURCES += \
 
 bin_PROGRAMS += cs-load
 cs_load_SOURCES = cmd/cs-load.c
-cs_load_LDADD = $(CS_LIBS) -lpthread
 dist_man1_MANS += man/cs-load.1
 
 # A generator of row records for the tests and the benchmark.
 noinst_PROGRAMS += tests/gen-rows
 tests_gen_rows_SOURCES = tests/gen-rows.c
 
-# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD);
-# pgload's loader runs connections on threads.
+# C unit tests: tests/unit/NAME.c each, linked with libcs (LDADD).
 LOAD_UNIT_TESTS = tests/unit/t-row tests/unit/t-pgconn tests/unit/t-pgname \
+	tests/unit/t-pgderive tests/unit/t-pgschema \
 	tests/unit/t-pgload
 check_PROGRAMS += $(LOAD_UNIT_TESTS)
-tests_unit_t_pgload_LDADD = $(CS_LIBS) -lpthread
 
 LOAD_SHELL_TESTS = \
 	tests/t3000-cs-load-basic.sh \

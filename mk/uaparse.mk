@@ -15,5 +15,5 @@ EXTRA_DIST += tests/data/uaparse/devices.txt \
 
 FUZZ_HARNESSES += uaparse
 check_PROGRAMS += tests/fuzz/replay-uaparse
-tests_fuzz_replay_uaparse_SOURCES = tests/fuzz/fuzz-uaparse.c tests/fuzz/replay.c
-tests_fuzz_replay_uaparse_LDADD = $(FUZZ_REPLAY_LIBS)
+tests_fuzz_replay_uaparse_SOURCES = tests/fuzz/fuzz-uaparse.c \
+	$(FUZZ_REPLAY_SOURCES)

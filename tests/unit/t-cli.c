@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "ndjson.h"
+#include "reject.h"
 #include "summary.h"
 #include "tap.h"
 
@@ -179,6 +180,102 @@ test_usage(void)
 	ok(strstr(u, "--rejects") == NULL && strstr(u, "--max-reject-rate") ==
 	    NULL && strstr(u, "--max-line-bytes") == NULL,
 	    "not those about input records");
+}
+
+/* What cs_cli_finish_rejects() told. */
+static int told_n;
+static char told[512];
+
+static void
+say_hook(void *ctx, const char *msg)
+{
+	(void)ctx;
+	told_n++;
+	snprintf(told, sizeof(told), "%s", msg);
+}
+
+/* cs_cli_finish_rejects() with fp a file; its text in out. */
+static int
+finish_rejects(struct cs_cli *c, struct cs_summary *s,
+    struct cs_rejects *rj, int status, char *out, size_t outlen)
+{
+	FILE *fp;
+	size_t n;
+	int st;
+
+	told_n = 0;
+	told[0] = '\0';
+	if ((fp = tmpfile()) == NULL)
+		return -2;
+	st = cs_cli_finish_rejects(c, s, rj, status, 0, fp, say_hook, NULL);
+	rewind(fp);
+	n = fread(out, 1, outlen - 1, fp);
+	out[n] = '\0';
+	fclose(fp);
+	return st;
+}
+
+static void
+test_finish_rejects(void)
+{
+	char kept[4200], out[4400];
+	struct cs_reject rj;
+	struct cs_rejects *r;
+	struct cs_cli c;
+	struct cs_summary s;
+	struct cs_error e;
+
+	cs_cli_init(&c, "cs-test");
+	c.max_reject_rate = 1;
+	cs_summary_init(&s, "cs-test", 0);
+	s.in = 2;
+	s.out = 1;
+	s.rejected = 1;
+	is_int(finish_rejects(&c, &s, NULL, 0, out, sizeof(out)), 0,
+	    "no rejects: as cs_cli_finish()");
+	ok(strncmp(out, "cs-test: 2 in, 1 out, 1 rejected, ", 34) == 0 &&
+	    strchr(out, '\n') == strrchr(out, '\n'), "one summary line: %s",
+	    out);
+	is_int(told_n, 0, "nothing told");
+
+	/* A kept file: its digest after the summary line. */
+	snprintf(kept, sizeof(kept), "%s/kept", dir);
+	if ((r = cs_reject_open_kept("cs-test", kept, &e)) == NULL) {
+		ok(0, "rejects: %s", e.msg);
+		return;
+	}
+	memset(&rj, 0, sizeof(rj));
+	rj.reason = "eventName is not a string";
+	rj.input = "{\"eventName\":5}";
+	rj.input_len = rj.input_full_len = strlen(rj.input);
+	rj.input_is_json = 1;
+	ok(cs_reject_add(r, &rj, &e) == CS_OK, "a reject added");
+	is_int(finish_rejects(&c, &s, r, 0, out, sizeof(out)), 0,
+	    "with rejects: 0 at the rate of 1");
+	ok(strncmp(out, "cs-test: 2 in, ", 15) == 0 &&
+	    strstr(out, "\ncs-test: 1 record rejected, all in ") != NULL,
+	    "the summary line, then the digest");
+	ok(strstr(out, "eventName is not a string") != NULL,
+	    "the digest says why");
+	is_int(told_n, 0, "nothing told");
+	snprintf(out, sizeof(out), "rm -rf '%s'", kept);
+	if (system(out) != 0)
+		diag("could not remove %s", kept);
+
+	/* A failure stands; its summary line still comes. */
+	r = cs_reject_open("cs-test", "-", &e);
+	is_int(finish_rejects(&c, &s, r, 74, out, sizeof(out)), 74,
+	    "an earlier failure stands");
+	ok(strncmp(out, "cs-test: 2 in, ", 15) == 0, "with its summary");
+
+	/* The --stats file that cannot be written: told, 73. */
+	c.stats_path = "/nonexistent/dir/stats.json";
+	r = cs_reject_open("cs-test", "-", &e);
+	is_int(finish_rejects(&c, &s, r, 0, out, sizeof(out)), 73,
+	    "--stats not writable: 73");
+	ok(told_n == 1 && strstr(told, "stats.json") != NULL, "told: %s",
+	    told);
+	c.stats_path = NULL;
 }
 
 static void
@@ -791,6 +888,7 @@ main(void)
 	test_end_status();
 	make_dir();
 	test_finish();
+	test_finish_rejects();
 	test_input_size();
 	test_open_inputs();
 	test_try_help();

@@ -169,6 +169,25 @@ static const struct {
 	{ "", NULL },
 };
 
+/*
+ * A run that tries once: a server that is not there (a socket directory
+ * that does not exist) is CS_EUNAVAIL, not CS_ETEMP, and said so.
+ */
+static void
+test_connect_once(void)
+{
+	struct cs_error e;
+	PGconn *c = NULL;
+
+	is_int(cs_pgconn_connect_once("host=" NOWHERE, "t-pgconn", &c, &e),
+	    CS_EUNAVAIL, "no server, tried once: CS_EUNAVAIL");
+	ok(strncmp(e.msg, "cannot connect: ", 16) == 0 &&
+	    strstr(e.msg, NOWHERE) != NULL, "said so: %s", e.msg);
+	ok(c == NULL, "no connection");
+	is_int(cs_pgconn_connect_once("port=abc host=" NOWHERE, "t-pgconn", &c,
+	    &e), CS_ECONFIG, "bad parameters stay CS_ECONFIG");
+}
+
 int
 main(void)
 {
@@ -227,5 +246,6 @@ main(void)
 		PQfinish(c);
 	}
 	is_str(cs_pgconn_bad_param(NULL), NULL, "NULL connection");
+	test_connect_once();
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /*
  * Unit tests for libcs/pgload.c that need no server: a dry run (rows
- * validated, no database) through cs_pgload_add_lines().  The loads
+ * validated, no database) through cs_pgload_add_lines() and a program's
+ * inputs through cs_pgload_add_inputs().  The loads
  * themselves are the shell tests' (t3xxx), on a throwaway PostgreSQL.
  */
 #include "config.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "error.h"
 #include "pgload.h"
 #include "reject.h"
@@ -163,6 +165,109 @@ test_load_fails(void)
 	cs_reject_close(rj, NULL);
 }
 
+/* cs_pgload_add_inputs(): the notices, a read that fails on bad_fd. */
+static int notices, bad_fd = -1, stop_now;
+static char notice_last[600];
+
+static void
+notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	notices++;
+	snprintf(notice_last, sizeof(notice_last), "%s", msg);
+}
+
+static ssize_t
+fd_read(void *ctx, void *buf, size_t len)
+{
+	int fd = *(int *)ctx;
+
+	if (fd == bad_fd) {
+		errno = EIO;
+		return -1;
+	}
+	return read(fd, buf, len);
+}
+
+static int
+stop(void)
+{
+	return stop_now;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A program's inputs: each read in turn, one that fails skipped. */
+static void
+test_add_inputs(const char *dir)
+{
+	char a[4200], b[4200], c[4200];
+	char *argv[3] = { a, b, c };
+	struct cs_pgload_opts o;
+	struct cs_cli_input *in;
+	struct cs_summary sum;
+	struct cs_pgload *l = NULL;
+	struct cs_error e;
+	int n, fatal = -1;
+
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	snprintf(c, sizeof(c), "%s/c", dir);
+	write_text(a, ROW1 "\n" ROW2 "\n");
+	write_text(b, ROW1 "\n");
+	write_text(c, ROW1 "\n");
+	cs_summary_init(&sum, "t-pgload", 0);
+	memset(&o, 0, sizeof(o));
+	o.dry_run = 1;
+	o.retries = -1;
+	o.summary = &sum;
+	o.notice = notice;
+	if (cs_pgload_new(&o, &l, &e) != CS_OK ||
+	    (in = cs_cli_open_inputs(3, argv, &n, NULL, NULL, &e)) == NULL) {
+		ok(0, "a dry-run loader and its inputs: %s", e.msg);
+		cs_pgload_free(l);
+		return;
+	}
+	bad_fd = in[1].fd;
+	is_int(cs_pgload_add_inputs(l, in, n, fd_read, 200, stop, NULL, &fatal),
+	    CS_ENOTFOUND, "an input that cannot be read: CS_ENOTFOUND");
+	is_int(fatal, 0, "skipped, not fatal");
+	is_int(notices, 1, "told once");
+	ok(strstr(notice_last, "cannot read '") != NULL &&
+	    strstr(notice_last, "/b'") != NULL, "naming it: %s", notice_last);
+	is_int((int)cs_pgload_stats(l)->rows_in, 3,
+	    "the others read: their three rows");
+	cs_pgload_free(l);
+	unlink(a);
+	unlink(b);
+
+	/* Stopped before anything is read. */
+	cs_summary_init(&sum, "t-pgload", 0);
+	notices = 0;
+	stop_now = 1;
+	if (cs_pgload_new(&o, &l, &e) != CS_OK ||
+	    (in = cs_cli_open_inputs(1, argv + 2, &n, NULL, NULL, &e)) == NULL) {
+		ok(0, "a dry-run loader and its input: %s", e.msg);
+		cs_pgload_free(l);
+		return;
+	}
+	is_int(cs_pgload_add_inputs(l, in, n, fd_read, 200, stop, NULL, &fatal),
+	    CS_OK, "stopped: CS_OK");
+	ok(fatal == 0 && notices == 0 && cs_pgload_stats(l)->rows_in == 0,
+	    "nothing read, nothing told");
+	cs_pgload_free(l);
+	unlink(c);
+}
+
 int
 main(void)
 {
@@ -176,6 +281,7 @@ main(void)
 		return 99;
 	}
 	test_add_lines(dir);
+	test_add_inputs(dir);
 	test_load_fails();
 	rmdir(dir);
 	return done_testing();

@@ -84,11 +84,34 @@ test_quote(void)
 	cs_buf_release(&b);
 }
 
+/* cs-load --table: a name, plain unless quoted, or a usage error. */
+static void
+test_parse_option(void)
+{
+	struct cs_pgname n;
+	struct cs_error e;
+
+	is_int(cs_pgname_parse_option(&n, "--table", "analytics.events", &e),
+	    CS_OK, "a qualified name");
+	is_str(n.display, "analytics.events", "parsed");
+	is_int(cs_pgname_parse_option(&n, "--table", "a.b.c", &e), CS_EINVAL,
+	    "three parts: CS_EINVAL");
+	ok(strncmp(e.msg, "invalid --table: ", 17) == 0, "said: %s", e.msg);
+	is_int(cs_pgname_parse_option(&n, "--table", "bad name;drop", &e),
+	    CS_EINVAL, "not plain: CS_EINVAL");
+	is_str(e.msg, "invalid --table 'bad name;drop': not a plain name "
+	    "(letters, digits, _); put any other name in double quotes, as in "
+	    "SQL", "said, with the way out");
+	is_int(cs_pgname_parse_option(&n, "--table", "\"bad name;drop\"", &e),
+	    CS_OK, "quoted, it is a name");
+}
+
 int
 main(void)
 {
 	test_plain();
 	test_parse();
 	test_quote();
+	test_parse_option();
 	return done_testing();
 }
