@@ -128,7 +128,6 @@ main(int argc, char *argv[])
 	struct cs_fetcher *fe = NULL;
 	struct cs_fetcher_outcome o;
 	struct cs_rejects *rj;
-	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	static struct cs_cli_getopt go;
 	int ch, rc, i, pace = 0;
@@ -204,20 +203,8 @@ main(int argc, char *argv[])
 	cs_fetcher_outcome(fe, &o);
 	rc = run_status(&o, &cli, &sum);
 out:
-	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_reject_digest(rj, &digest) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_reject_close(rj, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		if (rc == 0)
-			rc = CS_EXIT_IOERR;
-	}
-	rc = cs_cli_finish(&cli, &sum, rc, o.output_closed, stderr, &e);
-	if (e.code != CS_OK)
-		warnx("%s", e.msg);
-	if (digest.len > 0)
-		fputs(digest.data, stderr);
-	cs_buf_release(&digest);
+	rc = cs_cli_finish_rejects(&cli, &sum, rj, rc, o.output_closed, stderr,
+	    say, NULL);
 	cs_s3_free(s3);
 	cs_fetcher_free(fe);
 	return cs_sig_end(rc);

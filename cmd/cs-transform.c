@@ -346,6 +346,14 @@ file_in(struct run *r, const char *path)
 		close(fd);
 }
 
+/* What the end of the run has to tell, on standard error. */
+static void
+say(void *arg, const char *msg)
+{
+	(void)arg;
+	warnx("%s", msg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,7 +363,6 @@ main(int argc, char **argv)
 	enum cs_ipanon_mode anon = CS_IPANON_NONE;
 	const char *key_file = NULL;
 	struct cs_enrich_config ecfg = { .off = 0 };
-	struct cs_buf digest = CS_BUF_INIT;
 	struct cs_error e;
 	enum cs_err code;
 	int ch, i, status;
@@ -450,14 +457,6 @@ main(int argc, char **argv)
 			r.status = cs_cli_exit_status_for(code);
 		}
 	}
-	/* On a terminal: where the rejects went, and what they were. */
-	if (cs_reject_digest(r.rejects, &digest) == -1)
-		errx(CS_EXIT_OSERR, "out of memory");
-	if (cs_reject_close(r.rejects, &e) != CS_OK) {
-		warnx("%s", e.msg);
-		if (r.status == CS_EXIT_OK)
-			r.status = CS_EXIT_IOERR;
-	}
 	cs_transform_summarize(&r.tf, &r.sum);
 	/*
 	 * Free the enrichment data (thousands of regexes) before the summary:
@@ -469,12 +468,8 @@ main(int argc, char **argv)
 	cs_transform_release(&r.tf);
 	cs_enrich_free(r.tf.enrich);
 	cs_ipanon_release(&r.anon);
-	status = cs_cli_finish(&r.cli, &r.sum, r.status, r.stop, stderr, &e);
-	if (e.code != CS_OK)
-		warnx("%s", e.msg);
-	if (digest.len > 0)
-		fputs(digest.data, stderr);
-	cs_buf_release(&digest);
+	status = cs_cli_finish_rejects(&r.cli, &r.sum, r.rejects, r.status,
+	    r.stop, stderr, say, NULL);
 	cs_buf_release(&r.source);
 	cs_buf_release(&r.reason);
 	cs_buf_release(&r.mark);
