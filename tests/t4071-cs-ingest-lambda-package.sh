@@ -7,7 +7,9 @@
 # the Runtime API stand-in and stores the event; every library it maps
 # comes from the zip, and glibc is bundled (so no symbol needs the image's
 # glibc 2.34).  Where no mount namespace can be made, the zip's loader is
-# started by path instead (and says so in the test's title).
+# started by path instead (and says so in the test's title).  And
+# cs-ingest takes Amazon Linux's CA certificates when libcurl's are not
+# there.
 . "$top_srcdir/tests/lib.sh"
 
 require_program "${JQ:-jq}"
@@ -141,5 +143,43 @@ test_expect_success "the unpacked bootstrap under env -i, $how, answers 200 and 
 	s3_keys bkt | grep "^events/2026/11/24/10/" >keys &&
 	test_line_count = 1 keys
 '
+
+# Amazon Linux's CA certificates where libcurl's own are missing, as on
+# provided.al2023 (what the bootstrap script once set up): an /etc of this
+# test's own, an overlay in a mount namespace, with
+# /etc/pki/tls/certs/ca-bundle.crt and, unless keep, without libcurl's file.
+ns=-m
+[ "$(id -u)" -eq 0 ] || ns=-rm
+cafile=$(curl-config --ca 2>/dev/null) || cafile=
+[ -n "$cafile" ] || cafile=/etc/ssl/certs/ca-certificates.crt
+echo "not really a certificate" >al.crt
+al_etc() {
+	rm -rf ov && mkdir ov ov/upper ov/work &&
+	unshare $ns sh -c '
+		mount -t overlay cs-t4071 \
+			-o "lowerdir=/etc,upperdir=$1/upper,workdir=$1/work" /etc &&
+		mkdir -p /etc/pki/tls/certs &&
+		cp "$2" /etc/pki/tls/certs/ca-bundle.crt &&
+		{ [ "$3" = keep ] || rm -f "$4"; } || exit 70
+		shift 4
+		exec "$@"' sh "$TEST_DIR/ov" "$TEST_DIR/al.crt" "$1" "$cafile" \
+		env -i HOME="$TEST_DIR" AWS_EC2_METADATA_DISABLED=true \
+		"$top_builddir/tests/aws-creds" -n 0
+}
+if al_etc keep >/dev/null 2>&1; then
+	test_expect_success 'libcurl'"'"'s CA file missing: Amazon Linux'"'"'s is used' '
+		al_etc drop >creds &&
+		test_grep "^ca_bundle=/etc/pki/tls/certs/ca-bundle.crt$" creds
+	'
+	test_expect_success 'libcurl'"'"'s CA file there: libcurl'"'"'s default' '
+		al_etc keep >creds &&
+		test_grep "^region=" creds &&
+		{ grep "^ca_bundle=" creds >set || :; } &&
+		test_line_count = 0 set
+	'
+else
+	test_skip "Amazon Linux's CA certificates" "no overlay /etc in a mount namespace here"
+	test_skip "libcurl's default CA certificates" "no overlay /etc in a mount namespace here"
+fi
 
 test_done
