@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,6 +232,23 @@ run_lambda(const struct cs_s3_config *scfg, struct cs_cli *cli, int argc,
 	    CS_EXIT_SOFTWARE);
 }
 
+/*
+ * Lambda starts its function's bootstrap with no arguments, and in
+ * package-lambda's zip the bootstrap is this program: then it runs as with
+ * --lambda (no shell in between, for the cold start).
+ */
+static int
+started_as_bootstrap(int argc, char **argv)
+{
+	const char *base;
+
+	if (argc != 1 || argv[0] == NULL)
+		return 0;
+	base = strrchr(argv[0], '/');
+	base = base != NULL ? base + 1 : argv[0];
+	return strcmp(base, "bootstrap") == 0;
+}
+
 /* ------------------------------------------------------------------ */
 
 int
@@ -256,6 +274,13 @@ main(int argc, char **argv)
 	int ch, i, status, batch = 0, lambda = 0, pace;
 
 	cs_cli_init(&cli, "cs-ingest");
+	if (started_as_bootstrap(argc, argv)) {
+		static char name[] = "cs-ingest";
+
+		/* Its messages name cs-ingest, as the man page does. */
+		program_invocation_short_name = name;
+		lambda = 1;
+	}
 	memset(&icfg, 0, sizeof(icfg));
 	memset(&bcfg, 0, sizeof(bcfg));
 	memset(&scfg, 0, sizeof(scfg));

@@ -419,7 +419,11 @@ cs_awsconf_load(struct cs_aws_config *c, const char *endpoint,
 			goto nomem;
 		if ((rc = check_readable(c->ca_bundle, from, e)) != CS_OK)
 			goto fail_shared;
-	}
+	} else if ((v = cs_awsconf_fallback_ca(
+	    curl_version_info(CURLVERSION_NOW)->cainfo,
+	    CS_AWS_AL_CA_BUNDLE)) != NULL &&
+	    (c->ca_bundle = strdup(v)) == NULL)
+		goto nomem;
 	shared_release(&s);
 	return CS_OK;
 nomem:
@@ -429,6 +433,20 @@ fail_shared:
 fail:
 	cs_awsconf_release(c);
 	return rc;
+}
+
+const char *
+cs_awsconf_fallback_ca(const char *builtin, const char *fallback)
+{
+	/*
+	 * What the zip's bootstrap script once did by setting AWS_CA_BUNDLE,
+	 * now that the bootstrap is cs-ingest itself (package-lambda).
+	 */
+	if (builtin == NULL || access(builtin, R_OK) == 0)
+		return NULL;
+	if (fallback != NULL && access(fallback, R_OK) == 0)
+		return fallback;
+	return NULL;
 }
 
 enum cs_err

@@ -9,7 +9,10 @@
  * AWS_EC2_METADATA_SERVICE_ENDPOINT); the region from AWS_REGION,
  * AWS_DEFAULT_REGION or the profile; the endpoint from --endpoint,
  * AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or the profile, else AWS's
- * regional endpoint.
+ * regional endpoint.  The CA bundle: --ca-bundle, AWS_CA_BUNDLE or the
+ * profile's ca_bundle; else libcurl's own default, unless that file is
+ * missing and Amazon Linux's (CS_AWS_AL_CA_BUNDLE) is there, as on
+ * Lambda's provided.al2023, where cs-ingest runs with Debian's libcurl.
  *
  * Ownership: struct cs_aws_config is the caller's; its strings are owned
  * by it and freed by cs_awsconf_release().  Credentials fetched by
@@ -45,7 +48,7 @@ struct cs_aws_config {
 	char *region;			/* never NULL after load: "us-east-1" by default */
 	char *endpoint;			/* NULL: AWS; "http://127.0.0.1:4568"; "file:///dir" */
 	int path_style;			/* 1: http://host/bucket/key; 0: http://bucket.host/key */
-	char *ca_bundle;		/* AWS_CA_BUNDLE or --ca-bundle; NULL: system default */
+	char *ca_bundle;		/* AWS_CA_BUNDLE, --ca-bundle, or Amazon Linux's; NULL: libcurl's default */
 	int no_verify_ssl;		/* only ever set by an explicit option */
 	struct cs_aws_credentials cred;	/* cached */
 	int have_cred;
@@ -87,6 +90,18 @@ enum cs_err cs_awsconf_load(struct cs_aws_config *c, const char *endpoint,
 enum cs_err cs_awsconf_credentials(struct cs_aws_config *c,
     const struct cs_aws_credentials **out, struct cs_error *e);
 void cs_awsconf_release(struct cs_aws_config *c);
+
+/* Amazon Linux's CA certificates (Debian's are in /etc/ssl/certs). */
+#define CS_AWS_AL_CA_BUNDLE	"/etc/pki/tls/certs/ca-bundle.crt"
+
+/*
+ * The CA bundle to use when none is configured: NULL when builtin (the
+ * file libcurl was built to read; NULL: libcurl picks its own) can be
+ * read or is NULL, else fallback if it can be read, else NULL.  (Exported
+ * for tests, which give their own paths; cs_awsconf_load gives libcurl's
+ * and CS_AWS_AL_CA_BUNDLE.)
+ */
+const char *cs_awsconf_fallback_ca(const char *builtin, const char *fallback);
 
 /* --ca-bundle: replaces AWS_CA_BUNDLE or the profile's ca_bundle.  The file must be readable. */
 enum cs_err cs_awsconf_set_ca_bundle(struct cs_aws_config *c,

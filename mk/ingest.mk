@@ -38,6 +38,7 @@ TESTS += $(INGEST_TESTS)
 EXTRA_DIST += $(INGEST_TESTS) \
 	tests/data/ingest/events.ndjson tests/data/ingest/backfill.ndjson \
 	tests/data/ingest/apigw.ndjson tests/lambda-standin.py tests/lambda-lib.sh \
+	tests/at-var-task \
 	scripts/aws/ingest-lambda.template.json \
 	scripts/aws/ingest-firehose.template.json
 

@@ -308,6 +308,27 @@ test_ca_bundle(void)
 	is_str(c.ca_bundle, path, "and a refused one changes nothing");
 	cs_awsconf_release(&c);
 	unsetenv("AWS_CA_BUNDLE");
+
+	/* Amazon Linux's file, only when libcurl's own is missing. */
+	is_str(cs_awsconf_fallback_ca(path, "/nonexistent/al.crt"), NULL,
+	    "libcurl's own bundle is there: no fallback");
+	is_str(cs_awsconf_fallback_ca(path, path), NULL,
+	    "nor when Amazon Linux's is there too");
+	is_str(cs_awsconf_fallback_ca("/nonexistent/debian.crt", path), path,
+	    "libcurl's missing: Amazon Linux's");
+	is_str(cs_awsconf_fallback_ca("/nonexistent/debian.crt",
+	    "/nonexistent/al.crt"), NULL,
+	    "neither there: libcurl's default (and its error)");
+	is_str(cs_awsconf_fallback_ca(NULL, path), NULL,
+	    "libcurl without a built-in file picks its own");
+	is_str(cs_awsconf_fallback_ca("/nonexistent/debian.crt", NULL), NULL,
+	    "no fallback given");
+	clear_aws_env();
+	is_int(load(&c, NULL, 0, &e), CS_OK, "loads with no CA bundle set");
+	is_str(c.ca_bundle, cs_awsconf_fallback_ca(
+	    curl_version_info(CURLVERSION_NOW)->cainfo, CS_AWS_AL_CA_BUNDLE),
+	    "load takes libcurl's and Amazon Linux's paths");
+	cs_awsconf_release(&c);
 	unlink(path);
 }
 
