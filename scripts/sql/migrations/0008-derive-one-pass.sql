@@ -17,6 +17,8 @@ BEGIN;
 CREATE OR REPLACE FUNCTION "clickstream_derive_compute"() RETURNS void
     LANGUAGE plpgsql SET client_min_messages = warning
     SET work_mem = '256MB'
+    SET effective_io_concurrency = 0
+    SET enable_indexscan = off
     SET search_path FROM CURRENT AS $cs$
 BEGIN
     DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,
@@ -73,7 +75,7 @@ BEGIN
             referrer_host, referrer_medium, referrer_source, utm_source,
             utm_medium, utm_campaign, ua_device_class, geo_country, is_bot,
             external
-        FROM marked
+        FROM marked OFFSET 0
     ), w AS (
         SELECT narrow.*, row_number() OVER w AS event_index,
             lead(event_timestamp) OVER w - event_timestamp AS to_next,
@@ -127,15 +129,17 @@ BEGIN
         array_agg(to_next) FILTER (WHERE event_name = 'page_view') AS pv_to_next
     FROM w GROUP BY session_key COLLATE "C";
     CREATE TEMP TABLE cs_derive_page_views AS
-    SELECT p.event_id, e.session_key, p.client_id, p.event_timestamp,
-        p.page_view_index, p.event_index, p.page_host, p.page_path,
-        p.page_url, p.referrer_host, p.time_to_next_event
-    FROM cs_derive_ev e, unnest(e.pv_event_id, e.pv_client_id,
-        e.pv_event_timestamp, e.pv_page_view_index, e.pv_event_index,
-        e.pv_page_host, e.pv_page_path, e.pv_page_url, e.pv_referrer_host,
-        e.pv_to_next) AS p(event_id, client_id, event_timestamp,
-        page_view_index, event_index, page_host, page_path, page_url,
-        referrer_host, time_to_next_event);
+    SELECT unnest(pv_event_id) AS event_id, session_key,
+        unnest(pv_client_id) AS client_id,
+        unnest(pv_event_timestamp) AS event_timestamp,
+        unnest(pv_page_view_index) AS page_view_index,
+        unnest(pv_event_index) AS event_index,
+        unnest(pv_page_host) AS page_host,
+        unnest(pv_page_path) AS page_path,
+        unnest(pv_page_url) AS page_url,
+        unnest(pv_referrer_host) AS referrer_host,
+        unnest(pv_to_next) AS time_to_next_event
+    FROM cs_derive_ev;
     CREATE TEMP TABLE cs_derive_sessions AS
     SELECT session_key, session_id, client_id, user_id, session_start,
         session_end, session_end - session_start AS duration, engaged_time,
@@ -146,10 +150,10 @@ BEGIN
         device_class, country, is_bot, reached_product_view,
         reached_add_to_cart, reached_checkout_start, reached_checkout_complete
     FROM (
-        SELECT e.*, (SELECT coalesce(p.page_path, p.page_url)
-            FROM unnest(e.pv_page_view_index, e.pv_page_path, e.pv_page_url)
-                AS p(page_view_index, page_path, page_url)
-            WHERE p.page_view_index = e.page_views) AS exit_page
+        SELECT e.*, coalesce(
+            e.pv_page_path[array_position(e.pv_page_view_index, e.page_views)],
+            e.pv_page_url[array_position(e.pv_page_view_index, e.page_views)])
+            AS exit_page
         FROM cs_derive_ev e
     ) s;
 END
