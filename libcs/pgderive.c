@@ -158,10 +158,10 @@
  */
 /*
  * The head of cs_derive_sessions, the same in the first refresh and in
- * migration 7's: the columns of a session from its aggregates (below it,
- * each computes them its own way).
+ * migrations 7's and 8's: the columns of a session from its aggregates
+ * (the subquery s, which each computes its own way).
  */
-#define SESSIONS_HEAD \
+#define SESSIONS_OUTER \
 	"    CREATE TEMP TABLE cs_derive_sessions AS\n" \
 	"    SELECT session_key, session_id, client_id, user_id, session_start,\n" \
 	"        session_end, session_end - session_start AS duration, engaged_time,\n" \
@@ -171,7 +171,8 @@
 	"        coalesce(utm_source, referrer_source) AS source, campaign,\n" \
 	"        device_class, country, is_bot, reached_product_view,\n" \
 	"        reached_add_to_cart, reached_checkout_start, reached_checkout_complete\n" \
-	"    FROM (\n" \
+	"    FROM (\n"
+#define SESSIONS_HEAD SESSIONS_OUTER \
 	"        SELECT session_key, min(session_id) AS session_id,\n"
 
 static const char ddl_text[] =
@@ -543,6 +544,56 @@ USERS_SELECT("cs_derive_sessions")
 "    WHERE client_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @sessions@);\n";
 
 /*
+ * The touched events (the CTE "marked"), each with its session key and
+ * whether its referrer is external: the events of the touched session
+ * ids, and those of the touched clients without one, split by
+ * inactivity.  The same text in migration 7's compute and in 8's.
+ */
+#define TOUCHED_EVENTS \
+"    WITH anon AS (\n" \
+"        SELECT e.event_id, e.event_timestamp, e.event_name, e.client_id,\n" \
+"            e.session_id, e.user_id, e.page_host, e.page_path, e.page_url,\n" \
+"            e.referrer_host, e.referrer_medium, e.referrer_source,\n" \
+"            e.utm_source, e.utm_medium, e.utm_campaign, e.ua_device_class,\n" \
+"            e.geo_country, e.is_bot\n" \
+"        FROM @events@ e\n" \
+"        WHERE e.session_id IS NULL AND e.client_id = ANY (ARRAY(\n" \
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))\n" \
+"    ), gap AS (\n" \
+"        SELECT anon.*, event_timestamp - lag(event_timestamp) OVER (\n" \
+"            PARTITION BY client_id COLLATE \"C\"\n" \
+"            ORDER BY event_timestamp, event_id) AS since_prev\n" \
+"        FROM anon\n" \
+"    ), split AS (\n" \
+"        SELECT gap.*, count(*) FILTER (WHERE since_prev IS NULL\n" \
+"            OR since_prev > " SESSION_TIMEOUT ") OVER (\n" \
+"            PARTITION BY client_id COLLATE \"C\"\n" \
+"            ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING) AS split_no\n" \
+"        FROM gap\n" \
+"    ), ev AS (\n" \
+"        SELECT e.session_id AS session_key, e.event_id, e.event_timestamp,\n" \
+"            e.event_name, e.client_id, e.session_id, e.user_id, e.page_host,\n" \
+"            e.page_path, e.page_url, e.referrer_host, e.referrer_medium,\n" \
+"            e.referrer_source, e.utm_source, e.utm_medium, e.utm_campaign,\n" \
+"            e.ua_device_class, e.geo_country, e.is_bot\n" \
+"        FROM @events@ e\n" \
+"        WHERE e.session_id = ANY (ARRAY(\n" \
+"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))\n" \
+"        UNION ALL\n" \
+"        SELECT client_id || '#' || (first_value(event_id) OVER (\n" \
+"                PARTITION BY client_id COLLATE \"C\", split_no\n" \
+"                ORDER BY event_timestamp, event_id))::text,\n" \
+"            event_id, event_timestamp, event_name, client_id, session_id,\n" \
+"            user_id, page_host, page_path, page_url, referrer_host,\n" \
+"            referrer_medium, referrer_source, utm_source, utm_medium,\n" \
+"            utm_campaign, ua_device_class, geo_country, is_bot\n" \
+"        FROM split\n" \
+"    ), marked AS (\n" \
+"        SELECT ev.*, referrer_host IS NOT NULL\n" \
+"            AND referrer_medium IS DISTINCT FROM 'internal' AS external\n" \
+"        FROM ev\n"
+
+/*
  * The migration "derive-fast": the same rows, computed in time that
  * follows the keys, not the table.  The touched events are found through
  * = ANY (ARRAY(...)), which the planner estimates as a few keys and so
@@ -564,48 +615,7 @@ static const char fast_text[] =
 "    DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,\n"
 "        pg_temp.cs_derive_page_views;\n"
 "    CREATE TEMP TABLE cs_derive_ev AS\n"
-"    WITH anon AS (\n"
-"        SELECT e.event_id, e.event_timestamp, e.event_name, e.client_id,\n"
-"            e.session_id, e.user_id, e.page_host, e.page_path, e.page_url,\n"
-"            e.referrer_host, e.referrer_medium, e.referrer_source,\n"
-"            e.utm_source, e.utm_medium, e.utm_campaign, e.ua_device_class,\n"
-"            e.geo_country, e.is_bot\n"
-"        FROM @events@ e\n"
-"        WHERE e.session_id IS NULL AND e.client_id = ANY (ARRAY(\n"
-"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 'c'))\n"
-"    ), gap AS (\n"
-"        SELECT anon.*, event_timestamp - lag(event_timestamp) OVER (\n"
-"            PARTITION BY client_id COLLATE \"C\"\n"
-"            ORDER BY event_timestamp, event_id) AS since_prev\n"
-"        FROM anon\n"
-"    ), split AS (\n"
-"        SELECT gap.*, count(*) FILTER (WHERE since_prev IS NULL\n"
-"            OR since_prev > " SESSION_TIMEOUT ") OVER (\n"
-"            PARTITION BY client_id COLLATE \"C\"\n"
-"            ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING) AS split_no\n"
-"        FROM gap\n"
-"    ), ev AS (\n"
-"        SELECT e.session_id AS session_key, e.event_id, e.event_timestamp,\n"
-"            e.event_name, e.client_id, e.session_id, e.user_id, e.page_host,\n"
-"            e.page_path, e.page_url, e.referrer_host, e.referrer_medium,\n"
-"            e.referrer_source, e.utm_source, e.utm_medium, e.utm_campaign,\n"
-"            e.ua_device_class, e.geo_country, e.is_bot\n"
-"        FROM @events@ e\n"
-"        WHERE e.session_id = ANY (ARRAY(\n"
-"            SELECT k.key FROM cs_derive_keys k WHERE k.kind = 's'))\n"
-"        UNION ALL\n"
-"        SELECT client_id || '#' || (first_value(event_id) OVER (\n"
-"                PARTITION BY client_id COLLATE \"C\", split_no\n"
-"                ORDER BY event_timestamp, event_id))::text,\n"
-"            event_id, event_timestamp, event_name, client_id, session_id,\n"
-"            user_id, page_host, page_path, page_url, referrer_host,\n"
-"            referrer_medium, referrer_source, utm_source, utm_medium,\n"
-"            utm_campaign, ua_device_class, geo_country, is_bot\n"
-"        FROM split\n"
-"    ), marked AS (\n"
-"        SELECT ev.*, referrer_host IS NOT NULL\n"
-"            AND referrer_medium IS DISTINCT FROM 'internal' AS external\n"
-"        FROM ev\n"
+TOUCHED_EVENTS
 "    )\n"
 "    SELECT marked.*, row_number() OVER w AS event_index,\n"
 "        lead(event_timestamp) OVER w - event_timestamp AS to_next,\n"
@@ -723,6 +733,135 @@ USER_UPSERT
 "$cs$;\n"
 ;
 
+/*
+ * The migration "derive-one-pass": migration 7's compute in one pass over
+ * the touched events, the rows the same.  The sorted events go straight
+ * from the window into the aggregate of their session (already in its
+ * order: no second sort, no hash), and cs_derive_ev keeps one row a
+ * session, its page views as arrays (one array_agg a column, all fed by
+ * the same rows, so that element i of each is page view i), where 7 wrote
+ * every event, wide, to a temporary table and read it twice.  The
+ * session's last page view is found among its page views, not by a
+ * second window over all its events (the element whose page_view_index
+ * is the count of page views); and the page columns, which only page
+ * views use, are dropped from the other events before the sort.
+ * The refresh and the check are 7's and 4's: they read the temporary
+ * tables this leaves, cs_derive_sessions and cs_derive_page_views, which
+ * have the same columns as before.
+ */
+static const char lean_text[] =
+"CREATE OR REPLACE FUNCTION @derive_compute@() RETURNS void\n"
+"    LANGUAGE plpgsql SET client_min_messages = warning\n"
+"    SET work_mem = '256MB'\n"
+/*
+ * The touched events were mostly loaded moments before: in the system's
+ * cache, where advice to read a page ahead is a system call that finds it
+ * there (80 ms of the 7,900 pages of an hour of 100,000 events, measured);
+ * a dense bitmap is read in block order, which the kernel reads ahead of
+ * by itself.
+ */
+"    SET effective_io_concurrency = 0\n"
+/*
+ * The planner takes = ANY (ARRAY(...)) for a hundred keys; an hour has
+ * thousands, whose events a bitmap scan reads a page at a time, where an
+ * index scan (which it chose on a table of 2 million events) visits a
+ * page for each event.
+ */
+"    SET enable_indexscan = off\n"
+"    SET search_path FROM CURRENT AS $cs$\n"
+"BEGIN\n"
+"    DROP TABLE IF EXISTS pg_temp.cs_derive_ev, pg_temp.cs_derive_sessions,\n"
+"        pg_temp.cs_derive_page_views;\n"
+"    CREATE TEMP TABLE cs_derive_ev AS\n"
+TOUCHED_EVENTS
+"    ), narrow AS (\n"
+"        SELECT session_key, event_id, event_timestamp, event_name,\n"
+"            client_id, session_id, user_id,\n"
+"            CASE WHEN event_name = 'page_view' THEN page_host END AS page_host,\n"
+"            CASE WHEN event_name = 'page_view' THEN page_path END AS page_path,\n"
+"            CASE WHEN event_name = 'page_view' THEN page_url END AS page_url,\n"
+"            referrer_host, referrer_medium, referrer_source, utm_source,\n"
+"            utm_medium, utm_campaign, ua_device_class, geo_country, is_bot,\n"
+"            external\n"
+/* Computed before the sort (OFFSET 0: not deferred to after it). */
+"        FROM marked OFFSET 0\n"
+"    ), w AS (\n"
+"        SELECT narrow.*, row_number() OVER w AS event_index,\n"
+"            lead(event_timestamp) OVER w - event_timestamp AS to_next,\n"
+"            count(*) FILTER (WHERE event_name = 'page_view') OVER w AS page_view_no,\n"
+"            count(*) FILTER (WHERE external) OVER w AS external_no,\n"
+"            count(user_id) OVER w AS user_id_no,\n"
+"            count(utm_medium) OVER w AS utm_medium_no,\n"
+"            count(utm_source) OVER w AS utm_source_no,\n"
+"            count(utm_campaign) OVER w AS utm_campaign_no,\n"
+"            count(ua_device_class) OVER w AS device_class_no,\n"
+"            count(geo_country) OVER w AS country_no\n"
+"        FROM narrow\n"
+"        WINDOW w AS (PARTITION BY session_key COLLATE \"C\"\n"
+"            ORDER BY event_timestamp, event_id ROWS UNBOUNDED PRECEDING)\n"
+"    )\n"
+/* Grouped as the window sorted them; the key keeps its own collation. */
+"    SELECT (session_key COLLATE \"C\") COLLATE \"default\" AS session_key,\n"
+"        min(session_id) AS session_id,\n"
+"        max(client_id) FILTER (WHERE event_index = 1) AS client_id,\n"
+"        max(user_id) FILTER (WHERE user_id_no = 1) AS user_id,\n"
+"        min(event_timestamp) AS session_start,\n"
+"        max(event_timestamp) AS session_end,\n"
+"        coalesce(sum(least(to_next, " SESSION_TIMEOUT "))\n"
+"            FILTER (WHERE to_next IS NOT NULL),\n"
+"            interval '0') AS engaged_time,\n"
+"        count(*) AS events,\n"
+"        count(*) FILTER (WHERE event_name = 'page_view') AS page_views,\n"
+"        max(coalesce(page_path, page_url)) FILTER (\n"
+"            WHERE event_name = 'page_view' AND page_view_no = 1) AS landing_page,\n"
+"        max(referrer_host) FILTER (WHERE external AND external_no = 1) AS referrer_host,\n"
+"        max(referrer_medium) FILTER (WHERE external AND external_no = 1) AS referrer_medium,\n"
+"        max(referrer_source) FILTER (WHERE external AND external_no = 1) AS referrer_source,\n"
+"        max(utm_medium) FILTER (WHERE utm_medium_no = 1) AS utm_medium,\n"
+"        max(utm_source) FILTER (WHERE utm_source_no = 1) AS utm_source,\n"
+"        max(utm_campaign) FILTER (WHERE utm_campaign_no = 1) AS campaign,\n"
+"        max(ua_device_class) FILTER (WHERE device_class_no = 1) AS device_class,\n"
+"        max(geo_country) FILTER (WHERE country_no = 1) AS country,\n"
+"        coalesce(bool_or(is_bot), false) AS is_bot,\n"
+"        bool_or(event_name = 'product_view') AS reached_product_view,\n"
+"        bool_or(event_name = 'add_to_cart_click') AS reached_add_to_cart,\n"
+"        bool_or(event_name = 'checkout_start') AS reached_checkout_start,\n"
+"        bool_or(event_name = 'checkout_complete') AS reached_checkout_complete,\n"
+"        array_agg(event_id) FILTER (WHERE event_name = 'page_view') AS pv_event_id,\n"
+"        array_agg(client_id) FILTER (WHERE event_name = 'page_view') AS pv_client_id,\n"
+"        array_agg(event_timestamp) FILTER (WHERE event_name = 'page_view') AS pv_event_timestamp,\n"
+"        array_agg(page_view_no) FILTER (WHERE event_name = 'page_view') AS pv_page_view_index,\n"
+"        array_agg(event_index) FILTER (WHERE event_name = 'page_view') AS pv_event_index,\n"
+"        array_agg(page_host) FILTER (WHERE event_name = 'page_view') AS pv_page_host,\n"
+"        array_agg(page_path) FILTER (WHERE event_name = 'page_view') AS pv_page_path,\n"
+"        array_agg(page_url) FILTER (WHERE event_name = 'page_view') AS pv_page_url,\n"
+"        array_agg(referrer_host) FILTER (WHERE event_name = 'page_view') AS pv_referrer_host,\n"
+"        array_agg(to_next) FILTER (WHERE event_name = 'page_view') AS pv_to_next\n"
+"    FROM w GROUP BY session_key COLLATE \"C\";\n"
+/* In the select list, the arrays of a session are unnested side by side. */
+"    CREATE TEMP TABLE cs_derive_page_views AS\n"
+"    SELECT unnest(pv_event_id) AS event_id, session_key,\n"
+"        unnest(pv_client_id) AS client_id,\n"
+"        unnest(pv_event_timestamp) AS event_timestamp,\n"
+"        unnest(pv_page_view_index) AS page_view_index,\n"
+"        unnest(pv_event_index) AS event_index,\n"
+"        unnest(pv_page_host) AS page_host,\n"
+"        unnest(pv_page_path) AS page_path,\n"
+"        unnest(pv_page_url) AS page_url,\n"
+"        unnest(pv_referrer_host) AS referrer_host,\n"
+"        unnest(pv_to_next) AS time_to_next_event\n"
+"    FROM cs_derive_ev;\n"
+SESSIONS_OUTER
+"        SELECT e.*, coalesce(\n"
+"            e.pv_page_path[array_position(e.pv_page_view_index, e.page_views)],\n"
+"            e.pv_page_url[array_position(e.pv_page_view_index, e.page_views)])\n"
+"            AS exit_page\n"
+"        FROM cs_derive_ev e\n"
+"    ) s;\n"
+"END\n"
+"$cs$;\n"
+;
+
 /* The prefix of the derived names: "X" of "X_events", else the name. */
 static size_t
 prefix_len(const struct cs_pgname *n)
@@ -792,6 +931,12 @@ int
 cs_pgderive_ddl_fast(const struct cs_pgname *n, struct cs_buf *b)
 {
 	return expand(n, fast_text, b);
+}
+
+int
+cs_pgderive_ddl_one_pass(const struct cs_pgname *n, struct cs_buf *b)
+{
+	return expand(n, lean_text, b);
 }
 
 /* Does the refresh function exist?  CS_ECONFIG when not. */

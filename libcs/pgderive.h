@@ -44,6 +44,13 @@ int cs_pgderive_ddl(const struct cs_pgname *n, struct cs_buf *b);
 int cs_pgderive_ddl_fast(const struct cs_pgname *n, struct cs_buf *b);
 
 /*
+ * The DDL of migration "derive-one-pass" (pgschema.h), appended to b:
+ * the compute of "derive-fast" in one pass over the touched events, the
+ * rows the same.  0 or -1.
+ */
+int cs_pgderive_ddl_one_pass(const struct cs_pgname *n, struct cs_buf *b);
+
+/*
  * The quoted name of derived object what ("sessions", "page_views",
  * "users", "derive_pending", "v_hourly_volume"...) of events table n, in
  * its schema when qualify is set, appended to b: 0 or -1.

@@ -246,6 +246,15 @@ ddl_derive_fast(const struct cs_pgname *n, const int *have_col,
 	return cs_pgderive_ddl_fast(n, b);
 }
 
+/* Migration CS_PGSCHEMA_V_DERIVE_ONE_PASS: the compute in one pass. */
+static int
+ddl_derive_one_pass(const struct cs_pgname *n, const int *have_col,
+    struct cs_buf *b)
+{
+	(void)have_col;
+	return cs_pgderive_ddl_one_pass(n, b);
+}
+
 static const struct index_def v1_indexes[] = {
 	/* The dashboards ask for a time range, maybe of one login state. */
 	{ "event_timestamp_idx", "event_timestamp" },
@@ -287,6 +296,10 @@ static const struct migration migrations[CS_PGSCHEMA_VERSION] = {
 	  "derive-fast",
 	  "a refresh of the derived tables whose time follows the touched events, not the table",
 	  ddl_derive_fast, NULL, 0 },
+	[CS_PGSCHEMA_V_DERIVE_ONE_PASS - 1] = { CS_PGSCHEMA_V_DERIVE_ONE_PASS,
+	  "derive-one-pass",
+	  "the refresh of the derived tables in one pass over the touched events",
+	  ddl_derive_one_pass, NULL, 0 },
 };
 
 /*

@@ -30,6 +30,9 @@
  *   7  derive-fast (CS_PGSCHEMA_V_DERIVE_FAST): the derived tables'
  *      refresh replaced by one whose time follows the touched events, not
  *      the table (pgderive.h); the same rows
+ *   8  derive-one-pass (CS_PGSCHEMA_V_DERIVE_ONE_PASS): that refresh's
+ *      compute in one pass over the touched events (pgderive.h); the
+ *      same rows
  *
  * Ownership: table names are parsed and quoted by pgname.h.  Functions taking a PGconn use it and leave it open; they do not retry:
  * CS_ETEMP means the connection failed (the caller reconnects and calls
@@ -67,8 +70,15 @@
  */
 #define CS_PGSCHEMA_V_DERIVE_FAST	7
 
+/*
+ * The migration that replaces the refresh's compute with one that reads
+ * the touched events in one pass (pgderive.h): its number is written
+ * here only.
+ */
+#define CS_PGSCHEMA_V_DERIVE_ONE_PASS	8
+
 /* The schema version this cs-tools writes: the last migration. */
-#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_DERIVE_FAST
+#define CS_PGSCHEMA_VERSION	CS_PGSCHEMA_V_DERIVE_ONE_PASS
 
 /* What cs_pgschema_prepare() may change. */
 enum cs_pgschema_mode {

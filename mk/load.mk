@@ -62,7 +62,8 @@ dist_sqlmigrations_DATA = \
 	scripts/sql/migrations/0004-derived.sql \
 	scripts/sql/migrations/0005-extra.sql \
 	scripts/sql/migrations/0006-erasures.sql \
-	scripts/sql/migrations/0007-derive-fast.sql
+	scripts/sql/migrations/0007-derive-fast.sql \
+	scripts/sql/migrations/0008-derive-one-pass.sql
 
 # bench-load and the old ETL's way of loading it compares with.
 noinst_PROGRAMS += scripts/bench/old-etl-insert

@@ -20,3 +20,4 @@
 \ir migrations/0005-extra.sql
 \ir migrations/0006-erasures.sql
 \ir migrations/0007-derive-fast.sql
+\ir migrations/0008-derive-one-pass.sql
