@@ -255,6 +255,19 @@ slow() {
 }
 slow_off() { pgq -c "UPDATE slow SET on_ = false"; }
 
+# cut_last_line: cs-fetch was killed inside a write() to its pipe (a
+# write of more than PIPE_BUF bytes, blocked while the pipe was full, is
+# not atomic), so that cs-transform read the first part of a line: then it
+# rejects that line alone, as malformed JSON cut short, and exits 65 (any
+# reject does, by default); the rerun brings the event.
+cut_last_line() {
+	statuses_are "0 137 65 0" || return 1
+	grep "^{" transform.err >cut.rej &&
+	test_line_count = 1 cut.rej &&
+	test_grep "\"reason\":\"malformed JSON at byte [0-9]*: premature EOF\"" cut.rej &&
+	say "cs-fetch was killed inside a write: its last line was cut"
+}
+
 # batch-3 stalls until cs-fetch is killed, however long a slow (sanitizer)
 # build takes to load its first 1000 rows: s3fault's own limit (120 s)
 # would end the stall first.
@@ -265,7 +278,7 @@ test_expect_success 'kill -9 of cs-fetch in the middle of the hour, then a rerun
 	wait_until have_rows t_kfetch 1000 &&
 	kill -9 "$fetch_pid" && finish &&
 	LOAD_OPTS= &&
-	statuses_are "0 137 0 0" &&
+	{ statuses_are "0 137 0 0" 2>/dev/null || cut_last_line; } &&
 	_rows=$(rows_of t_kfetch) &&
 	{ test "$_rows" -le 1525 || { echo "$_rows rows before the rerun" >&2; false; }; } &&
 	start_s3fault &&
