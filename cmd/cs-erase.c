@@ -200,11 +200,10 @@ main(int argc, char *argv[])
 		status = cs_cli_exit_status_for(rc);
 		goto out;
 	}
-	if ((rc = cs_pgconn_connect(conninfo, "cs-erase", &conn, &e)) !=
+	if ((rc = cs_pgconn_connect_once(conninfo, "cs-erase", &conn, &e)) !=
 	    CS_OK) {
-		warnx("cannot connect: %s", e.msg);
-		status = cs_cli_exit_status_for(rc == CS_ETEMP ? CS_EUNAVAIL :
-		    rc);
+		warnx("%s", e.msg);
+		status = cs_cli_exit_status_for(rc);
 		goto out;
 	}
 	/* The record table comes with the schema: upgraded, as cs-load does. */
