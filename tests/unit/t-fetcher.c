@@ -26,6 +26,7 @@
 #include "reject.h"
 #include "s3.h"
 #include "summary.h"
+#include "store.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -575,14 +576,9 @@ test_unavailable(void)
 int
 main(void)
 {
-	char path[256];
-
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL)
+	if (store_make(dir, endpoint, sizeof(endpoint)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/bkt", dir);
-	mkdir(path, 0700);
-	snprintf(endpoint, sizeof(endpoint), "file://%s", dir);
 	make_objects();
 
 	test_objects();
@@ -593,8 +589,6 @@ main(void)
 	test_interrupt();
 	test_unavailable();
 
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		diag("could not remove %s", dir);
+	store_remove(dir);
 	return done_testing();
 }

@@ -22,6 +22,7 @@
 #include "reject.h"
 #include "s3.h"
 #include "summary.h"
+#include "store.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -289,21 +290,14 @@ test_closed_output(void)
 int
 main(void)
 {
-	char path[256];
-
-	if (mkdtemp(dir) == NULL)
+	if (store_make(dir, endpoint, sizeof(endpoint)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/bkt", dir);
-	mkdir(path, 0700);
-	snprintf(endpoint, sizeof(endpoint), "file://%s", dir);
 
 	test_run();
 	test_no_bucket();
 	test_batches();
 	test_closed_output();
 
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		diag("could not remove %s", dir);
+	store_remove(dir);
 	return done_testing();
 }

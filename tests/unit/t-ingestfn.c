@@ -26,6 +26,7 @@
 #include "s3name.h"
 #include "s3.h"
 #include "time.h"
+#include "store.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -462,13 +463,8 @@ test_serve(void)
 int
 main(void)
 {
-	char path[256];
-
-	if (mkdtemp(dir) == NULL)
+	if (store_make(dir, endpoint, sizeof(endpoint)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/bkt", dir);
-	mkdir(path, 0700);
-	snprintf(endpoint, sizeof(endpoint), "file://%s", dir);
 
 	test_stored();
 	test_refused();
@@ -477,8 +473,6 @@ main(void)
 	test_serve();
 
 	cs_buf_release(&env);
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		diag("could not remove %s", dir);
+	store_remove(dir);
 	return done_testing();
 }

@@ -19,6 +19,7 @@
 #include "s3.h"
 #include "time.h"
 #include "uploader.h"
+#include "store.h"
 #include "tap.h"
 #include "banned.h"
 
@@ -484,13 +485,8 @@ test_record(void)
 int
 main(void)
 {
-	char path[256];
-
-	if (mkdtemp(dir) == NULL)
+	if (store_make(dir, endpoint, sizeof(endpoint)) == -1)
 		return 1;
-	snprintf(path, sizeof(path), "%s/bkt", dir);
-	mkdir(path, 0700);
-	snprintf(endpoint, sizeof(endpoint), "file://%s", dir);
 
 	test_objects();
 	test_byte_budget();
@@ -501,8 +497,6 @@ main(void)
 	test_wait();
 	test_record();
 
-	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
-	if (system(path) != 0)
-		diag("could not remove %s", dir);
+	store_remove(dir);
 	return done_testing();
 }
