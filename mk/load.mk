@@ -33,6 +33,7 @@ LOAD_SHELL_TESTS = \
 	tests/t3050-cs-load-audit.sh \
 	tests/t3060-cs-load-man.sh \
 	tests/t3070-cs-load-bench.sh \
+	tests/t3071-cs-load-derive-bench.sh \
 	tests/t3080-cs-load-transform.sh \
 	tests/t3090-cs-load-auth.sh \
 	tests/t3100-cs-load-ledger.sh \
