@@ -12,6 +12,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "json.h"
 #include "utf8.h"
 #include "banned.h"
@@ -43,18 +44,6 @@ is_blank(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The 4 hex digits at s (n bytes available), or -1. */
 static long
 hex4(const unsigned char *s, size_t n)
@@ -65,7 +54,7 @@ hex4(const unsigned char *s, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((d = hexval(s[i])) < 0)
+		if ((d = cs_hex_value(s[i])) < 0)
 			return -1;
 		v = v << 4 | d;
 	}
@@ -715,8 +704,6 @@ cs_json_yajl_message(struct yajl_handle_t *h, unsigned flags,
 
 /* --- writing strings ------------------------------------------------- */
 
-static const char hexdigits[] = "0123456789abcdef";
-
 /* 1 for the bytes that JSON strings must escape. */
 static const unsigned char needs_escape[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
@@ -738,8 +725,8 @@ escape_byte(char *out, unsigned char c)
 	case '\f': out[0] = '\\'; out[1] = 'f'; return 2;
 	default:
 		memcpy(out, "\\u00", 4);
-		out[4] = hexdigits[c >> 4];
-		out[5] = hexdigits[c & 15];
+		out[4] = cs_hex_digits[c >> 4];
+		out[5] = cs_hex_digits[c & 15];
 		return 6;
 	}
 }

@@ -12,6 +12,7 @@
 #include <expat.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "s3xml.h"
 #include "time.h"
 #include "utf8.h"
@@ -52,18 +53,6 @@ struct cs_s3xml_list {
 	int saw_root;
 };
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t
 cs_s3xml_url_decode(char *s, size_t n)
 {
@@ -75,8 +64,8 @@ cs_s3xml_url_decode(char *s, size_t n)
 		if (s[i] == '+')
 			s[o++] = ' ';
 		else if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = cs_hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = cs_hex_value((unsigned char)s[i + 2])) >= 0) {
 			s[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else

@@ -22,13 +22,13 @@
 
 #include "buf.h"
 #include "error.h"
+#include "hex.h"
 #include "sigv4.h"
 #include "banned.h"
 
 #define EMPTY_SHA256 \
 	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-static const char hexdigits[] = "0123456789abcdef";
 static const char HEXDIGITS[] = "0123456789ABCDEF";
 
 void
@@ -105,18 +105,6 @@ cs_sigv4_uri_encode(struct cs_buf *b, const char *s, size_t n, int keep_slash)
 	return 0;
 }
 
-static void
-hex_encode(const unsigned char *p, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hexdigits[p[i] >> 4];
-		out[2 * i + 1] = hexdigits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 void
 cs_sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -129,7 +117,7 @@ cs_sigv4_sha256_hex(const void *p, size_t n, char out[65])
 		out[64] = '\0';
 		return;
 	}
-	hex_encode(md, 32, out);
+	cs_hex_encode(md, 32, out);
 }
 
 static int
@@ -549,7 +537,7 @@ cs_sigv4_sign(const struct cs_sigv4_input *in,
 		rc = cs_error_set(e, CS_EINTERNAL, "sigv4: HMAC-SHA256 failed");
 		goto fail;
 	}
-	hex_encode(sig, 32, out->signature);
+	cs_hex_encode(sig, 32, out->signature);
 	if (cs_buf_printf(&out->authorization,
 	    "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "
 	    "SignedHeaders=%s, Signature=%s", cred->access_key_id, scope_date,

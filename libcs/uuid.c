@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "uuid.h"
 #include "banned.h"
 
@@ -26,18 +27,6 @@ const struct cs_uuid cs_uuid_ns_clickstream = { {
 	0xad, 0x91, 0xde, 0xe9, 0x57, 0x62, 0x98, 0xe0
 } };
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cs_uuid_parse(const char *s, size_t len, struct cs_uuid *u)
 {
@@ -53,8 +42,8 @@ cs_uuid_parse(const char *s, size_t len, struct cs_uuid *u)
 				return -1;
 			i++;
 		}
-		if ((hi = hexval((unsigned char)s[i])) < 0 ||
-		    (lo = hexval((unsigned char)s[i + 1])) < 0)
+		if ((hi = cs_hex_value((unsigned char)s[i])) < 0 ||
+		    (lo = cs_hex_value((unsigned char)s[i + 1])) < 0)
 			return -1;
 		t.b[j] = (unsigned char)(hi << 4 | lo);
 		i += 2;
@@ -66,15 +55,14 @@ cs_uuid_parse(const char *s, size_t len, struct cs_uuid *u)
 void
 cs_uuid_format(const struct cs_uuid *u, char out[CS_UUID_STRLEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	char *o = out;
 	int i;
 
 	for (i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			*o++ = '-';
-		*o++ = hex[u->b[i] >> 4];
-		*o++ = hex[u->b[i] & 0x0f];
+		*o++ = cs_hex_digits[u->b[i] >> 4];
+		*o++ = cs_hex_digits[u->b[i] & 0x0f];
 	}
 	*o = '\0';
 }

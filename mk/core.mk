@@ -7,6 +7,7 @@ libcs_libcs_a_SOURCES += \
 	libcs/utf8.c libcs/utf8.h \
 	libcs/time.c libcs/time.h \
 	libcs/uuid.c libcs/uuid.h \
+	libcs/hex.c libcs/hex.h \
 	libcs/ndjson.c libcs/ndjson.h \
 	libcs/reject.c libcs/reject.h \
 	libcs/summary.c libcs/summary.h \
@@ -23,6 +24,7 @@ CORE_UNIT_TESTS = tests/unit/t-buf \
 	tests/unit/t-utf8 \
 	tests/unit/t-time \
 	tests/unit/t-uuid \
+	tests/unit/t-hex \
 	tests/unit/t-ndjson \
 	tests/unit/t-reject \
 	tests/unit/t-summary \
