@@ -301,18 +301,19 @@ load(struct cs_cli *cli, struct cs_pgload_opts *o,
 		status = cs_sig_exit_status();
 	if (cs_pgload_finish(l, status, &e) != CS_OK && !cli->quiet)
 		warnx("%s", e.msg);
-	cs_pgload_free(l);
 	/*
-	 * After the load's own transactions: what a failed load committed
-	 * is pending all the same, so the refresh runs unless it was fatal.
+	 * After the load's own transactions, on its connection when it is
+	 * still there: what a failed load committed is pending all the
+	 * same, so the refresh runs unless it was fatal.
 	 */
 	if (derive != NULL && !o->dry_run && !fatal &&
-	    (rc = cs_pgderive_refresh_db(o->conninfo, "cs-load", derive, sum,
-	    &e)) != CS_OK) {
+	    (rc = cs_pgderive_refresh_db(cs_pgload_conn(l), o->conninfo,
+	    "cs-load", derive, sum, &e)) != CS_OK) {
 		warnx("%s", e.msg);
 		if (status == 0)
 			status = cs_cli_exit_status_for(rc);
 	}
+	cs_pgload_free(l);
 	return cs_cli_finish_rejects(cli, sum, rejects, status, 0, stderr,
 	    say, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -1060,23 +1061,32 @@ failed_db(enum cs_err rc, const char *what, const struct cs_pgname *n,
 }
 
 enum cs_err
-cs_pgderive_refresh_db(const char *conninfo, const char *app,
+cs_pgderive_refresh_db(PGconn *conn, const char *conninfo, const char *app,
     const struct cs_pgname *n, struct cs_summary *sum, struct cs_error *e)
 {
 	struct cs_pgderive_stats st;
 	struct cs_error de;
-	PGconn *conn;
+	PGconn *own = NULL;
+	struct timespec t0, t1;
 	enum cs_err rc;
 
-	if ((rc = cs_pgconn_connect_once(conninfo, app, &conn, e)) != CS_OK)
-		return rc;
+	if (conn == NULL) {
+		if ((rc = cs_pgconn_connect_once(conninfo, app, &own, e)) != CS_OK)
+			return rc;
+		conn = own;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = cs_pgderive_refresh(conn, n, &st, &de);
-	PQfinish(conn);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (own != NULL)
+		PQfinish(own);
 	if (rc != CS_OK)
 		return failed_db(rc, "refresh", n, &de, e);
 	cs_summary_add(sum, "sessions derived", (uint64_t)st.sessions);
 	cs_summary_add(sum, "page views derived", (uint64_t)st.page_views);
 	cs_summary_add(sum, "users derived", (uint64_t)st.users);
+	cs_summary_add(sum, "ms refreshing", (uint64_t)((t1.tv_sec - t0.tv_sec) *
+	    1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	return CS_OK;
 }
 

@@ -87,13 +87,20 @@ enum cs_err cs_pgderive_check(PGconn *conn, const struct cs_pgname *n,
  * cs-load --derive and --derive-check: connect to conninfo once
  * (cs_pgconn_connect_once(), application name app), then refresh or
  * check as above, and close.  The refresh's counts are added to sum
- * ("sessions derived", "page views derived", "users derived").  Errors
+ * ("sessions derived", "page views derived", "users derived"), and its
+ * time in milliseconds ("ms refreshing").  Errors
  * as the connection's, or as the refresh's or the check's with CS_ETEMP
  * as CS_EUNAVAIL (nothing tries again) and the message "cannot refresh
  * (check) the derived tables of 'TABLE': ...".
+ *
+ * The refresh runs on conn instead when it is not NULL (the caller's,
+ * left open): the load's connection, whose server process has already
+ * mapped the buffer pool it touched.  A new one has to fault each page
+ * of it in, which on the test machine was a quarter of the refresh.
  */
-enum cs_err cs_pgderive_refresh_db(const char *conninfo, const char *app,
-    const struct cs_pgname *n, struct cs_summary *sum, struct cs_error *e);
+enum cs_err cs_pgderive_refresh_db(PGconn *conn, const char *conninfo,
+    const char *app, const struct cs_pgname *n, struct cs_summary *sum,
+    struct cs_error *e);
 enum cs_err cs_pgderive_check_db(const char *conninfo, const char *app,
     const struct cs_pgname *n, const char *from, const char *to,
     int max_report, int64_t *differences, struct cs_buf *report,

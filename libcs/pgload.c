@@ -1921,6 +1921,19 @@ cs_pgload_stats(const struct cs_pgload *l)
 	return &l->st;
 }
 
+PGconn *
+cs_pgload_conn(struct cs_pgload *l)
+{
+	PGconn *conn;
+
+	if (l->nlanes == 0 || l->lanes[0].started ||
+	    (conn = l->lanes[0].conn) == NULL ||
+	    PQstatus(conn) != CONNECTION_OK ||
+	    PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return NULL;
+	return conn;
+}
+
 void
 cs_pgload_free(struct cs_pgload *l)
 {

@@ -49,6 +49,7 @@
 #ifndef CS_PGLOAD_H
 #define CS_PGLOAD_H
 
+#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -153,6 +154,13 @@ enum cs_err cs_pgload_add_inputs(struct cs_pgload *l,
 enum cs_err cs_pgload_finish(struct cs_pgload *l, int exit_status,
     struct cs_error *e);
 const struct cs_pgload_stats *cs_pgload_stats(const struct cs_pgload *l);
+/*
+ * After cs_pgload_finish(): the connection that began and finished the
+ * run, idle, for work that follows the load in the same server process
+ * (cs-load --derive); NULL when there is none (a dry run, a connection
+ * lost).  It stays l's: cs_pgload_free() closes it.
+ */
+PGconn *cs_pgload_conn(struct cs_pgload *l);
 void cs_pgload_free(struct cs_pgload *l);
 
 #endif

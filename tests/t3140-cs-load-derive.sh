@@ -160,6 +160,38 @@ test_expect_success 'without --derive the keys wait; a later --derive consumes t
 	expect_all d3
 '
 
+# sessions_of DB: the sessions pg_stat_database counted for DB, once no
+# backend is on it and the count has stopped moving (a backend counts
+# its own as it exits).
+sessions_of() {
+	i=0 last=
+	while test $i -lt 50; do
+		n=$(pgq -c "SELECT sessions || ${sq}/${sq} || numbackends
+			FROM pg_stat_database WHERE datname = ${sq}$1${sq}") || return 1
+		case $n in */0) test "$n" = "$last" && break ;; esac
+		last=$n
+		i=$((i + 1))
+		sleep 0.1
+	done
+	echo "${n%/*}"
+}
+
+test_expect_success 'the refresh runs on the load'"'"'s connection, and says how long it took' '
+	pgq -c "CREATE DATABASE d5" &&
+	cs-load --create -d d5 gen/hour-00.ndjson 2>err &&
+	before=$(sessions_of d5) &&
+	cs-load --jobs 1 --derive -d d5 --stats stats.json gen/hour-01.ndjson 2>err &&
+	after=$(sessions_of d5) &&
+	echo $((before + 1)) >expect && echo "$after" >got && test_cmp expect got &&
+	test_grep "users derived, [0-9][0-9]* ms refreshing, " err &&
+	"$JQ" -e ".extras.ms_refreshing | type == \"number\" and . >= 0" stats.json &&
+	before=$(sessions_of d5) &&
+	cs-load --jobs 1 --derive -d d5 </dev/null 2>err &&
+	after=$(sessions_of d5) &&
+	echo $((before + 1)) >expect && echo "$after" >got && test_cmp expect got &&
+	test_grep " ms refreshing, " err
+'
+
 test_expect_success 'every key pending again: all derived, no row rewritten' '
 	for t in sessions page_views users; do
 		pgq -d d3 -c "SELECT xmin, count(*) FROM clickstream_$t GROUP BY 1 ORDER BY xmin::text::bigint" >x.$t.before || return 1

@@ -31,7 +31,7 @@ main(void)
 	if (cs_pgname_parse(&n, "clickstream_events", &e) != CS_OK)
 		return 99;
 	cs_summary_init(&sum, "t-pgderive", 0);
-	is_int(cs_pgderive_refresh_db(NOWHERE, "t-pgderive", &n, &sum, &e),
+	is_int(cs_pgderive_refresh_db(NULL, NOWHERE, "t-pgderive", &n, &sum, &e),
 	    CS_EUNAVAIL, "refresh, no server: CS_EUNAVAIL");
 	ok(strncmp(e.msg, "cannot connect: ", 16) == 0, "said: %s", e.msg);
 	is_int((int)cs_summary_get(&sum, "sessions derived"), 0,
@@ -41,7 +41,7 @@ main(void)
 	    "check, no server: CS_EUNAVAIL");
 	ok(strncmp(e.msg, "cannot connect: ", 16) == 0, "said: %s", e.msg);
 	ok(diff == -1 && report.len == 0, "no finding");
-	is_int(cs_pgderive_refresh_db("port=abc " NOWHERE, "t-pgderive", &n,
+	is_int(cs_pgderive_refresh_db(NULL, "port=abc " NOWHERE, "t-pgderive", &n,
 	    &sum, &e), CS_ECONFIG, "bad parameters: CS_ECONFIG");
 	cs_buf_release(&report);
 	cs_summary_end(&sum);
